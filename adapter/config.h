@@ -1,0 +1,57 @@
+// The adapter config: where to listen and which sources to read, each with
+// its parser and the rule files it applies. Written by the people running
+// the adapter (usually in a ConfigMap); rule files are separate and reusable.
+//
+//   web:
+//     listen_address: ":9469"
+//   sources:
+//     - name: nginx_access
+//       type: file
+//       paths: [/var/log/nginx/access.log]
+//       parser: line
+//       rules: [rules/library/nginx/combined.yaml]
+//
+// Relative paths (log globs and rule files) are relative to the directory of
+// the config file, so a config and its rules can move together.
+//
+// Usage:
+//   Diagnostics diags;
+//   std::optional<AdapterConfig> config = LoadConfig("adapter.yaml", diags);
+//   if (!config) std::cerr << diags.Format();
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/diagnostics.h"
+#include "adapter/file_tailer.h"
+
+namespace metrics_adapter {
+
+inline constexpr const char* kDefaultListenAddress = ":9469";
+
+struct SourceConfig {
+  std::string name;
+  std::string type;  // "file"
+  std::string parser;
+  std::vector<std::string> rule_files;  // resolved paths
+  TailerOptions tailer;                 // for type "file"
+  SourcePosition position;
+};
+
+struct AdapterConfig {
+  std::string path;
+  std::string listen_address = kDefaultListenAddress;
+  std::vector<SourceConfig> sources;
+};
+
+// Loads and checks `path`. Returns nullopt if any error was reported; the
+// rule files are only named here, LoadRuleFiles reads them.
+std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags);
+
+// Parses a Prometheus-style duration: "250ms", "5s", "1m", "1h30m".
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+}  // namespace metrics_adapter

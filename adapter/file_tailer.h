@@ -1,0 +1,125 @@
+// FileTailer follows log files named by globs and hands every complete line,
+// exactly once, to a TailerObserver.
+//
+// It is the streaming source behind `type: file`. Files are identified by
+// (device, inode), not by name, so the usual rotation schemes lose no line and
+// count no line twice:
+//   - rename + create: the renamed file is drained to its end (and kept open
+//     for `rotate_wait` in case the writer still appends to it), then the new
+//     file at the path is read from its start;
+//   - copytruncate: a file whose size drops below the read offset, or whose
+//     bytes just before the offset no longer match what was read, is read
+//     again from its start;
+//   - delete + recreate: the deleted file is drained and closed, the new one
+//     is read from its start;
+//   - a file renamed to another name that still matches a glob is recognised
+//     by its inode and not read again.
+// A partial last line is held until its newline arrives. Lines longer than
+// `max_line_bytes` are skipped up to the next newline and reported.
+// Files that exist when the tailer starts are read from their end unless
+// `from_beginning` is set; files that appear later are read from their start.
+// Details of the edges:
+//   - starting at the end of a file whose last line is unterminated skips the
+//     rest of that line (its start is not ours, it would arrive broken);
+//   - a file present at start but unreadable then (permissions) is read, once
+//     it can be opened, from the size it had at start;
+//   - on truncation a held partial line is dropped, not glued to new bytes;
+//   - a rotated or deleted file's unterminated last line is handed over when
+//     the file is closed after `rotate_wait`;
+//   - copytruncate detection compares the first and the last 64 bytes read
+//     with the file, so it cannot be fooled by equal-length lines.
+//   - lines of a file written after the file was rotated away or deleted but
+//     before the tailer first opened it cannot be read by anyone: the tailer
+//     must see each file at least once (inotify makes that quick).
+//
+// Usage:
+//   FileTailer tailer(options, &observer);
+//   std::jthread t([&](std::stop_token st) { tailer.Run(st); });
+//   ...
+//   t.request_stop();  // Run returns promptly
+//
+// Tests step the tailer deterministically with Poll() instead of Run().
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace metrics_adapter {
+
+struct TailerOptions {
+  // Paths or glob(3) patterns. A directory part may not contain wildcards.
+  std::vector<std::string> paths;
+  // Read files present at start from their start instead of their end.
+  bool from_beginning = false;
+  // Longer lines (not counting the newline) are skipped and reported.
+  std::size_t max_line_bytes = 64 * 1024;
+  // Fallback re-scan interval; inotify wakes the tailer sooner when available.
+  std::chrono::milliseconds poll_interval{250};
+  // How long a rotated-away or deleted file stays open after it stops growing.
+  std::chrono::milliseconds rotate_wait{5000};
+  // Size of one read(2).
+  std::size_t read_chunk_bytes = 256 * 1024;
+};
+
+enum class TailEvent {
+  kOpened,       // a file started being followed (detail: "start" or "end")
+  kRotated,      // the path now names a different file than the one followed
+  kTruncated,    // the file was truncated or rewritten in place; reading from 0
+  kDeleted,      // the followed file was unlinked
+  kClosed,       // a rotated or deleted file was drained and closed
+  kLineTooLong,  // a line longer than max_line_bytes was skipped
+  kReadError,    // open/read/stat failed (detail: strerror text); retried later
+};
+
+std::string_view TailEventName(TailEvent event);
+
+// Receives the output of a FileTailer. Called only from the thread running
+// Poll()/Run(); the string_views are valid only for the duration of the call.
+class TailerObserver {
+ public:
+  virtual ~TailerObserver() = default;
+  // Complete lines from `path`, without their '\n' (a trailing '\r' is kept:
+  // rules see the bytes the writer wrote). `bytes_read` counts every byte
+  // consumed from the file by this read, including newlines and skipped bytes.
+  // Called once per read chunk, also when the chunk completed no line (then
+  // `lines` is empty); a held partial line handed over on its own comes with
+  // `bytes_read` 0, its bytes having been counted when read.
+  virtual void OnLines(std::string_view path, std::span<const std::string_view> lines,
+                       std::size_t bytes_read) = 0;
+  virtual void OnEvent(TailEvent event, std::string_view path, std::string_view detail) = 0;
+};
+
+class FileTailer {
+ public:
+  FileTailer(TailerOptions options, TailerObserver* observer);
+  ~FileTailer();
+  FileTailer(const FileTailer&) = delete;
+  FileTailer& operator=(const FileTailer&) = delete;
+
+  // One pass: expands the globs, notices new, rotated, truncated and deleted
+  // files, and reads every followed file to its current end. Never throws;
+  // errors are reported as kReadError events and retried on the next pass.
+  void Poll();
+
+  // Hands over the held partial last line of every file as if it ended in a
+  // newline. For one-shot reading, where end of file is final.
+  void FlushPartialLines();
+
+  // Calls Poll() whenever inotify reports a change in a watched directory, and
+  // at least every poll_interval, until `stop` is requested. Returns promptly
+  // after a stop request.
+  void Run(std::stop_token stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace metrics_adapter

@@ -1,0 +1,78 @@
+#include "adapter/flags.h"
+
+#include <string_view>
+
+namespace metrics_adapter {
+
+bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
+  bool command_seen = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (!arg.starts_with("-")) {
+      if (!command_seen && (arg == "run" || arg == "once" || arg == "check" || arg == "test")) {
+        flags->command = std::string(arg);
+        command_seen = true;
+      } else {
+        flags->args.emplace_back(arg);
+      }
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      flags->help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      flags->version = true;
+      continue;
+    }
+    std::string_view name = arg.substr(2);
+    std::string value;
+    bool has_value = false;
+    if (const std::size_t eq = name.find('='); eq != std::string_view::npos) {
+      value = std::string(name.substr(eq + 1));
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    std::string* target = nullptr;
+    if (name == "config.file") target = &flags->config_file;
+    if (name == "web.listen-address") target = &flags->listen_address;
+    if (name == "log.level") target = &flags->log_level;
+    if (name == "log.format") target = &flags->log_format;
+    if (target == nullptr || !arg.starts_with("--")) {
+      *error = "unknown flag " + std::string(arg) + " (see --help)";
+      return false;
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        *error = "flag --" + std::string(name) + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    *target = value;
+  }
+  return true;
+}
+
+std::string UsageText() {
+  return R"(metrics-adapter: turns a legacy application's logs into Prometheus metrics.
+
+Usage:
+  metrics-adapter [run] --config.file=FILE [flags]   follow the sources, serve /metrics
+  metrics-adapter once  --config.file=FILE           read every file source from start to end,
+                                                     print the exposition, exit
+  metrics-adapter check --config.file=FILE           validate the config and its rule files
+  metrics-adapter test  RULEFILE...                  run the tests embedded in rule files
+
+Flags:
+  --config.file=FILE             adapter config (YAML)
+  --web.listen-address=ADDR      where to serve /metrics, /healthz and /readyz, as HOST:PORT
+                                 or :PORT (default: the config's web.listen_address, else :9469)
+  --log.level=LEVEL              debug, info, warn, error (default info)
+  --log.format=FORMAT            logfmt or json (default logfmt)
+  --version                      print the version and exit
+  -h, --help                     this text
+)";
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,30 @@
+// Command-line flags, in the Prometheus exporters' style:
+//   metrics-adapter [run|once|check|test] --config.file=adapter.yaml
+//                   [--web.listen-address=HOST:PORT] [--log.level=info] ...
+// Flags take "--name=value" or "--name value".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace metrics_adapter {
+
+struct Flags {
+  std::string command = "run";  // run, once, check, test
+  std::string config_file;
+  std::string listen_address;  // empty: the config's, else the default
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  bool help = false;
+  bool version = false;
+  std::vector<std::string> args;  // positional arguments after the command
+};
+
+// Parses argv. Returns false with *error set on an unknown flag or a flag
+// missing its value.
+bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error);
+
+// The text of --help.
+std::string UsageText();
+
+}  // namespace metrics_adapter

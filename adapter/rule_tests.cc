@@ -1,0 +1,101 @@
+#include "adapter/rule_tests.h"
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "adapter/exposition.h"
+#include "adapter/series_store.h"
+#include "rules/rule_loader.h"
+
+namespace metrics_adapter {
+namespace {
+
+std::string FormatValue(double value) {
+  std::ostringstream out;
+  out.precision(17);
+  out << value;
+  return out.str();
+}
+
+bool SameValue(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return a == b || std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b));
+}
+
+// Runs one test; returns the diff lines, empty on success.
+std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules) {
+  SeriesStore store(schema);
+  MatchScratch scratch(rules);
+  MatchCounts counts(rules);
+  {
+    SeriesStore::Writer writer = store.Write();
+    for (const std::string& line : test.input) rules.Match(line, scratch, counts, writer);
+  }
+  std::map<std::string, double> actual;
+  std::istringstream rendered(RenderExposition({&store}));
+  for (std::string line; std::getline(rendered, line);) {
+    if (auto sample = ParseSampleLine(line)) actual.emplace(sample->series, sample->value);
+  }
+
+  std::string diff;
+  if (test.unmatched && static_cast<std::uint64_t>(*test.unmatched) != counts.unmatched) {
+    diff += "  -unmatched lines: " + std::to_string(*test.unmatched) +
+            "\n  +unmatched lines: " + std::to_string(counts.unmatched) + "\n";
+  }
+  std::istringstream expected(test.expect);
+  for (std::string line; std::getline(expected, line);) {
+    std::optional<Sample> want = ParseSampleLine(line);
+    if (!want) {
+      if (line.find_first_not_of(" \t") != std::string::npos && line.front() != '#') {
+        diff += "  cannot read expected line: " + line + "\n";
+      }
+      continue;
+    }
+    auto it = actual.find(want->series);
+    if (it == actual.end()) {
+      diff += "  -" + want->series + " " + FormatValue(want->value) + "\n  +(no such series)\n";
+    } else if (!SameValue(it->second, want->value)) {
+      diff += "  -" + want->series + " " + FormatValue(want->value) + "\n  +" + it->first + " " +
+              FormatValue(it->second) + "\n";
+    }
+  }
+  return diff;
+}
+
+}  // namespace
+
+int RunRuleTests(const std::vector<std::string>& files, std::ostream& out) {
+  int failures = 0, passed = 0;
+  for (const std::string& file : files) {
+    Schema schema;
+    Diagnostics diags;
+    RuleFiles loaded = LoadRuleFiles({file}, "", schema, diags);
+    if (!loaded.rule_set) {
+      out << diags.Format() << "FAIL " << file << ": rule file does not load\n";
+      ++failures;
+      continue;
+    }
+    if (loaded.tests.empty()) {
+      out << "FAIL " << file << ": no tests (every rule file needs at least one)\n";
+      ++failures;
+      continue;
+    }
+    for (const RuleTest& test : loaded.tests) {
+      const std::string diff = RunOne(test, schema, *loaded.rule_set);
+      if (diff.empty()) {
+        ++passed;
+        out << "ok   " << test.position.ToString() << ": " << test.name << "\n";
+      } else {
+        ++failures;
+        out << "FAIL " << test.position.ToString() << ": " << test.name << "\n"
+            << "  --- expected\n  +++ actual\n"
+            << diff;
+      }
+    }
+  }
+  out << passed << " passed, " << failures << " failed\n";
+  return failures;
+}
+
+}  // namespace metrics_adapter

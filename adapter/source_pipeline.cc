@@ -1,0 +1,110 @@
+#include "adapter/source_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace metrics_adapter {
+
+SourcePipeline::SourcePipeline(std::string source, std::unique_ptr<Parser> parser,
+                               std::shared_ptr<const RuleSet> rules, SeriesStore& store,
+                               SelfMetrics& self, const std::string& rule_file_base)
+    : source_(std::move(source)),
+      parser_(std::move(parser)),
+      rules_(std::move(rules)),
+      store_(store),
+      metrics_(self.ForSource(source_)),
+      scratch_(*rules_),
+      counts_(*rules_),
+      log_limiter_(std::chrono::seconds(10)) {
+  for (const CompiledRule& rule : rules_->rules()) {
+    std::string file = rule.file;
+    if (!rule_file_base.empty()) {
+      file = std::filesystem::path(rule.file).lexically_relative(rule_file_base).string();
+    }
+    rule_matches_.push_back(self.RuleMatches(source_, file, rule.name));
+  }
+}
+
+void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_view> lines,
+                             std::size_t bytes_read) {
+  {
+    SeriesStore::Writer writer = store_.Write();
+    for (std::string_view line : lines) {
+      parser_->Parse(line, [&](const Record& record) {
+        rules_->Match(record.text, scratch_, counts_, writer);
+      });
+    }
+  }
+  FlushCounts(lines.size(), bytes_read);
+}
+
+void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
+  metrics_.lines_read->Increment(static_cast<double>(lines));
+  metrics_.bytes_read->Increment(static_cast<double>(bytes));
+  for (std::size_t i = 0; i < counts_.rule_matches.size(); ++i) {
+    if (counts_.rule_matches[i] > 0) {
+      rule_matches_[i]->Increment(static_cast<double>(counts_.rule_matches[i]));
+    }
+  }
+  if (counts_.unmatched > 0) {
+    metrics_.lines_unmatched->Increment(static_cast<double>(counts_.unmatched));
+  }
+  if (counts_.invalid_values > 0) {
+    metrics_.invalid_values->Increment(static_cast<double>(counts_.invalid_values));
+    if (auto suppressed = log_limiter_.Allow("invalid_value")) {
+      spdlog::warn("source {}: {} captured value(s) were not numbers and were skipped ({} "
+                   "similar messages suppressed)",
+                   source_, counts_.invalid_values, *suppressed);
+    }
+  }
+  if (counts_.invalid_utf8 > 0) {
+    metrics_.invalid_utf8->Increment(static_cast<double>(counts_.invalid_utf8));
+    if (auto suppressed = log_limiter_.Allow("invalid_utf8")) {
+      spdlog::warn("source {}: {} label value(s) held invalid UTF-8, replaced by U+FFFD ({} "
+                   "similar messages suppressed)",
+                   source_, counts_.invalid_utf8, *suppressed);
+    }
+  }
+  counts_.Reset();
+}
+
+void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string_view detail) {
+  switch (event) {
+    case TailEvent::kOpened:
+      spdlog::info("source {}: following {} from its {}", source_, path, detail);
+      return;
+    case TailEvent::kRotated:
+      metrics_.rotations_rename->Increment();
+      spdlog::info("source {}: {} was rotated", source_, path);
+      return;
+    case TailEvent::kTruncated:
+      metrics_.rotations_truncate->Increment();
+      spdlog::info("source {}: {} was truncated; reading it from the start", source_, path);
+      return;
+    case TailEvent::kDeleted:
+      metrics_.files_deleted->Increment();
+      spdlog::info("source {}: {} was deleted", source_, path);
+      return;
+    case TailEvent::kClosed:
+      spdlog::debug("source {}: closed {} after draining it", source_, path);
+      return;
+    case TailEvent::kLineTooLong:
+      metrics_.lines_too_long->Increment();
+      if (auto suppressed = log_limiter_.Allow("too_long")) {
+        spdlog::warn("source {}: skipped a line in {} longer than max_line_bytes {} ({} similar "
+                     "messages suppressed)",
+                     source_, path, detail, *suppressed);
+      }
+      return;
+    case TailEvent::kReadError:
+      metrics_.read_errors->Increment();
+      if (auto suppressed = log_limiter_.Allow(std::string("read_error:") + std::string(path))) {
+        spdlog::warn("source {}: cannot read {}: {} (retrying; {} similar messages suppressed)",
+                     source_, path, detail, *suppressed);
+      }
+      return;
+  }
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,50 @@
+// SourcePipeline is the path of one streaming source: lines from the tailer
+// go through the source's parser and rules straight into the series store,
+// on the tailer's thread, with no queue in between. The tailer only moves
+// past a chunk once OnLines returns, so every line is counted exactly once.
+//
+// Usage:
+//   SourcePipeline pipeline("access", CreateParser("line"), rules, store, self, "/etc/adapter");
+//   FileTailer tailer(options, &pipeline);
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapter/file_tailer.h"
+#include "adapter/log_limiter.h"
+#include "adapter/self_metrics.h"
+#include "adapter/series_store.h"
+#include "parsers/parser.h"
+#include "rules/rule_set.h"
+
+namespace metrics_adapter {
+
+class SourcePipeline : public TailerObserver {
+ public:
+  // `rule_file_base` is the directory rule-file paths are shown relative to
+  // in the rule_matches self-metric.
+  SourcePipeline(std::string source, std::unique_ptr<Parser> parser,
+                 std::shared_ptr<const RuleSet> rules, SeriesStore& store, SelfMetrics& self,
+                 const std::string& rule_file_base);
+
+  void OnLines(std::string_view path, std::span<const std::string_view> lines,
+               std::size_t bytes_read) override;
+  void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
+
+ private:
+  void FlushCounts(std::size_t lines, std::size_t bytes);
+
+  std::string source_;
+  std::unique_ptr<Parser> parser_;
+  std::shared_ptr<const RuleSet> rules_;
+  SeriesStore& store_;
+  SourceMetrics& metrics_;
+  std::vector<prometheus::Counter*> rule_matches_;  // by rule index
+  MatchScratch scratch_;
+  MatchCounts counts_;
+  LogLimiter log_limiter_;
+};
+
+}  // namespace metrics_adapter

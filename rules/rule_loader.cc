@@ -1,0 +1,405 @@
+#include "rules/rule_loader.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "adapter/yaml_reader.h"
+#include "rules/units.h"
+
+namespace metrics_adapter {
+namespace {
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// Everything about one rule file that compiling its rules needs.
+struct ParsedFile {
+  std::string path;
+  YAML::Node rules;
+  YAML::Node tests;
+};
+
+// Compiles one rule: its regex, and the plan for each of its emits.
+class RuleCompiler {
+ public:
+  RuleCompiler(const std::string& file, const Schema& schema, Diagnostics& diags)
+      : file_(file), schema_(schema), diags_(diags) {}
+
+  std::optional<CompiledRule> Compile(const YAML::Node& node) {
+    YamlMap map(node, file_, diags_, "rule");
+    if (!map.valid()) return std::nullopt;
+    const int errors_before = diags_.error_count();
+    CompiledRule rule;
+    rule.file = file_;
+    rule.position = PositionOf(file_, node);
+    rule.name = map.String("name", Required::kYes).value_or("");
+    what_ = "rule " + Quoted(rule.name);
+    rule.continue_matching = map.Bool("continue").value_or(false);
+    if (auto pattern = map.String("match", Required::kYes)) {
+      rule.regex = CompileRegex(*pattern, map.Node("match"));
+    }
+    YAML::Node emits = map.Node("emit", Required::kYes);
+    map.RejectUnknownKeys();
+    if (!rule.regex) return std::nullopt;
+
+    used_captures_.clear();
+    if (emits.IsDefined() && !emits.IsSequence()) {
+      diags_.Error(PositionOf(file_, emits), what_ + ": \"emit\" must be a list");
+    } else if (emits.IsDefined()) {
+      for (const YAML::Node& emit_node : emits) {
+        if (auto plan = CompileEmit(emit_node, *rule.regex)) rule.emits.push_back(std::move(*plan));
+      }
+    }
+    for (const auto& [name, index] : rule.regex->NamedCapturingGroups()) {
+      if (!used_captures_.contains(name)) {
+        diags_.Warning(PositionOf(file_, map.Node("match")),
+                       what_ + ": capture " + Quoted(name) + " is never used");
+      }
+    }
+    if (diags_.error_count() != errors_before) return std::nullopt;
+    return rule;
+  }
+
+ private:
+  std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
+    auto regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
+    if (regex->ok()) return regex;
+    // Point into the pattern where RE2 says the problem is, when the pattern
+    // is on one line (a quoted scalar starts one column before its text).
+    SourcePosition position = PositionOf(file_, node);
+    const std::size_t offset = pattern.find(regex->error_arg());
+    if (!regex->error_arg().empty() && offset != std::string::npos &&
+        pattern.find('\n') == std::string::npos) {
+      position = position.Shifted(static_cast<int>(offset) + (node.Tag() == "!" ? 1 : 0));
+    }
+    diags_.Error(position, what_ + ": invalid regex: " + regex->error());
+    return nullptr;
+  }
+
+  // Resolves "$name" / "${name}" to a capture index, reporting unknown names.
+  int CaptureIndex(std::string_view name, const RE2& regex, const YAML::Node& node) {
+    const auto& groups = regex.NamedCapturingGroups();
+    if (auto it = groups.find(std::string(name)); it != groups.end()) {
+      used_captures_.insert(it->first);
+      return it->second;
+    }
+    std::string known;
+    for (const auto& [group, index] : groups) known += (known.empty() ? "" : ", ") + group;
+    diags_.Error(PositionOf(file_, node), what_ + ": no capture named " + Quoted(name) +
+                                              " (its captures: " +
+                                              (known.empty() ? "none" : known) + ")");
+    return -1;
+  }
+
+  // Splits a label template into literal text and capture references.
+  std::optional<LabelExpr> CompileLabel(const std::string& text, const RE2& regex,
+                                        const YAML::Node& node) {
+    LabelExpr expr;
+    std::string literal;
+    bool ok = true;
+    for (std::size_t i = 0; i < text.size();) {
+      if (text[i] != '$') {
+        literal += text[i++];
+        continue;
+      }
+      if (i + 1 < text.size() && text[i + 1] == '$') {
+        literal += '$';
+        i += 2;
+        continue;
+      }
+      std::size_t start = i + 1, end;
+      const bool braced = start < text.size() && text[start] == '{';
+      if (braced) {
+        ++start;
+        end = text.find('}', start);
+        if (end == std::string::npos) {
+          diags_.Error(PositionOf(file_, node), what_ + ": unclosed \"${\" in " + Quoted(text));
+          return std::nullopt;
+        }
+      } else {
+        end = start;
+        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                     text[end] == '_')) {
+          ++end;
+        }
+      }
+      if (end == start) {
+        diags_.Error(PositionOf(file_, node),
+                     what_ + ": \"$\" must be followed by a capture name (write \"$$\" for a "
+                             "literal \"$\") in " + Quoted(text));
+        return std::nullopt;
+      }
+      if (!literal.empty()) expr.pieces.push_back({std::move(literal), -1});
+      literal.clear();
+      const int index = CaptureIndex(text.substr(start, end - start), regex, node);
+      ok = ok && index >= 0;
+      expr.pieces.push_back({"", index});
+      i = braced ? end + 1 : end;
+    }
+    if (!literal.empty() || expr.pieces.empty()) expr.pieces.push_back({std::move(literal), -1});
+    if (!ok) return std::nullopt;
+    return expr;
+  }
+
+  std::optional<EmitPlan> CompileEmit(const YAML::Node& node, const RE2& regex) {
+    YamlMap map(node, file_, diags_, what_ + " emit");
+    if (!map.valid()) return std::nullopt;
+    const int errors_before = diags_.error_count();
+    EmitPlan plan;
+    plan.position = PositionOf(file_, node);
+    const std::string metric = map.String("metric", Required::kYes).value_or("");
+    plan.family = metric.empty() ? -1 : schema_.IndexOf(metric);
+    if (!metric.empty() && plan.family < 0) {
+      diags_.Error(map.PositionOfKey("metric"),
+                   what_ + ": unknown metric family " + Quoted(metric) +
+                       " (declare it in the \"metrics\" section of a rule file)");
+    }
+
+    static const std::map<std::string, UpdateOp> kOps = {{"inc", UpdateOp::kInc},
+                                                          {"add", UpdateOp::kAdd},
+                                                          {"set", UpdateOp::kSet},
+                                                          {"observe", UpdateOp::kObserve}};
+    std::string op_key;
+    for (const auto& [key, op] : kOps) {
+      if (!map.Has(key)) continue;
+      if (!op_key.empty()) {
+        diags_.Error(map.PositionOfKey(key), what_ + ": an emit takes one of inc, add, set or "
+                                                     "observe, not both " + Quoted(op_key) +
+                                                     " and " + Quoted(key));
+      }
+      op_key = key;
+      plan.op = op;
+    }
+    std::optional<std::string> value_text;
+    for (const auto& [key, op] : kOps) {
+      if (auto v = map.String(key); v && key == op_key) value_text = v;
+    }
+    const std::string unit_text = map.String("unit").value_or("");
+    YAML::Node labels = map.Node("labels");
+    map.RejectUnknownKeys();
+    if (plan.family < 0) return std::nullopt;
+
+    const FamilySpec& family = schema_.at(plan.family);
+    CheckOpFitsType(op_key, family, map);
+    plan.non_negative = family.type == MetricType::kCounter;
+
+    if (value_text && value_text->starts_with('$')) {
+      std::string name = value_text->substr(1);
+      if (name.size() >= 2 && name.front() == '{' && name.back() == '}') {
+        name = name.substr(1, name.size() - 2);
+      }
+      plan.value.capture = CaptureIndex(name, regex, map.Node(op_key));
+    } else if (value_text) {
+      if (auto number = ParseNumber(*value_text)) {
+        plan.value.constant = *number;
+      } else {
+        diags_.Error(map.PositionOfKey(op_key),
+                     what_ + ": " + Quoted(op_key) + " takes a number or a \"$capture\", not " +
+                         Quoted(*value_text));
+      }
+    } else if (plan.op != UpdateOp::kInc) {
+      diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
+    }
+
+    CompileUnit(unit_text, family, map, plan);
+    CompileLabels(labels, family, regex, map, plan);
+    if (diags_.error_count() != errors_before) return std::nullopt;
+    return plan;
+  }
+
+  void CheckOpFitsType(std::string& op_key, const FamilySpec& family, YamlMap& map) {
+    if (op_key.empty()) {
+      if (family.type == MetricType::kCounter) {
+        op_key = "inc";  // counting matches is what a bare counter emit means
+        return;
+      }
+      diags_.Error(map.position(), what_ + ": emit into " +
+                                       std::string(MetricTypeName(family.type)) + " " +
+                                       Quoted(family.name) + " needs " +
+                                       (family.type == MetricType::kGauge ? "set, add or inc"
+                                                                          : "observe"));
+      return;
+    }
+    const bool fits = family.type == MetricType::kHistogram ? op_key == "observe"
+                                                            : op_key != "observe";
+    if (!fits) {
+      diags_.Error(map.PositionOfKey(op_key),
+                   what_ + ": " + Quoted(op_key) + " does not fit " +
+                       std::string(MetricTypeName(family.type)) + " " + Quoted(family.name) +
+                       (family.type == MetricType::kHistogram ? " (histograms take observe)"
+                                                              : " (use inc, add or set)"));
+    }
+  }
+
+  void CompileUnit(const std::string& unit_text, const FamilySpec& family, YamlMap& map,
+                   EmitPlan& plan) {
+    if (unit_text.empty()) return;  // the value is already in the family's unit
+    std::optional<UnitInfo> unit = LookupUnit(unit_text);
+    if (!unit) {
+      diags_.Error(map.PositionOfKey("unit"), what_ + ": unknown unit " + Quoted(unit_text) +
+                                                  " (known: " + KnownUnitNames() + ")");
+    } else if (unit->base != family.unit) {
+      diags_.Error(map.PositionOfKey("unit"),
+                   what_ + ": a value in " + Quoted(unit_text) + " cannot convert into " +
+                       Quoted(family.name) + ", which is in " +
+                       (family.unit.empty() ? std::string("no unit") : family.unit));
+    } else {
+      plan.value.scale = unit->factor;
+    }
+  }
+
+  void CompileLabels(const YAML::Node& labels, const FamilySpec& family, const RE2& regex,
+                     YamlMap& map, EmitPlan& plan) {
+    std::map<std::string, YAML::Node> given;
+    if (labels.IsDefined() && !labels.IsMap()) {
+      diags_.Error(PositionOf(file_, labels), what_ + ": \"labels\" must be a mapping");
+      return;
+    }
+    if (labels.IsDefined()) {
+      for (const auto& entry : labels) {
+        const std::string name = entry.first.Scalar();
+        if (std::find(family.labels.begin(), family.labels.end(), name) == family.labels.end()) {
+          std::string known;
+          for (const std::string& l : family.labels) known += (known.empty() ? "" : ", ") + l;
+          diags_.Error(PositionOf(file_, entry.first),
+                       what_ + ": " + Quoted(family.name) + " has no label " + Quoted(name) +
+                           " (its labels: " + (known.empty() ? "none" : known) + ")");
+        } else if (!entry.second.IsScalar()) {
+          diags_.Error(PositionOf(file_, entry.second),
+                       what_ + ": label " + Quoted(name) + " must be a string");
+        } else {
+          given.emplace(name, entry.second);
+        }
+      }
+    }
+    for (const std::string& name : family.labels) {
+      auto it = given.find(name);
+      if (it == given.end()) {
+        diags_.Error(labels.IsDefined() ? PositionOf(file_, labels) : map.position(),
+                     what_ + ": label " + Quoted(name) + " of " + Quoted(family.name) +
+                         " is not set");
+        continue;
+      }
+      if (auto expr = CompileLabel(it->second.Scalar(), regex, it->second)) {
+        plan.labels.push_back(std::move(*expr));
+      }
+    }
+  }
+
+  const std::string& file_;
+  const Schema& schema_;
+  Diagnostics& diags_;
+  std::string what_;
+  std::set<std::string> used_captures_;
+};
+
+void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTest>& out) {
+  if (!parsed.tests.IsDefined()) return;
+  if (!parsed.tests.IsSequence()) {
+    diags.Error(PositionOf(parsed.path, parsed.tests), "\"tests\" must be a list");
+    return;
+  }
+  int number = 0;
+  for (const YAML::Node& node : parsed.tests) {
+    ++number;
+    YamlMap map(node, parsed.path, diags, "test");
+    if (!map.valid()) continue;
+    RuleTest test;
+    test.file = parsed.path;
+    test.position = PositionOf(parsed.path, node);
+    test.name = map.String("name").value_or("test " + std::to_string(number));
+    test.input = SplitLines(map.String("input", Required::kYes).value_or(""));
+    test.expect = map.String("expect", Required::kYes).value_or("");
+    if (auto unmatched = map.Integer("unmatched")) test.unmatched = static_cast<int>(*unmatched);
+    map.RejectUnknownKeys();
+    out.push_back(std::move(test));
+  }
+}
+
+std::string ResolveBeside(const std::string& file, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(file).parent_path() / path).lexically_normal().string();
+}
+
+void LoadSchemaFile(const std::string& path, Schema& schema, Diagnostics& diags) {
+  std::optional<YAML::Node> root = LoadYamlFile(path, diags);
+  if (!root) return;
+  YamlMap map(*root, path, diags, "schema file");
+  if (YAML::Node metrics = map.Node("metrics", Required::kYes); metrics.IsDefined()) {
+    LoadFamilies(metrics, path, schema, diags);
+  }
+  map.RejectUnknownKeys();
+}
+
+}  // namespace
+
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string& parser,
+                        Schema& schema, Diagnostics& diags) {
+  const int errors_before = diags.error_count();
+  // Pass 1: every file's families, so a rule may write a family another file declares.
+  std::vector<ParsedFile> parsed;
+  for (const std::string& path : paths) {
+    std::optional<YAML::Node> root = LoadYamlFile(path, diags);
+    if (!root) continue;
+    YamlMap map(*root, path, diags, "rule file");
+    if (!map.valid()) continue;
+    if (auto declared = map.String("parser"); declared && !parser.empty() && *declared != parser) {
+      diags.Error(map.PositionOfKey("parser"), "rule file is for parser " + Quoted(*declared) +
+                                                   " but the source uses " + Quoted(parser));
+    }
+    // Shared family declarations, relative to this rule file.
+    for (const std::string& schema_file :
+         map.StringList("schema").value_or(std::vector<std::string>{})) {
+      LoadSchemaFile(ResolveBeside(path, schema_file), schema, diags);
+    }
+    if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
+      LoadFamilies(metrics, path, schema, diags);
+    }
+    ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests")};
+    map.RejectUnknownKeys();
+    parsed.push_back(std::move(file));
+  }
+
+  // Pass 2: the rules, in file order.
+  RuleFiles result;
+  std::vector<CompiledRule> rules;
+  for (const ParsedFile& file : parsed) {
+    LoadTests(file, diags, result.tests);
+    if (!file.rules.IsDefined()) continue;
+    if (!file.rules.IsSequence()) {
+      diags.Error(PositionOf(file.path, file.rules), "\"rules\" must be a list");
+      continue;
+    }
+    std::map<std::string, SourcePosition> names;
+    RuleCompiler compiler(file.path, schema, diags);
+    for (const YAML::Node& node : file.rules) {
+      std::optional<CompiledRule> rule = compiler.Compile(node);
+      if (!rule) continue;
+      if (auto [it, inserted] = names.emplace(rule->name, rule->position); !inserted) {
+        diags.Error(rule->position, "rule " + Quoted(rule->name) +
+                                        " is defined twice (first at " + it->second.ToString() +
+                                        ")");
+        continue;
+      }
+      rules.push_back(std::move(*rule));
+    }
+  }
+  if (diags.error_count() == errors_before) {
+    result.rule_set = RuleSet::Create(std::move(rules), diags);
+  }
+  return result;
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,54 @@
+// Loading rule files: YAML in, a checked RuleSet out, with every problem
+// reported as file:line:col.
+//
+// A rule file has these sections:
+//   parser:   the parser whose records it matches (optional)
+//   schema:   schema files declaring shared families, relative to the rule file
+//   metrics:  families declared in the rule file itself (see schema.h)
+//   rules:    regexes with named captures, and what each match emits
+//   tests:    input lines and the exposition they must produce
+//
+// Usage:
+//   Schema schema;
+//   Diagnostics diags;
+//   RuleFiles files = LoadRuleFiles({"rules/library/nginx/combined.yaml"}, "line",
+//                                   schema, diags);
+//   if (diags.HasErrors()) { ... refuse ... }
+//   files.rule_set->Match(line, scratch, counts, sink);
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/diagnostics.h"
+#include "rules/rule_set.h"
+#include "rules/schema.h"
+
+namespace metrics_adapter {
+
+// A test embedded in a rule file.
+struct RuleTest {
+  std::string file;
+  std::string name;
+  std::vector<std::string> input;  // one record per line
+  std::string expect;              // exposition lines the input must produce
+  std::optional<int> unmatched;    // how many input lines no rule may match
+  SourcePosition position;
+};
+
+struct RuleFiles {
+  // Null when any file had an error.
+  std::shared_ptr<const RuleSet> rule_set;
+  std::vector<RuleTest> tests;
+};
+
+// Loads `paths` in order into one RuleSet (rules of later files come after
+// those of earlier ones) and their families into `schema`. `parser` is the
+// parser of the source using them: a rule file that names another parser is
+// an error. An empty `parser` accepts any.
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string& parser,
+                        Schema& schema, Diagnostics& diags);
+
+}  // namespace metrics_adapter

@@ -1,0 +1,175 @@
+#include "rules/rule_set.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "adapter/utf8.h"
+
+namespace metrics_adapter {
+
+std::string_view UpdateOpName(UpdateOp op) {
+  switch (op) {
+    case UpdateOp::kInc:
+      return "inc";
+    case UpdateOp::kAdd:
+      return "add";
+    case UpdateOp::kSet:
+      return "set";
+    case UpdateOp::kObserve:
+      return "observe";
+  }
+  return "unknown";
+}
+
+RE2::Options RuleRegexOptions() {
+  RE2::Options options;
+  options.set_log_errors(false);
+  // RE2's default; stated so the budget per rule is a decision, not an accident.
+  options.set_max_mem(8 << 20);
+  return options;
+}
+
+std::optional<double> ParseNumber(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  if (text.front() == '+') text.remove_prefix(1);
+  double value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+MatchScratch::MatchScratch(const RuleSet& rules)
+    : captures(static_cast<std::size_t>(rules.max_captures()) + 1),
+      label_values(static_cast<std::size_t>(rules.max_labels())),
+      label_storage(static_cast<std::size_t>(rules.max_labels())) {
+  candidates.reserve(rules.rules().size());
+}
+
+MatchCounts::MatchCounts(const RuleSet& rules) : rule_matches(rules.rules().size(), 0) {}
+
+void MatchCounts::Reset() {
+  std::fill(rule_matches.begin(), rule_matches.end(), 0);
+  unmatched = invalid_values = invalid_utf8 = 0;
+}
+
+std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
+                                               Diagnostics& diags) {
+  std::shared_ptr<RuleSet> set(new RuleSet());
+  for (const CompiledRule& rule : rules) {
+    set->max_captures_ = std::max(set->max_captures_, rule.regex->NumberOfCapturingGroups());
+    for (const EmitPlan& emit : rule.emits) {
+      set->max_labels_ = std::max(set->max_labels_, static_cast<int>(emit.labels.size()));
+    }
+  }
+  if (rules.size() > 1) {
+    auto prefilter = std::make_unique<RE2::Set>(RuleRegexOptions(), RE2::UNANCHORED);
+    for (const CompiledRule& rule : rules) {
+      std::string error;
+      if (prefilter->Add(rule.regex->pattern(), &error) < 0) {
+        diags.Error(rule.position, "rule \"" + rule.name + "\": " + error);
+        return nullptr;
+      }
+    }
+    if (!prefilter->Compile()) {
+      diags.Error(rules.front().position,
+                  "the rules of this source together exceed RE2's memory budget; split them");
+      return nullptr;
+    }
+    set->prefilter_ = std::move(prefilter);
+  }
+  set->rules_ = std::move(rules);
+  return set;
+}
+
+void RuleSet::FindCandidates(std::string_view text, std::vector<int>& out) const {
+  out.clear();
+  if (!prefilter_) {
+    if (!rules_.empty()) out.push_back(0);
+    return;
+  }
+  prefilter_->Match(text, &out);
+  // RE2::Set reports matches in no particular order; rules run in file order.
+  std::sort(out.begin(), out.end());
+}
+
+bool RuleSet::Match(std::string_view text, MatchScratch& scratch, MatchCounts& counts,
+                    UpdateSink& sink) const {
+  FindCandidates(text, scratch.candidates);
+  bool matched = false;
+  for (int index : scratch.candidates) {
+    const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
+    const int groups = rule.regex->NumberOfCapturingGroups() + 1;
+    if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
+                           groups)) {
+      continue;
+    }
+    matched = true;
+    ++counts.rule_matches[static_cast<std::size_t>(index)];
+    Emit(rule, scratch, counts, sink);
+    if (!rule.continue_matching) break;
+  }
+  if (!matched) ++counts.unmatched;
+  return matched;
+}
+
+void RuleSet::Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
+                   UpdateSink& sink) const {
+  const std::vector<re2::StringPiece>& captures = scratch.captures;
+  for (const EmitPlan& emit : rule.emits) {
+    double value = emit.value.constant;
+    if (emit.value.capture >= 0) {
+      const re2::StringPiece text = captures[static_cast<std::size_t>(emit.value.capture)];
+      // An optional group that did not take part (e.g. "-" for no bytes)
+      // means "no value": the update is skipped, not an error.
+      if (text.data() == nullptr) continue;
+      std::optional<double> number = ParseNumber(std::string_view(text));
+      if (!number) {
+        ++counts.invalid_values;
+        continue;
+      }
+      value = *number;
+    }
+    value *= emit.value.scale;
+    if (emit.non_negative && value < 0) {
+      ++counts.invalid_values;
+      continue;
+    }
+
+    for (std::size_t i = 0; i < emit.labels.size(); ++i) {
+      const LabelExpr& label = emit.labels[i];
+      std::string_view result;
+      if (label.pieces.size() == 1 && label.pieces[0].capture >= 0) {
+        result = captures[static_cast<std::size_t>(label.pieces[0].capture)];
+      } else if (label.pieces.size() == 1) {
+        result = label.pieces[0].literal;
+      } else {
+        std::string& storage = scratch.label_storage[i];
+        storage.clear();
+        for (const LabelExpr::Piece& piece : label.pieces) {
+          if (piece.capture >= 0) {
+            storage.append(std::string_view(captures[static_cast<std::size_t>(piece.capture)]));
+          } else {
+            storage.append(piece.literal);
+          }
+        }
+        result = storage;
+      }
+      if (!IsValidUtf8(result)) {
+        ++counts.invalid_utf8;
+        std::string& storage = scratch.label_storage[i];
+        std::string fixed;
+        AppendSanitizedUtf8(result, fixed);
+        storage = std::move(fixed);
+        result = storage;
+      }
+      scratch.label_values[i] = result;
+    }
+    sink.Apply(Update{emit.family, emit.op, value,
+                      std::span<const std::string_view>(scratch.label_values.data(),
+                                                        emit.labels.size())});
+  }
+}
+
+}  // namespace metrics_adapter

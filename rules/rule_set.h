@@ -1,0 +1,144 @@
+// RuleSet: the compiled, immutable form of one or more rule files. It matches
+// a record's text against the rules in order and turns each match into
+// updates of schema families.
+//
+// Matching: with several rules, one RE2::Set pass over the text finds every
+// rule that can match; only those run their own RE2 to extract captures, in
+// rule order. The first matching rule wins unless it says `continue: true`.
+// A RuleSet is immutable after Compile and safe to share between threads;
+// per-thread mutable state lives in a MatchScratch.
+//
+// Usage:
+//   MatchScratch scratch(*rules);
+//   MatchCounts counts(*rules);
+//   rules->Match("GET /a 200 0.004", scratch, counts, sink);
+#pragma once
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/diagnostics.h"
+#include "rules/schema.h"
+
+namespace metrics_adapter {
+
+enum class UpdateOp { kInc, kAdd, kSet, kObserve };
+
+std::string_view UpdateOpName(UpdateOp op);
+
+// One change to one series. `label_values` follow the family's label order
+// and are valid UTF-8; they are valid only during UpdateSink::Apply.
+struct Update {
+  int family;
+  UpdateOp op;
+  double value;
+  std::span<const std::string_view> label_values;
+};
+
+class UpdateSink {
+ public:
+  virtual ~UpdateSink() = default;
+  virtual void Apply(const Update& update) = 0;
+};
+
+// A value taken from a capture or a constant, converted to the family's base unit.
+struct ValueExpr {
+  int capture = -1;  // capture group index, or -1 for the constant
+  double constant = 1;
+  double scale = 1;  // multiplies the captured number into the base unit
+};
+
+// A label value: literal text with capture references spliced in.
+struct LabelExpr {
+  struct Piece {
+    std::string literal;  // used when capture < 0
+    int capture = -1;
+  };
+  std::vector<Piece> pieces;
+};
+
+struct EmitPlan {
+  int family = -1;
+  UpdateOp op = UpdateOp::kInc;
+  ValueExpr value;
+  std::vector<LabelExpr> labels;  // in the family's label order
+  bool non_negative = false;      // counters only go up
+  SourcePosition position;
+};
+
+struct CompiledRule {
+  std::string name;
+  std::string file;  // the rule file as named in the config
+  std::unique_ptr<RE2> regex;
+  bool continue_matching = false;
+  std::vector<EmitPlan> emits;
+  SourcePosition position;
+};
+
+class RuleSet;
+
+// Per-thread buffers reused across Match calls, so matching allocates nothing
+// in the steady state.
+struct MatchScratch {
+  explicit MatchScratch(const RuleSet& rules);
+  std::vector<int> candidates;
+  std::vector<re2::StringPiece> captures;  // group 0 is the whole match
+  std::vector<std::string_view> label_values;
+  std::vector<std::string> label_storage;
+};
+
+// What a caller counts while matching; flushed into self-metrics in batches.
+struct MatchCounts {
+  explicit MatchCounts(const RuleSet& rules);
+  void Reset();
+  std::vector<std::uint64_t> rule_matches;  // by rule index
+  std::uint64_t unmatched = 0;
+  std::uint64_t invalid_values = 0;  // a captured value that is not a number
+  std::uint64_t invalid_utf8 = 0;    // label values with invalid UTF-8 replaced
+};
+
+class RuleSet {
+ public:
+  // Takes the compiled rules; builds the RE2::Set pre-filter. Reports to
+  // `diags` if the set cannot be built (e.g. over RE2's memory budget).
+  static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules,
+                                               Diagnostics& diags);
+
+  // Matches `text` and sends every resulting update to `sink`. Returns true
+  // if at least one rule matched. Never throws.
+  bool Match(std::string_view text, MatchScratch& scratch, MatchCounts& counts,
+             UpdateSink& sink) const;
+
+  const std::vector<CompiledRule>& rules() const { return rules_; }
+  int max_captures() const { return max_captures_; }
+  int max_labels() const { return max_labels_; }
+
+ private:
+  RuleSet() = default;
+  void FindCandidates(std::string_view text, std::vector<int>& out) const;
+  void Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
+            UpdateSink& sink) const;
+
+  std::vector<CompiledRule> rules_;
+  std::unique_ptr<RE2::Set> prefilter_;  // null when there is a single rule
+  int max_captures_ = 0;
+  int max_labels_ = 0;
+};
+
+// Options every rule regex is compiled with: UTF-8, no logging to stderr
+// (errors are reported through Diagnostics), a bounded memory budget.
+RE2::Options RuleRegexOptions();
+
+// Parses a number such as "512", "0.004", "1e3" or "-2". Returns nullopt for
+// anything else, including "-" and the empty string.
+std::optional<double> ParseNumber(std::string_view text);
+
+}  // namespace metrics_adapter

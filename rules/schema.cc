@@ -1,0 +1,192 @@
+#include "rules/schema.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "adapter/yaml_reader.h"
+#include "rules/units.h"
+
+namespace metrics_adapter {
+namespace {
+
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string DescribeDifference(const FamilySpec& a, const FamilySpec& b) {
+  if (a.type != b.type) {
+    return "type " + std::string(MetricTypeName(b.type)) + " vs " +
+           std::string(MetricTypeName(a.type));
+  }
+  if (a.unit != b.unit) return "unit " + Quoted(b.unit) + " vs " + Quoted(a.unit);
+  if (a.labels != b.labels) return "label names differ";
+  if (a.buckets != b.buckets) return "buckets differ";
+  return "help text differs";
+}
+
+// The unit a family's name says it is in, by the Prometheus naming convention.
+std::string_view UnitFromName(std::string_view name, MetricType type) {
+  if (type == MetricType::kCounter && EndsWith(name, "_total")) {
+    name.remove_suffix(6);
+  }
+  if (EndsWith(name, "_seconds")) return "seconds";
+  if (EndsWith(name, "_bytes")) return "bytes";
+  if (EndsWith(name, "_ratio")) return "ratio";
+  return "";
+}
+
+std::optional<MetricType> ParseType(std::string_view text) {
+  if (text == "counter") return MetricType::kCounter;
+  if (text == "gauge") return MetricType::kGauge;
+  if (text == "histogram") return MetricType::kHistogram;
+  return std::nullopt;
+}
+
+void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
+  const SourcePosition name_pos = map.PositionOfKey("name");
+  if (!IsValidMetricName(family.name)) {
+    diags.Error(name_pos, Quoted(family.name) + " is not a valid metric name");
+  }
+  if (family.type == MetricType::kCounter && !EndsWith(family.name, "_total")) {
+    diags.Error(name_pos, "counter " + Quoted(family.name) + " must end in \"_total\"");
+  }
+  if (family.type != MetricType::kCounter && EndsWith(family.name, "_total")) {
+    diags.Error(name_pos, "only counters may end in \"_total\"; " + Quoted(family.name) +
+                              " is a " + std::string(MetricTypeName(family.type)));
+  }
+  const std::string_view named_unit = UnitFromName(family.name, family.type);
+  if (family.unit.empty()) {
+    family.unit = std::string(named_unit);
+  } else if (auto unit = LookupUnit(family.unit); !unit || unit->factor != 1) {
+    diags.Error(map.PositionOfKey("unit"),
+                "a family's unit must be a base unit (seconds, bytes, ratio), not " +
+                    Quoted(family.unit) + "; rules convert their values into it");
+  } else {
+    family.unit = std::string(unit->base);
+    if (family.unit != named_unit) {
+      diags.Error(name_pos, "a family in " + family.unit + " must be named \"..._" +
+                                family.unit + (family.type == MetricType::kCounter ? "_total" : "") +
+                                "\" (Prometheus naming convention)");
+    }
+  }
+  std::set<std::string_view> seen;
+  for (const std::string& label : family.labels) {
+    if (!IsValidLabelName(label) || label.starts_with("__")) {
+      diags.Error(map.PositionOfKey("labels"), Quoted(label) + " is not a valid label name");
+    } else if (label == "le" && family.type == MetricType::kHistogram) {
+      diags.Error(map.PositionOfKey("labels"), "\"le\" is reserved in histograms");
+    }
+    if (!seen.insert(label).second) {
+      diags.Error(map.PositionOfKey("labels"), "label " + Quoted(label) + " is listed twice");
+    }
+  }
+  if (family.type != MetricType::kHistogram && map.Has("buckets")) {
+    diags.Error(map.PositionOfKey("buckets"), "only histograms have buckets");
+  }
+  for (std::size_t i = 0; i < family.buckets.size(); ++i) {
+    if (!std::isfinite(family.buckets[i]) || (i > 0 && family.buckets[i] <= family.buckets[i - 1])) {
+      diags.Error(map.PositionOfKey("buckets"),
+                  "buckets must be finite and strictly increasing (+Inf is implied)");
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view MetricTypeName(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
+  }
+  return "unknown";
+}
+
+bool IsValidMetricName(std::string_view name) {
+  if (name.empty() || !IsNameStart(name[0])) return false;
+  return std::all_of(name.begin(), name.end(), IsNameChar);
+}
+
+bool IsValidLabelName(std::string_view name) { return IsValidMetricName(name); }
+
+std::vector<double> DefaultBuckets(std::string_view unit) {
+  if (unit == "seconds") {
+    return {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
+  }
+  return {1, 10, 100, 1000, 10000, 100000, 1000000};
+}
+
+int Schema::Add(FamilySpec family, Diagnostics& diags) {
+  if (auto it = index_.find(family.name); it != index_.end()) {
+    const FamilySpec& earlier = families_[static_cast<std::size_t>(it->second)];
+    if (earlier.type == family.type && earlier.unit == family.unit &&
+        earlier.labels == family.labels && earlier.buckets == family.buckets &&
+        earlier.help == family.help) {
+      return it->second;
+    }
+    diags.Error(family.position, "family " + Quoted(family.name) + " conflicts with its declaration at " +
+                                     earlier.position.ToString() + " (" +
+                                     DescribeDifference(earlier, family) + ")");
+    return -1;
+  }
+  const int index = static_cast<int>(families_.size());
+  index_.emplace(family.name, index);
+  families_.push_back(std::move(family));
+  return index;
+}
+
+int Schema::IndexOf(std::string_view name) const {
+  auto it = index_.find(std::string(name));
+  return it == index_.end() ? -1 : it->second;
+}
+
+void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
+                  Diagnostics& diags) {
+  if (!metrics.IsSequence()) {
+    diags.Error(PositionOf(file, metrics), "\"metrics\" must be a list of metric families");
+    return;
+  }
+  for (const YAML::Node& node : metrics) {
+    YamlMap map(node, file, diags, "metric family");
+    if (!map.valid()) continue;
+    const int errors_before = diags.error_count();
+    FamilySpec family;
+    family.position = map.PositionOfKey("name");
+    family.name = map.String("name", Required::kYes).value_or("");
+    const std::string type_text = map.String("type", Required::kYes).value_or("");
+    if (auto type = ParseType(type_text)) {
+      family.type = *type;
+    } else if (!type_text.empty()) {
+      diags.Error(map.PositionOfKey("type"), "unknown metric type " + Quoted(type_text) +
+                                                 " (known: counter, gauge, histogram)");
+    }
+    family.help = map.String("help", Required::kYes).value_or("");
+    family.unit = map.String("unit").value_or("");
+    family.labels = map.StringList("labels").value_or(std::vector<std::string>{});
+    if (YAML::Node buckets = map.Node("buckets"); buckets.IsDefined()) {
+      try {
+        family.buckets = buckets.as<std::vector<double>>();
+      } catch (const YAML::Exception&) {
+        diags.Error(PositionOf(file, buckets), "\"buckets\" must be a list of numbers");
+      }
+    }
+    map.RejectUnknownKeys();
+    CheckFamily(family, map, diags);
+    if (family.type == MetricType::kHistogram && family.buckets.empty()) {
+      family.buckets = DefaultBuckets(family.unit);
+    }
+    if (diags.error_count() == errors_before) schema.Add(std::move(family), diags);
+  }
+}
+
+}  // namespace metrics_adapter

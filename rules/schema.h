@@ -1,0 +1,75 @@
+// Schema: the metric families rules may write into, with their type, unit,
+// help text, exact label names and histogram buckets.
+//
+// Families are declared in the `metrics:` section of rule files. The same
+// family may be declared by several files (the shipped nginx and apache rules
+// both write http_server_requests_total) as long as the declarations agree;
+// a conflicting declaration is an error naming both places. Because every
+// family's label names are fixed here, at load time, /metrics can never hold
+// two series with inconsistent label sets.
+//
+// Usage:
+//   Schema schema;
+//   LoadFamilies(yaml_metrics_node, "rules/nginx.yaml", schema, diags);
+//   const FamilySpec* f = schema.Find("http_server_requests_total");
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "adapter/diagnostics.h"
+
+namespace metrics_adapter {
+
+enum class MetricType { kCounter, kGauge, kHistogram };
+
+std::string_view MetricTypeName(MetricType type);
+
+struct FamilySpec {
+  std::string name;
+  MetricType type = MetricType::kCounter;
+  std::string help;
+  // The base unit of the family's values: "seconds", "bytes", "ratio" or "".
+  std::string unit;
+  std::vector<std::string> labels;
+  // Histogram upper bounds, strictly increasing, without +Inf.
+  std::vector<double> buckets;
+  SourcePosition position;
+};
+
+class Schema {
+ public:
+  // Adds `family`, or checks it against an earlier declaration of the same
+  // name. Returns its index, or -1 after reporting a conflict.
+  int Add(FamilySpec family, Diagnostics& diags);
+  // Index of the family, or -1.
+  int IndexOf(std::string_view name) const;
+  const FamilySpec& at(int index) const { return families_[static_cast<std::size_t>(index)]; }
+  int size() const { return static_cast<int>(families_.size()); }
+  const std::vector<FamilySpec>& families() const { return families_; }
+
+ private:
+  std::vector<FamilySpec> families_;
+  std::unordered_map<std::string, int> index_;
+};
+
+// Reads a `metrics:` sequence of family declarations from `file` into
+// `schema`, reporting every problem (bad names, unknown types, unit/name
+// mismatches, unsorted buckets, unknown keys).
+void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
+                  Diagnostics& diags);
+
+// Default histogram buckets for a family in seconds (the OpenTelemetry HTTP
+// duration advice) and for other units (powers of ten).
+std::vector<double> DefaultBuckets(std::string_view unit);
+
+// Whether `name` is a valid Prometheus metric / label name.
+bool IsValidMetricName(std::string_view name);
+bool IsValidLabelName(std::string_view name);
+
+}  // namespace metrics_adapter

@@ -1,0 +1,479 @@
+// Tests for HttpServer and the gzip helpers. The server is started on
+// 127.0.0.1:0 and spoken to over real sockets by a tiny blocking HTTP/1.1
+// client below, so the tests cover civetweb's actual wire behaviour.
+#include "adapter/http_server.h"
+
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <future>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "adapter/gzip.h"
+
+namespace metrics_adapter {
+namespace {
+
+constexpr const char* kPromType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kExposition =
+    "# HELP app_lines_total Lines seen.\n"
+    "# TYPE app_lines_total counter\n"
+    "app_lines_total{file=\"a.log\"} 42\n";
+
+struct HttpResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string error;  // non-empty if the exchange failed
+
+  bool Has(const std::string& name) const { return headers.count(name) > 0; }
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// One request on a fresh connection, read to EOF. Failures are returned in
+// `error` rather than asserted so the helper is usable from worker threads.
+HttpResponse Fetch(int port, const std::string& method, const std::string& path,
+                   const std::vector<std::pair<std::string, std::string>>& headers = {},
+                   const std::string& body = "") {
+  HttpResponse r;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    r.error = "socket failed";
+    return r;
+  }
+  // A broken server must fail the test, not hang it.
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    r.error = "connect failed";
+    return r;
+  }
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  if (!body.empty() || method == "POST") {
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "Connection: close\r\n\r\n" + body;
+  for (std::size_t sent = 0; sent < request.size();) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      close(fd);
+      r.error = "send failed";
+      return r;
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string raw;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0) {
+      close(fd);
+      r.error = "recv failed or timed out";
+      return r;
+    }
+    if (n == 0) break;
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+
+  std::size_t head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string::npos || raw.compare(0, 9, "HTTP/1.1 ") != 0) {
+    r.error = "malformed response: " + raw.substr(0, 200);
+    return r;
+  }
+  r.status = std::stoi(raw.substr(9, 3));
+  std::size_t pos = raw.find("\r\n") + 2;
+  while (pos < head_end) {
+    std::size_t eol = raw.find("\r\n", pos);
+    std::string line = raw.substr(pos, eol - pos);
+    std::size_t colon = line.find(':');
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    r.headers[Lower(line.substr(0, colon))] = value;
+    pos = eol + 2;
+  }
+  r.body = raw.substr(head_end + 4);
+  return r;
+}
+
+std::string Gunzip(const std::string& data) {
+  z_stream zs{};
+  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buf[16384];
+  int rc;
+  do {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(buf, sizeof(buf) - zs.avail_out);
+  } while (rc != Z_STREAM_END);
+  bool consumed_all = zs.avail_in == 0;
+  inflateEnd(&zs);
+  REQUIRE(rc == Z_STREAM_END);
+  REQUIRE(consumed_all);
+  return out;
+}
+
+HttpHandlers DefaultHandlers() {
+  HttpHandlers h;
+  h.metrics = [] { return std::pair<std::string, std::string>(kExposition, kPromType); };
+  h.ready = [] { return true; };
+  return h;
+}
+
+std::unique_ptr<HttpServer> StartOrFail(HttpHandlers handlers) {
+  std::string error;
+  auto server = HttpServer::Start("127.0.0.1:0", std::move(handlers), &error);
+  INFO(error);
+  REQUIRE(server != nullptr);
+  REQUIRE(server->port() > 0);
+  return server;
+}
+
+}  // namespace
+
+TEST_CASE("GzipCompress round-trips through zlib's gzip decoder") {
+  std::string big;
+  for (int i = 0; i < 20000; ++i)
+    big += "metric_" + std::to_string(i % 97) + " " + std::to_string(i) + "\n";
+  std::string binary;
+  for (int i = 0; i < 70000; ++i) binary.push_back(static_cast<char>((i * 2654435761u) >> 13));
+  for (const std::string& input :
+       {std::string(), std::string("a"), std::string(kExposition), big, binary}) {
+    for (int level : {-1, 0, 1, 6, 9}) {
+      std::string gz = GzipCompress(input, level);
+      REQUIRE(gz.size() >= 18);
+      CHECK(static_cast<unsigned char>(gz[0]) == 0x1f);  // gzip magic, not a zlib header
+      CHECK(static_cast<unsigned char>(gz[1]) == 0x8b);
+      CHECK(Gunzip(gz) == input);
+    }
+  }
+  CHECK(GzipCompress(big).size() < big.size() / 4);
+  CHECK_THROWS_AS(GzipCompress("x", 10), std::invalid_argument);
+  CHECK_THROWS_AS(GzipCompress("x", -2), std::invalid_argument);
+}
+
+TEST_CASE("AcceptsGzip parses Accept-Encoding") {
+  // Plain tokens, case-insensitive, with whitespace.
+  CHECK(AcceptsGzip("gzip"));
+  CHECK(AcceptsGzip("GZIP"));
+  CHECK(AcceptsGzip("  gzip  "));
+  CHECK(AcceptsGzip("x-gzip"));
+  CHECK(AcceptsGzip("deflate, gzip"));
+  CHECK(AcceptsGzip("gzip, deflate, br"));
+  CHECK(AcceptsGzip("br,gzip"));
+  CHECK(AcceptsGzip(",, gzip ,"));
+  // What Prometheus sends.
+  CHECK(AcceptsGzip("gzip"));
+  // Not gzip at all, or look-alikes.
+  CHECK_FALSE(AcceptsGzip(""));
+  CHECK_FALSE(AcceptsGzip("identity"));
+  CHECK_FALSE(AcceptsGzip("deflate, br"));
+  CHECK_FALSE(AcceptsGzip("gzipped"));
+  CHECK_FALSE(AcceptsGzip("xgzip"));
+  CHECK_FALSE(AcceptsGzip("gzip-ish;q=1"));
+  // q-values.
+  CHECK(AcceptsGzip("gzip;q=1"));
+  CHECK(AcceptsGzip("gzip;q=1.000"));
+  CHECK(AcceptsGzip("gzip;q=0.5"));
+  CHECK(AcceptsGzip("gzip;q=0.001"));
+  CHECK(AcceptsGzip("gzip ; Q=0.8"));
+  CHECK(AcceptsGzip("identity;q=1, gzip;q=0.1"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=0"));
+  CHECK_FALSE(AcceptsGzip("gzip; q=0.0"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=0.000"));
+  CHECK_FALSE(AcceptsGzip("deflate, gzip;q=0"));
+  // Other parameters are ignored; a malformed q makes the entry unacceptable.
+  CHECK(AcceptsGzip("gzip;foo=bar"));
+  CHECK(AcceptsGzip("gzip;foo=bar;q=0.3"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=abc"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=1.5"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=0.0001"));
+  CHECK_FALSE(AcceptsGzip("gzip;q="));
+  // "*" counts unless gzip is named explicitly.
+  CHECK(AcceptsGzip("*"));
+  CHECK(AcceptsGzip("br, *;q=0.1"));
+  CHECK_FALSE(AcceptsGzip("*;q=0"));
+  CHECK_FALSE(AcceptsGzip("*, gzip;q=0"));
+  CHECK_FALSE(AcceptsGzip("gzip;q=0, *"));
+  CHECK(AcceptsGzip("*;q=0, gzip"));
+}
+
+TEST_CASE("GET /metrics returns the handler's body and content type") {
+  auto server = StartOrFail(DefaultHandlers());
+  HttpResponse r = Fetch(server->port(), "GET", "/metrics");
+  REQUIRE(r.error == "");
+  CHECK(r.status == 200);
+  CHECK(r.body == kExposition);
+  CHECK(r.Header("content-type") == kPromType);
+  CHECK(r.Header("content-length") == std::to_string(std::string(kExposition).size()));
+  CHECK_FALSE(r.Has("content-encoding"));
+  CHECK(r.Header("vary") == "Accept-Encoding");
+  CHECK(r.Header("date").size() == std::string("Sun, 06 Nov 1994 08:49:37 GMT").size());
+
+  // The query string does not change routing.
+  HttpResponse q = Fetch(server->port(), "GET", "/metrics?name[]=x");
+  CHECK(q.status == 200);
+  CHECK(q.body == kExposition);
+}
+
+TEST_CASE("/metrics is gzip-coded only when Accept-Encoding allows it") {
+  auto server = StartOrFail(DefaultHandlers());
+  SUBCASE("gzip") {
+    HttpResponse r = Fetch(server->port(), "GET", "/metrics", {{"Accept-Encoding", "gzip"}});
+    REQUIRE(r.error == "");
+    CHECK(r.status == 200);
+    CHECK(r.Header("content-encoding") == "gzip");
+    CHECK(r.Header("vary") == "Accept-Encoding");
+    CHECK(r.Header("content-type") == kPromType);
+    CHECK(r.Header("content-length") == std::to_string(r.body.size()));
+    CHECK(Gunzip(r.body) == kExposition);
+  }
+  SUBCASE("gzip in a second Accept-Encoding line") {
+    HttpResponse r = Fetch(server->port(), "GET", "/metrics",
+                           {{"Accept-Encoding", "br"}, {"Accept-Encoding", "gzip;q=0.5"}});
+    CHECK(r.Header("content-encoding") == "gzip");
+    CHECK(Gunzip(r.body) == kExposition);
+  }
+  SUBCASE("gzip;q=0") {
+    HttpResponse r =
+        Fetch(server->port(), "GET", "/metrics", {{"Accept-Encoding", "deflate, gzip;q=0"}});
+    CHECK(r.status == 200);
+    CHECK_FALSE(r.Has("content-encoding"));
+    CHECK(r.body == kExposition);
+  }
+  SUBCASE("identity") {
+    HttpResponse r = Fetch(server->port(), "GET", "/metrics", {{"Accept-Encoding", "identity"}});
+    CHECK_FALSE(r.Has("content-encoding"));
+    CHECK(r.body == kExposition);
+  }
+}
+
+TEST_CASE("HEAD /metrics sends GET's headers and no body") {
+  auto server = StartOrFail(DefaultHandlers());
+  HttpResponse r = Fetch(server->port(), "HEAD", "/metrics", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(r.error == "");
+  CHECK(r.status == 200);
+  CHECK(r.body.empty());
+  CHECK(r.Header("content-encoding") == "gzip");
+  CHECK(r.Header("content-length") == std::to_string(GzipCompress(kExposition).size()));
+}
+
+TEST_CASE("a throwing metrics handler gives 500 and the server keeps serving") {
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = []() -> std::pair<std::string, std::string> { throw std::runtime_error("boom"); };
+  auto server = StartOrFail(std::move(h));
+  CHECK(Fetch(server->port(), "GET", "/metrics").status == 500);
+  CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("/healthz is always ok") {
+  HttpHandlers h = DefaultHandlers();
+  h.ready = [] { return false; };  // liveness does not depend on readiness
+  auto server = StartOrFail(std::move(h));
+  HttpResponse r = Fetch(server->port(), "GET", "/healthz");
+  CHECK(r.status == 200);
+  CHECK(r.body == "ok");
+  CHECK(r.Header("content-length") == "2");
+  CHECK(Fetch(server->port(), "POST", "/healthz").status == 405);
+}
+
+TEST_CASE("/readyz follows the ready handler") {
+  std::atomic<bool> ready{false};
+  HttpHandlers h = DefaultHandlers();
+  h.ready = [&] { return ready.load(); };
+  auto server = StartOrFail(std::move(h));
+
+  HttpResponse r = Fetch(server->port(), "GET", "/readyz");
+  CHECK(r.status == 503);
+  CHECK(r.body == "not ready");
+  ready = true;
+  r = Fetch(server->port(), "GET", "/readyz");
+  CHECK(r.status == 200);
+  CHECK(r.body == "ready");
+}
+
+TEST_CASE("/-/reload exists only when a reload handler is set") {
+  SUBCASE("unset") {
+    auto server = StartOrFail(DefaultHandlers());
+    CHECK(Fetch(server->port(), "POST", "/-/reload").status == 404);
+    CHECK(Fetch(server->port(), "GET", "/-/reload").status == 404);
+  }
+  SUBCASE("set") {
+    std::atomic<int> calls{0};
+    std::string result;  // written before each request, read on a civetweb thread after
+    HttpHandlers h = DefaultHandlers();
+    h.reload = [&] {
+      ++calls;
+      return result;
+    };
+    auto server = StartOrFail(std::move(h));
+
+    HttpResponse r = Fetch(server->port(), "POST", "/-/reload");
+    CHECK(r.status == 200);
+    CHECK(calls == 1);
+
+    r = Fetch(server->port(), "GET", "/-/reload");
+    CHECK(r.status == 405);
+    CHECK(r.Header("allow") == "POST");
+    CHECK(calls == 1);
+
+    result = "rules.yaml:3: unknown field \"regx\"";
+    r = Fetch(server->port(), "POST", "/-/reload", {}, "{}");
+    CHECK(r.status == 500);
+    CHECK(r.body == result);
+    CHECK(calls == 2);
+  }
+}
+
+TEST_CASE("the landing page links to /metrics; unknown paths are 404") {
+  auto server = StartOrFail(DefaultHandlers());
+  HttpResponse r = Fetch(server->port(), "GET", "/");
+  CHECK(r.status == 200);
+  CHECK(r.Header("content-type").rfind("text/html", 0) == 0);
+  CHECK(r.body.find("href=\"/metrics\"") != std::string::npos);
+
+  CHECK(Fetch(server->port(), "GET", "/nope").status == 404);
+  CHECK(Fetch(server->port(), "GET", "/metrics/").status == 404);
+  CHECK(Fetch(server->port(), "GET", "/index.html").status == 404);
+  CHECK(Fetch(server->port(), "GET", "/../etc/passwd").status != 200);
+  HttpResponse m = Fetch(server->port(), "DELETE", "/metrics");
+  CHECK(m.status == 405);
+  CHECK(m.Header("allow") == "GET, HEAD");
+}
+
+TEST_CASE("a port already in use gives a clear error") {
+  auto first = StartOrFail(DefaultHandlers());
+  std::string address = "127.0.0.1:" + std::to_string(first->port());
+  std::string error;
+  auto second = HttpServer::Start(address, DefaultHandlers(), &error);
+  CHECK(second == nullptr);
+  CHECK(error == "listen on " + address + ": Address already in use");
+  // The first server is unaffected.
+  CHECK(Fetch(first->port(), "GET", "/healthz").status == 200);
+}
+
+TEST_CASE("invalid listen addresses are rejected before civetweb sees them") {
+  for (const char* address :
+       {"", "9090", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:80s",
+        "127.0.0.1:1,127.0.0.1:2", "::1:9090", "[::1]9090", "host name:9090"}) {
+    CAPTURE(address);
+    std::string error;
+    CHECK(HttpServer::Start(address, DefaultHandlers(), &error) == nullptr);
+    CHECK(error.rfind("invalid listen address", 0) == 0);
+  }
+  std::string error;
+  CHECK(HttpServer::Start("192.0.2.1:0", DefaultHandlers(), &error) == nullptr);
+  CHECK(error == "listen on 192.0.2.1:0: Cannot assign requested address");
+}
+
+TEST_CASE("other listen address forms") {
+  // ":PORT" listens on all interfaces, "0.0.0.0:PORT" likewise, and host
+  // names are resolved; all of them reach loopback here.
+  for (const char* address : {":0", "0.0.0.0:0", "localhost:0"}) {
+    CAPTURE(address);
+    std::string error;
+    auto server = HttpServer::Start(address, DefaultHandlers(), &error);
+    INFO(error);
+    REQUIRE(server != nullptr);
+    CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);
+  }
+}
+
+TEST_CASE("concurrent scrapes all succeed") {
+  constexpr int kThreads = 8;
+  constexpr int kRequestsPerThread = 25;
+  std::atomic<int> calls{0};
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&] {
+    ++calls;
+    return std::pair<std::string, std::string>(kExposition, kPromType);
+  };
+  auto server = StartOrFail(std::move(h));
+
+  std::vector<std::future<std::vector<std::string>>> results;
+  for (int t = 0; t < kThreads; ++t) {
+    results.push_back(std::async(std::launch::async, [port = server->port(), t] {
+      std::vector<std::string> failures;
+      for (int i = 0; i < kRequestsPerThread; ++i) {
+        bool gzip = (i + t) % 2 == 0;
+        HttpResponse r =
+            Fetch(port, "GET", "/metrics", {{"Accept-Encoding", gzip ? "gzip" : "identity"}});
+        bool ok = r.error.empty() && r.status == 200 &&
+                  r.Header("content-length") == std::to_string(r.body.size()) &&
+                  (r.Header("content-encoding") == "gzip") == gzip;
+        if (!ok) failures.push_back(r.error + " status " + std::to_string(r.status));
+      }
+      return failures;
+    }));
+  }
+  for (auto& f : results) {
+    std::vector<std::string> failures = f.get();
+    CHECK(failures.empty());
+    for (const std::string& failure : failures) MESSAGE(failure);
+  }
+  CHECK(calls == kThreads * kRequestsPerThread);
+}
+
+TEST_CASE("the destructor waits for in-flight requests") {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> release_future = release.get_future().share();
+  std::atomic<bool> handler_done{false};
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&] {
+    entered.set_value();
+    release_future.wait();
+    handler_done = true;
+    return std::pair<std::string, std::string>(kExposition, kPromType);
+  };
+  auto server = StartOrFail(std::move(h));
+  int port = server->port();
+
+  auto response = std::async(std::launch::async, [port] { return Fetch(port, "GET", "/metrics"); });
+  entered.get_future().wait();
+  auto stopped = std::async(std::launch::async, [&] {
+    server.reset();
+    return handler_done.load();  // must already be true: mg_stop joined the worker
+  });
+  release.set_value();
+  CHECK(stopped.get());
+  HttpResponse r = response.get();
+  CHECK(r.status == 200);
+  CHECK(r.body == kExposition);
+}
+
+}  // namespace metrics_adapter
