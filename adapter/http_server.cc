@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
@@ -104,7 +103,8 @@ std::string HttpDate(std::time_t t) {
 // gmtime(), whose shared static buffer races between worker threads.
 // Connections are never kept alive (enable_keep_alive=no), so civetweb closes
 // the connection after the callback returns and needs no framing knowledge.
-void Send(mg_connection* conn, const Response& r, bool head) {
+// Never throws: it runs inside civetweb's C callback.
+void Send(mg_connection* conn, const Response& r, bool head) noexcept try {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " +
                     mg_get_response_code_text(conn, r.status) + "\r\n";
   out += "Date: " + HttpDate(std::time(nullptr)) + "\r\n";
@@ -117,6 +117,8 @@ void Send(mg_connection* conn, const Response& r, bool head) {
   // on a delayed ACK (Nagle) before the body goes out.
   if (!head) out += r.body;
   mg_write(conn, out.data(), out.size());
+} catch (const std::exception& e) {
+  spdlog::error("http server: cannot send response: {}", e.what());
 }
 
 // Where to listen, in civetweb's terms, plus an address of the same socket
@@ -309,14 +311,25 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
   const mg_request_info* info = mg_get_request_info(conn);
   std::string_view method = info->request_method ? info->request_method : "";
   std::string_view uri = info->local_uri ? info->local_uri : "";
+  bool draining;
   {
     std::lock_guard lock(impl->drain_mu);
-    if (impl->draining) {
-      Send(conn, Text(503, "shutting down"), method == "HEAD");
-      return 503;
-    }
-    ++impl->in_flight;
+    draining = impl->draining;
+    if (!draining) ++impl->in_flight;
   }
+  if (draining) {
+    Send(conn, Text(503, "shutting down"), method == "HEAD");
+    return 503;
+  }
+  // Decrements in_flight however this function is left.
+  struct InFlight {
+    Impl* impl;
+    ~InFlight() {
+      std::lock_guard lock(impl->drain_mu);
+      if (--impl->in_flight == 0 && impl->draining) impl->drained.notify_all();
+    }
+  } in_flight{impl};
+
   Response response;
   try {
     response = impl->Dispatch(method, uri, info);
@@ -328,10 +341,6 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
     response = Text(500, "internal server error");
   }
   Send(conn, response, method == "HEAD");
-  {
-    std::lock_guard lock(impl->drain_mu);
-    if (--impl->in_flight == 0 && impl->draining) impl->drained.notify_all();
-  }
   return response.status;
 }
 
@@ -478,6 +487,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
     *error = "listen on " + listen_address + ": cannot determine the bound port";
     return nullptr;
   }
+  for (const std::string& m : impl->startup_messages) spdlog::warn("http server: {}", m);
   impl->port = bound[0].port;
   SetPort(&impl->target, impl->port);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

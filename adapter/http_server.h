@@ -54,8 +54,11 @@ class HttpServer {
   static std::unique_ptr<HttpServer> Start(const std::string& listen_address, HttpHandlers handlers,
                                            std::string* error);
 
-  // Stops civetweb: no new connections, in-flight requests run to completion
-  // (so handlers may still be called until the destructor returns).
+  // Graceful stop: requests already in a handler run to completion and their
+  // responses are sent; requests arriving meanwhile get 503 "shutting down"
+  // without calling any handler; then civetweb is stopped and its threads
+  // joined. Blocks as long as the slowest in-flight handler, so handlers
+  // must not wait on anything the destroying thread holds.
   ~HttpServer();
 
   HttpServer(const HttpServer&) = delete;

@@ -7,10 +7,10 @@
 #   mtail --one_shot --progs DIR --logs LOG    (DIR holds test/bench/mtail/combined.mtail)
 # each under GNU time, and prints lines/s, CPU seconds and peak RSS of each and the ratios.
 #
-# Correctness check: both expositions must report, per HTTP status code, the same request
-# count, response body bytes and request-duration observations as the log itself (so the
-# total request count is the number of lines). The script exits 1 if they do not; it never
-# fails on speed.
+# Correctness check: both expositions must report the same request count, response body bytes
+# and request-duration observations per HTTP status code, and the same request count per
+# method, as the log itself (so the total request count is the number of lines). The script
+# exits 1 if they do not; it never fails on speed.
 set -euo pipefail
 
 usage() {
@@ -185,7 +185,8 @@ for ((run = 1; run <= runs; run++)); do
       mtail)
         # --port 0 on loopback: even --one_shot opens mtail's HTTP listener.
         run_timed "$tool" "$mtail_bin" --one_shot --one_shot_format=prometheus --logtostderr \
-          --address 127.0.0.1 --port 0 --progs "$tmp/progs" --logs "$access_log"
+          --emit_prog_label=false --address 127.0.0.1 --port 0 --progs "$tmp/progs" \
+          --logs "$access_log"
         ;;
     esac
   done
@@ -193,15 +194,37 @@ done
 
 # --- Correctness -----------------------------------------------------------------------------
 
-# Per status code: requests, body bytes and duration observations, as "family status value".
-# From the log itself ($9 is $status and $10 $body_bytes_sent in every generated line) ...
-awk '{ n[$9]++; b[$9] += $10 }
-  END { for (s in n) printf "requests %s %.0f\nbody_bytes %s %.0f\nduration_count %s %.0f\n",
-        s, n[s], s, b[s], s, n[s] }' "$access_log" | sort >"$tmp/expected.sum"
+# Lines "what key value": requests, body_bytes and duration_count by status code, and
+# requests_by_method by method, where a method OpenTelemetry does not name is "_OTHER".
+# From the log itself (the request line is escaped by nginx, so the first `" NNN N "` is
+# always `" $status $body_bytes_sent "`) ...
+awk '
+  {
+    if (!match($0, /" [0-9][0-9][0-9] [0-9]+ "/)) {
+      printf "error: line %d of the generated log is not in the expected format\n", NR >"/dev/stderr"
+      exit 1
+    }
+    split(substr($0, RSTART + 2, RLENGTH - 4), f, " ")
+    n[f[1]]++
+    b[f[1]] += f[2]
+    method = substr($0, index($0, "] \"") + 3)
+    sub(/ .*/, "", method)
+    if (method !~ /^(GET|HEAD|POST|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE)$/) method = "_OTHER"
+    m[method]++
+  }
+  END {
+    for (s in n) printf "requests %s %.0f\nbody_bytes %s %.0f\nduration_count %s %.0f\n",
+      s, n[s], s, b[s], s, n[s]
+    for (k in m) printf "requests_by_method %s %.0f\n", k, m[k]
+  }' "$access_log" | sort >"$tmp/expected.sum"
 
 # ... and from a Prometheus text exposition, summed over the other labels.
 summarize_exposition() {
   awk '
+    function label(name) {
+      if (!match($0, name "=\"[^\"]*\"")) return "<none>"
+      return substr($0, RSTART + length(name) + 2, RLENGTH - length(name) - 3)
+    }
     /^#/ || NF < 2 { next }
     {
       name = $1
@@ -210,10 +233,8 @@ summarize_exposition() {
       else if (name == "http_server_response_body_size_bytes_total") fam = "body_bytes"
       else if (name == "http_server_request_duration_seconds_count") fam = "duration_count"
       else next
-      status = "<none>"
-      if (match($0, /http_response_status_code="[^"]*"/))
-        status = substr($0, RSTART + 27, RLENGTH - 28)
-      sum[fam " " status] += $NF
+      sum[fam " " label("http_response_status_code")] += $NF
+      if (fam == "requests") sum["requests_by_method " label("http_request_method")] += $NF
     }
     END { for (k in sum) printf "%s %.0f\n", k, sum[k] }' "$1" | sort
 }
@@ -224,11 +245,12 @@ for tool in "${tools[@]}"; do
   total=$(awk '$1 == "requests" { s += $3 } END { printf "%.0f", s }' "$tmp/$tool.sum")
   if ! diff -q "$tmp/expected.sum" "$tmp/$tool.sum" >/dev/null; then
     ok=0
-    echo "MISMATCH: $tool reports $total requests for $lines lines; per status code" \
-      "(family status value; < log, > $tool):" >&2
+    echo "MISMATCH: $tool reports $total requests for $lines lines; by status code and" \
+      "method (what key value; < log, > $tool):" >&2
     diff "$tmp/expected.sum" "$tmp/$tool.sum" | grep '^[<>]' | head -n 40 >&2 || true
   else
-    log "$tool: $total requests, per-status requests/body bytes/durations match the log"
+    log "$tool: $total requests; requests, body bytes and durations by status code and" \
+      "requests by method match the log"
   fi
 done
 

@@ -12,7 +12,11 @@
 // The output depends only on N and S: the generator uses its own PRNG (splitmix64) and
 // integer arithmetic only (no <random> distributions, no floating point, no locale, no
 // time zone), so the same arguments give byte-identical output on every machine.
-// Every line is well formed (nginx never writes "-" for $body_bytes_sent; it writes 0).
+// Every line is a line nginx could write: $body_bytes_sent is never "-" (nginx writes 0),
+// and the few requests that are not HTTP (a TLS handshake sent to the plain port, a client
+// that closed before sending anything) appear as nginx logs them, with status 400. Methods
+// include some that are not among OpenTelemetry's known ones (PROPFIND, QUERY, ...), and a
+// rare user agent holds quotes, which nginx escapes as \x22.
 
 #include <charconv>
 #include <cstdint>
@@ -116,12 +120,13 @@ constexpr std::string_view kUserAgents[] = {
     "Prometheus/2.55.1",
     "okhttp/4.12.0",
     "Apache-HttpClient/4.5.14 (Java/17.0.13)",
+    "Mozilla/5.0 (compatible; \\x22scanner\\x22/1.0)",
     "-",
 };
 
 constexpr Weighted<int> kUserAgentWeights[] = {
     {0, 300}, {1, 120}, {2, 90},  {3, 80},  {4, 90},  {5, 70},  {6, 25},  {7, 15}, {8, 40},
-    {9, 5},   {10, 50}, {11, 40}, {12, 30}, {13, 10}, {14, 20}, {15, 10}, {16, 5},
+    {9, 5},   {10, 50}, {11, 40}, {12, 30}, {13, 10}, {14, 20}, {15, 10}, {16, 2}, {17, 5},
 };
 
 constexpr std::string_view kReferers[] = {
@@ -252,20 +257,31 @@ class Generator {
     out.Put(std::string_view(time_buf_, time_len_));
     out.Put("] \"");
 
-    // "$request"
-    const std::string_view method = Pick(rng_, kMethods);
-    out.Put(method);
-    out.Put(' ');
-    const Kind kind = Path(out, method);
-    out.Put(' ');
-    out.Put(Pick(rng_, kProtocols));
-    out.Put("\" ");
+    Kind kind = Kind::kDynamic;
+    int status = 400;
+    if (rng_.Below(10000) < 3) {
+      // Not an HTTP request: "$request" is what nginx read, escaped, or "-" if nothing.
+      if (rng_.Below(2)) {
+        out.Put("\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03\" 400 157");
+      } else {
+        out.Put("-\" 400 0");
+      }
+    } else {
+      // "$request"
+      const std::string_view method = Pick(rng_, kMethods);
+      out.Put(method);
+      out.Put(' ');
+      kind = Path(out, method);
+      out.Put(' ');
+      out.Put(Pick(rng_, kProtocols));
+      out.Put("\" ");
 
-    // $status $body_bytes_sent
-    const int status = Status(method);
-    out.PutUint(static_cast<uint64_t>(status));
-    out.Put(' ');
-    out.PutUint(BodyBytes(method, status, kind));
+      // $status $body_bytes_sent
+      status = Status(method);
+      out.PutUint(static_cast<uint64_t>(status));
+      out.Put(' ');
+      out.PutUint(BodyBytes(method, status, kind));
+    }
 
     // "$http_referer" "$http_user_agent"
     out.Put(" \"");

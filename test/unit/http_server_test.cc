@@ -448,7 +448,7 @@ TEST_CASE("concurrent scrapes all succeed") {
   CHECK(calls == kThreads * kRequestsPerThread);
 }
 
-TEST_CASE("the destructor waits for in-flight requests") {
+TEST_CASE("the destructor finishes in-flight requests and turns new ones away") {
   std::promise<void> entered;
   std::promise<void> release;
   std::shared_future<void> release_future = release.get_future().share();
@@ -469,6 +469,14 @@ TEST_CASE("the destructor waits for in-flight requests") {
     server.reset();
     return handler_done.load();  // must already be true: mg_stop joined the worker
   });
+  // Once draining, new requests are turned away without reaching a handler.
+  // Poll until the destructor has started draining (bounded, no sleeps).
+  HttpResponse late;
+  for (int i = 0; i < 100000 && late.status != 503; ++i) late = Fetch(port, "GET", "/healthz");
+  CHECK(late.status == 503);
+  CHECK(late.body == "shutting down");
+  CHECK_FALSE(handler_done.load());
+
   release.set_value();
   CHECK(stopped.get());
   HttpResponse r = response.get();

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Configures and builds metrics-adapter into a build directory.
+# Usage: scripts/build.sh release|asan [TARGET...]
+#   release  optimized build in build/release (the demo, benchmarks)
+#   asan     AddressSanitizer + UndefinedBehaviorSanitizer build in build/asan (the tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+kind=${1:?usage: scripts/build.sh release|asan [TARGET...]}
+shift
+case "$kind" in
+  release) args=(-DCMAKE_BUILD_TYPE=Release -DMETRICS_ADAPTER_SANITIZE=OFF) ;;
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DMETRICS_ADAPTER_SANITIZE=ON -DMETRICS_ADAPTER_BENCHMARKS=OFF) ;;
+  *) echo "unknown build kind: $kind" >&2; exit 2 ;;
+esac
+
+dir=build/$kind
+cmake -S . -B "$dir" "${args[@]}" >/dev/null
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build "$dir" -j"${JOBS:-2}" "${targets[@]}"

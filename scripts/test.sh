@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of metrics-adapter: unit tests, tailing hazards, the rule
+# library's embedded tests, golden cases, and integration tests against real
+# promtool and nginx, all under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Installs what it needs (Debian 12, as root or with sudo) and builds first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh prometheus nginx clang-format
+scripts/build.sh asan
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir build/asan --output-on-failure --timeout 600 -j2
