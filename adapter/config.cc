@@ -104,7 +104,6 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 }
 
 std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags) {
-  const int errors_before = diags.error_count();
   std::optional<YAML::Node> root = LoadYamlFile(path, diags);
   if (!root) return std::nullopt;
   AdapterConfig config;
@@ -133,7 +132,6 @@ std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& di
       config.sources.push_back(std::move(*source));
     }
   }
-  if (diags.error_count() != errors_before) return std::nullopt;
   return config;
 }
 

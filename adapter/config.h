@@ -47,8 +47,11 @@ struct AdapterConfig {
   std::vector<SourceConfig> sources;
 };
 
-// Loads and checks `path`. Returns nullopt if any error was reported; the
-// rule files are only named here, LoadRuleFiles reads them.
+// Loads and checks `path`, reporting every problem to `diags`. Returns the
+// config as far as it could be read, so that its rule files can be checked
+// too: use it only if !diags.HasErrors(). Returns nullopt when the file
+// cannot be read or is not YAML. Rule files are only named here;
+// LoadRuleFiles reads them.
 std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags);
 
 // Parses a Prometheus-style duration: "250ms", "5s", "1m", "1h30m".

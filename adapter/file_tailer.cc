@@ -90,13 +90,13 @@ struct TailedFile {
   FileId id;
   int fd = -1;
   std::string path;
-  off_t offset = 0;         // next byte to read
-  std::string partial;      // bytes of the current line read so far
-  bool skipping = false;    // discarding bytes up to the next newline
-  std::string head;         // first min(64, offset) bytes of the file
-  std::string tail;         // the min(64, offset) bytes just before `offset`
-  bool active = true;       // false: rotated away or deleted, being drained
-  bool seen = false;        // found at a matching path in the current scan
+  off_t offset = 0;       // next byte to read
+  std::string partial;    // bytes of the current line read so far
+  bool skipping = false;  // discarding bytes up to the next newline
+  std::string head;       // first min(64, offset) bytes of the file
+  std::string tail;       // the min(64, offset) bytes just before `offset`
+  bool active = true;     // false: rotated away or deleted, being drained
+  bool seen = false;      // found at a matching path in the current scan
   Clock::time_point last_growth;
 };
 
@@ -181,7 +181,7 @@ struct FileTailer::Impl {
 
   // Per-scan state, kept to reuse its storage.
   std::vector<Candidate> candidates;
-  std::vector<std::string> uncertain;  // dirs/paths that could not be listed/stat'ed
+  std::vector<std::string> uncertain;     // dirs/paths that could not be listed/stat'ed
   std::vector<const Candidate*> unknown;  // candidates that are not followed yet
 
   // Reused read buffer: kFingerprintBytes for the tail check, then one chunk.
@@ -208,11 +208,10 @@ void FileTailer::Impl::Scan() {
   // Several patterns may match one path; keep it once.
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
-  candidates.erase(std::unique(candidates.begin(), candidates.end(),
-                               [](const Candidate& a, const Candidate& b) {
-                                 return a.path == b.path;
-                               }),
-                   candidates.end());
+  candidates.erase(
+      std::unique(candidates.begin(), candidates.end(),
+                  [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
+      candidates.end());
 }
 
 void FileTailer::Impl::ListDirectory(const Pattern& pattern) {

@@ -8,8 +8,10 @@
 //     for `rotate_wait` in case the writer still appends to it), then the new
 //     file at the path is read from its start;
 //   - copytruncate: a file whose size drops below the read offset, or whose
-//     bytes just before the offset no longer match what was read, is read
-//     again from its start;
+//     first bytes or bytes just before the offset no longer match what was
+//     read, is read again from its start (lines written between the last read
+//     and the truncate are only in the copy: copytruncate loses them for any
+//     tailer that does not follow the copy);
 //   - delete + recreate: the deleted file is drained and closed, the new one
 //     is read from its start;
 //   - a file renamed to another name that still matches a glob is recognised
@@ -21,16 +23,17 @@
 // Details of the edges:
 //   - starting at the end of a file whose last line is unterminated skips the
 //     rest of that line (its start is not ours, it would arrive broken);
-//   - a file present at start but unreadable then (permissions) is read, once
-//     it can be opened, from the size it had at start;
-//   - on truncation a held partial line is dropped, not glued to new bytes;
+//   - a file present at start but not readable then (permissions) is read,
+//     once it can be opened, from the size it had at start; a file in a
+//     directory that could not be listed at start is read from its start;
+//   - copytruncate is detected by comparing the first and the last 64 bytes
+//     read with the file, so equal-length lines cannot hide a rewrite; a held
+//     partial line is then dropped, not glued to the new bytes;
 //   - a rotated or deleted file's unterminated last line is handed over when
 //     the file is closed after `rotate_wait`;
-//   - copytruncate detection compares the first and the last 64 bytes read
-//     with the file, so it cannot be fooled by equal-length lines.
-//   - lines of a file written after the file was rotated away or deleted but
-//     before the tailer first opened it cannot be read by anyone: the tailer
-//     must see each file at least once (inotify makes that quick).
+//   - a file that is renamed to a non-matching name or deleted before the
+//     tailer first saw it is never read: nobody can (inotify makes the window
+//     short, and a glob that matches rotated names closes it for renames).
 //
 // Usage:
 //   FileTailer tailer(options, &observer);

@@ -94,7 +94,8 @@ EOF
   exit 2
 fi
 if [[ ! -x /usr/bin/time ]]; then
-  echo "error: /usr/bin/time (GNU time) not found; install it (Debian/Ubuntu: apt-get install time)." >&2
+  echo "error: /usr/bin/time (GNU time) not found;" \
+    "install it (Debian/Ubuntu: apt-get install time)." >&2
   exit 2
 fi
 
@@ -201,7 +202,7 @@ done
 awk '
   {
     if (!match($0, /" [0-9][0-9][0-9] [0-9]+ "/)) {
-      printf "error: line %d of the generated log is not in the expected format\n", NR >"/dev/stderr"
+      printf "error: generated log line %d: unexpected format\n", NR >"/dev/stderr"
       exit 1
     }
     split(substr($0, RSTART + 2, RLENGTH - 4), f, " ")
@@ -262,6 +263,10 @@ echo
 echo "Input: $lines lines, $((log_bytes / 1024 / 1024)) MiB (gen_access_log --seed $seed)."
 echo "Best of $runs runs each (the run with the lowest wall time); CPU = user + sys."
 echo "mtail: $("$mtail_bin" --version 2>&1 | head -n 1)"
+if [[ -r /proc/loadavg ]]; then
+  echo "Load average after the runs: $(cut -d ' ' -f 1-3 /proc/loadavg) on $(nproc) CPUs" \
+    "(wall times are only meaningful on an otherwise idle machine)."
+fi
 echo
 for tool in "${tools[@]}"; do
   echo "$tool $(best "$tool")"

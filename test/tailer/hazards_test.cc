@@ -83,8 +83,7 @@ class CountingObserver : public TailerObserver {
  public:
   void Expect(const std::string& tag, long lines) { seen_[tag].assign(lines, 0); }
 
-  void OnLines(std::string_view, std::span<const std::string_view> lines,
-               std::size_t) override {
+  void OnLines(std::string_view, std::span<const std::string_view> lines, std::size_t) override {
     std::lock_guard lock(mu_);
     for (std::string_view line : lines) Count(line);
     total_ += static_cast<long>(lines.size());
@@ -284,8 +283,7 @@ void CheckExactlyOnce(const CountingObserver& observer, const std::string& tag, 
     if (seen[n] > 1 && duplicated++ == 0) first_duplicated = n;
   }
   INFO("tag " << tag << ": first missing " << first_missing << ", first duplicated "
-              << first_duplicated << ", malformed sample '" << observer.malformed_sample()
-              << "'");
+              << first_duplicated << ", malformed sample '" << observer.malformed_sample() << "'");
   CHECK(missing == 0);
   CHECK(duplicated == 0);
   CHECK(observer.malformed() == 0);
@@ -427,8 +425,8 @@ TEST_CASE("partial lines: every line written in two writes is delivered whole") 
   CountingObserver observer;
   observer.Expect("w", lines);
   RunningTailer tailer(HazardOptions({dir.Log("app.log")}), &observer);
-  Writer writer({"--path", dir.Log("app.log"), "--lines", Num(lines), "--partial", "--pause-us",
-                 "20"});
+  Writer writer(
+      {"--path", dir.Log("app.log"), "--lines", Num(lines), "--partial", "--pause-us", "20"});
   REQUIRE(writer.Wait() == 0);
   CHECK(WaitFor([&] { return observer.total() >= lines; }));
   tailer.StopAndFinalPoll();

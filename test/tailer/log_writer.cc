@@ -240,8 +240,8 @@ class Writer {
         std::chrono::steady_clock::now() + std::chrono::milliseconds(args_.sync_timeout_ms);
     while (ReadSyncFile() < threshold) {
       if (std::chrono::steady_clock::now() > deadline) {
-        std::fprintf(stderr, "log_writer: sync timed out waiting for %ld (have %ld)\n",
-                     threshold, ReadSyncFile());
+        std::fprintf(stderr, "log_writer: sync timed out waiting for %ld (have %ld)\n", threshold,
+                     ReadSyncFile());
         std::exit(3);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

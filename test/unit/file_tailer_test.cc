@@ -681,8 +681,7 @@ TEST_CASE("a directory without read permission: reported, retried, listed after 
 TEST_CASE("Run wakes on inotify and returns promptly on stop") {
   TempDir dir;
   struct Counting : TailerObserver {
-    void OnLines(std::string_view, std::span<const std::string_view> lines,
-                 std::size_t) override {
+    void OnLines(std::string_view, std::span<const std::string_view> lines, std::size_t) override {
       count += lines.size();
     }
     void OnEvent(TailEvent, std::string_view, std::string_view) override {}
