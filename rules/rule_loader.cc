@@ -284,7 +284,8 @@ class RuleCompiler {
         }
       }
     }
-    for (const std::string& name : family.labels) {
+    for (std::size_t index = 0; index < family.labels.size(); ++index) {
+      const std::string& name = family.labels[index];
       auto it = given.find(name);
       if (it == given.end()) {
         diags_.Error(labels.IsDefined() ? PositionOf(file_, labels) : map.position(),
@@ -293,6 +294,7 @@ class RuleCompiler {
         continue;
       }
       if (auto expr = CompileLabel(it->second.Scalar(), regex, it->second)) {
+        expr->bound = family.label_bounds[index];
         plan.labels.push_back(std::move(*expr));
       }
     }

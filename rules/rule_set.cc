@@ -63,7 +63,7 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
       set->max_labels_ = std::max(set->max_labels_, static_cast<int>(emit.labels.size()));
     }
   }
-  if (rules.size() > 1) {
+  if (rules.size() >= kPrefilterMinRules) {
     auto prefilter = std::make_unique<RE2::Set>(RuleRegexOptions(), RE2::UNANCHORED);
     for (const CompiledRule& rule : rules) {
       std::string error;
@@ -79,26 +79,25 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
     }
     set->prefilter_ = std::move(prefilter);
   }
+  for (std::size_t i = 0; i < rules.size(); ++i) set->all_rules_.push_back(static_cast<int>(i));
   set->rules_ = std::move(rules);
   return set;
 }
 
-void RuleSet::FindCandidates(std::string_view text, std::vector<int>& out) const {
+const std::vector<int>& RuleSet::FindCandidates(std::string_view text,
+                                                std::vector<int>& out) const {
+  if (!prefilter_) return all_rules_;
   out.clear();
-  if (!prefilter_) {
-    if (!rules_.empty()) out.push_back(0);
-    return;
-  }
   prefilter_->Match(text, &out);
   // RE2::Set reports matches in no particular order; rules run in file order.
   std::sort(out.begin(), out.end());
+  return out;
 }
 
 bool RuleSet::Match(std::string_view text, MatchScratch& scratch, MatchCounts& counts,
                     UpdateSink& sink) const {
-  FindCandidates(text, scratch.candidates);
   bool matched = false;
-  for (int index : scratch.candidates) {
+  for (int index : FindCandidates(text, scratch.candidates)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
     if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
@@ -155,6 +154,11 @@ void RuleSet::Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts&
           }
         }
         result = storage;
+      }
+      if (!label.bound.values.empty() &&
+          std::find(label.bound.values.begin(), label.bound.values.end(), result) ==
+              label.bound.values.end()) {
+        result = label.bound.other;
       }
       if (!IsValidUtf8(result)) {
         ++counts.invalid_utf8;

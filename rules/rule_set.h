@@ -2,9 +2,11 @@
 // a record's text against the rules in order and turns each match into
 // updates of schema families.
 //
-// Matching: with several rules, one RE2::Set pass over the text finds every
-// rule that can match; only those run their own RE2 to extract captures, in
-// rule order. The first matching rule wins unless it says `continue: true`.
+// Matching: with kPrefilterMinRules rules or more, one RE2::Set pass over the
+// text finds every rule that can match; only those run their own RE2 to
+// extract captures, in rule order. With fewer rules, trying each in turn is
+// cheaper than the extra pass. The first matching rule wins unless it says
+// `continue: true`.
 // A RuleSet is immutable after Compile and safe to share between threads;
 // per-thread mutable state lives in a MatchScratch.
 //
@@ -63,6 +65,7 @@ struct LabelExpr {
     int capture = -1;
   };
   std::vector<Piece> pieces;
+  LabelBound bound;  // the schema's bound on this label (no values: unbounded)
 };
 
 struct EmitPlan {
@@ -107,6 +110,10 @@ struct MatchCounts {
 
 class RuleSet {
  public:
+  // From this many rules on, an RE2::Set pass picks the candidates. Below
+  // it, a matching line costs one regex match instead of two.
+  static constexpr std::size_t kPrefilterMinRules = 4;
+
   // Takes the compiled rules; builds the RE2::Set pre-filter. Reports to
   // `diags` if the set cannot be built (e.g. over RE2's memory budget).
   static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules,
@@ -123,12 +130,15 @@ class RuleSet {
 
  private:
   RuleSet() = default;
-  void FindCandidates(std::string_view text, std::vector<int>& out) const;
+  // The rules that may match `text`, in rule order: all of them, or those the
+  // pre-filter picks (filled into `out`).
+  const std::vector<int>& FindCandidates(std::string_view text, std::vector<int>& out) const;
   void Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
             UpdateSink& sink) const;
 
   std::vector<CompiledRule> rules_;
-  std::unique_ptr<RE2::Set> prefilter_;  // null when there is a single rule
+  std::vector<int> all_rules_;  // 0..n-1
+  std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
   int max_captures_ = 0;
   int max_labels_ = 0;
 };

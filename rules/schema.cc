@@ -26,6 +26,7 @@ std::string DescribeDifference(const FamilySpec& a, const FamilySpec& b) {
   }
   if (a.unit != b.unit) return "unit " + Quoted(b.unit) + " vs " + Quoted(a.unit);
   if (a.labels != b.labels) return "label names differ";
+  if (a.label_bounds != b.label_bounds) return "label values differ";
   if (a.buckets != b.buckets) return "buckets differ";
   return "help text differs";
 }
@@ -98,6 +99,33 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
   }
 }
 
+void LoadLabels(const YAML::Node& labels, const std::string& file, FamilySpec& family,
+                Diagnostics& diags) {
+  if (!labels.IsDefined()) return;
+  if (!labels.IsSequence()) {
+    diags.Error(PositionOf(file, labels), "\"labels\" must be a list of label names");
+    return;
+  }
+  for (const YAML::Node& node : labels) {
+    if (node.IsScalar()) {
+      family.labels.push_back(node.Scalar());
+      family.label_bounds.emplace_back();
+      continue;
+    }
+    YamlMap label(node, file, diags, "label");
+    if (!label.valid()) continue;
+    family.labels.push_back(label.String("name", Required::kYes).value_or(""));
+    LabelBound bound;
+    bound.values = label.StringList("values", Required::kYes).value_or(std::vector<std::string>{});
+    bound.other = label.String("other", Required::kYes).value_or("");
+    if (label.Has("values") && bound.values.empty()) {
+      diags.Error(label.PositionOfKey("values"), "\"values\" must list at least one value");
+    }
+    label.RejectUnknownKeys();
+    family.label_bounds.push_back(std::move(bound));
+  }
+}
+
 }  // namespace
 
 std::string_view MetricTypeName(MetricType type) {
@@ -130,7 +158,8 @@ int Schema::Add(FamilySpec family, Diagnostics& diags) {
   if (auto it = index_.find(family.name); it != index_.end()) {
     const FamilySpec& earlier = families_[static_cast<std::size_t>(it->second)];
     if (earlier.type == family.type && earlier.unit == family.unit &&
-        earlier.labels == family.labels && earlier.buckets == family.buckets &&
+        earlier.labels == family.labels && earlier.label_bounds == family.label_bounds &&
+        earlier.buckets == family.buckets &&
         earlier.help == family.help) {
       return it->second;
     }
@@ -172,7 +201,7 @@ void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& sc
     }
     family.help = map.String("help", Required::kYes).value_or("");
     family.unit = map.String("unit").value_or("");
-    family.labels = map.StringList("labels").value_or(std::vector<std::string>{});
+    LoadLabels(map.Node("labels"), file, family, diags);
     if (YAML::Node buckets = map.Node("buckets"); buckets.IsDefined()) {
       try {
         family.buckets = buckets.as<std::vector<double>>();

@@ -30,6 +30,15 @@ enum class MetricType { kCounter, kGauge, kHistogram };
 
 std::string_view MetricTypeName(MetricType type);
 
+// How a label's values are bounded: a value outside `values` is exposed as
+// `other`, so hostile or unexpected input cannot add series. Empty `values`
+// leaves the label unbounded by the schema.
+struct LabelBound {
+  std::vector<std::string> values;
+  std::string other;
+  bool operator==(const LabelBound&) const = default;
+};
+
 struct FamilySpec {
   std::string name;
   MetricType type = MetricType::kCounter;
@@ -37,6 +46,7 @@ struct FamilySpec {
   // The base unit of the family's values: "seconds", "bytes", "ratio" or "".
   std::string unit;
   std::vector<std::string> labels;
+  std::vector<LabelBound> label_bounds;  // parallel to `labels`
   // Histogram upper bounds, strictly increasing, without +Inf.
   std::vector<double> buckets;
   SourcePosition position;
@@ -60,7 +70,13 @@ class Schema {
 
 // Reads a `metrics:` sequence of family declarations from `file` into
 // `schema`, reporting every problem (bad names, unknown types, unit/name
-// mismatches, unsorted buckets, unknown keys).
+// mismatches, unsorted buckets, unknown keys). A family's `labels` lists
+// names, or mappings {name, values, other} that bound a label's values:
+//   labels:
+//     - name: http_request_method
+//       values: [GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH]
+//       other: _OTHER
+//     - http_response_status_code
 void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
                   Diagnostics& diags);
 

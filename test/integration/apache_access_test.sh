@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Runs the real Apache httpd (Debian package apache2-bin, installed if
+# missing) on a port chosen at run time, sends it an exactly known mix of
+# requests, and checks that the shipped apache rule files count every line it
+# logged: each request once under the (method, status) it was sent as, the
+# bytes %b says were sent ("-" counts as none), no line unmatched. httpd
+# writes the same requests twice, in the "combined" format and in combined
+# + %D, read by rules/library/apache/combined.yaml and combined_duration.yaml.
+# Usage: test/integration/apache_access_test.sh PATH_TO_metrics-adapter
+set -euo pipefail
+adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then
+    # SIGTERM lets the parent stop and reap its children. httpd runs in its
+    # own process group (setsid), so SIGKILL to the group then ends whatever
+    # is left, even children of a parent that died: they would hold the port.
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: apache integration: $*"
+  for f in error.log access.log access_duration.log; do
+    [ -s "$tmp/$f" ] && { echo "--- $f:"; cat "$tmp/$f"; }
+  done
+  exit 1
+}
+
+# apache2-bin is the server and its modules without Debian's site setup and
+# service, which would start a second httpd on port 80.
+if ! dpkg-query -W -f='${Status}' apache2-bin 2>/dev/null | grep -q 'install ok installed'; then
+  [ "$(id -u)" = 0 ] || fail "apache2-bin is not installed, and installing it needs root"
+  echo "installing apache2-bin with apt-get"
+  # Without package lists (a fresh container) the install fails; update once then.
+  timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-bin >"$tmp/apt.log" 2>&1 ||
+    { timeout 600 apt-get update -qq >>"$tmp/apt.log" 2>&1 &&
+      timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-bin >>"$tmp/apt.log" 2>&1; } ||
+    { cat "$tmp/apt.log"; fail "apt-get install apache2-bin failed"; }
+fi
+httpd=/usr/sbin/apache2
+modules=/usr/lib/apache2/modules
+[ -x "$httpd" ] || fail "no $httpd after installing apache2-bin"
+command -v curl >/dev/null || fail "curl not found (Debian package curl)"
+
+# mktemp -d is 0700, and httpd will not serve requests as root: its children
+# run as nobody and must be able to read the files.
+chmod 755 "$tmp"
+mkdir "$tmp/html"
+head -c 1000 /dev/zero | tr '\0' 'x' >"$tmp/html/index.html"
+: >"$tmp/html/empty.txt"
+chmod 644 "$tmp/html/index.html" "$tmp/html/empty.txt"
+# An old file, so an If-Modified-Since after it (and before now) gets a 304.
+touch -d '2020-01-01 00:00:00 UTC' "$tmp/html/index.html"
+
+write_conf() {  # write_conf PORT
+  # Timeout 1: a connection that sends half a request line gets its 408 soon.
+  # /private asks for Basic credentials nobody has, so %u logs what the
+  # client sent. User/Group apply only when started as root.
+  cat >"$tmp/httpd.conf" <<CONF
+ServerRoot $tmp
+ServerName 127.0.0.1
+Listen 127.0.0.1:$1
+Timeout 1
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule authn_core_module $modules/mod_authn_core.so
+LoadModule authn_file_module $modules/mod_authn_file.so
+LoadModule auth_basic_module $modules/mod_auth_basic.so
+LoadModule authz_user_module $modules/mod_authz_user.so
+User nobody
+Group #65534
+PidFile $tmp/httpd.pid
+DefaultRuntimeDir $tmp
+ErrorLog $tmp/error.log
+DocumentRoot $tmp/html
+LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"" combined
+LogFormat "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\" %D" combined_duration
+CustomLog $tmp/access.log combined
+CustomLog $tmp/access_duration.log combined_duration
+<Directory $tmp/html>
+  Require all granted
+</Directory>
+<Location /private>
+  AuthType Basic
+  AuthName private
+  AuthUserFile /dev/null
+  Require valid-user
+</Location>
+CONF
+}
+
+port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# A port nothing listens on; another process may still take it before httpd
+# binds, so a start that fails with "Address already in use" tries another.
+port=
+for attempt in 1 2 3 4 5; do
+  port=
+  for _ in $(seq 50); do
+    candidate=$((20000 + RANDOM % 40000))
+    port_in_use "$candidate" || { port=$candidate; break; }
+  done
+  [ -n "$port" ] || fail "found no free port in 50 tries"
+  write_conf "$port"
+  : >"$tmp/error.log"
+  rm -f "$tmp/httpd.pid"
+  setsid "$httpd" -f "$tmp/httpd.conf" -D FOREGROUND >"$tmp/httpd.out" 2>&1 &
+  pid=$!
+  # httpd writes its pid file after it has bound the listening socket.
+  for _ in $(seq 100); do
+    [ -s "$tmp/httpd.pid" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -s "$tmp/httpd.pid" ] && kill -0 "$pid" 2>/dev/null && break
+  if kill -0 "$pid" 2>/dev/null; then fail "httpd wrote no pid file within 10 s"; fi
+  pid=
+  grep -q 'Address already in use' "$tmp/error.log" "$tmp/httpd.out" ||
+    { cat "$tmp/httpd.out"; fail "httpd did not start"; }
+  echo "port $port was taken meanwhile; trying another"
+done
+[ -n "$pid" ] || fail "httpd could not bind a free port in 5 attempts"
+[ "$(cat "$tmp/httpd.pid")" = "$pid" ] || fail "the httpd parent is not the process started"
+url="http://127.0.0.1:$port"
+echo "$("$httpd" -v | sed -n 's/^Server version: //p') listening on 127.0.0.1:$port"
+
+# The requests, each with the method label and status it must be counted as.
+declare -A want=()
+sent=0
+expect() {  # expect METHOD_LABEL STATUS GOT_STATUS WHAT
+  [ "$3" = "$2" ] || fail "$4: httpd answered '$3', this test expects $2"
+  want["$1 $2"]=$((${want["$1 $2"]:-0} + 1))
+  sent=$((sent + 1))
+}
+req() {  # req METHOD_LABEL STATUS CURL_ARGS...: one request with curl
+  local label=$1 status=$2
+  shift 2
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 "$@") || true
+  expect "$label" "$status" "$got" "curl $*"
+}
+raw() {  # raw METHOD_LABEL STATUS PRINTF_FORMAT [ANSWER]: bytes curl would not send
+  local got answer=${4-$2}
+  # httpd closes these connections after its answer (or after Timeout), so
+  # cat ends by itself.
+  got=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$port" "$3" |
+    sed -n '1s/^HTTP\/1\.[01] \([0-9][0-9][0-9]\).*/\1/p') || true
+  [ "$got" = "$answer" ] || fail "raw request '$3': httpd answered '$got', this test expects '$answer'"
+  expect "$1" "$2" "$2" "raw request '$3'"
+}
+
+for _ in 1 2 3; do req GET 200 "$url/index.html"; done
+# %b logs "-" for an empty body: an empty file, HEAD, 304, OPTIONS.
+req GET 200 "$url/empty.txt"
+req HEAD 200 -I "$url/index.html"
+req GET 304 -H 'If-Modified-Since: Sat, 01 Jan 2022 00:00:00 GMT' "$url/index.html"
+req OPTIONS 200 -X OPTIONS "$url/index.html"
+req GET 404 "$url/missing"
+req GET 404 "$url/missing?q=1"
+# The default handler serves a static file to POST too.
+req POST 200 -d x=1 "$url/index.html"
+req DELETE 405 -X DELETE "$url/index.html"
+req _OTHER 405 -X PROPFIND "$url/index.html"
+req _OTHER 501 -X FOO "$url/index.html"
+# httpd logs '"' as \" and '\' as \\.
+req GET 200 -A 'client "quoted" agent\' -e 'https://example.com/?a="b"' "$url/index.html"
+# %u is what the client sent, spaces included, or "" when empty.
+req GET 401 -u 'bob smith:pw' "$url/private/x"
+req GET 401 -u ':pw' "$url/private/x"
+# A TLS ClientHello and text sent to the plain-HTTP port, a lower-case
+# method, a '"' in the path, and half a request line that times out ("-").
+raw _OTHER 400 '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n'
+raw _OTHER 400 'hello world\r\n\r\n'
+raw _OTHER 501 'get / HTTP/1.0\r\n\r\n'
+raw GET 404 'GET /a"b\\c HTTP/1.0\r\n\r\n'
+# httpd logs the 408 but closes the connection without answering.
+raw _OTHER 408 'GET / HTT' ''
+
+# Graceful stop: httpd has written every log line when the parent exits.
+kill -TERM "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then fail "httpd still running 10 s after SIGTERM"; fi
+wait "$pid" || true
+pid=
+
+grep -qF '"client \"quoted\" agent\\"' "$tmp/access.log" ||
+  fail "the quoted user agent is not in the log as expected"
+grep -qF ' - bob smith [' "$tmp/access.log" || fail "the user with a space is not in the log as expected"
+
+check_log() {  # check_log LOG RULE_FILE
+  local log=$1 rules=$2 name
+  name=$(basename "$log" .log)
+  local lines
+  lines=$(wc -l <"$tmp/$log")
+  [ "$lines" = "$sent" ] || fail "$log has $lines lines for $sent requests sent"
+  cat >"$tmp/$name.yaml" <<YAML
+sources:
+  - name: $name
+    type: file
+    paths: [$log]
+    parser: line
+    rules: [$rules]
+YAML
+  timeout 60 "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||
+    { cat "$tmp/$name.err"; fail "metrics-adapter once failed on $log"; }
+  local prom=$tmp/$name.prom
+  value() {  # value SERIES: its sample value, or empty
+    awk -v s="$1" '$1 == s { print $2; exit }' "$prom"
+  }
+  sum() {  # sum FAMILY: the sum of every sample of the family
+    awk -v f="$1" 'index($1, f "{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$prom"
+  }
+  same() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
+
+  local key method status got series
+  for key in "${!want[@]}"; do
+    method=${key% *} status=${key#* }
+    series="http_server_requests_total{http_request_method=\"$method\",http_response_status_code=\"$status\"}"
+    got=$(value "$series")
+    [ "$got" = "${want[$key]}" ] || fail "$log: $series is '$got', sent ${want[$key]}"
+  done
+  series=$(grep -c '^http_server_requests_total{' "$prom" || true)
+  [ "$series" = "${#want[@]}" ] ||
+    fail "$log: $series request series, sent ${#want[@]} (method, status) pairs"
+  same "$(sum http_server_requests_total)" "$lines" ||
+    fail "$log: requests total $(sum http_server_requests_total), log lines $lines"
+
+  # %b follows the request's closing '"' and the status; with the escaped
+  # pairs (\" and \\) removed, that is the first '" NNN bytes "' of a line.
+  local bytes
+  bytes=$(awk '{ line = $0; gsub(/\\./, "", line) }
+               match(line, /" [0-9][0-9][0-9] ([0-9]+|-) "/) {
+                 split(substr(line, RSTART + 2, RLENGTH - 3), f, " "); s += f[2] }
+               END { print s + 0 }' "$tmp/$log")
+  same "$(sum http_server_response_body_size_bytes_total)" "$bytes" ||
+    fail "$log: bytes counted $(sum http_server_response_body_size_bytes_total), log says $bytes"
+
+  got=$(value "metrics_adapter_lines_unmatched_total{source=\"$name\"}")
+  [ "$got" = 0 ] || fail "$log: $got line(s) unmatched"
+  got=$(value "metrics_adapter_lines_read_total{source=\"$name\"}")
+  [ "$got" = "$lines" ] || fail "$log: adapter read '$got' lines of $lines"
+  echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
+}
+
+check_log access.log "$root/rules/library/apache/combined.yaml"
+check_log access_duration.log "$root/rules/library/apache/combined_duration.yaml"
+
+# The durations: one observation per line, summing to %D converted to seconds.
+prom=$tmp/access_duration.prom
+count=$(awk 'index($1, "http_server_request_duration_seconds_count{") == 1 { s += $2 } END { print s + 0 }' "$prom")
+[ "$count" = "$sent" ] || fail "access_duration.log: $count durations observed for $sent lines"
+want_sum=$(awk '{ s += $NF } END { printf "%.6f\n", s / 1e6 }' "$tmp/access_duration.log")
+got_sum=$(awk 'index($1, "http_server_request_duration_seconds_sum{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$prom")
+[ "$got_sum" = "$want_sum" ] ||
+  fail "access_duration.log: durations sum to $got_sum s, the log's %D to $want_sum s"
+echo "access_duration.log: $count durations summing to $got_sum s"
+
+echo "PASS: apache integration ($sent requests, both formats)"

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Runs the real nginx (Debian package "nginx", installed if missing) on a
+# port chosen at run time, sends it an exactly known mix of requests, and
+# checks that the shipped nginx rule files count every line it logged: each
+# request once under the (method, status) it was sent as, the bytes nginx
+# says it sent, no line unmatched. nginx writes the same requests twice, in
+# its predefined "combined" format and in combined + $request_time, read by
+# rules/library/nginx/combined.yaml and combined_request_time.yaml.
+# Usage: test/integration/nginx_access_test.sh PATH_TO_metrics-adapter
+set -euo pipefail
+adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+  if [ -n "$pid" ]; then
+    # SIGTERM lets the master stop and reap its workers. nginx runs in its own
+    # process group (setsid), so SIGKILL to the group then ends whatever is
+    # left, even workers of a master that died: they would hold the port.
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: nginx integration: $*"
+  for f in error.log access.log access_rt.log; do
+    [ -s "$tmp/$f" ] && { echo "--- $f:"; cat "$tmp/$f"; }
+  done
+  exit 1
+}
+
+if ! dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'install ok installed'; then
+  [ "$(id -u)" = 0 ] || fail "nginx is not installed, and installing it needs root"
+  echo "installing nginx with apt-get"
+  # Without package lists (a fresh container) the install fails; update once then.
+  timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >"$tmp/apt.log" 2>&1 ||
+    { timeout 600 apt-get update -qq >>"$tmp/apt.log" 2>&1 &&
+      timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >>"$tmp/apt.log" 2>&1; } ||
+    { cat "$tmp/apt.log"; fail "apt-get install nginx failed"; }
+fi
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$nginx" ] || fail "no nginx binary after installing the package"
+command -v curl >/dev/null || fail "curl not found (Debian package curl)"
+
+# mktemp -d is 0700: workers that are not root could not read the files.
+chmod 755 "$tmp"
+mkdir "$tmp/html"
+head -c 1000 /dev/zero | tr '\0' 'x' >"$tmp/html/index.html"
+chmod 644 "$tmp/html/index.html"
+
+write_conf() {  # write_conf PORT
+  # "user root" lets the workers of a root master read anything; as another
+  # user nginx ignores it with a warning. Every path nginx writes is in $tmp,
+  # not the compiled-in /var/lib/nginx and /var/log/nginx.
+  cat >"$tmp/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+error_log $tmp/error.log notice;
+events { worker_connections 64; }
+http {
+  log_format combined_rt '\$remote_addr - \$remote_user [\$time_local] '
+                         '"\$request" \$status \$body_bytes_sent '
+                         '"\$http_referer" "\$http_user_agent" \$request_time';
+  access_log $tmp/access.log combined;
+  access_log $tmp/access_rt.log combined_rt;
+  client_body_temp_path $tmp/client_body;
+  proxy_temp_path $tmp/proxy;
+  fastcgi_temp_path $tmp/fastcgi;
+  uwsgi_temp_path $tmp/uwsgi;
+  scgi_temp_path $tmp/scgi;
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:$1;
+    root $tmp/html;
+  }
+}
+CONF
+}
+
+port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# A port nothing listens on; another process may still take it before nginx
+# binds, so a start that fails with "Address already in use" tries another.
+port=
+for attempt in 1 2 3 4 5; do
+  port=
+  for _ in $(seq 50); do
+    candidate=$((20000 + RANDOM % 40000))
+    port_in_use "$candidate" || { port=$candidate; break; }
+  done
+  [ -n "$port" ] || fail "found no free port in 50 tries"
+  write_conf "$port"
+  : >"$tmp/error.log"
+  rm -f "$tmp/nginx.pid"
+  setsid "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" \
+    -g "daemon off; pid $tmp/nginx.pid;" >"$tmp/nginx.out" 2>&1 &
+  pid=$!
+  # nginx writes its pid file after it has bound the listening socket.
+  for _ in $(seq 100); do
+    [ -s "$tmp/nginx.pid" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -s "$tmp/nginx.pid" ] && kill -0 "$pid" 2>/dev/null && break
+  if kill -0 "$pid" 2>/dev/null; then fail "nginx wrote no pid file within 10 s"; fi
+  pid=
+  grep -q 'Address already in use' "$tmp/error.log" "$tmp/nginx.out" ||
+    { cat "$tmp/nginx.out"; fail "nginx did not start"; }
+  echo "port $port was taken meanwhile; trying another"
+done
+[ -n "$pid" ] || fail "nginx could not bind a free port in 5 attempts"
+[ "$(cat "$tmp/nginx.pid")" = "$pid" ] || fail "the nginx master is not the process started"
+url="http://127.0.0.1:$port"
+echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///') listening on 127.0.0.1:$port"
+
+# The requests, each with the method label and status it must be counted as.
+declare -A want=()
+sent=0
+expect() {  # expect METHOD_LABEL STATUS GOT_STATUS WHAT
+  [ "$3" = "$2" ] || fail "$4: nginx answered '$3', this test expects $2"
+  want["$1 $2"]=$((${want["$1 $2"]:-0} + 1))
+  sent=$((sent + 1))
+}
+req() {  # req METHOD_LABEL STATUS CURL_ARGS...: one request with curl
+  local label=$1 status=$2
+  shift 2
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 "$@") || true
+  expect "$label" "$status" "$got" "curl $*"
+}
+raw() {  # raw METHOD_LABEL STATUS PRINTF_FORMAT: bytes curl would not send
+  local got
+  # nginx closes these connections after its answer, so cat ends by itself.
+  got=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$port" "$3" |
+    sed -n '1s/^HTTP\/1\.[01] \([0-9][0-9][0-9]\).*/\1/p') || true
+  expect "$1" "$2" "$got" "raw request '$3'"
+}
+
+for _ in 1 2 3; do req GET 200 "$url/index.html"; done
+req GET 404 "$url/missing"
+req GET 404 "$url/missing?q=1"
+req HEAD 200 -I "$url/index.html"
+# Static files only answer GET and HEAD: nginx answers 405 to the others.
+req POST 405 -d x=1 "$url/index.html"
+req DELETE 405 -X DELETE "$url/index.html"
+req OPTIONS 405 -X OPTIONS "$url/index.html"
+req _OTHER 405 -X PROPFIND "$url/index.html"
+# nginx logs '"' as \x22 and '\' as \x5C.
+req GET 200 -A 'client "quoted" agent\' "$url/index.html"
+req GET 200 -u 'alice:secret' -e 'https://example.com/?a="b"' "$url/index.html"
+# A TLS ClientHello sent to the plain-HTTP port, and a lower-case method.
+raw _OTHER 400 '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03'
+raw _OTHER 400 'get / HTTP/1.0\r\n\r\n'
+raw GET 404 'GET /a"b\\c HTTP/1.0\r\n\r\n'
+
+# Graceful stop: nginx has written every log line when the master exits.
+kill -QUIT "$pid"
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then fail "nginx still running 10 s after SIGQUIT"; fi
+wait "$pid" || true
+pid=
+
+grep -qF 'client \x22quoted\x22 agent\x5C' "$tmp/access.log" ||
+  fail "the quoted user agent is not in the log as expected"
+
+check_log() {  # check_log LOG RULE_FILE
+  local log=$1 rules=$2 name
+  name=$(basename "$log" .log)
+  local lines
+  lines=$(wc -l <"$tmp/$log")
+  [ "$lines" = "$sent" ] || fail "$log has $lines lines for $sent requests sent"
+  cat >"$tmp/$name.yaml" <<YAML
+sources:
+  - name: $name
+    type: file
+    paths: [$log]
+    parser: line
+    rules: [$rules]
+YAML
+  timeout 60 "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||
+    { cat "$tmp/$name.err"; fail "metrics-adapter once failed on $log"; }
+  local prom=$tmp/$name.prom
+  value() {  # value SERIES: its sample value, or empty
+    awk -v s="$1" '$1 == s { print $2; exit }' "$prom"
+  }
+  sum() {  # sum FAMILY: the sum of every sample of the family
+    awk -v f="$1" 'index($1, f "{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$prom"
+  }
+  same() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
+
+  local key method status got series
+  for key in "${!want[@]}"; do
+    method=${key% *} status=${key#* }
+    series="http_server_requests_total{http_request_method=\"$method\",http_response_status_code=\"$status\"}"
+    got=$(value "$series")
+    [ "$got" = "${want[$key]}" ] || fail "$log: $series is '$got', sent ${want[$key]}"
+  done
+  series=$(grep -c '^http_server_requests_total{' "$prom" || true)
+  [ "$series" = "${#want[@]}" ] ||
+    fail "$log: $series request series, sent ${#want[@]} (method, status) pairs"
+  same "$(sum http_server_requests_total)" "$lines" ||
+    fail "$log: requests total $(sum http_server_requests_total), log lines $lines"
+
+  # $body_bytes_sent follows the first '"', status ' after the request; the
+  # request cannot hold a '"' of its own (nginx logs it as \x22).
+  local bytes
+  bytes=$(awk 'match($0, /" [0-9][0-9][0-9] [0-9]+ "/) {
+                 split(substr($0, RSTART + 2, RLENGTH - 3), f, " "); s += f[2] }
+               END { print s + 0 }' "$tmp/$log")
+  same "$(sum http_server_response_body_size_bytes_total)" "$bytes" ||
+    fail "$log: bytes counted $(sum http_server_response_body_size_bytes_total), log says $bytes"
+
+  got=$(value "metrics_adapter_lines_unmatched_total{source=\"$name\"}")
+  [ "$got" = 0 ] || fail "$log: $got line(s) unmatched"
+  got=$(value "metrics_adapter_lines_read_total{source=\"$name\"}")
+  [ "$got" = "$lines" ] || fail "$log: adapter read '$got' lines of $lines"
+  echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
+}
+
+check_log access.log "$root/rules/library/nginx/combined.yaml"
+check_log access_rt.log "$root/rules/library/nginx/combined_request_time.yaml"
+
+# The durations: one observation per line, summing to nginx's $request_time.
+prom=$tmp/access_rt.prom
+count=$(awk 'index($1, "http_server_request_duration_seconds_count{") == 1 { s += $2 } END { print s + 0 }' "$prom")
+[ "$count" = "$sent" ] || fail "access_rt.log: $count durations observed for $sent lines"
+want_sum=$(awk '{ s += $NF } END { printf "%.6f\n", s }' "$tmp/access_rt.log")
+got_sum=$(awk 'index($1, "http_server_request_duration_seconds_sum{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$prom")
+[ "$got_sum" = "$want_sum" ] || fail "access_rt.log: durations sum to $got_sum s, the log to $want_sum s"
+echo "access_rt.log: $count durations summing to $got_sum s"
+
+echo "PASS: nginx integration ($sent requests, both formats)"
