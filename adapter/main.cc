@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <iostream>
 
 #include "adapter/config.h"
@@ -81,7 +82,10 @@ int Run(const Flags& flags) {
   handlers.metrics = [&runtime] {
     return std::make_pair(runtime->Exposition(), std::string(kTextContentType));
   };
-  handlers.ready = [] { return true; };
+  // Ready once every source's tailer runs; until then a scrape would see
+  // counters that are about to jump.
+  std::atomic<bool> started{false};
+  handlers.ready = [&started] { return started.load(); };
   std::string error;
   std::unique_ptr<HttpServer> server = HttpServer::Start(address, std::move(handlers), &error);
   if (!server) {
@@ -89,6 +93,7 @@ int Run(const Flags& flags) {
     return kExitFailure;
   }
   runtime->Start();
+  started = true;
   spdlog::info("metrics-adapter {} serving /metrics on {} (port {}), {} source(s)",
                METRICS_ADAPTER_VERSION, address, server->port(), config.sources.size());
 

@@ -65,7 +65,7 @@ TEST_CASE("LoadFamilies reads counters, gauges and histograms with all their fie
   CHECK(histogram.unit == "seconds");
   CHECK(histogram.labels == std::vector<std::string>{"route"});
   CHECK(histogram.buckets == std::vector<double>{0.1, 1, 10});
-  CHECK(histogram.position.ToString() == "f.yaml:10:11");
+  CHECK(histogram.position.ToString() == "f.yaml:9:11");
 }
 
 TEST_CASE("LoadFamilies takes the unit from the name, before \"_total\" on counters") {
@@ -302,7 +302,7 @@ TEST_CASE("a label may be bounded to listed values with a replacement for any ot
   CHECK(family.label_bounds[1].values.empty());
 }
 
-TEST_CASE("a bounded label needs a name, at least one value and the other value") {
+TEST_CASE("a bounded label needs at least one value and the other value, and no unknown keys") {
   CHECK(Errors(R"(metrics:
   - name: a_total
     type: counter
@@ -310,13 +310,24 @@ TEST_CASE("a bounded label needs a name, at least one value and the other value"
     labels:
       - {name: x, values: [], other: o}
       - {name: y, values: [v]}
-      - {values: [v], other: o, default: d}
+      - {name: z, values: [v], other: o, default: d}
   - {name: b_total, type: counter, help: B., labels: method}
 )") == "f.yaml:6:27: error: \"values\" must list at least one value\n"
        "f.yaml:7:9: error: label is missing required key \"other\"\n"
-       "f.yaml:8:9: error: label is missing required key \"name\"\n"
-       "f.yaml:8:35: error: unknown key \"default\" in label\n"
+       "f.yaml:8:42: error: unknown key \"default\" in label\n"
        "f.yaml:9:54: error: \"labels\" must be a list of label names\n");
+}
+
+TEST_CASE("a bounded label without a name is reported as such") {
+  const std::string errors = Errors(R"(metrics:
+  - name: a_total
+    type: counter
+    help: A.
+    labels:
+      - {values: [v], other: o}
+)");
+  CHECK(errors.find("f.yaml:6:9: error: label is missing required key \"name\"\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("redeclaring a family with other label bounds is a conflict") {
