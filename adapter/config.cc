@@ -79,30 +79,6 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
 
 }  // namespace
 
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  using std::chrono::milliseconds;
-  static const std::map<std::string_view, long long> kUnitMs = {
-      {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-  if (text.empty()) return std::nullopt;
-  long long total = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t digits = i;
-    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-    if (digits == i || digits - i > 9) return std::nullopt;
-    const long long number = std::stoll(std::string(text.substr(i, digits - i)));
-    std::size_t unit_end = digits;
-    while (unit_end < text.size() && !(text[unit_end] >= '0' && text[unit_end] <= '9')) {
-      ++unit_end;
-    }
-    auto unit = kUnitMs.find(text.substr(digits, unit_end - digits));
-    if (unit == kUnitMs.end()) return std::nullopt;
-    total += number * unit->second;
-    i = unit_end;
-  }
-  return milliseconds(total);
-}
-
 std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags) {
   std::optional<YAML::Node> root = LoadYamlFile(path, diags);
   if (!root) return std::nullopt;
@@ -116,6 +92,18 @@ std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& di
     YamlMap web_map(web, path, diags, "\"web\"");
     if (auto address = web_map.String("listen_address")) config.listen_address = *address;
     web_map.RejectUnknownKeys();
+  }
+  if (YAML::Node limits = top.Node("limits"); limits.IsDefined()) {
+    YamlMap limits_map(limits, path, diags, "\"limits\"");
+    if (auto max = limits_map.Integer("max_series_per_family")) {
+      if (*max < 1) {
+        diags.Error(limits_map.PositionOfKey("max_series_per_family"),
+                    "\"max_series_per_family\" must be at least 1");
+      } else {
+        config.max_series_per_family = static_cast<std::size_t>(*max);
+      }
+    }
+    limits_map.RejectUnknownKeys();
   }
   YAML::Node sources = top.Node("sources", Required::kYes);
   top.RejectUnknownKeys();

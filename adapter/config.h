@@ -4,6 +4,8 @@
 //
 //   web:
 //     listen_address: ":9469"
+//   limits:
+//     max_series_per_family: 10000
 //   sources:
 //     - name: nginx_access
 //       type: file
@@ -26,7 +28,9 @@
 #include <vector>
 
 #include "adapter/diagnostics.h"
+#include "adapter/duration.h"
 #include "adapter/file_tailer.h"
+#include "rules/schema.h"
 
 namespace metrics_adapter {
 
@@ -44,6 +48,8 @@ struct SourceConfig {
 struct AdapterConfig {
   std::string path;
   std::string listen_address = kDefaultListenAddress;
+  // Series a family may hold unless its schema entry says otherwise.
+  std::size_t max_series_per_family = kDefaultMaxSeriesPerFamily;
   std::vector<SourceConfig> sources;
 };
 
@@ -53,8 +59,5 @@ struct AdapterConfig {
 // cannot be read or is not YAML. Rule files are only named here;
 // LoadRuleFiles reads them.
 std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags);
-
-// Parses a Prometheus-style duration: "250ms", "5s", "1m", "1h30m".
-std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
 }  // namespace metrics_adapter

@@ -69,6 +69,8 @@ struct TailerOptions {
   std::chrono::milliseconds rotate_wait{5000};
   // Size of one read(2).
   std::size_t read_chunk_bytes = 256 * 1024;
+
+  bool operator==(const TailerOptions&) const = default;
 };
 
 enum class TailEvent {

@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "adapter/duration.h"
+
 namespace metrics_adapter {
 
 bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
@@ -33,7 +35,17 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
       name = name.substr(0, eq);
       has_value = true;
     }
+    if (name == "web.enable-lifecycle") {
+      if (has_value && value != "true" && value != "false") {
+        *error = "flag --web.enable-lifecycle takes true or false";
+        return false;
+      }
+      flags->enable_lifecycle = !has_value || value == "true";
+      continue;
+    }
     std::string* target = nullptr;
+    std::string watch_interval;
+    if (name == "config.watch-interval") target = &watch_interval;
     if (name == "config.file") target = &flags->config_file;
     if (name == "web.listen-address") target = &flags->listen_address;
     if (name == "log.level") target = &flags->log_level;
@@ -50,6 +62,14 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
       value = argv[++i];
     }
     *target = value;
+    if (target == &watch_interval) {
+      std::optional<std::chrono::milliseconds> interval = ParseDuration(value);
+      if (!interval) {
+        *error = "flag --config.watch-interval takes a duration such as 5s or 0s, not " + value;
+        return false;
+      }
+      flags->watch_interval = *interval;
+    }
   }
   return true;
 }
@@ -68,6 +88,9 @@ Flags:
   --config.file=FILE             adapter config (YAML)
   --web.listen-address=ADDR      where to serve /metrics, /healthz and /readyz, as HOST:PORT
                                  or :PORT (default: the config's web.listen_address, else :9469)
+  --web.enable-lifecycle         accept POST /-/reload
+  --config.watch-interval=DUR    how often to check the config and rule files for changes and
+                                 reload (default 5s; 0s turns it off; SIGHUP always reloads)
   --log.level=LEVEL              debug, info, warn, error (default info)
   --log.format=FORMAT            logfmt or json (default logfmt)
   --version                      print the version and exit

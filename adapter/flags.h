@@ -1,9 +1,10 @@
 // Command-line flags, in the Prometheus exporters' style:
 //   metrics-adapter [run|once|check|test] --config.file=adapter.yaml
 //                   [--web.listen-address=HOST:PORT] [--log.level=info] ...
-// Flags take "--name=value" or "--name value".
+// Flags take "--name=value" or "--name value"; a boolean flag may stand alone.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ struct Flags {
   std::string listen_address;  // empty: the config's, else the default
   std::string log_level = "info";
   std::string log_format = "logfmt";
+  bool enable_lifecycle = false;                      // POST /-/reload
+  std::chrono::milliseconds watch_interval{5000};    // 0: no reload on file change
   bool help = false;
   bool version = false;
   std::vector<std::string> args;  // positional arguments after the command

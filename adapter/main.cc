@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <iostream>
+#include <thread>
 
 #include "adapter/config.h"
 #include "adapter/exposition.h"
 #include "adapter/flags.h"
 #include "adapter/http_server.h"
 #include "adapter/logging.h"
+#include "adapter/reloader.h"
 #include "adapter/rule_tests.h"
 #include "adapter/runtime.h"
 
@@ -49,7 +51,7 @@ int Check(const Flags& flags) {
   for (const SourceConfig& source : config.sources) rule_files += source.rule_files.size();
   std::cout << flags.config_file << ": OK: " << config.sources.size() << " source(s), "
             << rule_files << " rule file(s), " << runtime->rule_count() << " rule(s), "
-            << runtime->schema().size() << " metric families\n";
+            << runtime->family_count() << " metric families\n";
   return kExitOk;
 }
 
@@ -86,6 +88,10 @@ int Run(const Flags& flags) {
   // counters that are about to jump.
   std::atomic<bool> started{false};
   handlers.ready = [&started] { return started.load(); };
+  Reloader reloader(flags.config_file, *runtime);
+  if (flags.enable_lifecycle) {
+    handlers.reload = [&reloader] { return reloader.Reload("POST /-/reload"); };
+  }
   std::string error;
   std::unique_ptr<HttpServer> server = HttpServer::Start(address, std::move(handlers), &error);
   if (!server) {
@@ -94,6 +100,12 @@ int Run(const Flags& flags) {
   }
   runtime->Start();
   started = true;
+  std::jthread watcher;
+  if (flags.watch_interval.count() > 0) {
+    watcher = std::jthread([&reloader, interval = flags.watch_interval](std::stop_token stop) {
+      reloader.Watch(stop, interval);
+    });
+  }
   spdlog::info("metrics-adapter {} serving /metrics on {} (port {}), {} source(s)",
                METRICS_ADAPTER_VERSION, address, server->port(), config.sources.size());
 
@@ -101,13 +113,14 @@ int Run(const Flags& flags) {
     int signal = 0;
     sigwait(&signals, &signal);
     if (signal == SIGHUP) {
-      spdlog::warn("SIGHUP received; reloading is not supported yet, restart to apply changes");
+      reloader.Reload("SIGHUP");
       continue;
     }
     spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
-  server.reset();  // stop serving before the store goes away
+  server.reset();  // stop serving (and reloading over HTTP) before the runtime goes away
+  watcher = std::jthread();
   runtime->Stop();
   return kExitOk;
 }

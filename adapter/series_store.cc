@@ -22,31 +22,90 @@ std::vector<std::string_view> SplitKey(std::string_view key) {
   return values;
 }
 
-}  // namespace
-
-SeriesStore::SeriesStore(const Schema& schema) {
-  families_.reserve(static_cast<std::size_t>(schema.size()));
-  for (const FamilySpec& spec : schema.families()) families_.push_back(Family{spec, {}});
+bool SameShape(const FamilySpec& a, const FamilySpec& b) {
+  return a.name == b.name && a.type == b.type && a.labels == b.labels && a.buckets == b.buckets;
 }
 
-void SeriesStore::Writer::Apply(const Update& update) { store_.ApplyLocked(update); }
+prometheus::MetricType PrometheusType(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter:
+      return prometheus::MetricType::Counter;
+    case MetricType::kGauge:
+      return prometheus::MetricType::Gauge;
+    case MetricType::kHistogram:
+      return prometheus::MetricType::Histogram;
+  }
+  return prometheus::MetricType::Untyped;
+}
 
-void SeriesStore::ApplyLocked(const Update& update) {
-  Family& family = families_[static_cast<std::size_t>(update.family)];
+}  // namespace
+
+SeriesStore::SeriesStore(const Schema& schema, std::size_t default_max_series) {
+  Reconfigure(schema, default_max_series, [] {});
+}
+
+void SeriesStore::SetClockForTesting(std::function<Clock::time_point()> clock) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clock_ = std::move(clock);
+}
+
+void SeriesStore::Reconfigure(const Schema& schema, std::size_t default_max_series,
+                              const std::function<void()>& under_lock) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Family> next;
+  next.reserve(static_cast<std::size_t>(schema.size()));
+  for (const FamilySpec& spec : schema.families()) {
+    Family family{spec, spec.max_series > 0 ? spec.max_series : default_max_series, {}, 0, 0};
+    for (Family& old : families_) {
+      if (SameShape(old.spec, spec)) {
+        family.series = std::move(old.series);
+        family.overflowed = old.overflowed;
+        family.expired = old.expired;
+        break;
+      }
+    }
+    next.push_back(std::move(family));
+  }
+  families_ = std::move(next);
+  under_lock();
+}
+
+void SeriesStore::Writer::Apply(const Update& update) { store_.ApplyLocked(update, now_); }
+
+SeriesStore::Series& SeriesStore::FindOrCreate(Family& family,
+                                               std::span<const std::string_view> label_values) {
   key_buffer_.clear();
-  for (std::string_view value : update.label_values) {
+  for (std::string_view value : label_values) {
     key_buffer_.append(value);
     key_buffer_.push_back(kKeySeparator);
   }
-  auto it = family.series.find(std::string_view(key_buffer_));
-  if (it == family.series.end()) {
-    Series fresh;
-    if (family.spec.type == MetricType::kHistogram) {
-      fresh.counts.assign(family.spec.buckets.size() + 1, 0);
-    }
-    it = family.series.emplace(key_buffer_, std::move(fresh)).first;
+  if (auto it = family.series.find(std::string_view(key_buffer_)); it != family.series.end()) {
+    return it->second;
   }
-  Series& series = it->second;
+  if (family.series.size() >= family.max_series) {
+    // Past the limit: fold into the one overflow series (which itself does
+    // not count against the limit), so memory stays bounded whatever the input.
+    ++family.overflowed;
+    key_buffer_.clear();
+    for (std::size_t i = 0; i < label_values.size(); ++i) {
+      key_buffer_.append(kOverflowLabelValue);
+      key_buffer_.push_back(kKeySeparator);
+    }
+    if (auto it = family.series.find(std::string_view(key_buffer_)); it != family.series.end()) {
+      return it->second;
+    }
+  }
+  Series fresh;
+  if (family.spec.type == MetricType::kHistogram) {
+    fresh.counts.assign(family.spec.buckets.size() + 1, 0);
+  }
+  return family.series.emplace(key_buffer_, std::move(fresh)).first->second;
+}
+
+void SeriesStore::ApplyLocked(const Update& update, Clock::time_point now) {
+  Family& family = families_[static_cast<std::size_t>(update.family)];
+  Series& series = FindOrCreate(family, update.label_values);
+  series.last_update = now;
   switch (update.op) {
     case UpdateOp::kInc:
     case UpdateOp::kAdd:
@@ -67,25 +126,25 @@ void SeriesStore::ApplyLocked(const Update& update) {
   }
 }
 
+void SeriesStore::ExpireLocked(Clock::time_point now) const {
+  for (Family& family : families_) {
+    if (family.spec.ttl.count() == 0) continue;
+    family.expired += std::erase_if(family.series, [&](const auto& entry) {
+      return now - entry.second.last_update > family.spec.ttl;
+    });
+  }
+}
+
 std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
   std::lock_guard<std::mutex> lock(mu_);
+  ExpireLocked(clock_());
   std::vector<prometheus::MetricFamily> out;
   for (const Family& family : families_) {
     if (family.series.empty()) continue;
     prometheus::MetricFamily mf;
     mf.name = family.spec.name;
     mf.help = family.spec.help;
-    switch (family.spec.type) {
-      case MetricType::kCounter:
-        mf.type = prometheus::MetricType::Counter;
-        break;
-      case MetricType::kGauge:
-        mf.type = prometheus::MetricType::Gauge;
-        break;
-      case MetricType::kHistogram:
-        mf.type = prometheus::MetricType::Histogram;
-        break;
-    }
+    mf.type = PrometheusType(family.spec.type);
     std::vector<const std::pair<const std::string, Series>*> sorted;
     sorted.reserve(family.series.size());
     for (const auto& entry : family.series) sorted.push_back(&entry);
@@ -124,7 +183,41 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
     }
     out.push_back(std::move(mf));
   }
+  AppendOwnMetrics(out);
   return out;
+}
+
+void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const {
+  prometheus::MetricFamily series{"metrics_adapter_series",
+                                  "Series each metric family holds.",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+  prometheus::MetricFamily overflow{
+      "metrics_adapter_series_overflow_total",
+      "Updates folded into a family's overflow series because it held max_series series.",
+      prometheus::MetricType::Counter,
+      {}};
+  prometheus::MetricFamily expired{"metrics_adapter_series_expired_total",
+                                   "Series removed because they were not updated within their "
+                                   "family's ttl.",
+                                   prometheus::MetricType::Counter,
+                                   {}};
+  for (const Family& family : families_) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"family", family.spec.name}};
+    metric.gauge.value = static_cast<double>(family.series.size());
+    series.metric.push_back(metric);
+    metric.counter.value = static_cast<double>(family.overflowed);
+    overflow.metric.push_back(metric);
+    if (family.spec.ttl.count() > 0) {
+      metric.counter.value = static_cast<double>(family.expired);
+      expired.metric.push_back(metric);
+    }
+  }
+  if (series.metric.empty()) return;
+  out.push_back(std::move(series));
+  out.push_back(std::move(overflow));
+  if (!expired.metric.empty()) out.push_back(std::move(expired));
 }
 
 std::size_t SeriesStore::SeriesCount() const {

@@ -6,6 +6,16 @@
 // schema, so every series of a family has the same label set and the
 // exposition can never hold inconsistent or duplicate series.
 //
+// Guards against hostile input, enforced when a series would be created, not
+// by a later clean-up:
+//   - each family holds at most max_series series (the family's own limit or
+//     the store-wide default); updates for new label sets past it go to one
+//     overflow series whose every label is "__overflow__", and are counted in
+//     metrics_adapter_series_overflow_total{family};
+//   - a family with a ttl drops series not updated for that long (checked at
+//     each scrape), counted in metrics_adapter_series_expired_total{family}.
+// The store also exposes metrics_adapter_series{family}, the series held.
+//
 // Writers take the store's lock once per batch of records (not per record):
 //   {
 //     SeriesStore::Writer writer = store.Write();
@@ -17,6 +27,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -30,10 +41,15 @@
 
 namespace metrics_adapter {
 
+inline constexpr std::string_view kOverflowLabelValue = "__overflow__";
+
 class SeriesStore : public prometheus::Collectable {
  public:
+  using Clock = std::chrono::steady_clock;
+
   // The store exposes exactly the families of `schema` (copied).
-  explicit SeriesStore(const Schema& schema);
+  explicit SeriesStore(const Schema& schema,
+                       std::size_t default_max_series = kDefaultMaxSeriesPerFamily);
 
   // Holds the store's lock for its lifetime and applies updates under it.
   class Writer : public UpdateSink {
@@ -42,18 +58,32 @@ class SeriesStore : public prometheus::Collectable {
 
    private:
     friend class SeriesStore;
-    explicit Writer(SeriesStore& store) : store_(store), lock_(store.mu_) {}
+    explicit Writer(SeriesStore& store)
+        : store_(store), lock_(store.mu_), now_(store.clock_()) {}
     SeriesStore& store_;
     std::unique_lock<std::mutex> lock_;
+    Clock::time_point now_;  // one clock read per batch, not per update
   };
   Writer Write() { return Writer(*this); }
 
-  // Families with at least one series, series sorted by label values.
-  // Thread-safe.
+  // Switches to the families of `schema`. A family whose name, type, labels
+  // and buckets are unchanged keeps its series and their values, so a reload
+  // shows Prometheus no counter reset; other families start empty.
+  // `under_lock` runs while the store is locked, after the switch: the place
+  // to swap the rule sets whose family indices refer to the new schema, so
+  // no writer ever sees one without the other.
+  void Reconfigure(const Schema& schema, std::size_t default_max_series,
+                   const std::function<void()>& under_lock);
+
+  // Families with at least one series, series sorted by label values, then
+  // the store's own metrics. Drops expired series first. Thread-safe.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   // Number of series in all families. Thread-safe.
   std::size_t SeriesCount() const;
+
+  // For tests: the clock that stamps updates and judges expiry.
+  void SetClockForTesting(std::function<Clock::time_point()> clock);
 
  private:
   struct Series {
@@ -61,22 +91,34 @@ class SeriesStore : public prometheus::Collectable {
     std::vector<std::uint64_t> counts;  // histograms: per bucket, +Inf last
     double sum = 0;
     std::uint64_t count = 0;
+    Clock::time_point last_update;
   };
   // Heterogeneous lookup, so finding an existing series allocates nothing.
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
   };
   struct Family {
     FamilySpec spec;
+    std::size_t max_series = 0;
     std::unordered_map<std::string, Series, KeyHash, std::equal_to<>> series;
+    std::uint64_t overflowed = 0;  // updates folded into the overflow series
+    std::uint64_t expired = 0;     // series removed by the ttl
   };
 
-  void ApplyLocked(const Update& update);
+  void ApplyLocked(const Update& update, Clock::time_point now);
+  Series& FindOrCreate(Family& family, std::span<const std::string_view> label_values);
+  void ExpireLocked(Clock::time_point now) const;
+  void AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const;
 
   mutable std::mutex mu_;
-  std::vector<Family> families_;
+  // Mutable because a scrape (Collect, const by prometheus-cpp's interface)
+  // drops expired series.
+  mutable std::vector<Family> families_;
   std::string key_buffer_;  // reused by ApplyLocked, guarded by mu_
+  std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
 };
 
 }  // namespace metrics_adapter

@@ -16,13 +16,27 @@ SourcePipeline::SourcePipeline(std::string source, std::unique_ptr<Parser> parse
       metrics_(self.ForSource(source_)),
       scratch_(*rules_),
       counts_(*rules_),
+      self_(self),
+      rule_file_base_(rule_file_base),
       log_limiter_(std::chrono::seconds(10)) {
+  AdoptRules();
+}
+
+void SourcePipeline::SetRulesLocked(std::shared_ptr<const RuleSet> rules) {
+  rules_ = std::move(rules);
+}
+
+void SourcePipeline::AdoptRules() {
+  adopted_ = rules_;
+  scratch_ = MatchScratch(*rules_);
+  counts_ = MatchCounts(*rules_);
+  rule_matches_.clear();
   for (const CompiledRule& rule : rules_->rules()) {
     std::string file = rule.file;
-    if (!rule_file_base.empty()) {
-      file = std::filesystem::path(rule.file).lexically_relative(rule_file_base).string();
+    if (!rule_file_base_.empty()) {
+      file = std::filesystem::path(rule.file).lexically_relative(rule_file_base_).string();
     }
-    rule_matches_.push_back(self.RuleMatches(source_, file, rule.name));
+    rule_matches_.push_back(self_.RuleMatches(source_, file, rule.name));
   }
 }
 
@@ -30,9 +44,11 @@ void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_
                              std::size_t bytes_read) {
   {
     SeriesStore::Writer writer = store_.Write();
+    if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
+    const RuleSet& rules = *rules_;
     for (std::string_view line : lines) {
       parser_->Parse(line, [&](const Record& record) {
-        rules_->Match(record.text, scratch_, counts_, writer);
+        rules.Match(record.text, scratch_, counts_, writer);
       });
     }
   }

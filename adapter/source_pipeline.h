@@ -33,17 +33,28 @@ class SourcePipeline : public TailerObserver {
                std::size_t bytes_read) override;
   void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
 
+  // Replaces the rules. Call only while holding the store's lock (inside
+  // SeriesStore::Reconfigure's under_lock): the pipeline reads its rules only
+  // under that lock, so every batch is matched by one rule set and written
+  // with the family indices of the schema in force.
+  void SetRulesLocked(std::shared_ptr<const RuleSet> rules);
+
  private:
   void FlushCounts(std::size_t lines, std::size_t bytes);
+  // Sizes the scratch space and per-rule counters for rules_; under the lock.
+  void AdoptRules();
 
   std::string source_;
   std::unique_ptr<Parser> parser_;
   std::shared_ptr<const RuleSet> rules_;
   SeriesStore& store_;
   SourceMetrics& metrics_;
-  std::vector<prometheus::Counter*> rule_matches_;  // by rule index
+  std::shared_ptr<const RuleSet> adopted_;          // the rules scratch_ and counts_ fit
+  std::vector<prometheus::Counter*> rule_matches_;  // by rule index of adopted_
   MatchScratch scratch_;
   MatchCounts counts_;
+  SelfMetrics& self_;
+  std::string rule_file_base_;
   LogLimiter log_limiter_;
 };
 

@@ -352,7 +352,9 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string
   const int errors_before = diags.error_count();
   // Pass 1: every file's families, so a rule may write a family another file declares.
   std::vector<ParsedFile> parsed;
+  RuleFiles result;
   for (const std::string& path : paths) {
+    result.files_read.push_back(path);
     std::optional<YAML::Node> root = LoadYamlFile(path, diags);
     if (!root) continue;
     YamlMap map(*root, path, diags, "rule file");
@@ -364,7 +366,8 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string
     // Shared family declarations, relative to this rule file.
     for (const std::string& schema_file :
          map.StringList("schema").value_or(std::vector<std::string>{})) {
-      LoadSchemaFile(ResolveBeside(path, schema_file), schema, diags);
+      result.files_read.push_back(ResolveBeside(path, schema_file));
+      LoadSchemaFile(result.files_read.back(), schema, diags);
     }
     if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
       LoadFamilies(metrics, path, schema, diags);
@@ -375,7 +378,6 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string
   }
 
   // Pass 2: the rules, in file order.
-  RuleFiles result;
   std::vector<CompiledRule> rules;
   for (const ParsedFile& file : parsed) {
     LoadTests(file, diags, result.tests);

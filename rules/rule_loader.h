@@ -42,6 +42,8 @@ struct RuleFiles {
   // Null when any file had an error.
   std::shared_ptr<const RuleSet> rule_set;
   std::vector<RuleTest> tests;
+  // Every rule and schema file read, for change detection.
+  std::vector<std::string> files_read;
 };
 
 // Loads `paths` in order into one RuleSet (rules of later files come after

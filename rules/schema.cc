@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "adapter/duration.h"
 #include "adapter/yaml_reader.h"
 #include "rules/units.h"
 
@@ -28,6 +29,8 @@ std::string DescribeDifference(const FamilySpec& a, const FamilySpec& b) {
   if (a.labels != b.labels) return "label names differ";
   if (a.label_bounds != b.label_bounds) return "label values differ";
   if (a.buckets != b.buckets) return "buckets differ";
+  if (a.max_series != b.max_series) return "max_series differs";
+  if (a.ttl != b.ttl) return "ttl differs";
   return "help text differs";
 }
 
@@ -159,7 +162,8 @@ int Schema::Add(FamilySpec family, Diagnostics& diags) {
     const FamilySpec& earlier = families_[static_cast<std::size_t>(it->second)];
     if (earlier.type == family.type && earlier.unit == family.unit &&
         earlier.labels == family.labels && earlier.label_bounds == family.label_bounds &&
-        earlier.buckets == family.buckets &&
+        earlier.buckets == family.buckets && earlier.max_series == family.max_series &&
+        earlier.ttl == family.ttl &&
         earlier.help == family.help) {
       return it->second;
     }
@@ -207,6 +211,22 @@ void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& sc
         family.buckets = buckets.as<std::vector<double>>();
       } catch (const YAML::Exception&) {
         diags.Error(PositionOf(file, buckets), "\"buckets\" must be a list of numbers");
+      }
+    }
+    if (auto max = map.Integer("max_series")) {
+      if (*max < 1) {
+        diags.Error(map.PositionOfKey("max_series"), "\"max_series\" must be at least 1");
+      } else {
+        family.max_series = static_cast<std::size_t>(*max);
+      }
+    }
+    if (auto ttl = map.String("ttl")) {
+      std::optional<std::chrono::milliseconds> parsed = ParseDuration(*ttl);
+      if (!parsed || *parsed < std::chrono::seconds(1)) {
+        diags.Error(map.PositionOfKey("ttl"),
+                    "\"ttl\" must be a duration of at least 1s, such as \"10m\" or \"1h\"");
+      } else {
+        family.ttl = std::chrono::duration_cast<std::chrono::seconds>(*parsed);
       }
     }
     map.RejectUnknownKeys();

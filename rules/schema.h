@@ -16,6 +16,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -39,6 +40,10 @@ struct LabelBound {
   bool operator==(const LabelBound&) const = default;
 };
 
+// Series a family may hold when neither its schema entry nor the adapter
+// config says otherwise.
+inline constexpr std::size_t kDefaultMaxSeriesPerFamily = 10000;
+
 struct FamilySpec {
   std::string name;
   MetricType type = MetricType::kCounter;
@@ -49,6 +54,10 @@ struct FamilySpec {
   std::vector<LabelBound> label_bounds;  // parallel to `labels`
   // Histogram upper bounds, strictly increasing, without +Inf.
   std::vector<double> buckets;
+  // Most series the family may hold; 0 means the adapter-wide default.
+  std::size_t max_series = 0;
+  // A series not updated for this long is removed; 0 keeps series forever.
+  std::chrono::seconds ttl{0};
   SourcePosition position;
 };
 

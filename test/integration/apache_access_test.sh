@@ -101,7 +101,7 @@ port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 # A port nothing listens on; another process may still take it before httpd
 # binds, so a start that fails with "Address already in use" tries another.
 port=
-for attempt in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   port=
   for _ in $(seq 50); do
     candidate=$((20000 + RANDOM % 40000))
@@ -150,6 +150,7 @@ raw() {  # raw METHOD_LABEL STATUS PRINTF_FORMAT [ANSWER]: bytes curl would not 
   local got answer=${4-$2}
   # httpd closes these connections after its answer (or after Timeout), so
   # cat ends by itself.
+  # shellcheck disable=SC2016 # the inner shell expands $1 and $2
   got=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$port" "$3" |
     sed -n '1s/^HTTP\/1\.[01] \([0-9][0-9][0-9]\).*/\1/p') || true
   [ "$got" = "$answer" ] || fail "raw request '$3': httpd answered '$got', this test expects '$answer'"
@@ -170,6 +171,7 @@ req DELETE 405 -X DELETE "$url/index.html"
 req _OTHER 405 -X PROPFIND "$url/index.html"
 req _OTHER 501 -X FOO "$url/index.html"
 # httpd logs '"' as \" and '\' as \\.
+# shellcheck disable=SC1003 # the user agent ends in a backslash
 req GET 200 -A 'client "quoted" agent\' -e 'https://example.com/?a="b"' "$url/index.html"
 # %u is what the client sent, spaces included, or "" when empty.
 req GET 401 -u 'bob smith:pw' "$url/private/x"

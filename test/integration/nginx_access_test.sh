@@ -86,7 +86,7 @@ port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 # A port nothing listens on; another process may still take it before nginx
 # binds, so a start that fails with "Address already in use" tries another.
 port=
-for attempt in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   port=
   for _ in $(seq 50); do
     candidate=$((20000 + RANDOM % 40000))
@@ -135,6 +135,7 @@ req() {  # req METHOD_LABEL STATUS CURL_ARGS...: one request with curl
 raw() {  # raw METHOD_LABEL STATUS PRINTF_FORMAT: bytes curl would not send
   local got
   # nginx closes these connections after its answer, so cat ends by itself.
+  # shellcheck disable=SC2016 # the inner shell expands $1 and $2
   got=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$port" "$3" |
     sed -n '1s/^HTTP\/1\.[01] \([0-9][0-9][0-9]\).*/\1/p') || true
   expect "$1" "$2" "$got" "raw request '$3'"
@@ -150,6 +151,7 @@ req DELETE 405 -X DELETE "$url/index.html"
 req OPTIONS 405 -X OPTIONS "$url/index.html"
 req _OTHER 405 -X PROPFIND "$url/index.html"
 # nginx logs '"' as \x22 and '\' as \x5C.
+# shellcheck disable=SC1003 # the user agent ends in a backslash
 req GET 200 -A 'client "quoted" agent\' "$url/index.html"
 req GET 200 -u 'alice:secret' -e 'https://example.com/?a="b"' "$url/index.html"
 # A TLS ClientHello sent to the plain-HTTP port, and a lower-case method.

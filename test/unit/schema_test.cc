@@ -333,12 +333,14 @@ TEST_CASE("a bounded label without a name is reported as such") {
 TEST_CASE("redeclaring a family with other label bounds is a conflict") {
   Schema schema;
   Diagnostics diags;
-  Load("metrics:\n  - {name: a_total, type: counter, help: A., labels: [{name: m, values: [GET], "
-       "other: X}]}\n",
-       "first.yaml", schema, diags);
-  Load("metrics:\n  - {name: a_total, type: counter, help: A., labels: [{name: m, values: [PUT], "
-       "other: X}]}\n",
-       "second.yaml", schema, diags);
+  Load(
+      "metrics:\n  - {name: a_total, type: counter, help: A., labels: [{name: m, values: [GET], "
+      "other: X}]}\n",
+      "first.yaml", schema, diags);
+  Load(
+      "metrics:\n  - {name: a_total, type: counter, help: A., labels: [{name: m, values: [PUT], "
+      "other: X}]}\n",
+      "second.yaml", schema, diags);
   CHECK(diags.Format() ==
         "second.yaml:2:12: error: family \"a_total\" conflicts with its declaration at "
         "first.yaml:2:12 (label values differ)\n");

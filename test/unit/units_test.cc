@@ -31,27 +31,17 @@ std::vector<std::string> SplitNames(const std::string& text) {
 
 TEST_CASE("LookupUnit knows every spelling the header documents, with base and factor") {
   const Expected kExpected[] = {
-      {"seconds", "seconds", 1},
-      {"s", "seconds", 1},
-      {"ns", "seconds", 1e-9},
-      {"us", "seconds", 1e-6},
+      {"seconds", "seconds", 1},      {"s", "seconds", 1},
+      {"ns", "seconds", 1e-9},        {"us", "seconds", 1e-6},
       {"\xC2\xB5s", "seconds", 1e-6},  // µs with U+00B5 MICRO SIGN
-      {"ms", "seconds", 1e-3},
-      {"m", "seconds", 60},
-      {"min", "seconds", 60},
-      {"h", "seconds", 3600},
-      {"bytes", "bytes", 1},
-      {"B", "bytes", 1},
-      {"kB", "bytes", 1000},
-      {"KB", "bytes", 1000},
-      {"MB", "bytes", 1e6},
-      {"GB", "bytes", 1e9},
-      {"KiB", "bytes", 1024},
-      {"MiB", "bytes", 1048576},
-      {"GiB", "bytes", 1073741824},
-      {"ratio", "ratio", 1},
-      {"percent", "ratio", 0.01},
-      {"%", "ratio", 0.01},
+      {"ms", "seconds", 1e-3},        {"m", "seconds", 60},
+      {"min", "seconds", 60},         {"h", "seconds", 3600},
+      {"bytes", "bytes", 1},          {"B", "bytes", 1},
+      {"kB", "bytes", 1000},          {"KB", "bytes", 1000},
+      {"MB", "bytes", 1e6},           {"GB", "bytes", 1e9},
+      {"KiB", "bytes", 1024},         {"MiB", "bytes", 1048576},
+      {"GiB", "bytes", 1073741824},   {"ratio", "ratio", 1},
+      {"percent", "ratio", 0.01},     {"%", "ratio", 0.01},
   };
   for (const Expected& want : kExpected) {
     CAPTURE(want.name);

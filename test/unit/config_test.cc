@@ -1,0 +1,358 @@
+// LoadConfig and ParseDuration: the adapter config's fields and defaults,
+// path resolution, and every error with its exact text and position. Also
+// the parser registry the config names parsers from.
+#include "adapter/config.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "parsers/registry.h"
+
+namespace metrics_adapter {
+namespace {
+
+using std::chrono::milliseconds;
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/config-test-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string Write(const std::string& name, const std::string& text) const {
+    const std::string path = path_ + "/" + name;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The diagnostics of loading `yaml` as <tmp>/adapter.yaml, with the temporary
+// directory removed from paths so expectations read as they would in a
+// user's terminal.
+struct Loaded {
+  std::optional<AdapterConfig> config;
+  std::string errors;
+};
+
+Loaded LoadText(const std::string& yaml) {
+  TempDir dir;
+  Diagnostics diags;
+  Loaded out;
+  out.config = LoadConfig(dir.Write("adapter.yaml", yaml), diags);
+  out.errors = diags.Format();
+  const std::string prefix = dir.path() + "/";
+  for (std::size_t at; (at = out.errors.find(prefix)) != std::string::npos;) {
+    out.errors.erase(at, prefix.size());
+  }
+  return out;
+}
+
+TEST_CASE("LoadConfig reads every field of a valid config") {
+  TempDir dir;
+  Diagnostics diags;
+  const std::string path = dir.Write("etc/adapter.yaml", R"(web:
+  listen_address: "127.0.0.1:9000"
+sources:
+  - name: nginx_access
+    type: file
+    paths: [/var/log/nginx/access.log, /var/log/nginx/other-*.log]
+    parser: line
+    rules: [/etc/rules/nginx.yaml]
+    from_beginning: true
+    max_line_bytes: 4096
+    poll_interval: 100ms
+    rotate_wait: 1m30s
+  - name: app
+    type: file
+    paths: /var/log/app.log
+    rules: /etc/rules/app.yaml
+)");
+  std::optional<AdapterConfig> config = LoadConfig(path, diags);
+  CHECK(diags.Format() == "");
+  REQUIRE(config.has_value());
+  CHECK(config->path == path);
+  CHECK(config->listen_address == "127.0.0.1:9000");
+  REQUIRE(config->sources.size() == 2);
+
+  const SourceConfig& nginx = config->sources[0];
+  CHECK(nginx.name == "nginx_access");
+  CHECK(nginx.type == "file");
+  CHECK(nginx.parser == "line");
+  CHECK(nginx.rule_files == std::vector<std::string>{"/etc/rules/nginx.yaml"});
+  CHECK(nginx.tailer.paths ==
+        std::vector<std::string>{"/var/log/nginx/access.log", "/var/log/nginx/other-*.log"});
+  CHECK(nginx.tailer.from_beginning);
+  CHECK(nginx.tailer.max_line_bytes == 4096);
+  CHECK(nginx.tailer.poll_interval == milliseconds(100));
+  CHECK(nginx.tailer.rotate_wait == milliseconds(90000));
+  CHECK(nginx.position.ToString() == path + ":4:5");
+
+  // Defaults, and a single string where a list is expected.
+  const SourceConfig& app = config->sources[1];
+  CHECK(app.parser == "line");
+  CHECK(app.tailer.paths == std::vector<std::string>{"/var/log/app.log"});
+  CHECK(app.rule_files == std::vector<std::string>{"/etc/rules/app.yaml"});
+  const TailerOptions defaults;
+  CHECK(app.tailer.from_beginning == defaults.from_beginning);
+  CHECK(app.tailer.max_line_bytes == defaults.max_line_bytes);
+  CHECK(app.tailer.poll_interval == defaults.poll_interval);
+  CHECK(app.tailer.rotate_wait == defaults.rotate_wait);
+}
+
+TEST_CASE("LoadConfig listens on the default address when the config has no web section") {
+  Loaded loaded = LoadText("sources: []\n");
+  CHECK(loaded.errors == "");
+  REQUIRE(loaded.config.has_value());
+  CHECK(loaded.config->listen_address == std::string(kDefaultListenAddress));
+  CHECK(loaded.config->listen_address == ":9469");
+  CHECK(loaded.config->sources.empty());
+}
+
+TEST_CASE("LoadConfig resolves relative log paths and rule files against the config's directory") {
+  TempDir dir;
+  Diagnostics diags;
+  const std::string path = dir.Write("deploy/adapter.yaml", R"(sources:
+  - name: s
+    type: file
+    paths: [logs/access.log, ../shared/*.log, /abs/x.log]
+    rules: [rules/a.yaml, ./b.yaml, ../library/c.yaml, /abs/d.yaml]
+)");
+  std::optional<AdapterConfig> config = LoadConfig(path, diags);
+  CHECK(diags.Format() == "");
+  REQUIRE(config.has_value());
+  REQUIRE(config->sources.size() == 1);
+  const std::string base = dir.path();
+  CHECK(config->sources[0].tailer.paths ==
+        std::vector<std::string>{base + "/deploy/logs/access.log", base + "/shared/*.log",
+                                 "/abs/x.log"});
+  CHECK(config->sources[0].rule_files ==
+        std::vector<std::string>{base + "/deploy/rules/a.yaml", base + "/deploy/b.yaml",
+                                 base + "/library/c.yaml", "/abs/d.yaml"});
+}
+
+TEST_CASE("LoadConfig keeps paths relative when the config's path is relative") {
+  TempDir dir;
+  dir.Write("adapter.yaml",
+            "sources:\n  - {name: s, type: file, paths: [in.log], rules: [r/a.yaml]}\n");
+  const std::filesystem::path relative_dir =
+      std::filesystem::relative(dir.path(), std::filesystem::current_path());
+  REQUIRE(relative_dir.is_relative());
+  Diagnostics diags;
+  std::optional<AdapterConfig> config = LoadConfig((relative_dir / "adapter.yaml").string(), diags);
+  CHECK(diags.Format() == "");
+  REQUIRE(config.has_value());
+  REQUIRE(config->sources.size() == 1);
+  CHECK(config->sources[0].tailer.paths ==
+        std::vector<std::string>{(relative_dir / "in.log").string()});
+  CHECK(config->sources[0].rule_files ==
+        std::vector<std::string>{(relative_dir / "r/a.yaml").string()});
+}
+
+TEST_CASE("LoadConfig reports unknown keys at every level, with suggestions") {
+  Loaded loaded = LoadText(R"(web:
+  listen_adress: ":9000"
+sources:
+  - name: s
+    type: file
+    paths: [a.log]
+    rules: [r.yaml]
+    from_begining: true
+    colour: blue
+log_level: debug
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:2:3: error: unknown key \"listen_adress\" in \"web\" (did you mean "
+        "\"listen_address\"?)\n"
+        "adapter.yaml:10:1: error: unknown key \"log_level\" in config\n"
+        "adapter.yaml:8:5: error: unknown key \"from_begining\" in source (did you mean "
+        "\"from_beginning\"?)\n"
+        "adapter.yaml:9:5: error: unknown key \"colour\" in source\n");
+  // The config is still returned, so its rule files can be checked too.
+  REQUIRE(loaded.config.has_value());
+  CHECK(loaded.config->sources.size() == 1);
+}
+
+TEST_CASE("LoadConfig reports a source name used twice at the second source") {
+  Loaded loaded = LoadText(R"(sources:
+  - {name: web, type: file, paths: [a.log], rules: [r.yaml]}
+  - {name: app, type: file, paths: [b.log], rules: [r.yaml]}
+  - {name: web, type: file, paths: [c.log], rules: [r.yaml]}
+)");
+  CHECK(loaded.errors == "adapter.yaml:4:5: error: source name \"web\" is used twice\n");
+}
+
+TEST_CASE("LoadConfig rejects durations it cannot read") {
+  Loaded loaded = LoadText(R"(sources:
+  - name: s
+    type: file
+    paths: [a.log]
+    rules: [r.yaml]
+    poll_interval: 5x
+    rotate_wait: 1.5s
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:6:20: error: \"poll_interval\" must be a duration such as \"250ms\", "
+        "\"5s\" or \"1m\"\n"
+        "adapter.yaml:7:18: error: \"rotate_wait\" must be a duration such as \"250ms\", "
+        "\"5s\" or \"1m\"\n");
+}
+
+TEST_CASE("LoadConfig bounds max_line_bytes and wants a whole number") {
+  Loaded loaded = LoadText(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [r.yaml], max_line_bytes: 0}
+  - {name: b, type: file, paths: [a.log], rules: [r.yaml], max_line_bytes: 67108865}
+  - {name: c, type: file, paths: [a.log], rules: [r.yaml], max_line_bytes: 1k}
+  - {name: d, type: file, paths: [a.log], rules: [r.yaml], max_line_bytes: 67108864}
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:2:76: error: \"max_line_bytes\" must be between 1 and 67108864\n"
+        "adapter.yaml:3:76: error: \"max_line_bytes\" must be between 1 and 67108864\n"
+        "adapter.yaml:4:76: error: \"max_line_bytes\" in source must be a whole number\n");
+  REQUIRE(loaded.config.has_value());
+  REQUIRE(loaded.config->sources.size() == 4);
+  CHECK(loaded.config->sources[3].tailer.max_line_bytes == 67108864);
+}
+
+TEST_CASE("LoadConfig reports an unknown parser and an unknown source type at their values") {
+  Loaded loaded = LoadText(R"(sources:
+  - name: a
+    type: file
+    paths: [a.log]
+    parser: json
+    rules: [r.yaml]
+  - name: b
+    type: socket
+    rules: [r.yaml]
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:5:13: error: unknown parser \"json\" (known: line)\n"
+        "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file)\n");
+}
+
+TEST_CASE("LoadConfig reports missing required keys of the config and of sources") {
+  CHECK(LoadText("web: {}\n").errors ==
+        "adapter.yaml:1:1: error: config is missing required key \"sources\"\n");
+  CHECK(LoadText("sources:\n  - {parser: line}\n").errors ==
+        "adapter.yaml:2:5: error: source is missing required key \"name\"\n"
+        "adapter.yaml:2:5: error: source is missing required key \"type\"\n"
+        "adapter.yaml:2:5: error: source is missing required key \"rules\"\n");
+  CHECK(LoadText("sources:\n  - {name: s, type: file, rules: [r.yaml]}\n").errors ==
+        "adapter.yaml:2:5: error: source is missing required key \"paths\"\n");
+  CHECK(LoadText("sources:\n  - {name: s, type: file, rules: [r.yaml], paths: []}\n").errors ==
+        "adapter.yaml:2:51: error: \"paths\" must name at least one file or glob\n");
+}
+
+TEST_CASE("LoadConfig reports sources that are not a list of mappings") {
+  CHECK(LoadText("sources: {name: s}\n").errors ==
+        "adapter.yaml:1:10: error: \"sources\" must be a list\n");
+  CHECK(LoadText("sources:\n  - nginx\n").errors ==
+        "adapter.yaml:2:5: error: source must be a mapping of keys to values\n");
+}
+
+TEST_CASE("LoadConfig returns nullopt for a missing file, invalid YAML or a non-mapping") {
+  Diagnostics diags;
+  CHECK_FALSE(LoadConfig("/nonexistent-dir/adapter.yaml", diags).has_value());
+  CHECK(diags.Format() ==
+        "/nonexistent-dir/adapter.yaml: error: cannot read file: No such file or directory\n");
+
+  Loaded bad_yaml = LoadText("sources: [\n");
+  CHECK_FALSE(bad_yaml.config.has_value());
+  CHECK(bad_yaml.errors.starts_with("adapter.yaml:"));
+  CHECK(bad_yaml.errors.find(": error: invalid YAML: ") != std::string::npos);
+
+  Loaded list = LoadText("- a\n- b\n");
+  CHECK_FALSE(list.config.has_value());
+  CHECK(list.errors == "adapter.yaml:1:1: error: config must be a mapping of keys to values\n");
+}
+
+TEST_CASE("LoadConfig reports every error of a config at once") {
+  Loaded loaded = LoadText(R"(web:
+  listen_adress: ":9000"
+sources:
+  - name: s
+    type: file
+    pahts: [a.log]
+    rules: [r.yaml]
+    poll_interval: soon
+  - name: s
+    type: socket
+    parser: json
+    rules: [r.yaml]
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:2:3: error: unknown key \"listen_adress\" in \"web\" (did you mean "
+        "\"listen_address\"?)\n"
+        "adapter.yaml:4:5: error: source is missing required key \"paths\"\n"
+        "adapter.yaml:8:20: error: \"poll_interval\" must be a duration such as \"250ms\", "
+        "\"5s\" or \"1m\"\n"
+        "adapter.yaml:6:5: error: unknown key \"pahts\" in source (did you mean \"paths\"?)\n"
+        "adapter.yaml:11:13: error: unknown parser \"json\" (known: line)\n"
+        "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file)\n"
+        "adapter.yaml:9:5: error: source name \"s\" is used twice\n");
+}
+
+TEST_CASE("ParseDuration reads Prometheus-style durations") {
+  CHECK(ParseDuration("250ms") == milliseconds(250));
+  CHECK(ParseDuration("5s") == milliseconds(5000));
+  CHECK(ParseDuration("1m") == milliseconds(60000));
+  CHECK(ParseDuration("2h") == milliseconds(7200000));
+  CHECK(ParseDuration("1h30m") == milliseconds(5400000));
+  CHECK(ParseDuration("1h2m3s4ms") == milliseconds(3723004));
+  CHECK(ParseDuration("0s") == milliseconds(0));
+  CHECK(ParseDuration("999999999h") == milliseconds(999999999LL * 3600000));
+}
+
+TEST_CASE("ParseDuration rejects text that is not a duration") {
+  for (const char* text : {"", "5", "s", "ms", "1.5s", "5 s", " 5s", "5s ", "-1s", "+1s", "1d",
+                           "1S", "1sec", "5x", "1h30", "1000000000s"}) {
+    CAPTURE(text);
+    CHECK_FALSE(ParseDuration(text).has_value());
+  }
+}
+
+TEST_CASE("the parser registry knows the line parser and nothing else yet") {
+  const ParserInfo* line = FindParser("line");
+  REQUIRE(line != nullptr);
+  CHECK(line->name == "line");
+  CHECK_FALSE(line->help.empty());
+  CHECK(line->create() != nullptr);
+  CHECK(FindParser("json") == nullptr);
+  CHECK(FindParser("") == nullptr);
+  CHECK(FindParser("Line") == nullptr);
+  CHECK(ParserNames() == "line");
+  REQUIRE_FALSE(BuiltinParsers().empty());
+  CHECK(BuiltinParsers().front().name == "line");
+}
+
+TEST_CASE("the line parser emits each line as one record without a value") {
+  std::unique_ptr<Parser> parser = FindParser("line")->create();
+  std::vector<std::string> texts;
+  int with_value = 0;
+  parser->Parse("GET / 200", [&](const Record& record) {
+    texts.emplace_back(record.text);
+    if (record.value) ++with_value;
+  });
+  parser->Parse("", [&](const Record& record) { texts.emplace_back(record.text); });
+  CHECK(texts == std::vector<std::string>{"GET / 200", ""});
+  CHECK(with_value == 0);
+}
+
+}  // namespace
+}  // namespace metrics_adapter
