@@ -110,12 +110,15 @@ std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& di
   if (sources.IsDefined() && !sources.IsSequence()) {
     diags.Error(PositionOf(path, sources), "\"sources\" must be a list");
   } else if (sources.IsDefined()) {
-    std::set<std::string> names;
+    std::map<std::string, SourcePosition> names;
     for (const YAML::Node& node : sources) {
       std::optional<SourceConfig> source = LoadSource(node, path, base_dir, diags);
       if (!source) continue;
-      if (!source->name.empty() && !names.insert(source->name).second) {
-        diags.Error(source->position, "source name " + Quoted(source->name) + " is used twice");
+      if (auto [it, inserted] = names.emplace(source->name, source->position);
+          !source->name.empty() && !inserted) {
+        diags.Error(source->position, "source name " + Quoted(source->name) +
+                                          " is used twice (first at " + it->second.ToString() +
+                                          ")");
       }
       config.sources.push_back(std::move(*source));
     }

@@ -30,13 +30,21 @@ std::string Diagnostic::ToString() const {
          message;
 }
 
+bool Diagnostics::Add(Severity severity, SourcePosition position, std::string message) {
+  Diagnostic d{severity, std::move(position), std::move(message)};
+  // A rule or schema file shared by several sources is checked once per
+  // source; its problems are reported once.
+  if (!seen_.insert(d.ToString()).second) return false;
+  all_.push_back(std::move(d));
+  return true;
+}
+
 void Diagnostics::Error(SourcePosition position, std::string message) {
-  all_.push_back({Severity::kError, std::move(position), std::move(message)});
-  ++error_count_;
+  if (Add(Severity::kError, std::move(position), std::move(message))) ++error_count_;
 }
 
 void Diagnostics::Warning(SourcePosition position, std::string message) {
-  all_.push_back({Severity::kWarning, std::move(position), std::move(message)});
+  Add(Severity::kWarning, std::move(position), std::move(message));
 }
 
 std::string Diagnostics::Format() const {

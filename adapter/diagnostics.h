@@ -9,6 +9,7 @@
 //   // rules/a.yaml:12:5: error: unknown key "mach"
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +46,8 @@ struct Diagnostic {
   std::string ToString() const;
 };
 
-// Not thread-safe: one loader fills one instance.
+// Not thread-safe: one loader fills one instance. A diagnostic identical to
+// one already reported (same place, same text) is dropped.
 class Diagnostics {
  public:
   void Error(SourcePosition position, std::string message);
@@ -60,7 +62,11 @@ class Diagnostics {
   std::string Format() const;
 
  private:
+  // Adds unless an identical diagnostic was reported; returns whether added.
+  bool Add(Severity severity, SourcePosition position, std::string message);
+
   std::vector<Diagnostic> all_;
+  std::set<std::string> seen_;
   int error_count_ = 0;
 };
 

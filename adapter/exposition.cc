@@ -58,8 +58,16 @@ std::optional<Sample> ParseSampleLine(std::string_view line) {
   }
   std::string_view rest = line.substr(i);
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  const std::size_t end = rest.find(' ');  // an optional timestamp follows
+  const std::size_t end = rest.find(' ');
   const std::string_view value_text = rest.substr(0, end);
+  if (end != std::string_view::npos) {
+    // Only an optional integer timestamp may follow the value.
+    std::string_view timestamp = rest.substr(end + 1);
+    while (!timestamp.empty() && timestamp.back() == ' ') timestamp.remove_suffix(1);
+    if (timestamp.empty() || timestamp.find_first_not_of("-0123456789") != std::string_view::npos) {
+      return std::nullopt;
+    }
+  }
   std::optional<double> value;
   if (value_text == "+Inf") {
     value = INFINITY;

@@ -488,7 +488,7 @@ void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t l
   }
   for (std::size_t i = 0; i < too_long; ++i) {
     Event(TailEvent::kLineTooLong, file.path,
-          "longer than " + std::to_string(max) + " bytes, skipped");
+          "a line longer than " + std::to_string(max) + " bytes (max_line_bytes) was skipped");
   }
 }
 

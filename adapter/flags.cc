@@ -27,6 +27,10 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
       flags->version = true;
       continue;
     }
+    if (!arg.starts_with("--") || arg.size() == 2) {
+      *error = "unknown flag " + std::string(arg) + " (see --help)";
+      return false;
+    }
     std::string_view name = arg.substr(2);
     std::string value;
     bool has_value = false;
@@ -50,7 +54,7 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
     if (name == "web.listen-address") target = &flags->listen_address;
     if (name == "log.level") target = &flags->log_level;
     if (name == "log.format") target = &flags->log_format;
-    if (target == nullptr || !arg.starts_with("--")) {
+    if (target == nullptr) {
       *error = "unknown flag " + std::string(arg) + " (see --help)";
       return false;
     }

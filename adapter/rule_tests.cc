@@ -1,5 +1,6 @@
 #include "adapter/rule_tests.h"
 
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -11,11 +12,11 @@
 namespace metrics_adapter {
 namespace {
 
+// The shortest text that reads back as `value`: 0.3, not 0.29999999999999999.
 std::string FormatValue(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  char buffer[64];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, end);
 }
 
 bool SameValue(double a, double b) {

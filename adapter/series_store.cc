@@ -22,6 +22,16 @@ std::vector<std::string_view> SplitKey(std::string_view key) {
   return values;
 }
 
+// Orders series keys by their label values, value by value: the separator
+// sorts before every byte, so {a} comes before {ab}.
+bool KeyLess(const std::string& a, const std::string& b) {
+  const auto rank = [](char c) {
+    return c == kKeySeparator ? -1 : static_cast<int>(static_cast<unsigned char>(c));
+  };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [&](char x, char y) { return rank(x) < rank(y); });
+}
+
 bool SameShape(const FamilySpec& a, const FamilySpec& b) {
   return a.name == b.name && a.type == b.type && a.labels == b.labels && a.buckets == b.buckets;
 }
@@ -148,7 +158,8 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
     std::vector<const std::pair<const std::string, Series>*> sorted;
     sorted.reserve(family.series.size());
     for (const auto& entry : family.series) sorted.push_back(&entry);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](auto* a, auto* b) { return KeyLess(a->first, b->first); });
 
     mf.metric.reserve(sorted.size());
     for (const auto* entry : sorted) {

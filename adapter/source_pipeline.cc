@@ -108,9 +108,8 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
     case TailEvent::kLineTooLong:
       metrics_.lines_too_long->Increment();
       if (auto suppressed = log_limiter_.Allow("too_long")) {
-        spdlog::warn("source {}: skipped a line in {} longer than max_line_bytes {} ({} similar "
-                     "messages suppressed)",
-                     source_, path, detail, *suppressed);
+        spdlog::warn("source {}: {}: {} ({} similar messages suppressed)", source_, path, detail,
+                     *suppressed);
       }
       return;
     case TailEvent::kReadError:

@@ -67,6 +67,16 @@ YamlMap::YamlMap(YAML::Node node, std::string file, Diagnostics& diags, std::str
       valid_(node_.IsMap()) {
   if (!valid_) {
     diags_.Error(PositionOf(file_, node_), what_ + " must be a mapping of keys to values");
+    return;
+  }
+  // yaml-cpp keeps both entries of a repeated key; the getters would see the
+  // first one only, silently.
+  std::set<std::string> keys;
+  for (const auto& entry : node_) {
+    if (!keys.insert(entry.first.Scalar()).second) {
+      diags_.Error(PositionOf(file_, entry.first),
+                   "key " + Quoted(entry.first.Scalar()) + " is given twice in " + what_);
+    }
   }
 }
 

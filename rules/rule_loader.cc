@@ -1,6 +1,7 @@
 #include "rules/rule_loader.h"
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -22,6 +23,15 @@ std::vector<std::string> SplitLines(const std::string& text) {
     start = end + 1;
   }
   return lines;
+}
+
+// Line `number` (from 1) of `file`, or "" if it cannot be read.
+std::string ReadLine(const std::string& file, int number) {
+  std::ifstream in(file);
+  std::string line;
+  for (int i = 0; i < number && std::getline(in, line); ++i) {
+  }
+  return in ? line : "";
 }
 
 // Everything about one rule file that compiling its rules needs.
@@ -62,8 +72,10 @@ class RuleCompiler {
         if (auto plan = CompileEmit(emit_node, *rule.regex)) rule.emits.push_back(std::move(*plan));
       }
     }
+    const bool emits_ok = diags_.error_count() == errors_before;
     for (const auto& [name, index] : rule.regex->NamedCapturingGroups()) {
-      if (!used_captures_.contains(name)) {
+      // After a broken emit, "never used" would only echo that error.
+      if (emits_ok && !used_captures_.contains(name)) {
         diags_.Warning(PositionOf(file_, map.Node("match")),
                        what_ + ": capture " + Quoted(name) + " is never used");
       }
@@ -76,13 +88,21 @@ class RuleCompiler {
   std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
     auto regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
     if (regex->ok()) return regex;
-    // Point into the pattern where RE2 says the problem is, when the pattern
-    // is on one line (a quoted scalar starts one column before its text).
+    // Point at the part of the pattern RE2 names, as written in the file
+    // (quoting and escapes make the pattern's own offsets unreliable).
     SourcePosition position = PositionOf(file_, node);
-    const std::size_t offset = pattern.find(regex->error_arg());
-    if (!regex->error_arg().empty() && offset != std::string::npos &&
-        pattern.find('\n') == std::string::npos) {
-      position = position.Shifted(static_cast<int>(offset) + (node.Tag() == "!" ? 1 : 0));
+    const std::string& fragment = regex->error_arg();
+    // A block scalar (`match: >-`) starts on the lines after its mark.
+    for (int line = position.line; !fragment.empty() && line > 0 && line < position.line + 4;
+         ++line) {
+      const std::string text = ReadLine(file_, line);
+      const std::size_t from = line == position.line ? static_cast<std::size_t>(position.column - 1) : 0;
+      const std::size_t at = from <= text.size() ? text.find(fragment, from) : std::string::npos;
+      if (at != std::string::npos) {
+        position.line = line;
+        position.column = static_cast<int>(at) + 1;
+        break;
+      }
     }
     diags_.Error(position, what_ + ": invalid regex: " + regex->error());
     return nullptr;
@@ -161,10 +181,12 @@ class RuleCompiler {
     plan.position = PositionOf(file_, node);
     const std::string metric = map.String("metric", Required::kYes).value_or("");
     plan.family = metric.empty() ? -1 : schema_.IndexOf(metric);
-    if (!metric.empty() && plan.family < 0) {
+    if (!metric.empty() && plan.family < 0 && !schema_.IsInvalid(metric)) {
+      std::string hint = ClosestMatch(metric, schema_.Names());
       diags_.Error(map.PositionOfKey("metric"),
                    what_ + ": unknown metric family " + Quoted(metric) +
-                       " (declare it in the \"metrics\" section of a rule file)");
+                       (hint.empty() ? " (declare it in a schema file or the \"metrics\" section)"
+                                     : " (did you mean " + Quoted(hint) + "?)"));
     }
 
     static const std::map<std::string, UpdateOp> kOps = {{"inc", UpdateOp::kInc},

@@ -25,6 +25,12 @@ std::string_view UpdateOpName(UpdateOp op) {
 RE2::Options RuleRegexOptions() {
   RE2::Options options;
   options.set_log_errors(false);
+  // Logs are bytes, not always valid UTF-8. In UTF-8 mode `.`, `\S` and
+  // `[^"]` never match an invalid byte, so one bad byte would silently drop
+  // a whole line. Matching bytes keeps such lines; captured label values are
+  // made valid UTF-8 afterwards. (A literal non-ASCII character in a pattern
+  // still matches its UTF-8 bytes.)
+  options.set_encoding(RE2::Options::EncodingLatin1);
   // RE2's default; stated so the budget per rule is a decision, not an accident.
   options.set_max_mem(8 << 20);
   return options;
@@ -32,7 +38,10 @@ RE2::Options RuleRegexOptions() {
 
 std::optional<double> ParseNumber(std::string_view text) {
   if (text.empty()) return std::nullopt;
-  if (text.front() == '+') text.remove_prefix(1);
+  if (text.front() == '+') {
+    text.remove_prefix(1);
+    if (text.empty() || text.front() == '-') return std::nullopt;
+  }
   double value = 0;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);

@@ -143,8 +143,9 @@ class RuleSet {
   int max_labels_ = 0;
 };
 
-// Options every rule regex is compiled with: UTF-8, no logging to stderr
-// (errors are reported through Diagnostics), a bounded memory budget.
+// Options every rule regex is compiled with: matching bytes (Latin-1), so
+// lines with invalid UTF-8 still match; no logging to stderr (errors are
+// reported through Diagnostics); a bounded memory budget.
 RE2::Options RuleRegexOptions();
 
 // Parses a number such as "512", "0.004", "1e3" or "-2". Returns nullopt for

@@ -178,6 +178,12 @@ int Schema::Add(FamilySpec family, Diagnostics& diags) {
   return index;
 }
 
+std::vector<std::string> Schema::Names() const {
+  std::vector<std::string> names;
+  for (const FamilySpec& family : families_) names.push_back(family.name);
+  return names;
+}
+
 int Schema::IndexOf(std::string_view name) const {
   auto it = index_.find(std::string(name));
   return it == index_.end() ? -1 : it->second;
@@ -234,7 +240,11 @@ void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& sc
     if (family.type == MetricType::kHistogram && family.buckets.empty()) {
       family.buckets = DefaultBuckets(family.unit);
     }
-    if (diags.error_count() == errors_before) schema.Add(std::move(family), diags);
+    if (diags.error_count() == errors_before) {
+      schema.Add(std::move(family), diags);
+    } else {
+      schema.MarkInvalid(family.name);
+    }
   }
 }
 

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -68,6 +69,12 @@ class Schema {
   int Add(FamilySpec family, Diagnostics& diags);
   // Index of the family, or -1.
   int IndexOf(std::string_view name) const;
+  // Records that a family called `name` was declared with errors, so rules
+  // writing it are not also told it does not exist.
+  void MarkInvalid(std::string name) { invalid_.insert(std::move(name)); }
+  bool IsInvalid(const std::string& name) const { return invalid_.contains(name); }
+  // Every family name, for "did you mean" suggestions.
+  std::vector<std::string> Names() const;
   const FamilySpec& at(int index) const { return families_[static_cast<std::size_t>(index)]; }
   int size() const { return static_cast<int>(families_.size()); }
   const std::vector<FamilySpec>& families() const { return families_; }
@@ -75,6 +82,7 @@ class Schema {
  private:
   std::vector<FamilySpec> families_;
   std::unordered_map<std::string, int> index_;
+  std::set<std::string> invalid_;
 };
 
 // Reads a `metrics:` sequence of family declarations from `file` into

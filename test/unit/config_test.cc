@@ -195,7 +195,8 @@ TEST_CASE("LoadConfig reports a source name used twice at the second source") {
   - {name: app, type: file, paths: [b.log], rules: [r.yaml]}
   - {name: web, type: file, paths: [c.log], rules: [r.yaml]}
 )");
-  CHECK(loaded.errors == "adapter.yaml:4:5: error: source name \"web\" is used twice\n");
+  CHECK(loaded.errors ==
+        "adapter.yaml:4:5: error: source name \"web\" is used twice (first at adapter.yaml:2:5)\n");
 }
 
 TEST_CASE("LoadConfig rejects durations it cannot read") {
@@ -305,7 +306,7 @@ sources:
         "adapter.yaml:6:5: error: unknown key \"pahts\" in source (did you mean \"paths\"?)\n"
         "adapter.yaml:11:13: error: unknown parser \"json\" (known: line)\n"
         "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file)\n"
-        "adapter.yaml:9:5: error: source name \"s\" is used twice\n");
+        "adapter.yaml:9:5: error: source name \"s\" is used twice (first at adapter.yaml:4:5)\n");
 }
 
 TEST_CASE("ParseDuration reads Prometheus-style durations") {

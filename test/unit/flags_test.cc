@@ -162,7 +162,7 @@ TEST_CASE("ParseFlags rejects a flag missing its value") {
 // adapter/flags.cc ParseFlags: take `name` only after checking
 // arg.starts_with("--"), e.g. `if (!arg.starts_with("--")) { *error = "unknown
 // flag ..."; return false; }` before `arg.substr(2)`.
-TEST_CASE("ParseFlags rejects a lone \"-\" as an unknown flag" * doctest::skip()) {
+TEST_CASE("ParseFlags rejects a lone \"-\" as an unknown flag") {
   Parsed p = Parse({"-"});
   CHECK_FALSE(p.ok);
   CHECK(p.error == "unknown flag - (see --help)");
@@ -173,7 +173,7 @@ TEST_CASE("ParseFlags rejects a lone \"-\" as an unknown flag" * doctest::skip()
 // dash and one other character before it ("-xweb.enable-lifecycle") turns the
 // lifecycle endpoint on instead of being rejected. Suggested fix: reject
 // arguments not starting with "--" before looking at the name.
-TEST_CASE("ParseFlags rejects a single-dash spelling of a boolean flag" * doctest::skip()) {
+TEST_CASE("ParseFlags rejects a single-dash spelling of a boolean flag") {
   Parsed p = Parse({"-xweb.enable-lifecycle"});
   CHECK_FALSE(p.ok);
   CHECK_FALSE(p.flags.enable_lifecycle);

@@ -226,7 +226,7 @@ TEST_CASE("YamlMap::RejectUnknownKeys reports every unknown key, suggesting near
 // keeps both entries, Lookup returns the first, RejectUnknownKeys skips the
 // second because its name is known), so "max_line_bytes: 10" followed later
 // by "max_line_bytes: 20" uses 10 without a word.
-TEST_CASE("YamlMap reports a key given twice" * doctest::skip()) {
+TEST_CASE("YamlMap reports a key given twice") {
   Diagnostics diags;
   YamlMap map(YAML::Load("name: a\nname: b\n"), "f.yaml", diags, "source");
   map.String("name");
