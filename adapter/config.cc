@@ -32,7 +32,8 @@ std::optional<std::chrono::milliseconds> DurationField(YamlMap& map, std::string
 void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   TailerOptions& t = source.tailer;
-  for (const std::string& path : map.StringList("paths", Required::kYes).value_or(std::vector<std::string>{})) {
+  for (const std::string& path :
+       map.StringList("paths", Required::kYes).value_or(std::vector<std::string>{})) {
     t.paths.push_back(Resolve(base_dir, path));
   }
   if (map.Has("paths") && t.paths.empty()) {
@@ -64,14 +65,15 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
     diags.Error(map.PositionOfKey("parser"),
                 "unknown parser " + Quoted(source.parser) + " (known: " + ParserNames() + ")");
   }
-  for (const std::string& rules : map.StringList("rules", Required::kYes).value_or(std::vector<std::string>{})) {
+  for (const std::string& rules :
+       map.StringList("rules", Required::kYes).value_or(std::vector<std::string>{})) {
     source.rule_files.push_back(Resolve(base_dir, rules));
   }
   if (source.type == "file") {
     LoadFileSource(map, base_dir, source, diags);
   } else if (!source.type.empty()) {
-    diags.Error(map.PositionOfKey("type"), "unknown source type " + Quoted(source.type) +
-                                               " (known: file)");
+    diags.Error(map.PositionOfKey("type"),
+                "unknown source type " + Quoted(source.type) + " (known: file)");
   }
   map.RejectUnknownKeys();
   return source;

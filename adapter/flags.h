@@ -16,8 +16,8 @@ struct Flags {
   std::string listen_address;  // empty: the config's, else the default
   std::string log_level = "info";
   std::string log_format = "logfmt";
-  bool enable_lifecycle = false;                      // POST /-/reload
-  std::chrono::milliseconds watch_interval{5000};    // 0: no reload on file change
+  bool enable_lifecycle = false;                   // POST /-/reload
+  std::chrono::milliseconds watch_interval{5000};  // 0: no reload on file change
   bool help = false;
   bool version = false;
   std::vector<std::string> args;  // positional arguments after the command

@@ -67,10 +67,10 @@ bool SetUpLogging(const std::string& level, const std::string& format, std::stri
     *error = "--log.format must be logfmt or json (got \"" + format + "\")";
     return false;
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      "metrics-adapter", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  auto formatter = std::make_unique<spdlog::pattern_formatter>(
-      spdlog::pattern_time_type::utc, std::string("\n"));
+  auto logger = std::make_shared<spdlog::logger>("metrics-adapter",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc,
+                                                               std::string("\n"));
   formatter->add_flag<EscapedMessage>('*', json);
   formatter->set_pattern(json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})"
                               : R"(ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg="%*")");

@@ -35,8 +35,8 @@ std::unique_ptr<Runtime> Load(const Flags& flags, Runtime::Mode mode, AdapterCon
   if (loaded) runtime = Runtime::Build(*loaded, mode, diags);
   std::cerr << diags.Format();
   if (!runtime) {
-    std::cerr << "metrics-adapter: " << diags.error_count() << " error(s) in "
-              << flags.config_file << " and its rule files\n";
+    std::cerr << "metrics-adapter: " << diags.error_count() << " error(s) in " << flags.config_file
+              << " and its rule files\n";
     return nullptr;
   }
   *config = std::move(*loaded);

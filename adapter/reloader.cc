@@ -101,7 +101,10 @@ void Reloader::Watch(std::stop_token stop, std::chrono::milliseconds interval) {
   std::mutex wait_mu;
   std::condition_variable_any wake;
   std::unique_lock<std::mutex> wait_lock(wait_mu);
-  while (!wake.wait_for(wait_lock, stop, interval, [] { return false; })) {
+  for (;;) {
+    // Sleeps `interval`, waking early only for a stop request.
+    wake.wait_for(wait_lock, stop, interval, [] { return false; });
+    if (stop.stop_requested()) return;
     std::map<std::string, std::uint64_t> now;
     {
       std::lock_guard<std::mutex> lock(mu_);

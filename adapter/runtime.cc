@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "adapter/exposition.h"

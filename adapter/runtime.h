@@ -39,8 +39,7 @@ class Runtime {
 
   // Loads every rule file of `config` and builds the sources. Returns null
   // after reporting every error to `diags`.
-  static std::unique_ptr<Runtime> Build(const AdapterConfig& config, Mode mode,
-                                        Diagnostics& diags);
+  static std::unique_ptr<Runtime> Build(const AdapterConfig& config, Mode mode, Diagnostics& diags);
   ~Runtime();
 
   // kFollow: starts one thread per source. Returns at once.

@@ -15,15 +15,16 @@ SelfMetrics::SelfMetrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       lines_read_(CounterFamily(*registry_, "metrics_adapter_lines_read_total",
                                 "Complete lines read from the source.")),
-      bytes_read_(CounterFamily(*registry_, "metrics_adapter_bytes_read_total",
-                                "Bytes read from the source, including newlines and skipped bytes.")),
+      bytes_read_(
+          CounterFamily(*registry_, "metrics_adapter_bytes_read_total",
+                        "Bytes read from the source, including newlines and skipped bytes.")),
       lines_unmatched_(CounterFamily(*registry_, "metrics_adapter_lines_unmatched_total",
                                      "Lines that no rule matched.")),
       lines_skipped_(CounterFamily(*registry_, "metrics_adapter_lines_skipped_total",
                                    "Lines skipped without matching, by reason.")),
-      invalid_utf8_(CounterFamily(
-          *registry_, "metrics_adapter_invalid_utf8_total",
-          "Label values that held invalid UTF-8, exposed with U+FFFD in its place.")),
+      invalid_utf8_(
+          CounterFamily(*registry_, "metrics_adapter_invalid_utf8_total",
+                        "Label values that held invalid UTF-8, exposed with U+FFFD in its place.")),
       update_errors_(CounterFamily(*registry_, "metrics_adapter_update_errors_total",
                                    "Updates a matching rule could not apply, by reason.")),
       read_errors_(CounterFamily(*registry_, "metrics_adapter_read_errors_total",

@@ -58,8 +58,7 @@ class SeriesStore : public prometheus::Collectable {
 
    private:
     friend class SeriesStore;
-    explicit Writer(SeriesStore& store)
-        : store_(store), lock_(store.mu_), now_(store.clock_()) {}
+    explicit Writer(SeriesStore& store) : store_(store), lock_(store.mu_), now_(store.clock_()) {}
     SeriesStore& store_;
     std::unique_lock<std::mutex> lock_;
     Clock::time_point now_;  // one clock read per batch, not per update

@@ -47,9 +47,8 @@ void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
     const RuleSet& rules = *rules_;
     for (std::string_view line : lines) {
-      parser_->Parse(line, [&](const Record& record) {
-        rules.Match(record.text, scratch_, counts_, writer);
-      });
+      parser_->Parse(
+          line, [&](const Record& record) { rules.Match(record.text, scratch_, counts_, writer); });
     }
   }
   FlushCounts(lines.size(), bytes_read);
@@ -69,17 +68,19 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
   if (counts_.invalid_values > 0) {
     metrics_.invalid_values->Increment(static_cast<double>(counts_.invalid_values));
     if (auto suppressed = log_limiter_.Allow("invalid_value")) {
-      spdlog::warn("source {}: {} captured value(s) were not numbers and were skipped ({} "
-                   "similar messages suppressed)",
-                   source_, counts_.invalid_values, *suppressed);
+      spdlog::warn(
+          "source {}: {} captured value(s) were not numbers and were skipped ({} "
+          "similar messages suppressed)",
+          source_, counts_.invalid_values, *suppressed);
     }
   }
   if (counts_.invalid_utf8 > 0) {
     metrics_.invalid_utf8->Increment(static_cast<double>(counts_.invalid_utf8));
     if (auto suppressed = log_limiter_.Allow("invalid_utf8")) {
-      spdlog::warn("source {}: {} label value(s) held invalid UTF-8, replaced by U+FFFD ({} "
-                   "similar messages suppressed)",
-                   source_, counts_.invalid_utf8, *suppressed);
+      spdlog::warn(
+          "source {}: {} label value(s) held invalid UTF-8, replaced by U+FFFD ({} "
+          "similar messages suppressed)",
+          source_, counts_.invalid_utf8, *suppressed);
     }
   }
   counts_.Reset();

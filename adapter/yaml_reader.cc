@@ -109,8 +109,7 @@ YAML::Node YamlMap::Lookup(std::string_view key, Required required) {
   return YAML::Node(YAML::NodeType::Undefined);
 }
 
-void YamlMap::WrongType(const YAML::Node& value, std::string_view key,
-                        std::string_view expected) {
+void YamlMap::WrongType(const YAML::Node& value, std::string_view key, std::string_view expected) {
   diags_.Error(PositionOf(file_, value),
                Quoted(key) + " in " + what_ + " must be " + std::string(expected));
 }

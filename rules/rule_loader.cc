@@ -96,7 +96,8 @@ class RuleCompiler {
     for (int line = position.line; !fragment.empty() && line > 0 && line < position.line + 4;
          ++line) {
       const std::string text = ReadLine(file_, line);
-      const std::size_t from = line == position.line ? static_cast<std::size_t>(position.column - 1) : 0;
+      const std::size_t from =
+          line == position.line ? static_cast<std::size_t>(position.column - 1) : 0;
       const std::size_t at = from <= text.size() ? text.find(fragment, from) : std::string::npos;
       if (at != std::string::npos) {
         position.line = line;
@@ -117,9 +118,9 @@ class RuleCompiler {
     }
     std::string known;
     for (const auto& [group, index] : groups) known += (known.empty() ? "" : ", ") + group;
-    diags_.Error(PositionOf(file_, node), what_ + ": no capture named " + Quoted(name) +
-                                              " (its captures: " +
-                                              (known.empty() ? "none" : known) + ")");
+    diags_.Error(PositionOf(file_, node),
+                 what_ + ": no capture named " + Quoted(name) +
+                     " (its captures: " + (known.empty() ? "none" : known) + ")");
     return -1;
   }
 
@@ -150,15 +151,17 @@ class RuleCompiler {
         }
       } else {
         end = start;
-        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                     text[end] == '_')) {
+        while (end < text.size() &&
+               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
           ++end;
         }
       }
       if (end == start) {
         diags_.Error(PositionOf(file_, node),
-                     what_ + ": \"$\" must be followed by a capture name (write \"$$\" for a "
-                             "literal \"$\") in " + Quoted(text));
+                     what_ +
+                         ": \"$\" must be followed by a capture name (write \"$$\" for a "
+                         "literal \"$\") in " +
+                         Quoted(text));
         return std::nullopt;
       }
       if (!literal.empty()) expr.pieces.push_back({std::move(literal), -1});
@@ -190,16 +193,17 @@ class RuleCompiler {
     }
 
     static const std::map<std::string, UpdateOp> kOps = {{"inc", UpdateOp::kInc},
-                                                          {"add", UpdateOp::kAdd},
-                                                          {"set", UpdateOp::kSet},
-                                                          {"observe", UpdateOp::kObserve}};
+                                                         {"add", UpdateOp::kAdd},
+                                                         {"set", UpdateOp::kSet},
+                                                         {"observe", UpdateOp::kObserve}};
     std::string op_key;
     for (const auto& [key, op] : kOps) {
       if (!map.Has(key)) continue;
       if (!op_key.empty()) {
-        diags_.Error(map.PositionOfKey(key), what_ + ": an emit takes one of inc, add, set or "
-                                                     "observe, not both " + Quoted(op_key) +
-                                                     " and " + Quoted(key));
+        diags_.Error(map.PositionOfKey(key), what_ +
+                                                 ": an emit takes one of inc, add, set or "
+                                                 "observe, not both " +
+                                                 Quoted(op_key) + " and " + Quoted(key));
       }
       op_key = key;
       plan.op = op;
@@ -227,9 +231,9 @@ class RuleCompiler {
       if (auto number = ParseNumber(*value_text)) {
         plan.value.constant = *number;
       } else {
-        diags_.Error(map.PositionOfKey(op_key),
-                     what_ + ": " + Quoted(op_key) + " takes a number or a \"$capture\", not " +
-                         Quoted(*value_text));
+        diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) +
+                                                    " takes a number or a \"$capture\", not " +
+                                                    Quoted(*value_text));
       }
     } else if (plan.op != UpdateOp::kInc) {
       diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
@@ -247,15 +251,14 @@ class RuleCompiler {
         op_key = "inc";  // counting matches is what a bare counter emit means
         return;
       }
-      diags_.Error(map.position(), what_ + ": emit into " +
-                                       std::string(MetricTypeName(family.type)) + " " +
-                                       Quoted(family.name) + " needs " +
-                                       (family.type == MetricType::kGauge ? "set, add or inc"
-                                                                          : "observe"));
+      diags_.Error(map.position(),
+                   what_ + ": emit into " + std::string(MetricTypeName(family.type)) + " " +
+                       Quoted(family.name) + " needs " +
+                       (family.type == MetricType::kGauge ? "set, add or inc" : "observe"));
       return;
     }
-    const bool fits = family.type == MetricType::kHistogram ? op_key == "observe"
-                                                            : op_key != "observe";
+    const bool fits =
+        family.type == MetricType::kHistogram ? op_key == "observe" : op_key != "observe";
     if (!fits) {
       diags_.Error(map.PositionOfKey(op_key),
                    what_ + ": " + Quoted(op_key) + " does not fit " +
@@ -310,9 +313,9 @@ class RuleCompiler {
       const std::string& name = family.labels[index];
       auto it = given.find(name);
       if (it == given.end()) {
-        diags_.Error(labels.IsDefined() ? PositionOf(file_, labels) : map.position(),
-                     what_ + ": label " + Quoted(name) + " of " + Quoted(family.name) +
-                         " is not set");
+        diags_.Error(
+            labels.IsDefined() ? PositionOf(file_, labels) : map.position(),
+            what_ + ": label " + Quoted(name) + " of " + Quoted(family.name) + " is not set");
         continue;
       }
       if (auto expr = CompileLabel(it->second.Scalar(), regex, it->second)) {
@@ -414,9 +417,8 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string
       std::optional<CompiledRule> rule = compiler.Compile(node);
       if (!rule) continue;
       if (auto [it, inserted] = names.emplace(rule->name, rule->position); !inserted) {
-        diags.Error(rule->position, "rule " + Quoted(rule->name) +
-                                        " is defined twice (first at " + it->second.ToString() +
-                                        ")");
+        diags.Error(rule->position, "rule " + Quoted(rule->name) + " is defined twice (first at " +
+                                        it->second.ToString() + ")");
         continue;
       }
       rules.push_back(std::move(*rule));

@@ -179,9 +179,9 @@ void RuleSet::Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts&
       }
       scratch.label_values[i] = result;
     }
-    sink.Apply(Update{emit.family, emit.op, value,
-                      std::span<const std::string_view>(scratch.label_values.data(),
-                                                        emit.labels.size())});
+    sink.Apply(
+        Update{emit.family, emit.op, value,
+               std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
   }
 }
 

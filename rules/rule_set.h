@@ -116,8 +116,7 @@ class RuleSet {
 
   // Takes the compiled rules; builds the RE2::Set pre-filter. Reports to
   // `diags` if the set cannot be built (e.g. over RE2's memory budget).
-  static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules,
-                                               Diagnostics& diags);
+  static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules, Diagnostics& diags);
 
   // Matches `text` and sends every resulting update to `sink`. Returns true
   // if at least one rule matched. Never throws.
@@ -137,7 +136,7 @@ class RuleSet {
             UpdateSink& sink) const;
 
   std::vector<CompiledRule> rules_;
-  std::vector<int> all_rules_;  // 0..n-1
+  std::vector<int> all_rules_;           // 0..n-1
   std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
   int max_captures_ = 0;
   int max_labels_ = 0;

@@ -61,8 +61,8 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
     diags.Error(name_pos, "counter " + Quoted(family.name) + " must end in \"_total\"");
   }
   if (family.type != MetricType::kCounter && EndsWith(family.name, "_total")) {
-    diags.Error(name_pos, "only counters may end in \"_total\"; " + Quoted(family.name) +
-                              " is a " + std::string(MetricTypeName(family.type)));
+    diags.Error(name_pos, "only counters may end in \"_total\"; " + Quoted(family.name) + " is a " +
+                              std::string(MetricTypeName(family.type)));
   }
   const std::string_view named_unit = UnitFromName(family.name, family.type);
   if (family.unit.empty()) {
@@ -74,8 +74,8 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
   } else {
     family.unit = std::string(unit->base);
     if (family.unit != named_unit) {
-      diags.Error(name_pos, "a family in " + family.unit + " must be named \"..._" +
-                                family.unit + (family.type == MetricType::kCounter ? "_total" : "") +
+      diags.Error(name_pos, "a family in " + family.unit + " must be named \"..._" + family.unit +
+                                (family.type == MetricType::kCounter ? "_total" : "") +
                                 "\" (Prometheus naming convention)");
     }
   }
@@ -94,7 +94,8 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
     diags.Error(map.PositionOfKey("buckets"), "only histograms have buckets");
   }
   for (std::size_t i = 0; i < family.buckets.size(); ++i) {
-    if (!std::isfinite(family.buckets[i]) || (i > 0 && family.buckets[i] <= family.buckets[i - 1])) {
+    if (!std::isfinite(family.buckets[i]) ||
+        (i > 0 && family.buckets[i] <= family.buckets[i - 1])) {
       diags.Error(map.PositionOfKey("buckets"),
                   "buckets must be finite and strictly increasing (+Inf is implied)");
       break;
@@ -163,13 +164,12 @@ int Schema::Add(FamilySpec family, Diagnostics& diags) {
     if (earlier.type == family.type && earlier.unit == family.unit &&
         earlier.labels == family.labels && earlier.label_bounds == family.label_bounds &&
         earlier.buckets == family.buckets && earlier.max_series == family.max_series &&
-        earlier.ttl == family.ttl &&
-        earlier.help == family.help) {
+        earlier.ttl == family.ttl && earlier.help == family.help) {
       return it->second;
     }
-    diags.Error(family.position, "family " + Quoted(family.name) + " conflicts with its declaration at " +
-                                     earlier.position.ToString() + " (" +
-                                     DescribeDifference(earlier, family) + ")");
+    diags.Error(family.position,
+                "family " + Quoted(family.name) + " conflicts with its declaration at " +
+                    earlier.position.ToString() + " (" + DescribeDifference(earlier, family) + ")");
     return -1;
   }
   const int index = static_cast<int>(families_.size());

@@ -14,7 +14,8 @@
 namespace metrics_adapter {
 namespace {
 
-const char* kRuleFile = METRICS_ADAPTER_SOURCE_DIR "/rules/library/nginx/combined_request_time.yaml";
+const char* kRuleFile =
+    METRICS_ADAPTER_SOURCE_DIR "/rules/library/nginx/combined_request_time.yaml";
 
 const std::vector<std::string>& SampleLines() {
   static const std::vector<std::string> lines = {

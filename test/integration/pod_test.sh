@@ -69,10 +69,9 @@ timeout 1500 podman build --network=host --build-arg BASE_IMAGE="$base" --build-
 size=$(podman image inspect -f '{{.Size}}' localhost/metrics-adapter:pod-test)
 pass "image built ($((size / 1024 / 1024)) MiB)"
 
-# The stand-in app image: Debian's nginx, like nginxinc/nginx-unprivileged
-# run as uid 101. Its /var/log/nginx is emptied and handed to 101 because
-# podman, unlike the kubelet, copies an image directory's contents and owner
-# into a fresh volume mounted over it.
+# The stand-in app image: Debian's nginx, run as uid 101 like
+# nginxinc/nginx-unprivileged. Its /var/log/nginx is emptied (the package
+# leaves root-owned logs there), as in the unprivileged image.
 say "building the nginx stand-in image"
 mkdir "$tmp/app-image"
 cat >"$tmp/app-image/Containerfile" <<'EOF'
@@ -100,13 +99,14 @@ deployment=$(awk '/^kind: Deployment/ { d = 1 } d && /^  name: / { print $2; exi
 pod_name=$deployment-pod-0
 adapter_ctr=$pod_name-metrics-adapter
 
-# Leftovers of an earlier run that was killed: its pod and the volumes kube
-# play made. A volume of the same name that kube play did not make is not
-# ours to remove.
+# Leftovers of an earlier run that was killed: its pod and its volumes
+# (labelled below, or made by kube play). A volume of the same name that
+# this test did not make is not ours to remove.
 timeout 60 podman pod rm -f -t 2 "$pod_name" >/dev/null 2>&1 || true
 for v in "${volumes[@]}"; do
   timeout 30 podman volume exists "$v" || continue
-  if [ "$v" = "$config_map" ] || [ "$(podman volume inspect -f '{{.Anonymous}}' "$v")" = true ]; then
+  if [ "$(podman volume inspect -f '{{index .Labels "io.metrics-adapter.pod-test"}}' "$v")" = 1 ] ||
+    [ "$(podman volume inspect -f '{{.Anonymous}}' "$v")" = true ]; then
     timeout 30 podman volume rm -f "$v" >/dev/null
   else
     volumes=()
@@ -114,12 +114,28 @@ for v in "${volumes[@]}"; do
   fi
 done
 
-# podman 4.3 cannot lay out ConfigMap items whose path has a directory
-# ("rules/library/nginx/..."): it fails with ENOENT. It uses an existing volume
-# of the ConfigMap's name as is, so the test makes that volume from the
-# items, exactly as the kubelet would lay them out.
-timeout 30 podman volume create "$config_map" >/dev/null
-cp -r "$tmp/extract$config_mount/." "$(podman volume inspect -f '{{.Mountpoint}}' "$config_map")/"
+# kube play turns each pod volume into a named volume and reuses one that
+# exists, so the test makes them first, as the kubelet would:
+#  - emptyDirs: empty and world-writable. Left to podman, a new volume takes
+#    the owner of whichever container starts first (here the adapter, or the
+#    app: it varies), and the other one may not write or read it.
+#  - the adapter's ConfigMap: podman 4.3 cannot lay out items whose path has
+#    a directory ("rules/library/nginx/..."; it fails with ENOENT), so the
+#    volume is filled from the items as validate.mjs laid them out.
+label=(--label io.metrics-adapter.pod-test=1)
+while read -r kind name; do
+  case $kind in
+    emptyDir)
+      timeout 30 podman volume create "${label[@]}" "$name" >/dev/null
+      chmod 0777 "$(podman volume inspect -f '{{.Mountpoint}}' "$name")"
+      ;;
+    configMap)
+      [ "$name" = "$config_map" ] || continue
+      timeout 30 podman volume create "${label[@]}" "$name" >/dev/null
+      cp -r "$tmp/extract$config_mount/." "$(podman volume inspect -f '{{.Mountpoint}}' "$name")/"
+      ;;
+  esac
+done < <(grep -E '^(emptyDir|configMap) ' "$tmp/volumes.txt")
 
 pod=$pod_name
 # --network=none: the pod gets its own network namespace with only loopback,
