@@ -45,13 +45,15 @@ void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_
   {
     SeriesStore::Writer writer = store_.Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
-    const RuleSet& rules = *rules_;
-    for (std::string_view line : lines) {
-      parser_->Parse(
-          line, [&](const Record& record) { rules.Match(record.text, scratch_, counts_, writer); });
-    }
+    writer_ = &writer;
+    for (std::string_view line : lines) parser_->Parse(line, *this);
+    writer_ = nullptr;
   }
   FlushCounts(lines.size(), bytes_read);
+}
+
+void SourcePipeline::OnRecord(const Record& record) {
+  rules_->Match(record.text, scratch_, counts_, *writer_);
 }
 
 void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {

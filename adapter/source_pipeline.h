@@ -21,7 +21,7 @@
 
 namespace metrics_adapter {
 
-class SourcePipeline : public TailerObserver {
+class SourcePipeline : public TailerObserver, private RecordSink {
  public:
   // `rule_file_base` is the directory rule-file paths are shown relative to
   // in the rule_matches self-metric.
@@ -40,6 +40,7 @@ class SourcePipeline : public TailerObserver {
   void SetRulesLocked(std::shared_ptr<const RuleSet> rules);
 
  private:
+  void OnRecord(const Record& record) override;
   void FlushCounts(std::size_t lines, std::size_t bytes);
   // Sizes the scratch space and per-rule counters for rules_; under the lock.
   void AdoptRules();
@@ -54,6 +55,7 @@ class SourcePipeline : public TailerObserver {
   MatchScratch scratch_;
   MatchCounts counts_;
   SelfMetrics& self_;
+  SeriesStore::Writer* writer_ = nullptr;  // set while OnLines holds the store
   std::string rule_file_base_;
   LogLimiter log_limiter_;
 };

@@ -2,8 +2,8 @@
 
 namespace metrics_adapter {
 
-void LineParser::Parse(std::string_view unit, const std::function<void(const Record&)>& emit) {
-  emit(Record{unit, std::nullopt});
+void LineParser::Parse(std::string_view unit, RecordSink& sink) {
+  sink.OnRecord(Record{unit, std::nullopt});
 }
 
 }  // namespace metrics_adapter

@@ -8,7 +8,7 @@ namespace metrics_adapter {
 
 class LineParser : public Parser {
  public:
-  void Parse(std::string_view unit, const std::function<void(const Record&)>& emit) override;
+  void Parse(std::string_view unit, RecordSink& sink) override;
 };
 
 }  // namespace metrics_adapter

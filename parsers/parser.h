@@ -10,11 +10,12 @@
 // here, one line in that list, and its section in parsers/README.md.
 //
 // Usage:
-//   std::unique_ptr<Parser> parser = CreateParser("line");
-//   parser->Parse(line, [&](const Record& record) { rules.Match(record.text, ...); });
+//   struct Matcher : RecordSink {
+//     void OnRecord(const Record& record) override { rules.Match(record.text, ...); }
+//   } matcher;
+//   FindParser("line")->create()->Parse(line, matcher);
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -26,12 +27,20 @@ struct Record {
   std::optional<double> value;  // a value the format itself carries
 };
 
+// Receives records. An interface rather than a std::function: the per-line
+// path must not allocate, and a capturing lambda in a std::function can.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void OnRecord(const Record& record) = 0;
+};
+
 class Parser {
  public:
   virtual ~Parser() = default;
-  // Calls `emit` for each record in `unit`, in order. Never throws; input
+  // Calls `sink` for each record in `unit`, in order. Never throws; input
   // the parser cannot read yields no record (the caller counts it).
-  virtual void Parse(std::string_view unit, const std::function<void(const Record&)>& emit) = 0;
+  virtual void Parse(std::string_view unit, RecordSink& sink) = 0;
 };
 
 }  // namespace metrics_adapter

@@ -344,15 +344,18 @@ TEST_CASE("the parser registry knows the line parser and nothing else yet") {
 
 TEST_CASE("the line parser emits each line as one record without a value") {
   std::unique_ptr<Parser> parser = FindParser("line")->create();
-  std::vector<std::string> texts;
-  int with_value = 0;
-  parser->Parse("GET / 200", [&](const Record& record) {
-    texts.emplace_back(record.text);
-    if (record.value) ++with_value;
-  });
-  parser->Parse("", [&](const Record& record) { texts.emplace_back(record.text); });
-  CHECK(texts == std::vector<std::string>{"GET / 200", ""});
-  CHECK(with_value == 0);
+  struct Collect : RecordSink {
+    void OnRecord(const Record& record) override {
+      texts.emplace_back(record.text);
+      if (record.value) ++with_value;
+    }
+    std::vector<std::string> texts;
+    int with_value = 0;
+  } sink;
+  parser->Parse("GET / 200", sink);
+  parser->Parse("", sink);
+  CHECK(sink.texts == std::vector<std::string>{"GET / 200", ""});
+  CHECK(sink.with_value == 0);
 }
 
 }  // namespace
