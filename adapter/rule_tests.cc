@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "adapter/exposition.h"
@@ -23,6 +24,9 @@ bool SameValue(double a, double b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
   return a == b || std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b));
 }
+
+// "name" of "name{labels}".
+std::string SampleName(const std::string& series) { return series.substr(0, series.find('{')); }
 
 // Runs one test; returns the diff lines, empty on success.
 std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules) {
@@ -45,6 +49,7 @@ std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& ru
             "\n  +unmatched lines: " + std::to_string(counts.unmatched) + "\n";
   }
   std::istringstream expected(test.expect);
+  std::set<std::string> expected_series, exact_names;
   for (std::string line; std::getline(expected, line);) {
     std::optional<Sample> want = ParseSampleLine(line);
     if (!want) {
@@ -53,12 +58,23 @@ std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& ru
       }
       continue;
     }
+    expected_series.insert(want->series);
+    const std::string name = SampleName(want->series);
+    if (!name.ends_with("_bucket")) exact_names.insert(name);
     auto it = actual.find(want->series);
     if (it == actual.end()) {
       diff += "  -" + want->series + " " + FormatValue(want->value) + "\n  +(no such series)\n";
     } else if (!SameValue(it->second, want->value)) {
       diff += "  -" + want->series + " " + FormatValue(want->value) + "\n  +" + it->first + " " +
               FormatValue(it->second) + "\n";
+    }
+  }
+  // A name the test mentions must have exactly the series it lists, so a
+  // test also catches series that should not exist. (Histogram buckets are
+  // checked only where listed: listing every bucket would drown the test.)
+  for (const auto& [series, value] : actual) {
+    if (exact_names.contains(SampleName(series)) && !expected_series.contains(series)) {
+      diff += "  +" + series + " " + FormatValue(value) + "   (not in expect)\n";
     }
   }
   return diff;

@@ -1,7 +1,9 @@
 // Runs the tests embedded in rule files (`metrics-adapter test FILE...`):
 // each test's input lines go through the file's rules into a fresh store,
 // and every series the test's `expect` names must have exactly that value.
-// Series the test does not name are not checked, so tests stay short.
+// For each metric name `expect` mentions, the output must hold no other
+// series of that name (histogram `_bucket` lines excepted: they are checked
+// only where listed). Names the test does not mention are not checked.
 //
 // Usage:
 //   int failures = RunRuleTests({"rules/library/nginx/combined.yaml"}, std::cout);
