@@ -11,7 +11,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (!arg.starts_with("-")) {
-      if (!command_seen && (arg == "run" || arg == "once" || arg == "check" || arg == "test")) {
+      if (!command_seen &&
+          (arg == "run" || arg == "once" || arg == "check" || arg == "test" || arg == "explain")) {
         flags->command = std::string(arg);
         command_seen = true;
       } else {
@@ -54,6 +55,7 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
     if (name == "web.listen-address") target = &flags->listen_address;
     if (name == "log.level") target = &flags->log_level;
     if (name == "log.format") target = &flags->log_format;
+    if (name == "source") target = &flags->source;
     if (target == nullptr) {
       *error = "unknown flag " + std::string(arg) + " (see --help)";
       return false;
@@ -87,6 +89,10 @@ Usage:
                                                      print the exposition, exit
   metrics-adapter check --config.file=FILE           validate the config and its rule files
   metrics-adapter test  RULEFILE...                  run the tests embedded in rule files
+  metrics-adapter explain RULEFILE LINE...           show what the rules make of each line:
+  metrics-adapter explain --config.file=FILE [--source=NAME] LINE...
+                                                     rules tried, captures, updates, and where
+                                                     a pattern stops matching ("-" reads stdin)
 
 Flags:
   --config.file=FILE             adapter config (YAML)

@@ -11,13 +11,14 @@
 namespace metrics_adapter {
 
 struct Flags {
-  std::string command = "run";  // run, once, check, test
+  std::string command = "run";  // run, once, check, test, explain
   std::string config_file;
   std::string listen_address;  // empty: the config's, else the default
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool enable_lifecycle = false;                   // POST /-/reload
   std::chrono::milliseconds watch_interval{5000};  // 0: no reload on file change
+  std::string source;                              // explain: only this source's rules
   bool help = false;
   bool version = false;
   std::vector<std::string> args;  // positional arguments after the command

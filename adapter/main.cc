@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapter/config.h"
+#include "adapter/explain.h"
 #include "adapter/exposition.h"
 #include "adapter/flags.h"
 #include "adapter/http_server.h"
@@ -15,6 +16,7 @@
 #include "adapter/reloader.h"
 #include "adapter/rule_tests.h"
 #include "adapter/runtime.h"
+#include "rules/rule_loader.h"
 
 namespace metrics_adapter {
 namespace {
@@ -125,6 +127,64 @@ int Run(const Flags& flags) {
   return kExitOk;
 }
 
+// Reads the lines to explain: the arguments, or stdin for "-".
+std::vector<std::string> ExplainInput(const std::vector<std::string>& args) {
+  std::vector<std::string> lines;
+  for (const std::string& arg : args) {
+    if (arg != "-") {
+      lines.push_back(arg);
+      continue;
+    }
+    for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
+  }
+  return lines;
+}
+
+int ExplainCommand(const Flags& flags) {
+  std::vector<std::string> args = flags.args;
+  // Groups of rule files (a rule file, or each source of a config), by the
+  // name to show for them.
+  std::vector<std::pair<std::string, std::vector<std::string>>> rule_groups;
+  Diagnostics diags;
+  if (!flags.config_file.empty()) {
+    if (std::optional<AdapterConfig> config = LoadConfig(flags.config_file, diags)) {
+      for (const SourceConfig& source : config->sources) {
+        if (flags.source.empty() || flags.source == source.name) {
+          rule_groups.push_back({"source " + source.name, source.rule_files});
+        }
+      }
+    }
+  } else if (!args.empty()) {
+    rule_groups.push_back({"rule file " + args.front(), {args.front()}});
+    args.erase(args.begin());
+  }
+  if (rule_groups.empty() && !diags.HasErrors()) {
+    std::cerr << "metrics-adapter: explain needs a rule file, or --config.file"
+              << (flags.source.empty() ? "" : " with a source named " + flags.source) << "\n";
+    return kExitUsage;
+  }
+  if (args.empty()) {
+    std::cerr << "metrics-adapter: explain needs lines to explain (or \"-\" for stdin)\n";
+    return kExitUsage;
+  }
+  Schema schema;
+  std::vector<std::shared_ptr<const RuleSet>> rule_sets;
+  for (const auto& [name, files] : rule_groups) {
+    rule_sets.push_back(LoadRuleFiles(files, "", schema, diags).rule_set);
+  }
+  if (diags.HasErrors()) {
+    std::cerr << diags.Format();
+    return kExitFailure;
+  }
+  for (const std::string& line : ExplainInput(args)) {
+    for (std::size_t i = 0; i < rule_groups.size(); ++i) {
+      if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].first << "\n";
+      std::cout << Explain(*rule_sets[i], schema, line) << "\n";
+    }
+  }
+  return kExitOk;
+}
+
 int Main(int argc, char** argv) {
   Flags flags;
   std::string error;
@@ -151,6 +211,7 @@ int Main(int argc, char** argv) {
     }
     return RunRuleTests(flags.args, std::cout) == 0 ? kExitOk : kExitFailure;
   }
+  if (flags.command == "explain") return ExplainCommand(flags);
   if (!flags.args.empty()) {
     std::cerr << "metrics-adapter: unexpected argument " << flags.args.front() << "\n";
     return kExitUsage;

@@ -124,6 +124,16 @@ class RuleSet {
              UpdateSink& sink) const;
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
+
+  // For `explain`: the rules the pre-filter lets through (all without one),
+  // and the updates one matched rule emits from the captures in `scratch`.
+  const std::vector<int>& CandidatesForExplain(std::string_view text, std::vector<int>& out) const {
+    return FindCandidates(text, out);
+  }
+  void EmitForExplain(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
+                      UpdateSink& sink) const {
+    Emit(rule, scratch, counts, sink);
+  }
   int max_captures() const { return max_captures_; }
   int max_labels() const { return max_labels_; }
 

@@ -221,9 +221,9 @@ for _ in $(seq 300); do
 done
 [ "$got" = "$total" ] || fail "Prometheus says sum(http_server_requests_total) = '$got' after 30 s, want $total"
 for want in "GET 200 $n_get" "POST 200 $n_post" "GET 404 $n_404"; do
-  set -- $want
-  v=$(query "$(series "$1" "$2")")
-  [ "$v" = "$3" ] || fail "$(series "$1" "$2") = '$v' in Prometheus, want $3"
+  read -r method code count <<<"$want"
+  v=$(query "$(series "$method" "$code")")
+  [ "$v" = "$count" ] || fail "$(series "$method" "$code") = '$v' in Prometheus, want $count"
 done
 v=$(query 'sum(http_server_request_duration_seconds_count)')
 [ "$v" = "$total" ] || fail "sum(http_server_request_duration_seconds_count) = '$v', want $total"

@@ -50,6 +50,15 @@ else
   exit 1
 fi
 
+# The overlay pod_test.sh plays must render too (it patches by index).
+if timeout 60 "${kustomize[@]}" "$here/podman" >"$tmp/podman.yaml" 2>"$tmp/kustomize.err" &&
+  validate "$tmp/podman.yaml" --schemas-only >/dev/null; then
+  pass "the podman overlay (test/manifests/podman) renders and validates"
+else
+  cat "$tmp/kustomize.err"
+  fail "the podman overlay test/manifests/podman does not render or validate"
+fi
+
 # --- schemas, unknown fields, promises; the config laid out ----------------------
 if validate "$tmp/rendered.yaml" --extract "$tmp/pod"; then
   pass "schemas, unknown fields and deployment properties"
