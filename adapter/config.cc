@@ -1,11 +1,12 @@
 #include "adapter/config.h"
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
 #include "adapter/yaml_reader.h"
-#include "parsers/registry.h"
+#include "parsers/parser_config.h"
 
 namespace metrics_adapter {
 namespace {
@@ -29,6 +30,19 @@ std::optional<std::chrono::milliseconds> DurationField(YamlMap& map, std::string
   return d;
 }
 
+// An integer option within [min, max]; reports and returns nullopt outside.
+std::optional<std::size_t> SizeField(YamlMap& map, std::string_view key, std::int64_t min,
+                                     std::int64_t max, Diagnostics& diags) {
+  std::optional<std::int64_t> value = map.Integer(key);
+  if (!value) return std::nullopt;
+  if (*value < min || *value > max) {
+    diags.Error(map.PositionOfKey(key), Quoted(key) + " must be between " + std::to_string(min) +
+                                            " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(*value);
+}
+
 void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   TailerOptions& t = source.tailer;
@@ -40,16 +54,90 @@ void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
     diags.Error(map.PositionOfKey("paths"), "\"paths\" must name at least one file or glob");
   }
   t.from_beginning = map.Bool("from_beginning").value_or(false);
-  if (auto max = map.Integer("max_line_bytes")) {
-    if (*max < 1 || *max > (64 << 20)) {
-      diags.Error(map.PositionOfKey("max_line_bytes"),
-                  "\"max_line_bytes\" must be between 1 and 67108864");
-    } else {
-      t.max_line_bytes = static_cast<std::size_t>(*max);
-    }
-  }
+  if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) t.max_line_bytes = *max;
   if (auto d = DurationField(map, "poll_interval", diags)) t.poll_interval = *d;
   if (auto d = DurationField(map, "rotate_wait", diags)) t.rotate_wait = *d;
+}
+
+// Options every pulled source has: how long a fetch may take, how much it may read.
+template <typename FetchOptions>
+void LoadPullLimits(YamlMap& map, FetchOptions& options, Diagnostics& diags) {
+  if (auto d = DurationField(map, "timeout", diags)) options.timeout = *d;
+  if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) options.max_body_bytes = *max;
+}
+
+void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                    Diagnostics& diags) {
+  HttpFetchOptions& http = source.http;
+  http.url = map.String("url", Required::kYes).value_or("");
+  if (!http.url.empty()) {
+    if (std::string error = CheckHttpUrl(http.url); !error.empty()) {
+      diags.Error(map.PositionOfKey("url"), error);
+    }
+  }
+  if (YAML::Node headers = map.Node("headers"); headers.IsDefined()) {
+    if (!headers.IsMap()) {
+      diags.Error(PositionOf(map.file(), headers), "\"headers\" must map header names to values");
+    } else {
+      for (const auto& entry : headers) {
+        http.headers.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+      }
+    }
+  }
+  if (YAML::Node auth = map.Node("basic_auth"); auth.IsDefined()) {
+    YamlMap auth_map(auth, map.file(), diags, "\"basic_auth\"");
+    http.basic_auth_user = auth_map.String("username", Required::kYes).value_or("");
+    const std::optional<std::string> password = auth_map.String("password");
+    const std::optional<std::string> password_file = auth_map.String("password_file");
+    if (password && password_file) {
+      diags.Error(auth_map.PositionOfKey("password_file"),
+                  "give \"password\" or \"password_file\", not both");
+    } else if (password) {
+      http.basic_auth_password = *password;
+    } else if (password_file) {
+      // Read once at load (and again at each reload): a mounted Secret.
+      const std::string path = Resolve(base_dir, *password_file);
+      std::ifstream in(path);
+      if (!in || !std::getline(in, http.basic_auth_password)) {
+        diags.Error(auth_map.PositionOfKey("password_file"),
+                    "cannot read password file " + Quoted(path));
+      }
+    }
+    auth_map.RejectUnknownKeys();
+  }
+  LoadPullLimits(map, http, diags);
+}
+
+void LoadTcpSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
+  TcpFetchOptions& tcp = source.tcp;
+  tcp.address = map.String("address", Required::kYes).value_or("");
+  tcp.send = map.String("send").value_or("");
+  const std::string framing = map.String("framing").value_or("until_close");
+  if (framing == "until_close") {
+    tcp.framing = TcpFraming::kUntilClose;
+  } else if (framing == "terminator") {
+    tcp.framing = TcpFraming::kUntilTerminator;
+  } else if (framing == "redis_bulk") {
+    tcp.framing = TcpFraming::kRedisBulk;
+  } else {
+    diags.Error(map.PositionOfKey("framing"), "unknown framing " + Quoted(framing) +
+                                                  " (known: until_close, terminator, redis_bulk)");
+  }
+  tcp.terminator = map.String("terminator").value_or("");
+  if (tcp.framing == TcpFraming::kUntilTerminator && tcp.terminator.empty()) {
+    diags.Error(map.PositionOfKey("framing"), "framing \"terminator\" needs \"terminator\"");
+  }
+  LoadPullLimits(map, tcp, diags);
+}
+
+void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
+  ListenerOptions& listener = source.listener;
+  listener.protocol =
+      source.type == "udp" ? ListenerOptions::Protocol::kUdp : ListenerOptions::Protocol::kTcp;
+  listener.address = map.String("listen_address", Required::kYes).value_or("");
+  if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) {
+    listener.max_line_bytes = *max;
+  }
 }
 
 std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string& file,
@@ -60,10 +148,8 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
   source.position = PositionOf(file, node);
   source.name = map.String("name", Required::kYes).value_or("");
   source.type = map.String("type", Required::kYes).value_or("");
-  source.parser = map.String("parser").value_or("line");
-  if (!FindParser(source.parser)) {
-    diags.Error(map.PositionOfKey("parser"),
-                "unknown parser " + Quoted(source.parser) + " (known: " + ParserNames() + ")");
+  if (YAML::Node parser = map.Node("parser"); parser.IsDefined()) {
+    source.parser = ReadParserChoice(parser, file, diags);
   }
   for (const std::string& rules :
        map.StringList("rules", Required::kYes).value_or(std::vector<std::string>{})) {
@@ -71,9 +157,15 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
   }
   if (source.type == "file") {
     LoadFileSource(map, base_dir, source, diags);
+  } else if (source.type == "http") {
+    LoadHttpSource(map, base_dir, source, diags);
+  } else if (source.type == "tcp") {
+    LoadTcpSource(map, source, diags);
+  } else if (source.type == "udp" || source.type == "tcp_listener") {
+    LoadListenerSource(map, source, diags);
   } else if (!source.type.empty()) {
-    diags.Error(map.PositionOfKey("type"),
-                "unknown source type " + Quoted(source.type) + " (known: file)");
+    diags.Error(map.PositionOfKey("type"), "unknown source type " + Quoted(source.type) +
+                                               " (known: file, http, tcp, udp, tcp_listener)");
   }
   map.RejectUnknownKeys();
   return source;

@@ -29,7 +29,10 @@
 
 #include "adapter/diagnostics.h"
 #include "adapter/duration.h"
+#include "adapter/fetch.h"
 #include "adapter/file_tailer.h"
+#include "adapter/line_listener.h"
+#include "parsers/parser_config.h"
 #include "rules/schema.h"
 
 namespace metrics_adapter {
@@ -38,11 +41,20 @@ inline constexpr const char* kDefaultListenAddress = ":9469";
 
 struct SourceConfig {
   std::string name;
-  std::string type;  // "file"
-  std::string parser;
+  // "file" (tail logs), "http" and "tcp" (pulled when Prometheus scrapes),
+  // "udp" and "tcp_listener" (line protocols pushed to the adapter).
+  std::string type;
+  // The parser as configured; when absent, the one the rule files name,
+  // else `line`.
+  std::optional<ParserChoice> parser;
   std::vector<std::string> rule_files;  // resolved paths
-  TailerOptions tailer;                 // for type "file"
+  TailerOptions tailer;                 // type "file"
+  HttpFetchOptions http;                // type "http"
+  TcpFetchOptions tcp;                  // type "tcp"
+  ListenerOptions listener;             // types "udp" and "tcp_listener"
   SourcePosition position;
+
+  bool pulled() const { return type == "http" || type == "tcp"; }
 };
 
 struct AdapterConfig {

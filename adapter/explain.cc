@@ -66,9 +66,15 @@ PartialMatch FindPartialMatch(const RE2& regex, std::string_view text) {
   return best;
 }
 
-std::string Explain(const RuleSet& rules, const Schema& schema, std::string_view text) {
+std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record) {
+  const std::string_view text = record.text;
   std::ostringstream out;
-  out << "record: " << Quoted(text) << "\n";
+  out << "record: " << Quoted(text);
+  if (record.value) out << " value " << *record.value;
+  for (const RecordLabel& label : record.labels) {
+    out << " ${label." << label.name << "}=" << Quoted(label.value);
+  }
+  out << "\n";
   MatchScratch scratch(rules);
   std::vector<int> candidates;
   // Which rules the pre-filter lets through, if there is one.
@@ -122,7 +128,7 @@ std::string Explain(const RuleSet& rules, const Schema& schema, std::string_view
       const Schema& schema;
       std::ostringstream& out;
     } recorder(schema, out);
-    rules.EmitForExplain(rule, scratch, counts, recorder);
+    rules.EmitForExplain(rule, record, scratch, counts, recorder);
     if (counts.invalid_values > 0) {
       out << "  (" << counts.invalid_values
           << " update(s) skipped: a captured value was not a number, or negative for a counter)\n";

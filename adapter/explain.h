@@ -4,7 +4,8 @@
 // not match, how far its pattern got (`metrics-adapter explain`).
 //
 // Usage:
-//   std::cout << Explain(*rule_set, schema, "10.0.0.1 - - [...] \"GET / HTTP/1.1\" 200 ...");
+//   std::cout << Explain(*rule_set, schema, Record{"10.0.0.1 - - [...] \"GET / HTTP/1.1\" 200
+//   ..."});
 //
 //   rule "request" (rules/nginx.yaml:12:5): matched
 //     $method = "GET"
@@ -21,8 +22,8 @@
 
 namespace metrics_adapter {
 
-// A report of what `rules` do with `text`, one line per fact.
-std::string Explain(const RuleSet& rules, const Schema& schema, std::string_view text);
+// A report of what `rules` do with `record`, one line per fact.
+std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record);
 
 // For a pattern that does not match `text`: the longest prefix of the
 // pattern that ends just after a top-level capture group and still matches,

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -12,10 +14,28 @@
 namespace metrics_adapter {
 
 std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables) {
+  // Several sources may write one family (a log and a status page both
+  // counting requests): the text format wants each family once, so they are
+  // merged by name, in first-seen order. Of two identical series the first
+  // collectable's wins; rules should tell sources apart by a label.
   std::vector<prometheus::MetricFamily> families;
+  std::map<std::string, std::size_t> index;
+  std::map<std::string, std::set<std::vector<prometheus::ClientMetric::Label>>> seen;
   for (const prometheus::Collectable* collectable : collectables) {
-    std::vector<prometheus::MetricFamily> part = collectable->Collect();
-    std::move(part.begin(), part.end(), std::back_inserter(families));
+    for (prometheus::MetricFamily& family : collectable->Collect()) {
+      auto [it, fresh] = index.emplace(family.name, families.size());
+      std::set<std::vector<prometheus::ClientMetric::Label>>& labels = seen[family.name];
+      if (fresh) {
+        for (const prometheus::ClientMetric& metric : family.metric) labels.insert(metric.label);
+        families.push_back(std::move(family));
+        continue;
+      }
+      prometheus::MetricFamily& merged = families[it->second];
+      if (merged.type != family.type) continue;  // cannot happen within one schema
+      for (prometheus::ClientMetric& metric : family.metric) {
+        if (labels.insert(metric.label).second) merged.metric.push_back(std::move(metric));
+      }
+    }
   }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);

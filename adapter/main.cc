@@ -3,8 +3,11 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "adapter/config.h"
@@ -100,7 +103,7 @@ int Run(const Flags& flags) {
     spdlog::error("cannot serve metrics: {}", error);
     return kExitFailure;
   }
-  runtime->Start();
+  if (!runtime->Start()) return kExitFailure;
   started = true;
   std::jthread watcher;
   if (flags.watch_interval.count() > 0) {
@@ -127,17 +130,22 @@ int Run(const Flags& flags) {
   return kExitOk;
 }
 
-// Reads the lines to explain: the arguments, or stdin for "-".
-std::vector<std::string> ExplainInput(const std::vector<std::string>& args) {
-  std::vector<std::string> lines;
+// The units to explain: the arguments, with "-" standing for `stdin_text`
+// (its lines, or all of it as one unit when `whole` is set).
+std::vector<std::string> ExplainInput(const std::vector<std::string>& args, bool whole,
+                                      const std::string& stdin_text) {
+  std::vector<std::string> units;
   for (const std::string& arg : args) {
     if (arg != "-") {
-      lines.push_back(arg);
-      continue;
+      units.push_back(arg);
+    } else if (whole) {
+      units.push_back(stdin_text);
+    } else {
+      std::istringstream lines(stdin_text);
+      for (std::string line; std::getline(lines, line);) units.push_back(line);
     }
-    for (std::string line; std::getline(std::cin, line);) lines.push_back(line);
   }
-  return lines;
+  return units;
 }
 
 int ExplainCommand(const Flags& flags) {
@@ -169,18 +177,41 @@ int ExplainCommand(const Flags& flags) {
   }
   Schema schema;
   std::vector<std::shared_ptr<const RuleSet>> rule_sets;
+  std::vector<ParserChoice> parsers;
   for (const auto& [name, files] : rule_groups) {
-    rule_sets.push_back(LoadRuleFiles(files, "", schema, diags).rule_set);
+    RuleFiles loaded = LoadRuleFiles(files, schema, diags);
+    rule_sets.push_back(loaded.rule_set);
+    parsers.push_back(loaded.parser ? *loaded.parser : DefaultParserChoice());
   }
   if (diags.HasErrors()) {
     std::cerr << diags.Format();
     return kExitFailure;
   }
-  for (const std::string& line : ExplainInput(args)) {
-    for (std::size_t i = 0; i < rule_groups.size(); ++i) {
-      if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].first << "\n";
-      std::cout << Explain(*rule_sets[i], schema, line) << "\n";
+  // Each argument is one unit of input: a line, or a whole body for body
+  // parsers ("-" reads stdin: its lines, or all of it as one body).
+  struct Printer : RecordSink {
+    void OnRecord(const Record& record) override {
+      std::cout << Explain(*rules, *schema, record) << "\n";
     }
+    void OnParseError(std::string_view reason) override {
+      std::cout << "parse error: " << reason << " (input skipped)\n\n";
+    }
+    const RuleSet* rules = nullptr;
+    const Schema* schema = nullptr;
+  };
+  std::string stdin_text;
+  if (std::find(args.begin(), args.end(), "-") != args.end()) {
+    stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  for (std::size_t i = 0; i < rule_groups.size(); ++i) {
+    if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].first << "\n";
+    Printer printer;
+    printer.rules = rule_sets[i].get();
+    printer.schema = &schema;
+    std::unique_ptr<Parser> parser = parsers[i].Create();
+    const bool body = parsers[i].info->unit == ParserUnit::kBody;
+    for (const std::string& unit : ExplainInput(args, body, stdin_text))
+      parser->Parse(unit, printer);
   }
   return kExitOk;
 }

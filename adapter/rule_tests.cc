@@ -29,13 +29,32 @@ bool SameValue(double a, double b) {
 std::string SampleName(const std::string& series) { return series.substr(0, series.find('{')); }
 
 // Runs one test; returns the diff lines, empty on success.
-std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules) {
-  SeriesStore store(schema);
-  MatchScratch scratch(rules);
-  MatchCounts counts(rules);
+std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules,
+                   const ParserChoice& parser_choice) {
+  SeriesStore store(schema, kDefaultMaxSeriesPerFamily, /*own_metrics=*/false);
+  struct Matcher : RecordSink {
+    Matcher(const RuleSet& r, SeriesStore::Writer& w)
+        : rules(r), scratch(r), counts(r), writer(w) {}
+    void OnRecord(const Record& record) override { rules.Match(record, scratch, counts, writer); }
+    void OnParseError(std::string_view reason) override { ++parse_errors; }
+    const RuleSet& rules;
+    MatchScratch scratch;
+    MatchCounts counts;
+    SeriesStore::Writer& writer;
+    std::uint64_t parse_errors = 0;
+  };
+  std::unique_ptr<Parser> parser = parser_choice.Create();
+  std::uint64_t unmatched = 0;
   {
     SeriesStore::Writer writer = store.Write();
-    for (const std::string& line : test.input) rules.Match(line, scratch, counts, writer);
+    Matcher matcher(rules, writer);
+    if (parser_choice.info->unit == ParserUnit::kBody) {
+      parser->Parse(test.input, matcher);
+    } else {
+      std::istringstream lines(test.input);
+      for (std::string line; std::getline(lines, line);) parser->Parse(line, matcher);
+    }
+    unmatched = matcher.counts.unmatched;
   }
   std::map<std::string, double> actual;
   std::istringstream rendered(RenderExposition({&store}));
@@ -44,9 +63,9 @@ std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& ru
   }
 
   std::string diff;
-  if (test.unmatched && static_cast<std::uint64_t>(*test.unmatched) != counts.unmatched) {
+  if (test.unmatched && static_cast<std::uint64_t>(*test.unmatched) != unmatched) {
     diff += "  -unmatched lines: " + std::to_string(*test.unmatched) +
-            "\n  +unmatched lines: " + std::to_string(counts.unmatched) + "\n";
+            "\n  +unmatched lines: " + std::to_string(unmatched) + "\n";
   }
   std::istringstream expected(test.expect);
   std::set<std::string> expected_series, exact_names;
@@ -87,7 +106,7 @@ int RunRuleTests(const std::vector<std::string>& files, std::ostream& out) {
   for (const std::string& file : files) {
     Schema schema;
     Diagnostics diags;
-    RuleFiles loaded = LoadRuleFiles({file}, "", schema, diags);
+    RuleFiles loaded = LoadRuleFiles({file}, schema, diags);
     if (!loaded.rule_set) {
       out << diags.Format() << "FAIL " << file << ": rule file does not load\n";
       ++failures;
@@ -99,7 +118,8 @@ int RunRuleTests(const std::vector<std::string>& files, std::ostream& out) {
       continue;
     }
     for (const RuleTest& test : loaded.tests) {
-      const std::string diff = RunOne(test, schema, *loaded.rule_set);
+      const std::string diff = RunOne(test, schema, *loaded.rule_set,
+                                      loaded.parser ? *loaded.parser : DefaultParserChoice());
       if (diff.empty()) {
         ++passed;
         out << "ok   " << test.position.ToString() << ": " << test.name << "\n";

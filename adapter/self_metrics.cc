@@ -35,7 +35,21 @@ SelfMetrics::SelfMetrics()
       deletions_(CounterFamily(*registry_, "metrics_adapter_files_deleted_total",
                                "Followed files that were deleted.")),
       rule_matches_(CounterFamily(*registry_, "metrics_adapter_rule_matches_total",
-                                  "Records each rule matched.")) {
+                                  "Records each rule matched.")),
+      parse_errors_(CounterFamily(*registry_, "metrics_adapter_parse_errors_total",
+                                  "Input a parser could not read and skipped, by reason.")),
+      dropped_(CounterFamily(*registry_, "metrics_adapter_lines_dropped_total",
+                             "Lines or packets a listener dropped, by reason.")),
+      source_up_(prometheus::BuildGauge()
+                     .Name("metrics_adapter_source_up")
+                     .Help("Whether the last scrape of a pulled source succeeded (1) or not (0).")
+                     .Register(*registry_)),
+      scrape_duration_(prometheus::BuildGauge()
+                           .Name("metrics_adapter_source_scrape_duration_seconds")
+                           .Help("How long the last scrape of a pulled source took.")
+                           .Register(*registry_)),
+      scrape_errors_(CounterFamily(*registry_, "metrics_adapter_source_scrape_errors_total",
+                                   "Failed scrapes of a pulled source, by reason.")) {
   prometheus::BuildGauge()
       .Name("metrics_adapter_build_info")
       .Help("A metric with a constant '1' value labeled by the version of metrics-adapter.")
@@ -68,6 +82,28 @@ prometheus::Counter* SelfMetrics::RuleMatches(const std::string& source,
                                               const std::string& rule_file,
                                               const std::string& rule) {
   return &rule_matches_.Add({{"source", source}, {"rule_file", rule_file}, {"rule", rule}});
+}
+
+prometheus::Counter* SelfMetrics::ParseErrors(const std::string& source,
+                                              const std::string& reason) {
+  return &parse_errors_.Add({{"source", source}, {"reason", reason}});
+}
+
+prometheus::Counter* SelfMetrics::Dropped(const std::string& source, const std::string& reason) {
+  return &dropped_.Add({{"source", source}, {"reason", reason}});
+}
+
+prometheus::Gauge* SelfMetrics::SourceUp(const std::string& source) {
+  return &source_up_.Add({{"source", source}});
+}
+
+prometheus::Gauge* SelfMetrics::ScrapeDuration(const std::string& source) {
+  return &scrape_duration_.Add({{"source", source}});
+}
+
+prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,
+                                               const std::string& reason) {
+  return &scrape_errors_.Add({{"source", source}, {"reason", reason}});
 }
 
 }  // namespace metrics_adapter

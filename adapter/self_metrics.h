@@ -46,6 +46,14 @@ class SelfMetrics {
   // Matches of one rule of one source.
   prometheus::Counter* RuleMatches(const std::string& source, const std::string& rule_file,
                                    const std::string& rule);
+  // Input a parser could not read, by reason (a parser's fixed set).
+  prometheus::Counter* ParseErrors(const std::string& source, const std::string& reason);
+  // Lines or packets a listener dropped, by reason.
+  prometheus::Counter* Dropped(const std::string& source, const std::string& reason);
+  // A pulled source: whether its last scrape worked, how long it took, why it failed.
+  prometheus::Gauge* SourceUp(const std::string& source);
+  prometheus::Gauge* ScrapeDuration(const std::string& source);
+  prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -59,6 +67,11 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& rotations_;
   prometheus::Family<prometheus::Counter>& deletions_;
   prometheus::Family<prometheus::Counter>& rule_matches_;
+  prometheus::Family<prometheus::Counter>& parse_errors_;
+  prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Family<prometheus::Gauge>& source_up_;
+  prometheus::Family<prometheus::Gauge>& scrape_duration_;
+  prometheus::Family<prometheus::Counter>& scrape_errors_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
 };

@@ -50,7 +50,8 @@ prometheus::MetricType PrometheusType(MetricType type) {
 
 }  // namespace
 
-SeriesStore::SeriesStore(const Schema& schema, std::size_t default_max_series) {
+SeriesStore::SeriesStore(const Schema& schema, std::size_t default_max_series, bool own_metrics)
+    : own_metrics_(own_metrics) {
   Reconfigure(schema, default_max_series, [] {});
 }
 
@@ -194,7 +195,7 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
     }
     out.push_back(std::move(mf));
   }
-  AppendOwnMetrics(out);
+  if (own_metrics_) AppendOwnMetrics(out);
   return out;
 }
 

@@ -48,8 +48,11 @@ class SeriesStore : public prometheus::Collectable {
   using Clock = std::chrono::steady_clock;
 
   // The store exposes exactly the families of `schema` (copied).
+  // `own_metrics`: whether Collect adds the store's own metrics (a store
+  // that lives for one scrape of a pulled source does not).
   explicit SeriesStore(const Schema& schema,
-                       std::size_t default_max_series = kDefaultMaxSeriesPerFamily);
+                       std::size_t default_max_series = kDefaultMaxSeriesPerFamily,
+                       bool own_metrics = true);
 
   // Holds the store's lock for its lifetime and applies updates under it.
   class Writer : public UpdateSink {
@@ -118,6 +121,7 @@ class SeriesStore : public prometheus::Collectable {
   mutable std::vector<Family> families_;
   std::string key_buffer_;  // reused by ApplyLocked, guarded by mu_
   std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
+  bool own_metrics_;
 };
 
 }  // namespace metrics_adapter

@@ -6,11 +6,12 @@
 
 namespace metrics_adapter {
 
-SourcePipeline::SourcePipeline(std::string source, std::unique_ptr<Parser> parser,
-                               std::shared_ptr<const RuleSet> rules, SeriesStore& store,
+SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
+                               std::shared_ptr<const RuleSet> rules, SeriesStore* store,
                                SelfMetrics& self, const std::string& rule_file_base)
     : source_(std::move(source)),
-      parser_(std::move(parser)),
+      parser_(parser.Create()),
+      unit_(parser.info->unit),
       rules_(std::move(rules)),
       store_(store),
       metrics_(self.ForSource(source_)),
@@ -43,7 +44,7 @@ void SourcePipeline::AdoptRules() {
 void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_view> lines,
                              std::size_t bytes_read) {
   {
-    SeriesStore::Writer writer = store_.Write();
+    SeriesStore::Writer writer = store_->Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
     writer_ = &writer;
     for (std::string_view line : lines) parser_->Parse(line, *this);
@@ -52,8 +53,41 @@ void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_
   FlushCounts(lines.size(), bytes_read);
 }
 
+void SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
+  std::size_t lines = 0;
+  {
+    SeriesStore::Writer writer = store.Write();
+    writer_ = &writer;
+    if (unit_ == ParserUnit::kBody) {
+      parser_->Parse(body, *this);
+    } else {
+      for (std::size_t start = 0; start < body.size();) {
+        std::size_t end = body.find('\n', start);
+        if (end == std::string_view::npos) end = body.size();
+        std::string_view line = body.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        parser_->Parse(line, *this);
+        ++lines;
+        start = end + 1;
+      }
+    }
+    writer_ = nullptr;
+  }
+  FlushCounts(lines, body.size());
+}
+
+void SourcePipeline::OnParseError(std::string_view reason) {
+  for (auto& [known, count] : parse_errors_) {
+    if (known == reason) {
+      ++count;
+      return;
+    }
+  }
+  parse_errors_.emplace_back(reason, 1);
+}
+
 void SourcePipeline::OnRecord(const Record& record) {
-  rules_->Match(record.text, scratch_, counts_, *writer_);
+  rules_->Match(record, scratch_, counts_, *writer_);
 }
 
 void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
@@ -85,6 +119,16 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
           source_, counts_.invalid_utf8, *suppressed);
     }
   }
+  for (const auto& [reason, count] : parse_errors_) {
+    self_.ParseErrors(source_, std::string(reason))->Increment(static_cast<double>(count));
+    if (auto suppressed = log_limiter_.Allow("parse_error")) {
+      spdlog::warn(
+          "source {}: {} input(s) the parser could not read ({}), skipped ({} similar "
+          "messages suppressed)",
+          source_, count, reason, *suppressed);
+    }
+  }
+  parse_errors_.clear();
   counts_.Reset();
 }
 

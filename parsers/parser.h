@@ -1,30 +1,43 @@
-// Parser: turns one unit of input from a source (a log line for streamed
-// sources) into records that rules match.
+// Parser: turns one unit of input from a source into records that rules
+// match. The unit is a line for line-oriented formats (log lines, statsd and
+// graphite packets split into lines) and a whole response body for pulled
+// status pages (JSON, CSV, key-value dumps).
 //
-// A record is the text rules match plus, where the format carries one, a
-// numeric value. Records hold views into the input: they are valid only
-// during the callback, and a parser copies nothing in the common case.
+// A record is the text rules match (a log line, a flattened JSON path such
+// as `connections.active`, a CSV column name, a statsd metric name), an
+// optional numeric value the format carries, and labels the format gives
+// (statsd tags, a CSV row's key columns). Records hold views into the input
+// and into the parser's own buffers: they are valid only during the
+// callback, and a parser copies nothing in the common case.
 //
 // Parsers are listed explicitly in registry.cc (no static self-registration,
 // which silently vanishes from static libraries). Adding one is a file pair
-// here, one line in that list, and its section in parsers/README.md.
+// here, one entry in that list, and its section in parsers/README.md.
 //
 // Usage:
 //   struct Matcher : RecordSink {
-//     void OnRecord(const Record& record) override { rules.Match(record.text, ...); }
+//     void OnRecord(const Record& record) override { rules.Match(record, ...); }
+//     void OnParseError(std::string_view reason) override { ++errors[reason]; }
 //   } matcher;
-//   FindParser("line")->create()->Parse(line, matcher);
+//   parser->Parse(body, matcher);
 #pragma once
 
-#include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace metrics_adapter {
 
+// A label the format itself gives a record (rules use it as ${label.NAME}).
+struct RecordLabel {
+  std::string_view name;
+  std::string_view value;
+};
+
 struct Record {
   std::string_view text;
-  std::optional<double> value;  // a value the format itself carries
+  std::optional<double> value;          // a value the format itself carries ($value)
+  std::span<const RecordLabel> labels;  // labels the format gives, in no particular order
 };
 
 // Receives records. An interface rather than a std::function: the per-line
@@ -33,13 +46,19 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void OnRecord(const Record& record) = 0;
+  // Input the parser could not read, skipped. `reason` is a short
+  // snake_case constant ("invalid_json", "bad_value", ...): it becomes the
+  // `reason` label of metrics_adapter_parse_errors_total, so it must come
+  // from a small fixed set, never from the input.
+  virtual void OnParseError(std::string_view reason) = 0;
 };
 
 class Parser {
  public:
   virtual ~Parser() = default;
   // Calls `sink` for each record in `unit`, in order. Never throws; input
-  // the parser cannot read yields no record (the caller counts it).
+  // the parser cannot read is reported with OnParseError and skipped, and
+  // the rest of the unit is still parsed where the format allows.
   virtual void Parse(std::string_view unit, RecordSink& sink) = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "adapter/yaml_reader.h"
+#include "parsers/parser_config.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -13,17 +14,8 @@ namespace {
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
+// In a label template, ${label.NAME} names a label the parser gave the record.
+constexpr std::string_view kRecordLabelPrefix = "label.";
 
 // Line `number` (from 1) of `file`, or "" if it cannot be read.
 std::string ReadLine(const std::string& file, int number) {
@@ -164,14 +156,28 @@ class RuleCompiler {
                          Quoted(text));
         return std::nullopt;
       }
-      if (!literal.empty()) expr.pieces.push_back({std::move(literal), -1});
+      using Kind = LabelExpr::Piece::Kind;
+      if (!literal.empty()) expr.pieces.push_back({Kind::kLiteral, std::move(literal), -1});
       literal.clear();
-      const int index = CaptureIndex(text.substr(start, end - start), regex, node);
-      ok = ok && index >= 0;
-      expr.pieces.push_back({"", index});
+      const std::string name = text.substr(start, end - start);
+      if (name.starts_with(kRecordLabelPrefix)) {
+        // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
+        const std::string label = name.substr(kRecordLabelPrefix.size());
+        if (label.empty()) {
+          diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
+          ok = false;
+        }
+        expr.pieces.push_back({Kind::kRecordLabel, label, -1});
+      } else {
+        const int index = CaptureIndex(name, regex, node);
+        ok = ok && index >= 0;
+        expr.pieces.push_back({Kind::kCapture, "", index});
+      }
       i = braced ? end + 1 : end;
     }
-    if (!literal.empty() || expr.pieces.empty()) expr.pieces.push_back({std::move(literal), -1});
+    if (!literal.empty() || expr.pieces.empty()) {
+      expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
+    }
     if (!ok) return std::nullopt;
     return expr;
   }
@@ -226,14 +232,22 @@ class RuleCompiler {
       if (name.size() >= 2 && name.front() == '{' && name.back() == '}') {
         name = name.substr(1, name.size() - 2);
       }
-      plan.value.capture = CaptureIndex(name, regex, map.Node(op_key));
+      const auto& groups = regex.NamedCapturingGroups();
+      if (name == "value" && !groups.contains("value")) {
+        // The number the record itself carries (statsd, JSON, CSV, ...).
+        plan.value.source = ValueExpr::Source::kRecordValue;
+      } else {
+        plan.value.source = ValueExpr::Source::kCapture;
+        plan.value.capture = CaptureIndex(name, regex, map.Node(op_key));
+      }
     } else if (value_text) {
       if (auto number = ParseNumber(*value_text)) {
         plan.value.constant = *number;
       } else {
-        diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) +
-                                                    " takes a number or a \"$capture\", not " +
-                                                    Quoted(*value_text));
+        diags_.Error(map.PositionOfKey(op_key),
+                     what_ + ": " + Quoted(op_key) +
+                         " takes a number, a \"$capture\" or \"$value\", not " +
+                         Quoted(*value_text));
       }
     } else if (plan.op != UpdateOp::kInc) {
       diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
@@ -347,7 +361,7 @@ void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTes
     test.file = parsed.path;
     test.position = PositionOf(parsed.path, node);
     test.name = map.String("name").value_or("test " + std::to_string(number));
-    test.input = SplitLines(map.String("input", Required::kYes).value_or(""));
+    test.input = map.String("input", Required::kYes).value_or("");
     test.expect = map.String("expect", Required::kYes).value_or("");
     if (auto unmatched = map.Integer("unmatched")) test.unmatched = static_cast<int>(*unmatched);
     map.RejectUnknownKeys();
@@ -372,8 +386,7 @@ void LoadSchemaFile(const std::string& path, Schema& schema, Diagnostics& diags)
 
 }  // namespace
 
-RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string& parser,
-                        Schema& schema, Diagnostics& diags) {
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags) {
   const int errors_before = diags.error_count();
   // Pass 1: every file's families, so a rule may write a family another file declares.
   std::vector<ParsedFile> parsed;
@@ -384,9 +397,17 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string
     if (!root) continue;
     YamlMap map(*root, path, diags, "rule file");
     if (!map.valid()) continue;
-    if (auto declared = map.String("parser"); declared && !parser.empty() && *declared != parser) {
-      diags.Error(map.PositionOfKey("parser"), "rule file is for parser " + Quoted(*declared) +
-                                                   " but the source uses " + Quoted(parser));
+    if (YAML::Node node = map.Node("parser"); node.IsDefined()) {
+      if (std::optional<ParserChoice> declared = ReadParserChoice(node, path, diags)) {
+        if (!result.parser) {
+          result.parser = std::move(declared);
+        } else if (!(*result.parser == *declared)) {
+          diags.Error(declared->position,
+                      "rule file is for parser " + Quoted(declared->Describe()) + ", but " +
+                          result.parser->position.ToString() + " is for " +
+                          Quoted(result.parser->Describe()) + "; one source has one parser");
+        }
+      }
     }
     // Shared family declarations, relative to this rule file.
     for (const std::string& schema_file :

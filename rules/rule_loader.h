@@ -11,8 +11,7 @@
 // Usage:
 //   Schema schema;
 //   Diagnostics diags;
-//   RuleFiles files = LoadRuleFiles({"rules/library/nginx/combined.yaml"}, "line",
-//                                   schema, diags);
+//   RuleFiles files = LoadRuleFiles({"rules/library/nginx/combined.yaml"}, schema, diags);
 //   if (diags.HasErrors()) { ... refuse ... }
 //   files.rule_set->Match(line, scratch, counts, sink);
 #pragma once
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "adapter/diagnostics.h"
+#include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
 
@@ -32,9 +32,9 @@ namespace metrics_adapter {
 struct RuleTest {
   std::string file;
   std::string name;
-  std::vector<std::string> input;  // one record per line
-  std::string expect;              // exposition lines the input must produce
-  std::optional<int> unmatched;    // how many input lines no rule may match
+  std::string input;             // a body for body parsers, else one line per unit
+  std::string expect;            // exposition lines the input must produce
+  std::optional<int> unmatched;  // how many input lines no rule may match
   SourcePosition position;
 };
 
@@ -44,13 +44,13 @@ struct RuleFiles {
   std::vector<RuleTest> tests;
   // Every rule and schema file read, for change detection.
   std::vector<std::string> files_read;
+  // The parser the files are written for, if any says (they must agree).
+  std::optional<ParserChoice> parser;
 };
 
 // Loads `paths` in order into one RuleSet (rules of later files come after
-// those of earlier ones) and their families into `schema`. `parser` is the
-// parser of the source using them: a rule file that names another parser is
-// an error. An empty `parser` accepts any.
-RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, const std::string& parser,
-                        Schema& schema, Diagnostics& diags);
+// those of earlier ones) and their families into `schema`. Files naming
+// different parsers (or options) are an error.
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags);
 
 }  // namespace metrics_adapter

@@ -103,8 +103,9 @@ const std::vector<int>& RuleSet::FindCandidates(std::string_view text,
   return out;
 }
 
-bool RuleSet::Match(std::string_view text, MatchScratch& scratch, MatchCounts& counts,
+bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& counts,
                     UpdateSink& sink) const {
+  const std::string_view text = record.text;
   bool matched = false;
   for (int index : FindCandidates(text, scratch.candidates)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
@@ -115,19 +116,44 @@ bool RuleSet::Match(std::string_view text, MatchScratch& scratch, MatchCounts& c
     }
     matched = true;
     ++counts.rule_matches[static_cast<std::size_t>(index)];
-    Emit(rule, scratch, counts, sink);
+    Emit(rule, record, scratch, counts, sink);
     if (!rule.continue_matching) break;
   }
   if (!matched) ++counts.unmatched;
   return matched;
 }
 
-void RuleSet::Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
-                   UpdateSink& sink) const {
+namespace {
+
+// The value of the record label `name`; empty if the record has none.
+std::string_view RecordLabelValue(const Record& record, std::string_view name) {
+  for (const RecordLabel& label : record.labels) {
+    if (label.name == name) return label.value;
+  }
+  return {};
+}
+
+std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
+                            const std::vector<re2::StringPiece>& captures) {
+  switch (piece.kind) {
+    case LabelExpr::Piece::Kind::kLiteral:
+      return piece.text;
+    case LabelExpr::Piece::Kind::kCapture:
+      return captures[static_cast<std::size_t>(piece.capture)];
+    case LabelExpr::Piece::Kind::kRecordLabel:
+      return RecordLabelValue(record, piece.text);
+  }
+  return {};
+}
+
+}  // namespace
+
+void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+                   MatchCounts& counts, UpdateSink& sink) const {
   const std::vector<re2::StringPiece>& captures = scratch.captures;
   for (const EmitPlan& emit : rule.emits) {
     double value = emit.value.constant;
-    if (emit.value.capture >= 0) {
+    if (emit.value.source == ValueExpr::Source::kCapture) {
       const re2::StringPiece text = captures[static_cast<std::size_t>(emit.value.capture)];
       // An optional group that did not take part (e.g. "-" for no bytes)
       // means "no value": the update is skipped, not an error.
@@ -138,6 +164,9 @@ void RuleSet::Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts&
         continue;
       }
       value = *number;
+    } else if (emit.value.source == ValueExpr::Source::kRecordValue) {
+      if (!record.value) continue;  // the record carries no number: nothing to emit
+      value = *record.value;
     }
     value *= emit.value.scale;
     if (emit.non_negative && value < 0) {
@@ -148,19 +177,13 @@ void RuleSet::Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts&
     for (std::size_t i = 0; i < emit.labels.size(); ++i) {
       const LabelExpr& label = emit.labels[i];
       std::string_view result;
-      if (label.pieces.size() == 1 && label.pieces[0].capture >= 0) {
-        result = captures[static_cast<std::size_t>(label.pieces[0].capture)];
-      } else if (label.pieces.size() == 1) {
-        result = label.pieces[0].literal;
+      if (label.pieces.size() == 1) {
+        result = PieceValue(label.pieces[0], record, captures);
       } else {
         std::string& storage = scratch.label_storage[i];
         storage.clear();
         for (const LabelExpr::Piece& piece : label.pieces) {
-          if (piece.capture >= 0) {
-            storage.append(std::string_view(captures[static_cast<std::size_t>(piece.capture)]));
-          } else {
-            storage.append(piece.literal);
-          }
+          storage.append(PieceValue(piece, record, captures));
         }
         result = storage;
       }

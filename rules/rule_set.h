@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "adapter/diagnostics.h"
+#include "parsers/parser.h"
 #include "rules/schema.h"
 
 namespace metrics_adapter {
@@ -51,18 +52,23 @@ class UpdateSink {
   virtual void Apply(const Update& update) = 0;
 };
 
-// A value taken from a capture or a constant, converted to the family's base unit.
+// Where an emit's value comes from, converted to the family's base unit.
 struct ValueExpr {
-  int capture = -1;  // capture group index, or -1 for the constant
+  enum class Source { kConstant, kCapture, kRecordValue };
+  Source source = Source::kConstant;
+  int capture = -1;  // kCapture: the capture group index
   double constant = 1;
-  double scale = 1;  // multiplies the captured number into the base unit
+  double scale = 1;  // multiplies the number into the base unit
 };
 
-// A label value: literal text with capture references spliced in.
+// A label value: literal text with capture references and record labels
+// spliced in.
 struct LabelExpr {
   struct Piece {
-    std::string literal;  // used when capture < 0
-    int capture = -1;
+    enum class Kind { kLiteral, kCapture, kRecordLabel };
+    Kind kind = Kind::kLiteral;
+    std::string text;  // kLiteral: the text; kRecordLabel: the label's name
+    int capture = -1;  // kCapture: the capture group index
   };
   std::vector<Piece> pieces;
   LabelBound bound;  // the schema's bound on this label (no values: unbounded)
@@ -120,8 +126,13 @@ class RuleSet {
 
   // Matches `text` and sends every resulting update to `sink`. Returns true
   // if at least one rule matched. Never throws.
-  bool Match(std::string_view text, MatchScratch& scratch, MatchCounts& counts,
+  bool Match(const Record& record, MatchScratch& scratch, MatchCounts& counts,
              UpdateSink& sink) const;
+  // A record that is just `text`, as the `line` parser makes.
+  bool Match(std::string_view text, MatchScratch& scratch, MatchCounts& counts,
+             UpdateSink& sink) const {
+    return Match(Record{text, std::nullopt, {}}, scratch, counts, sink);
+  }
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
 
@@ -130,9 +141,9 @@ class RuleSet {
   const std::vector<int>& CandidatesForExplain(std::string_view text, std::vector<int>& out) const {
     return FindCandidates(text, out);
   }
-  void EmitForExplain(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
-                      UpdateSink& sink) const {
-    Emit(rule, scratch, counts, sink);
+  void EmitForExplain(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+                      MatchCounts& counts, UpdateSink& sink) const {
+    Emit(rule, record, scratch, counts, sink);
   }
   int max_captures() const { return max_captures_; }
   int max_labels() const { return max_labels_; }
@@ -142,8 +153,8 @@ class RuleSet {
   // The rules that may match `text`, in rule order: all of them, or those the
   // pre-filter picks (filled into `out`).
   const std::vector<int>& FindCandidates(std::string_view text, std::vector<int>& out) const;
-  void Emit(const CompiledRule& rule, MatchScratch& scratch, MatchCounts& counts,
-            UpdateSink& sink) const;
+  void Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+            MatchCounts& counts, UpdateSink& sink) const;
 
   std::vector<CompiledRule> rules_;
   std::vector<int> all_rules_;           // 0..n-1

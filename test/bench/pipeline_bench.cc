@@ -35,7 +35,7 @@ struct Loaded {
 Loaded LoadNginxRules() {
   Loaded loaded;
   Diagnostics diags;
-  loaded.rules = LoadRuleFiles({kRuleFile}, "line", loaded.schema, diags).rule_set;
+  loaded.rules = LoadRuleFiles({kRuleFile}, loaded.schema, diags).rule_set;
   if (!loaded.rules) std::abort();
   return loaded;
 }

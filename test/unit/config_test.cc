@@ -94,7 +94,8 @@ sources:
   const SourceConfig& nginx = config->sources[0];
   CHECK(nginx.name == "nginx_access");
   CHECK(nginx.type == "file");
-  CHECK(nginx.parser == "line");
+  REQUIRE(nginx.parser.has_value());
+  CHECK(nginx.parser->info->name == "line");
   CHECK(nginx.rule_files == std::vector<std::string>{"/etc/rules/nginx.yaml"});
   CHECK(nginx.tailer.paths ==
         std::vector<std::string>{"/var/log/nginx/access.log", "/var/log/nginx/other-*.log"});
@@ -106,7 +107,7 @@ sources:
 
   // Defaults, and a single string where a list is expected.
   const SourceConfig& app = config->sources[1];
-  CHECK(app.parser == "line");
+  CHECK_FALSE(app.parser.has_value());  // from its rule files, else line
   CHECK(app.tailer.paths == std::vector<std::string>{"/var/log/app.log"});
   CHECK(app.rule_files == std::vector<std::string>{"/etc/rules/app.yaml"});
   const TailerOptions defaults;
@@ -236,15 +237,18 @@ TEST_CASE("LoadConfig reports an unknown parser and an unknown source type at th
   - name: a
     type: file
     paths: [a.log]
-    parser: json
+    parser: jsn
     rules: [r.yaml]
   - name: b
     type: socket
     rules: [r.yaml]
 )");
-  CHECK(loaded.errors ==
-        "adapter.yaml:5:13: error: unknown parser \"json\" (known: line)\n"
-        "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file)\n");
+  CHECK(
+      loaded.errors ==
+      "adapter.yaml:5:13: error: unknown parser \"jsn\" (known: " + ParserNames() +
+          ")\n"
+          "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file, http, tcp, udp, "
+          "tcp_listener)\n");
 }
 
 TEST_CASE("LoadConfig reports missing required keys of the config and of sources") {
@@ -294,19 +298,23 @@ sources:
     poll_interval: soon
   - name: s
     type: socket
-    parser: json
+    parser: jsn
     rules: [r.yaml]
 )");
-  CHECK(loaded.errors ==
-        "adapter.yaml:2:3: error: unknown key \"listen_adress\" in \"web\" (did you mean "
-        "\"listen_address\"?)\n"
-        "adapter.yaml:4:5: error: source is missing required key \"paths\"\n"
-        "adapter.yaml:8:20: error: \"poll_interval\" must be a duration such as \"250ms\", "
-        "\"5s\" or \"1m\"\n"
-        "adapter.yaml:6:5: error: unknown key \"pahts\" in source (did you mean \"paths\"?)\n"
-        "adapter.yaml:11:13: error: unknown parser \"json\" (known: line)\n"
-        "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file)\n"
-        "adapter.yaml:9:5: error: source name \"s\" is used twice (first at adapter.yaml:4:5)\n");
+  CHECK(
+      loaded.errors ==
+      "adapter.yaml:2:3: error: unknown key \"listen_adress\" in \"web\" (did you mean "
+      "\"listen_address\"?)\n"
+      "adapter.yaml:4:5: error: source is missing required key \"paths\"\n"
+      "adapter.yaml:8:20: error: \"poll_interval\" must be a duration such as \"250ms\", "
+      "\"5s\" or \"1m\"\n"
+      "adapter.yaml:6:5: error: unknown key \"pahts\" in source (did you mean \"paths\"?)\n"
+      "adapter.yaml:11:13: error: unknown parser \"jsn\" (known: " +
+          ParserNames() +
+          ")\n"
+          "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file, http, tcp, udp, "
+          "tcp_listener)\n"
+          "adapter.yaml:9:5: error: source name \"s\" is used twice (first at adapter.yaml:4:5)\n");
 }
 
 TEST_CASE("ParseDuration reads Prometheus-style durations") {
@@ -328,27 +336,36 @@ TEST_CASE("ParseDuration rejects text that is not a duration") {
   }
 }
 
-TEST_CASE("the parser registry knows the line parser and nothing else yet") {
+TEST_CASE("the parser registry finds parsers by exact name, line first") {
   const ParserInfo* line = FindParser("line");
   REQUIRE(line != nullptr);
   CHECK(line->name == "line");
+  CHECK(line->unit == ParserUnit::kLine);
   CHECK_FALSE(line->help.empty());
-  CHECK(line->create() != nullptr);
-  CHECK(FindParser("json") == nullptr);
+  std::string error;
+  CHECK(line->create(line->Defaults(), &error) != nullptr);
   CHECK(FindParser("") == nullptr);
   CHECK(FindParser("Line") == nullptr);
-  CHECK(ParserNames() == "line");
+  CHECK(ParserNames().starts_with("line"));
   REQUIRE_FALSE(BuiltinParsers().empty());
   CHECK(BuiltinParsers().front().name == "line");
+  for (const ParserInfo& info : BuiltinParsers()) {
+    CAPTURE(info.name);
+    CHECK(FindParser(info.name) == &info);
+    CHECK(info.create(info.Defaults(), &error) != nullptr);  // defaults are valid
+  }
 }
 
 TEST_CASE("the line parser emits each line as one record without a value") {
-  std::unique_ptr<Parser> parser = FindParser("line")->create();
+  std::string error;
+  std::unique_ptr<Parser> parser = FindParser("line")->create({}, &error);
   struct Collect : RecordSink {
     void OnRecord(const Record& record) override {
       texts.emplace_back(record.text);
       if (record.value) ++with_value;
     }
+    void OnParseError(std::string_view) override { ++errors; }
+    int errors = 0;
     std::vector<std::string> texts;
     int with_value = 0;
   } sink;
@@ -356,6 +373,7 @@ TEST_CASE("the line parser emits each line as one record without a value") {
   parser->Parse("", sink);
   CHECK(sink.texts == std::vector<std::string>{"GET / 200", ""});
   CHECK(sink.with_value == 0);
+  CHECK(sink.errors == 0);
 }
 
 }  // namespace

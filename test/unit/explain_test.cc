@@ -20,7 +20,7 @@ struct Loaded {
 Loaded LoadNginx() {
   Loaded loaded;
   Diagnostics diags;
-  loaded.rules = LoadRuleFiles({kNginxRules}, "line", loaded.schema, diags).rule_set;
+  loaded.rules = LoadRuleFiles({kNginxRules}, loaded.schema, diags).rule_set;
   REQUIRE(loaded.rules != nullptr);
   return loaded;
 }
@@ -29,7 +29,8 @@ TEST_CASE("Explain shows the matching rule's captures and its updates in base un
   Loaded nginx = LoadNginx();
   const std::string report = Explain(
       *nginx.rules, nginx.schema,
-      R"(10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] "PROPFIND /a HTTP/1.1" 405 12 "-" "c" 0.25)");
+      Record{
+          R"(10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] "PROPFIND /a HTTP/1.1" 405 12 "-" "c" 0.25)"});
   CHECK(report.find("rule \"request\" (") != std::string::npos);
   CHECK(report.find("): matched\n  $method = \"PROPFIND\"\n  $status = \"405\"\n"
                     "  $bytes = \"12\"\n  $request_time = \"0.25\"\n") != std::string::npos);
@@ -45,7 +46,7 @@ TEST_CASE("Explain says where a pattern stops matching") {
   Loaded nginx = LoadNginx();
   const std::string line =
       R"(10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 - "-" "c" 0.004)";
-  const std::string report = Explain(*nginx.rules, nginx.schema, line);
+  const std::string report = Explain(*nginx.rules, nginx.schema, Record{line});
   CHECK(report.find("matched\n") == std::string::npos);
   const std::string offset = std::to_string(line.find(" - \"-\""));
   CHECK(report.find("no match\n  the pattern matches up to and including (?P<status>...), then "

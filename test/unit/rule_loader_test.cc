@@ -66,14 +66,14 @@ struct Result {
 // Writes `files` (name, text) into a fresh directory and loads the ones named
 // in `load`, in that order.
 Result LoadFiles(const std::vector<std::pair<std::string, std::string>>& files,
-                 const std::vector<std::string>& load, const std::string& parser = "line") {
+                 const std::vector<std::string>& load) {
   TempDir dir;
   for (const auto& [name, text] : files) dir.Write(name, text);
   std::vector<std::string> paths;
   for (const std::string& name : load) paths.push_back(dir.path() + "/" + name);
   Result result;
   Diagnostics diags;
-  result.files = LoadRuleFiles(paths, parser, result.schema, diags);
+  result.files = LoadRuleFiles(paths, result.schema, diags);
   result.diagnostics = diags.Format();
   const std::string prefix = dir.path() + "/";
   for (std::size_t at; (at = result.diagnostics.find(prefix)) != std::string::npos;) {
@@ -148,7 +148,7 @@ tests:
   REQUIRE(r.files.tests.size() == 1);
   const RuleTest& test = r.files.tests[0];
   CHECK(test.name == "one request");
-  CHECK(test.input == std::vector<std::string>{"GET 200 512 4", "junk"});
+  CHECK(test.input == "GET 200 512 4\njunk\n");
   CHECK(test.expect == "app_requests_total{code=\"200\",method=\"GET\"} 1\n");
   CHECK(test.unmatched == 1);
   CHECK(test.position.ToString().ends_with("r.yaml:27:5"));
@@ -434,7 +434,8 @@ TEST_CASE("an emit takes one operation and a number or a capture as its value") 
             ": error: rule \"r\": an emit takes one of inc, add, set or observe, not both "
             "\"add\" and \"set\"\n" +
             At(6, 41) +
-            ": error: rule \"r\": \"set\" takes a number or a \"$capture\", not \"lots\"\n");
+            ": error: rule \"r\": \"set\" takes a number, a \"$capture\" or \"$value\", not "
+            "\"lots\"\n");
 }
 
 TEST_CASE("a unit of another dimension, or an unknown unit, is an error at the unit") {
@@ -514,19 +515,21 @@ TEST_CASE("label templates need a capture name after '$' and a closing brace") {
             At(5, 71) + ": error: rule \"r\": unclosed \"${\" in \"${c\"\n");
 }
 
-TEST_CASE("a rule file for another parser is an error at its parser key") {
-  Result r = LoadFiles({{"r.yaml", "parser: json\n" + std::string(kFamilies) +
-                                       "rules:\n  - {name: a, match: a, emit: [{metric: "
-                                       "app_sent_bytes_total}]}\n"}},
-                       {"r.yaml"}, "line");
+TEST_CASE("rule files of one source naming different parsers are an error") {
+  const std::string rules =
+      std::string(kFamilies) +
+      "rules:\n  - {name: a, match: a, emit: [{metric: app_sent_bytes_total}]}\n";
+  Result r =
+      LoadFiles({{"a.yaml", "parser: line\n" + rules}, {"b.yaml", "parser: text\nrules: []\n"}},
+                {"a.yaml", "b.yaml"});
   CHECK(r.diagnostics ==
-        "r.yaml:1:9: error: rule file is for parser \"json\" but the source uses \"line\"\n");
+        "b.yaml:1:9: error: rule file is for parser \"text\", but a.yaml:1:9 is for \"line\"; "
+        "one source has one parser\n");
+  CHECK(r.files.parser.has_value());
+  CHECK(r.files.parser->info->name == "line");
 
-  Result any = LoadFiles({{"r.yaml", "parser: json\n" + std::string(kFamilies) +
-                                         "rules:\n  - {name: a, match: a, emit: [{metric: "
-                                         "app_sent_bytes_total}]}\n"}},
-                         {"r.yaml"}, "");
-  CHECK(any.diagnostics == "");
+  Result unknown = LoadFiles({{"r.yaml", "parser: jsn\n" + rules}}, {"r.yaml"});
+  CHECK(unknown.diagnostics.starts_with("r.yaml:1:9: error: unknown parser \"jsn\" (known: line"));
 }
 
 TEST_CASE("missing, unreadable and structurally wrong rule files are reported") {
@@ -621,7 +624,7 @@ TEST_CASE("the shipped nginx rule file loads without a diagnostic") {
   Diagnostics diags;
   RuleFiles files = LoadRuleFiles(
       {std::string(METRICS_ADAPTER_SOURCE_DIR) + "/rules/library/nginx/combined_request_time.yaml"},
-      "line", schema, diags);
+      schema, diags);
   CHECK(diags.Format() == "");
   CHECK(files.rule_set != nullptr);
   CHECK_FALSE(files.tests.empty());

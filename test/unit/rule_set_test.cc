@@ -61,7 +61,7 @@ Compiled Compile(const std::string& rules_yaml) {
   std::ofstream(path, std::ios::binary) << kFamilies << rules_yaml;
   Compiled out;
   Diagnostics diags;
-  RuleFiles files = LoadRuleFiles({path}, "line", out.schema, diags);
+  RuleFiles files = LoadRuleFiles({path}, out.schema, diags);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
   if (diags.HasErrors()) throw std::runtime_error("rules do not load:\n" + diags.Format());

@@ -1,0 +1,38 @@
+#include "adapter/pull_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace metrics_adapter {
+
+PullSource::PullSource(const SourceConfig& config, const ParserChoice& parser,
+                       std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
+                       const std::string& rule_file_base)
+    : config_(config),
+      pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base),
+      self_(self),
+      up_(self.SourceUp(config.name)),
+      duration_(self.ScrapeDuration(config.name)),
+      log_limiter_(std::chrono::seconds(60)) {}
+
+bool PullSource::Scrape(SeriesStore& store) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto start = std::chrono::steady_clock::now();
+  const FetchResult result =
+      config_.type == "http" ? HttpGet(config_.http) : TcpExchange(config_.tcp);
+  if (result.ok) pipeline_.ProcessBody(result.body, store);
+  duration_->Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  up_->Set(result.ok ? 1 : 0);
+  if (!result.ok) {
+    self_.ScrapeErrors(config_.name, result.reason.empty() ? "unknown" : result.reason)
+        ->Increment();
+    if (auto suppressed = log_limiter_.Allow(result.reason)) {
+      spdlog::warn("source {}: scrape failed: {} ({} similar messages suppressed)", config_.name,
+                   result.error, *suppressed);
+    }
+  }
+  return result.ok;
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,200 @@
+#include "parsers/csv_parser.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "parsers/registry.h"
+#include "rules/rule_set.h"
+
+namespace metrics_adapter {
+namespace {
+
+std::string_view Trim(std::string_view text) {
+  std::size_t start = text.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return {};
+  return text.substr(start, text.find_last_not_of(" \t") - start + 1);
+}
+
+}  // namespace
+
+std::unique_ptr<Parser> CsvParser::Create(const ParserOptions& options, std::string* error) {
+  Options parsed;
+  const std::string& separator = options.Get("separator");
+  // One character: quoting rules and the split loop are defined per character.
+  if (separator.size() != 1 || separator[0] == '"' || separator[0] == '\n' ||
+      separator[0] == '\r') {
+    *error = "csv: separator must be one character other than a quote or a line end";
+    return nullptr;
+  }
+  parsed.separator = separator[0];
+  parsed.header_prefix = options.Get("header_prefix");
+  const std::string& keys = options.Get("key_columns");
+  for (std::size_t start = 0; !keys.empty() && start <= keys.size();) {
+    std::size_t comma = std::min(keys.find(',', start), keys.size());
+    std::string_view name = Trim(std::string_view(keys).substr(start, comma - start));
+    start = comma + 1;
+    if (name.empty()) {
+      *error = "csv: key_columns has an empty column name";
+      return nullptr;
+    }
+    if (std::find(parsed.key_columns.begin(), parsed.key_columns.end(), name) !=
+        parsed.key_columns.end()) {
+      *error = "csv: key_columns names \"" + std::string(name) + "\" twice";
+      return nullptr;
+    }
+    parsed.key_columns.emplace_back(name);
+  }
+  return std::make_unique<CsvParser>(std::move(parsed));
+}
+
+CsvParser::CsvParser(Options options) : options_(std::move(options)) {}
+
+bool CsvParser::SkipBlankLines(std::string_view body, std::size_t& pos) {
+  while (pos < body.size()) {
+    if (body[pos] == '\n') {
+      ++pos;
+    } else if (body[pos] == '\r' && pos + 1 < body.size() && body[pos + 1] == '\n') {
+      pos += 2;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+CsvParser::RowStatus CsvParser::ReadRow(std::string_view body, std::size_t& pos) {
+  const char separator = options_.separator;
+  cells_.clear();
+  unescaped_cells_.clear();
+  while (true) {
+    if (pos < body.size() && body[pos] == '"') {
+      // A quoted cell: up to the quote not followed by another; "" is a quote.
+      std::size_t start = ++pos;
+      bool escaped = false;
+      std::size_t close;
+      while (true) {
+        close = body.find('"', pos);
+        if (close == std::string_view::npos) {
+          pos = body.size();  // nothing after an unclosed quote can be framed
+          return RowStatus::kBadQuote;
+        }
+        if (close + 1 < body.size() && body[close + 1] == '"') {
+          escaped = true;
+          pos = close + 2;
+          continue;
+        }
+        break;
+      }
+      std::string_view cell = body.substr(start, close - start);
+      if (escaped) {
+        std::size_t n = unescaped_cells_.size();
+        if (unescaped_.size() <= n) unescaped_.emplace_back();
+        std::string& out = unescaped_[n];
+        out.clear();
+        for (std::size_t i = 0; i < cell.size(); ++i) {
+          out += cell[i];
+          if (cell[i] == '"') ++i;  // the second quote of a pair
+        }
+        unescaped_cells_.push_back(static_cast<int>(cells_.size()));
+      }
+      cells_.push_back(cell);  // replaced by the unescaped text below
+      pos = close + 1;
+      if (pos < body.size() && body[pos] == separator) {
+        ++pos;
+        continue;
+      }
+      if (pos == body.size()) break;
+      if (body[pos] == '\n') {
+        ++pos;
+        break;
+      }
+      if (body.substr(pos) == "\r" || body.substr(pos).starts_with("\r\n")) {
+        pos = std::min(pos + 2, body.size());
+        break;
+      }
+      // Text after the closing quote: skip to the end of the line.
+      std::size_t newline = body.find('\n', pos);
+      pos = newline == std::string_view::npos ? body.size() : newline + 1;
+      return RowStatus::kBadQuote;
+    }
+    // An unquoted cell: up to the separator or the end of the line.
+    std::size_t end = pos;
+    while (end < body.size() && body[end] != separator && body[end] != '\n') ++end;
+    std::string_view cell = body.substr(pos, end - pos);
+    if (end < body.size() && body[end] == separator) {
+      cells_.push_back(cell);
+      pos = end + 1;
+      continue;  // a separator at the end of a line makes a last, empty cell
+    }
+    if (cell.ends_with('\r')) cell.remove_suffix(1);
+    cells_.push_back(cell);
+    pos = end == body.size() ? end : end + 1;
+    break;
+  }
+  // Now that cells_ and unescaped_ no longer grow, point at the unescaped text.
+  for (std::size_t i = 0; i < unescaped_cells_.size(); ++i) {
+    cells_[static_cast<std::size_t>(unescaped_cells_[i])] = unescaped_[i];
+  }
+  return RowStatus::kOk;
+}
+
+bool CsvParser::UseHeader(RecordSink& sink) {
+  header_.resize(cells_.size());
+  for (std::size_t i = 0; i < cells_.size(); ++i) header_[i].assign(cells_[i]);
+  is_key_.assign(header_.size(), 0);
+  key_index_.clear();
+  for (const std::string& key : options_.key_columns) {
+    auto it = std::find(header_.begin(), header_.end(), key);
+    if (it == header_.end()) {
+      sink.OnParseError("missing_key_column");
+      return false;
+    }
+    std::size_t index = static_cast<std::size_t>(it - header_.begin());
+    key_index_.push_back(index);
+    is_key_[index] = 1;
+  }
+  labels_.reserve(key_index_.size() + 1);
+  return true;
+}
+
+void CsvParser::EmitRow(RecordSink& sink) {
+  labels_.clear();
+  for (std::size_t index : key_index_) labels_.push_back({header_[index], cells_[index]});
+  const std::size_t key_count = labels_.size();
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    std::string_view cell = cells_[i];
+    if (is_key_[i] || cell.empty() || header_[i].empty()) continue;
+    std::optional<double> value = ParseNumber(cell);
+    if (!value) labels_.push_back({"value", cell});  // within the reserved capacity
+    sink.OnRecord(Record{header_[i], value, labels_});
+    labels_.resize(key_count);
+  }
+}
+
+void CsvParser::Parse(std::string_view unit, RecordSink& sink) {
+  std::size_t pos = 0;
+  if (!SkipBlankLines(unit, pos)) {
+    sink.OnParseError("missing_header");
+    return;
+  }
+  if (unit.substr(pos).starts_with(options_.header_prefix)) pos += options_.header_prefix.size();
+  if (ReadRow(unit, pos) != RowStatus::kOk) {
+    // Without a header no row can be read.
+    sink.OnParseError("bad_quote");
+    return;
+  }
+  if (!UseHeader(sink)) return;
+  while (SkipBlankLines(unit, pos)) {
+    if (ReadRow(unit, pos) != RowStatus::kOk) {
+      sink.OnParseError("bad_quote");
+      continue;
+    }
+    if (cells_.size() != header_.size()) {
+      sink.OnParseError("ragged_row");
+      continue;
+    }
+    EmitRow(sink);
+  }
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,79 @@
+// The `csv` parser: a body whose first row is a header naming the columns
+// (haproxy `;csv` stats, whose header is "# pxname,svname,qcur,...").
+//
+// Each later row yields one record per non-key column whose cell is not
+// empty: text = the column name, value = the cell when it is a number, else
+// no value and the label `value` = the cell. Every record of a row carries
+// the row's key columns as labels (name -> cell). Columns with an empty
+// header name are ignored: haproxy ends the header and every row with a
+// separator, which makes a last, nameless, always-empty column.
+//
+// Quoted cells follow RFC 4180: "a,b" is one cell, "" inside quotes is a
+// quote, and a quoted cell may span lines. Cells are not trimmed. Blank
+// lines are skipped.
+//
+// Parse errors:
+//   missing_header      the body has no header row (it is empty or blank)
+//   missing_key_column  a key column is not in the header; reported once and
+//                       the whole body skipped (records without their key
+//                       labels would merge rows into one series)
+//   ragged_row          a row with another number of cells than the header; the row is skipped
+//   bad_quote           a quoted cell that is not closed, or text after its closing
+//                       quote; that row is skipped (an unclosed quote ends the body;
+//                       in the header, it ends the body too)
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parsers/parser.h"
+
+namespace metrics_adapter {
+
+class ParserOptions;
+
+class CsvParser : public Parser {
+ public:
+  struct Options {
+    char separator = ',';
+    std::string header_prefix;             // stripped from the header line if present
+    std::vector<std::string> key_columns;  // column names whose cells label every record
+  };
+
+  // Creates a parser from the registry's option table. Returns null with
+  // *error set when a value is invalid (a separator that is not one
+  // character, an empty or repeated key column name).
+  static std::unique_ptr<Parser> Create(const ParserOptions& options, std::string* error);
+
+  // `options` must be valid (as Create checks).
+  explicit CsvParser(Options options);
+
+  void Parse(std::string_view unit, RecordSink& sink) override;
+
+ private:
+  enum class RowStatus { kOk, kBadQuote };
+
+  // Reads the row starting at `pos` into cells_ and moves `pos` past it.
+  RowStatus ReadRow(std::string_view body, std::size_t& pos);
+  // Skips blank lines; false at the end of the body.
+  static bool SkipBlankLines(std::string_view body, std::size_t& pos);
+  // Sets header_ from cells_ and finds the key columns in it.
+  bool UseHeader(RecordSink& sink);
+  void EmitRow(RecordSink& sink);
+
+  Options options_;
+  // Per-body and per-row state, reused across Parse calls so steady-state
+  // parsing does not allocate.
+  std::vector<std::string_view> cells_;  // the current row: views into the body or unescaped_
+  std::vector<int> unescaped_cells_;     // which cells_ point into unescaped_
+  std::vector<std::string> unescaped_;   // cells that held "" escapes, unescaped
+  std::vector<std::string> header_;      // column names (copied: the header may be unescaped)
+  std::vector<std::size_t> key_index_;   // header index of each key column
+  std::vector<char> is_key_;             // per header column
+  std::vector<RecordLabel> labels_;      // the row's key labels, then `value`
+};
+
+}  // namespace metrics_adapter

@@ -1,0 +1,125 @@
+#include "parsers/keyvalue_parser.h"
+
+#include <utility>
+
+#include "parsers/registry.h"
+#include "rules/rule_set.h"
+
+namespace metrics_adapter {
+namespace {
+
+// \r included: redis INFO ends its lines with \r\n.
+constexpr std::string_view kWhitespace = " \t\r\f\v";
+
+std::string_view Trim(std::string_view text) {
+  std::size_t start = text.find_first_not_of(kWhitespace);
+  if (start == std::string_view::npos) return {};
+  std::size_t end = text.find_last_not_of(kWhitespace);
+  return text.substr(start, end - start + 1);
+}
+
+}  // namespace
+
+std::unique_ptr<Parser> KeyValueParser::Create(const ParserOptions& options, std::string* error) {
+  Options parsed;
+  parsed.separator = options.Get("separator");
+  parsed.comment_prefix = options.Get("comment_prefix");
+  parsed.line_prefix = options.Get("line_prefix");
+  parsed.subfields = options.Get("subfields");
+  parsed.subfield_separator = options.Get("subfield_separator");
+  if (parsed.separator.empty()) {
+    *error = "keyvalue: separator must not be empty";
+    return nullptr;
+  }
+  if (!parsed.subfields.empty()) {
+    if (parsed.subfield_separator.empty()) {
+      *error = "keyvalue: subfield_separator must not be empty when subfields is set";
+      return nullptr;
+    }
+    if (parsed.subfield_separator == parsed.subfields) {
+      *error = "keyvalue: subfields and subfield_separator must differ";
+      return nullptr;
+    }
+  }
+  return std::make_unique<KeyValueParser>(std::move(parsed));
+}
+
+KeyValueParser::KeyValueParser(Options options)
+    : options_(std::move(options)), whitespace_separator_(options_.separator == " ") {}
+
+void KeyValueParser::Parse(std::string_view unit, RecordSink& sink) {
+  while (!unit.empty()) {
+    std::size_t newline = unit.find('\n');
+    std::string_view line = unit.substr(0, newline);
+    unit.remove_prefix(newline == std::string_view::npos ? unit.size() : newline + 1);
+    ParseLine(line, sink);
+  }
+}
+
+void KeyValueParser::ParseLine(std::string_view line, RecordSink& sink) {
+  line = Trim(line);
+  if (line.empty()) return;
+  if (!options_.comment_prefix.empty() && line.starts_with(options_.comment_prefix)) return;
+  if (!options_.line_prefix.empty()) {
+    // Lines without the prefix are the format's framing (memcached's "END"), not errors.
+    if (!line.starts_with(options_.line_prefix)) return;
+    line.remove_prefix(options_.line_prefix.size());
+  }
+  std::size_t split, separator_size;
+  if (whitespace_separator_) {
+    split = line.find_first_of(" \t");
+    separator_size = 1;  // the rest of the run is trimmed off the value
+  } else {
+    split = line.find(options_.separator);
+    separator_size = options_.separator.size();
+  }
+  if (split == std::string_view::npos) {
+    sink.OnParseError("missing_separator");
+    return;
+  }
+  std::string_view key = Trim(line.substr(0, split));
+  if (key.empty()) {
+    sink.OnParseError("empty_key");
+    return;
+  }
+  EmitValue(key, Trim(line.substr(split + separator_size)), sink);
+}
+
+void KeyValueParser::EmitValue(std::string_view key, std::string_view value, RecordSink& sink) {
+  const std::string& subfields = options_.subfields;
+  const std::string& subfield_separator = options_.subfield_separator;
+  if (subfields.empty() || value.find(subfield_separator) == std::string_view::npos) {
+    EmitRecord(key, value, sink);
+    return;
+  }
+  // Split only when every non-empty part is a pair: a free-text value that
+  // happens to contain the sub-field separator (a path, a command line)
+  // stays one record rather than becoming bogus sub-fields.
+  for (std::string_view rest = value; !rest.empty();) {
+    std::size_t end = rest.find(subfields);
+    std::string_view part = Trim(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + subfields.size());
+    if (!part.empty() && part.find(subfield_separator) == std::string_view::npos) {
+      EmitRecord(key, value, sink);
+      return;
+    }
+  }
+  for (std::string_view rest = value; !rest.empty();) {
+    std::size_t end = rest.find(subfields);
+    std::string_view part = Trim(rest.substr(0, end));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + subfields.size());
+    if (part.empty()) continue;
+    std::size_t split = part.find(subfield_separator);
+    subfield_key_.assign(key);
+    subfield_key_ += '.';
+    subfield_key_.append(Trim(part.substr(0, split)));
+    EmitRecord(subfield_key_, Trim(part.substr(split + subfield_separator.size())), sink);
+  }
+}
+
+void KeyValueParser::EmitRecord(std::string_view key, std::string_view value, RecordSink& sink) {
+  const RecordLabel label{"value", value};
+  sink.OnRecord(Record{key, ParseNumber(value), std::span<const RecordLabel>(&label, 1)});
+}
+
+}  // namespace metrics_adapter

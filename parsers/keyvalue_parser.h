@@ -1,0 +1,57 @@
+// The `keyvalue` parser: a body of `key<separator>value` lines, one record
+// per line, such as apache `server-status?auto` ("Total Accesses: 123"),
+// redis INFO ("connected_clients:2", with "# Server" comments and \r\n line
+// ends) and memcached `stats` ("STAT curr_connections 10", then "END").
+//
+// Record: text = the key, value = the value when it is a number, and always
+// the label `value` = the value text (so rules can use ${label.value} for
+// values such as redis `role:master`). With `subfields` set, a value made of
+// sub-key/sub-value pairs (redis `db0:keys=1,expires=0`) yields one record
+// per pair instead, named `key.subkey`.
+//
+// Parse errors (each line is skipped, the rest of the body still parsed):
+//   missing_separator  a line that is not blank, not a comment, and has no separator
+//   empty_key          a line whose key is empty (": 5")
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "parsers/parser.h"
+
+namespace metrics_adapter {
+
+class ParserOptions;
+
+class KeyValueParser : public Parser {
+ public:
+  struct Options {
+    std::string separator = ":";  // " " means any run of spaces and tabs
+    std::string comment_prefix = "#";
+    std::string line_prefix;  // stripped; lines without it are skipped
+    std::string subfields;    // splits a value into sub-fields ("," for redis)
+    std::string subfield_separator = "=";
+  };
+
+  // Creates a parser from the registry's option table. Returns null with
+  // *error set when a value is invalid (an empty separator, ...).
+  static std::unique_ptr<Parser> Create(const ParserOptions& options, std::string* error);
+
+  // `options` must be valid (as Create checks).
+  explicit KeyValueParser(Options options);
+
+  void Parse(std::string_view unit, RecordSink& sink) override;
+
+ private:
+  void ParseLine(std::string_view line, RecordSink& sink);
+  // Emits `key`=`value`, or one record per sub-field when `value` has them.
+  void EmitValue(std::string_view key, std::string_view value, RecordSink& sink);
+  void EmitRecord(std::string_view key, std::string_view value, RecordSink& sink);
+
+  Options options_;
+  bool whitespace_separator_;  // separator " ": any run of spaces/tabs
+  std::string subfield_key_;   // "key.subkey", reused across records
+};
+
+}  // namespace metrics_adapter

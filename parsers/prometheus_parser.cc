@@ -1,0 +1,160 @@
+#include "parsers/prometheus_parser.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "rules/rule_set.h"
+
+namespace metrics_adapter {
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && (IsBlank(text.back()) || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
+
+void SkipBlanks(std::string_view line, std::size_t& pos) {
+  while (pos < line.size() && IsBlank(line[pos])) ++pos;
+}
+
+// Names are read leniently (any run of characters that cannot end the name
+// or start a label set) because non-standard pages use dots and dashes;
+// rules match the name with a regex anyway.
+bool IsNameChar(char c) {
+  return !IsBlank(c) && c != '{' && c != '}' && c != '"' && c != '=' && c != ',';
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != b[i]) return false;
+  }
+  return true;
+}
+
+// A sample value: a number as ParseNumber reads it, or NaN / +Inf / -Inf /
+// Inf (any case, as Prometheus itself reads them). ParseNumber refuses
+// non-finite numbers, which rule captures must never yield, so they are
+// spelled out here.
+std::optional<double> ParseSampleValue(std::string_view text) {
+  if (EqualsIgnoreCase(text, "nan")) return std::numeric_limits<double>::quiet_NaN();
+  if (EqualsIgnoreCase(text, "+inf") || EqualsIgnoreCase(text, "inf")) {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (EqualsIgnoreCase(text, "-inf")) return -std::numeric_limits<double>::infinity();
+  return ParseNumber(text);
+}
+
+}  // namespace
+
+bool PrometheusParser::Unescape(std::string_view& value) {
+  const std::size_t start = unescaped_.size();
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\\') {
+      // The scan that found the closing quote guarantees a next character.
+      const char next = value[++i];
+      // The format defines exactly these three escapes.
+      if (next == 'n') {
+        c = '\n';
+      } else if (next == '\\' || next == '"') {
+        c = next;
+      } else {
+        return false;
+      }
+    }
+    unescaped_ += c;
+  }
+  value = std::string_view(unescaped_).substr(start);
+  return true;
+}
+
+void PrometheusParser::Parse(std::string_view unit, RecordSink& sink) {
+  std::string_view rest = unit;
+  while (!rest.empty()) {
+    const std::size_t end = rest.find('\n');
+    const std::string_view line = Trim(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    // HELP, TYPE and any other comment: nothing a rule needs.
+    if (line.empty() || line.front() == '#') continue;
+    if (!ParseSample(line, sink)) sink.OnParseError("bad_sample");
+  }
+}
+
+bool PrometheusParser::ParseSample(std::string_view line, RecordSink& sink) {
+  unescaped_.clear();
+  unescaped_.reserve(line.size());
+  labels_.clear();
+
+  std::size_t pos = 0;
+  while (pos < line.size() && IsNameChar(line[pos])) ++pos;
+  const std::string_view name = line.substr(0, pos);
+  if (name.empty()) return false;
+  SkipBlanks(line, pos);
+
+  if (pos < line.size() && line[pos] == '{') {
+    ++pos;
+    while (true) {
+      SkipBlanks(line, pos);
+      if (pos == line.size()) return false;
+      if (line[pos] == '}') break;  // also after a trailing comma, which the format allows
+      const std::size_t label_start = pos;
+      while (pos < line.size() && IsNameChar(line[pos])) ++pos;
+      const std::string_view label_name = line.substr(label_start, pos - label_start);
+      if (label_name.empty()) return false;
+      SkipBlanks(line, pos);
+      if (pos == line.size() || line[pos] != '=') return false;
+      ++pos;
+      SkipBlanks(line, pos);
+      if (pos == line.size() || line[pos] != '"') return false;
+      ++pos;
+      const std::size_t quoted_start = pos;
+      bool escaped = false;
+      while (pos < line.size() && line[pos] != '"') {
+        if (line[pos] == '\\') {
+          escaped = true;
+          ++pos;
+        }
+        ++pos;
+      }
+      if (pos >= line.size()) return false;  // unterminated label value
+      std::string_view label_value = line.substr(quoted_start, pos - quoted_start);
+      ++pos;  // closing '"'
+      if (escaped && !Unescape(label_value)) return false;
+      labels_.push_back({label_name, label_value});
+      SkipBlanks(line, pos);
+      if (pos < line.size() && line[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      if (pos == line.size() || line[pos] != '}') return false;
+      break;
+    }
+    ++pos;  // '}'
+    SkipBlanks(line, pos);
+  }
+
+  const std::size_t value_start = pos;
+  while (pos < line.size() && !IsBlank(line[pos])) ++pos;
+  const std::optional<double> value = ParseSampleValue(line.substr(value_start, pos - value_start));
+  if (!value) return false;
+  SkipBlanks(line, pos);
+  if (pos < line.size()) {
+    // Milliseconds since the epoch; checked only, since a record has no time.
+    std::int64_t timestamp = 0;
+    const char* end = line.data() + line.size();
+    auto [ptr, ec] = std::from_chars(line.data() + pos, end, timestamp);
+    if (ec != std::errc() || ptr != end) return false;
+  }
+  sink.OnRecord(Record{name, value, labels_});
+  return true;
+}
+
+}  // namespace metrics_adapter

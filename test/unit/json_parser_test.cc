@@ -1,0 +1,198 @@
+// The json parser: paths of objects and arrays, leaf types, the path
+// separator option, parse errors (records before the damage stay emitted)
+// and the depth limit.
+#include "parsers/json_parser.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "parsers/registry.h"
+
+namespace metrics_adapter {
+namespace {
+
+// Records as "text=value {label=value ...}" strings, copied during the
+// callback (records are only valid then).
+struct Collector : RecordSink {
+  std::vector<std::string> records;
+  std::vector<std::string> errors;
+
+  void OnRecord(const Record& record) override {
+    std::ostringstream out;
+    out.precision(17);
+    out << record.text;
+    if (record.value) out << '=' << *record.value;
+    std::map<std::string, std::string> labels;
+    for (const RecordLabel& label : record.labels) labels[std::string(label.name)] = label.value;
+    if (!labels.empty()) {
+      out << " {";
+      const char* comma = "";
+      for (const auto& [name, value] : labels) {
+        out << comma << name << '=' << value;
+        comma = ", ";
+      }
+      out << '}';
+    }
+    records.push_back(out.str());
+  }
+  void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
+};
+
+std::unique_ptr<Parser> MakeParser(const std::map<std::string, std::string>& overrides = {}) {
+  const ParserInfo* info = FindParser("json");
+  REQUIRE(info != nullptr);
+  ParserOptions options = info->Defaults();
+  for (const auto& [name, value] : overrides) {
+    REQUIRE(info->HasOption(name));
+    options.Set(name, value);
+  }
+  std::string error;
+  std::unique_ptr<Parser> parser = info->create(options, &error);
+  REQUIRE_MESSAGE(parser != nullptr, error);
+  return parser;
+}
+
+using Lines = std::vector<std::string>;
+
+Collector ParseWith(Parser& parser, std::string_view body) {
+  Collector sink;
+  parser.Parse(body, sink);
+  return sink;
+}
+
+TEST_CASE("json: objects and arrays flatten into paths; leaves by type") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector sink = ParseWith(*parser, R"({
+    "version": 8,
+    "connections": {"active": 3, "idle": 1.5},
+    "servers": [
+      {"requests": 10, "up": true, "name": "a", "zone": null},
+      {"requests": 20, "up": false, "name": "b", "tags": ["x", 7]}
+    ],
+    "empty_object": {},
+    "empty_array": []
+  })");
+  CHECK(sink.records == Lines{
+                            "version=8",
+                            "connections.active=3",
+                            "connections.idle=1.5",
+                            "servers.0.requests=10",
+                            "servers.0.up=1",
+                            "servers.0.name {value=a}",
+                            "servers.1.requests=20",
+                            "servers.1.up=0",
+                            "servers.1.name {value=b}",
+                            "servers.1.tags.0 {value=x}",
+                            "servers.1.tags.1=7",
+                        });
+  CHECK(sink.errors.empty());
+}
+
+TEST_CASE("json: the path_separator option") {
+  std::unique_ptr<Parser> parser = MakeParser({{"path_separator", "/"}});
+  CHECK(ParseWith(*parser, R"({"a": {"b": [1, {"c": 2}]}})").records ==
+        Lines{"a/b/0=1", "a/b/1/c=2"});
+  parser = MakeParser({{"path_separator", "::"}});
+  CHECK(ParseWith(*parser, R"({"a": {"b": 1}})").records == Lines{"a::b=1"});
+}
+
+TEST_CASE("json: top-level arrays and scalars") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  CHECK(ParseWith(*parser, "[1, [2, 3], {\"a\": 4}]").records ==
+        Lines{"0=1", "1.0=2", "1.1=3", "2.a=4"});
+  CHECK(ParseWith(*parser, " 42 ").records == Lines{"=42"});
+  CHECK(ParseWith(*parser, "\"up\"").records == Lines{" {value=up}"});
+  CHECK(ParseWith(*parser, "null").records.empty());
+  CHECK(ParseWith(*parser, "{}").records.empty());
+}
+
+TEST_CASE("json: empty keys keep their separator") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  CHECK(ParseWith(*parser, R"({"": {"a": 1, "": 2}})").records == Lines{".a=1", ".=2"});
+}
+
+TEST_CASE("json: numbers of every JSON kind") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector sink = ParseWith(
+      *parser, R"({"neg": -5, "big": 18446744073709551615, "exp": 1e3, "frac": -0.25, "zero": 0})");
+  CHECK(sink.records ==
+        Lines{"neg=-5", "big=1.8446744073709552e+19", "exp=1000", "frac=-0.25", "zero=0"});
+}
+
+TEST_CASE("json: escapes in keys and strings are decoded") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  CHECK(ParseWith(*parser, R"({"k\u00e9y": "say \"hi\"\n"})").records ==
+        Lines{"k\xc3\xa9y {value=say \"hi\"\n}"});
+}
+
+TEST_CASE("json: invalid JSON stops the parse; earlier records stay emitted") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector truncated = ParseWith(*parser, R"({"a": 1, "b": {"c": 2, "d": )");
+  CHECK(truncated.records == Lines{"a=1", "b.c=2"});
+  CHECK(truncated.errors == Lines{"invalid_json"});
+
+  Collector trailing = ParseWith(*parser, R"({"a": 1} {"b": 2})");
+  CHECK(trailing.records == Lines{"a=1"});
+  CHECK(trailing.errors == Lines{"invalid_json"});
+
+  Collector trailing_comma = ParseWith(*parser, "[1,]");
+  CHECK(trailing_comma.records == Lines{"0=1"});
+  CHECK(trailing_comma.errors == Lines{"invalid_json"});
+
+  for (std::string_view body : {"", "   ", "{", "{\"a\" 1}", "{'a': 1}", "nul", "{\"a\": \"\xff\"}",
+                                "{\"a\": 1e999}", "<html>"}) {
+    CAPTURE(body);
+    Collector sink = ParseWith(*parser, body);
+    CHECK(sink.records.empty());
+    CHECK(sink.errors == Lines{"invalid_json"});
+  }
+
+  // The parser's state is reset: the next body parses normally.
+  CHECK(ParseWith(*parser, R"({"x": {"y": 1}})").records == Lines{"x.y=1"});
+}
+
+TEST_CASE("json: nesting deeper than kMaxDepth is too_deep") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  const std::size_t max = JsonParser::kMaxDepth;
+  std::string path = "0";
+  for (std::size_t i = 1; i < max; ++i) path += ".0";
+
+  std::string ok = std::string(max, '[') + "1" + std::string(max, ']');
+  Collector at_limit = ParseWith(*parser, ok);
+  CHECK(at_limit.records == Lines{path + "=1"});
+  CHECK(at_limit.errors.empty());
+
+  std::string deep = "[2, " + std::string(max, '[') + "1" + std::string(max, ']') + "]";
+  Collector too_deep = ParseWith(*parser, deep);
+  CHECK(too_deep.records == Lines{"0=2"});
+  CHECK(too_deep.errors == Lines{"too_deep"});
+
+  // Far deeper input is refused the same way, without recursion.
+  Collector very_deep = ParseWith(*parser, std::string(100000, '{'));
+  CHECK(very_deep.records.empty());
+  CHECK(very_deep.errors == Lines{"invalid_json"});
+  Collector very_deep_arrays = ParseWith(*parser, std::string(100000, '['));
+  CHECK(very_deep_arrays.errors == Lines{"too_deep"});
+
+  CHECK(ParseWith(*parser, "[[1]]").records == Lines{"0.0=1"});
+}
+
+TEST_CASE("json: registry entry and option validation") {
+  const ParserInfo* info = FindParser("json");
+  REQUIRE(info != nullptr);
+  CHECK(info->unit == ParserUnit::kBody);
+  CHECK(info->Defaults().Get("path_separator") == ".");
+  ParserOptions options = info->Defaults();
+  options.Set("path_separator", "");
+  std::string error;
+  CHECK(info->create(options, &error) == nullptr);
+  CHECK(error == "json: path_separator must not be empty");
+}
+
+}  // namespace
+}  // namespace metrics_adapter

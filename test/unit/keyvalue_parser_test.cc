@@ -1,0 +1,263 @@
+// The keyvalue parser on redis INFO, apache server-status?auto and memcached
+// stats output: keys, numeric values, the `value` label, sub-fields,
+// skipped lines, parse errors, and option validation.
+#include "parsers/keyvalue_parser.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "parsers/registry.h"
+
+namespace metrics_adapter {
+namespace {
+
+// Records as "text=value {label=value ...}" strings, copied during the
+// callback (records are only valid then).
+struct Collector : RecordSink {
+  std::vector<std::string> records;
+  std::vector<std::string> errors;
+
+  void OnRecord(const Record& record) override {
+    std::ostringstream out;
+    out << record.text;
+    if (record.value) out << '=' << *record.value;
+    std::map<std::string, std::string> labels;
+    for (const RecordLabel& label : record.labels) labels[std::string(label.name)] = label.value;
+    if (!labels.empty()) {
+      out << " {";
+      const char* comma = "";
+      for (const auto& [name, value] : labels) {
+        out << comma << name << '=' << value;
+        comma = ", ";
+      }
+      out << '}';
+    }
+    records.push_back(out.str());
+  }
+  void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
+};
+
+std::unique_ptr<Parser> MakeParser(const std::map<std::string, std::string>& overrides = {}) {
+  const ParserInfo* info = FindParser("keyvalue");
+  REQUIRE(info != nullptr);
+  ParserOptions options = info->Defaults();
+  for (const auto& [name, value] : overrides) {
+    REQUIRE(info->HasOption(name));
+    options.Set(name, value);
+  }
+  std::string error;
+  std::unique_ptr<Parser> parser = info->create(options, &error);
+  REQUIRE_MESSAGE(parser != nullptr, error);
+  return parser;
+}
+
+std::string CreateError(const std::map<std::string, std::string>& overrides) {
+  const ParserInfo* info = FindParser("keyvalue");
+  ParserOptions options = info->Defaults();
+  for (const auto& [name, value] : overrides) options.Set(name, value);
+  std::string error;
+  CHECK(info->create(options, &error) == nullptr);
+  return error;
+}
+
+using Lines = std::vector<std::string>;
+
+TEST_CASE("keyvalue: redis INFO with sections, \\r\\n line ends and sub-fields") {
+  std::unique_ptr<Parser> parser = MakeParser({{"subfields", ","}});
+  Collector sink;
+  parser->Parse(
+      "# Server\r\n"
+      "redis_version:7.2.4\r\n"
+      "executable:/usr/local/bin/redis-server\r\n"
+      "config_file:\r\n"
+      "\r\n"
+      "# Clients\r\n"
+      "connected_clients:2\r\n"
+      "# Replication\r\n"
+      "role:master\r\n"
+      "mem_fragmentation_ratio:1.25\r\n"
+      "\r\n"
+      "# Keyspace\r\n"
+      "db0:keys=1,expires=0,avg_ttl=0\r\n"
+      "slave0:ip=10.0.0.2,port=6380,state=online,offset=42,lag=1\r\n",
+      sink);
+  CHECK(sink.records == Lines{
+                            "redis_version {value=7.2.4}",
+                            "executable {value=/usr/local/bin/redis-server}",
+                            "config_file {value=}",
+                            "connected_clients=2 {value=2}",
+                            "role {value=master}",
+                            "mem_fragmentation_ratio=1.25 {value=1.25}",
+                            "db0.keys=1 {value=1}",
+                            "db0.expires=0 {value=0}",
+                            "db0.avg_ttl=0 {value=0}",
+                            "slave0.ip {value=10.0.0.2}",
+                            "slave0.port=6380 {value=6380}",
+                            "slave0.state {value=online}",
+                            "slave0.offset=42 {value=42}",
+                            "slave0.lag=1 {value=1}",
+                        });
+  CHECK(sink.errors.empty());
+}
+
+TEST_CASE("keyvalue: without subfields a pair list is one value") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector sink;
+  parser->Parse("db0:keys=1,expires=0\n", sink);
+  CHECK(sink.records == Lines{"db0 {value=keys=1,expires=0}"});
+}
+
+TEST_CASE("keyvalue: a value that is not all pairs is not split into sub-fields") {
+  std::unique_ptr<Parser> parser = MakeParser({{"subfields", ","}});
+  Collector sink;
+  parser->Parse("cmdline:--opt=1,verbose\nerrorstat_ERR:count=3\nlist:a=1,,b=2,\n", sink);
+  CHECK(sink.records == Lines{
+                            "cmdline {value=--opt=1,verbose}",
+                            "errorstat_ERR.count=3 {value=3}",
+                            "list.a=1 {value=1}",
+                            "list.b=2 {value=2}",
+                        });
+  CHECK(sink.errors.empty());
+}
+
+TEST_CASE("keyvalue: sub-field options other than the defaults") {
+  std::unique_ptr<Parser> parser = MakeParser({{"subfields", ";"}, {"subfield_separator", "->"}});
+  Collector sink;
+  parser->Parse("pool: a -> 1; b -> x\n", sink);
+  CHECK(sink.records == Lines{"pool.a=1 {value=1}", "pool.b {value=x}"});
+}
+
+TEST_CASE("keyvalue: apache server-status?auto, where the first line is the server name") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector sink;
+  parser->Parse(
+      "localhost\n"
+      "ServerVersion: Apache/2.4.58 (Unix)\n"
+      "CurrentTime: Tuesday, 16-Jan-2024 10:00:00 UTC\n"
+      "Total Accesses: 123\n"
+      "Total kBytes: 456\n"
+      "CPULoad: .0123\n"
+      "Uptime: 3600\n"
+      "BusyWorkers: 1\n"
+      "Scoreboard: _W__..\n",
+      sink);
+  CHECK(sink.records == Lines{
+                            "ServerVersion {value=Apache/2.4.58 (Unix)}",
+                            "CurrentTime {value=Tuesday, 16-Jan-2024 10:00:00 UTC}",
+                            "Total Accesses=123 {value=123}",
+                            "Total kBytes=456 {value=456}",
+                            "CPULoad=0.0123 {value=.0123}",
+                            "Uptime=3600 {value=3600}",
+                            "BusyWorkers=1 {value=1}",
+                            "Scoreboard {value=_W__..}",
+                        });
+  CHECK(sink.errors == Lines{"missing_separator"});
+}
+
+TEST_CASE("keyvalue: memcached stats with a line prefix and whitespace separator") {
+  std::unique_ptr<Parser> parser = MakeParser({{"separator", " "}, {"line_prefix", "STAT "}});
+  Collector sink;
+  parser->Parse(
+      "STAT pid 1234\r\n"
+      "STAT version 1.6.21\r\n"
+      "STAT curr_connections \t 10\r\n"
+      "STAT rusage_user\t0.123\r\n"
+      "STAT libevent 2.1.12-stable\r\n"
+      "END\r\n",
+      sink);
+  CHECK(sink.records == Lines{
+                            "pid=1234 {value=1234}",
+                            "version {value=1.6.21}",
+                            "curr_connections=10 {value=10}",
+                            "rusage_user=0.123 {value=0.123}",
+                            "libevent {value=2.1.12-stable}",
+                        });
+  CHECK(sink.errors.empty());
+}
+
+TEST_CASE("keyvalue: whitespace separator without a value is missing_separator") {
+  std::unique_ptr<Parser> parser = MakeParser({{"separator", " "}});
+  Collector sink;
+  parser->Parse("lonely   \nkey value with spaces\n", sink);
+  CHECK(sink.records == Lines{"key {value=value with spaces}"});
+  CHECK(sink.errors == Lines{"missing_separator"});
+}
+
+TEST_CASE("keyvalue: errors skip the line and parsing goes on") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector sink;
+  parser->Parse("a:1\nno separator here\n  : 5\nb:2", sink);
+  CHECK(sink.records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
+  CHECK(sink.errors == Lines{"missing_separator", "empty_key"});
+}
+
+TEST_CASE("keyvalue: the first separator splits; multi-character separators") {
+  Collector sink;
+  MakeParser()->Parse("time: 10:00:00\n", sink);
+  MakeParser({{"separator", "=>"}})->Parse("a => -2\nb=>1e3\nc => x=>y\n", sink);
+  CHECK(sink.records == Lines{
+                            "time {value=10:00:00}",
+                            "a=-2 {value=-2}",
+                            "b=1000 {value=1e3}",
+                            "c {value=x=>y}",
+                        });
+}
+
+TEST_CASE("keyvalue: values that are not plain numbers get no value") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  Collector sink;
+  parser->Parse("a:0x10\nb:nan\nc:inf\nd:12ms\ne:-\n", sink);
+  CHECK(sink.records ==
+        Lines{"a {value=0x10}", "b {value=nan}", "c {value=inf}", "d {value=12ms}", "e {value=-}"});
+}
+
+TEST_CASE("keyvalue: blank lines, comments and empty bodies") {
+  Collector sink;
+  MakeParser()->Parse("", sink);
+  MakeParser()->Parse("\n \t\r\n\n", sink);
+  MakeParser()->Parse("  # indented comment\n#x:1\n", sink);
+  CHECK(sink.records.empty());
+  CHECK(sink.errors.empty());
+
+  // Without a comment prefix, '#' lines are ordinary lines.
+  MakeParser({{"comment_prefix", ""}})->Parse("#x:1\n", sink);
+  // Another prefix.
+  MakeParser({{"comment_prefix", "//"}})->Parse("// note\n#x:2\n", sink);
+  CHECK(sink.records == Lines{"#x=1 {value=1}", "#x=2 {value=2}"});
+}
+
+TEST_CASE("keyvalue: a parser is reused across bodies") {
+  std::unique_ptr<Parser> parser = MakeParser({{"subfields", ","}});
+  for (int i = 0; i < 3; ++i) {
+    Collector sink;
+    parser->Parse("db0:keys=1,expires=2\n", sink);
+    CHECK(sink.records == Lines{"db0.keys=1 {value=1}", "db0.expires=2 {value=2}"});
+  }
+}
+
+TEST_CASE("keyvalue: registry entry and option validation") {
+  const ParserInfo* info = FindParser("keyvalue");
+  REQUIRE(info != nullptr);
+  CHECK(info->unit == ParserUnit::kBody);
+  for (const char* option :
+       {"separator", "comment_prefix", "line_prefix", "subfields", "subfield_separator"}) {
+    CHECK(info->HasOption(option));
+  }
+  CHECK(info->Defaults().Get("separator") == ":");
+  CHECK(info->Defaults().Get("comment_prefix") == "#");
+  CHECK(info->Defaults().Get("subfield_separator") == "=");
+
+  CHECK(CreateError({{"separator", ""}}) == "keyvalue: separator must not be empty");
+  CHECK(CreateError({{"subfields", ","}, {"subfield_separator", ""}}) ==
+        "keyvalue: subfield_separator must not be empty when subfields is set");
+  CHECK(CreateError({{"subfields", "="}}) ==
+        "keyvalue: subfields and subfield_separator must differ");
+}
+
+}  // namespace
+}  // namespace metrics_adapter
