@@ -10,7 +10,7 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
   bool command_seen = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    if (!arg.starts_with("-")) {
+    if (!arg.starts_with("-") || arg == "-") {  // "-" is stdin, an argument
       if (!command_seen &&
           (arg == "run" || arg == "once" || arg == "check" || arg == "test" || arg == "explain")) {
         flags->command = std::string(arg);

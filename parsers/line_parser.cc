@@ -3,7 +3,7 @@
 namespace metrics_adapter {
 
 void LineParser::Parse(std::string_view unit, RecordSink& sink) {
-  sink.OnRecord(Record{unit, std::nullopt});
+  sink.OnRecord(Record{unit, std::nullopt, {}});
 }
 
 }  // namespace metrics_adapter

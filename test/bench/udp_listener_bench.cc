@@ -3,6 +3,10 @@
 // fixed packet rate, then the figures: what was sent, what arrived, how fast,
 // and what was lost (sent - received, and the kernel's own drop count).
 //
+// A live run measures the slower of sender and receiver. So a second phase
+// measures the receiver alone: with the handler held, the receive buffer is
+// filled, then released and timed while the listener drains it.
+//
 // The handler only counts, so this measures the listener (recvmmsg, line
 // splitting, one handler call per batch), not the StatsD parser or the rule
 // pipeline behind it (see pipeline_bench for those).
@@ -34,6 +38,8 @@ using Clock = std::chrono::steady_clock;
 class CountingHandler : public LineHandler {
  public:
   void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
+    while (held_.load(std::memory_order_acquire)) {
+    }
     auto now = Clock::now().time_since_epoch().count();
     Clock::rep unset = 0;
     first_ns_.compare_exchange_strong(unset, now, std::memory_order_relaxed);
@@ -44,6 +50,13 @@ class CountingHandler : public LineHandler {
   }
   void OnDrop(std::string_view) override { drops_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Makes the next OnLines call spin until Release(), first resetting the clock.
+  void Hold() {
+    first_ns_.store(0);
+    held_.store(true);
+  }
+  void Release() { held_.store(false, std::memory_order_release); }
+
   std::uint64_t lines() const { return lines_.load(); }
   std::uint64_t calls() const { return calls_.load(); }
   std::uint64_t drops() const { return drops_.load(); }
@@ -53,6 +66,7 @@ class CountingHandler : public LineHandler {
   }
 
  private:
+  std::atomic<bool> held_{false};
   std::atomic<Clock::rep> first_ns_{0};
   std::atomic<Clock::rep> last_ns_{0};
   std::atomic<std::uint64_t> lines_{0};
@@ -153,25 +167,49 @@ int Main(int argc, char** argv) {
     sent += static_cast<std::uint64_t>(rc);
   }
   const double send_seconds = std::chrono::duration<double>(Clock::now() - send_start).count();
-  close(fd);
 
-  // Wait until everything arrived, or nothing more arrived for 200 ms.
-  const std::uint64_t want = sent * args.lines_per_packet;
-  std::uint64_t seen = handler.lines();
-  auto last_progress = Clock::now();
-  while (seen < want && Clock::now() - last_progress < std::chrono::milliseconds(200)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (std::uint64_t now = handler.lines(); now != seen) {
-      seen = now;
-      last_progress = Clock::now();
+  // Waits until `want` lines arrived, or none arrived for 200 ms.
+  auto wait_for_lines = [&](std::uint64_t want) {
+    std::uint64_t seen = handler.lines();
+    auto last_progress = Clock::now();
+    while (seen < want && Clock::now() - last_progress < std::chrono::milliseconds(200)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (std::uint64_t now = handler.lines(); now != seen) {
+        seen = now;
+        last_progress = Clock::now();
+      }
     }
-  }
+  };
+  wait_for_lines(sent * args.lines_per_packet);
   const std::uint64_t received_lines = handler.lines();
   const std::uint64_t received_packets = received_lines / args.lines_per_packet;
   const double receive_seconds = handler.receive_seconds();
   const std::uint64_t kernel_drops = listener->kernel_drops();
   const std::uint64_t calls = handler.calls();
   const std::size_t receive_buffer = listener->receive_buffer_bytes();
+
+  // Drain phase: one datagram gets the thread into the held handler, then as
+  // many as the buffer takes are queued (the kernel drops the rest), then the
+  // listener drains them.
+  handler.Hold();
+  const std::uint64_t before = handler.lines();
+  const std::uint64_t drops_before = listener->kernel_drops();
+  sendmmsg(fd, messages.data(), 1, 0);
+  while (handler.lines() == before) {
+  }
+  std::uint64_t queued = 0;
+  for (int i = 0; i < 200; ++i) {
+    int rc = sendmmsg(fd, messages.data(), kBatch, 0);
+    if (rc > 0) queued += static_cast<std::uint64_t>(rc);
+  }
+  handler.Release();
+  wait_for_lines(before + (1 + queued) * args.lines_per_packet);
+  // The kernel only reports drops with a later datagram, which is not needed:
+  // whatever arrived after the release was queued before it.
+  const std::uint64_t drained = (handler.lines() - before) / args.lines_per_packet - 1;
+  const double drain_seconds = handler.receive_seconds();
+  (void)drops_before;
+  close(fd);
   listener.reset();
 
   std::printf("receive buffer:   %zu bytes granted (asked for %zu)\n", receive_buffer,
@@ -196,6 +234,10 @@ int Main(int argc, char** argv) {
               static_cast<unsigned long long>(kernel_drops),
               static_cast<unsigned long long>(send_errors),
               static_cast<unsigned long long>(handler.drops()));
+  std::printf("receiver alone:   %llu queued packets drained in %.4f s = %.0f packets/s, "
+              "%.0f lines/s\n",
+              static_cast<unsigned long long>(drained), drain_seconds, drained / drain_seconds,
+              drained * args.lines_per_packet / drain_seconds);
   return 0;
 }
 
