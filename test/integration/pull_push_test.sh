@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Pulled and pushed sources together, with every way an upstream can fail.
+# A small upstream (python3's http.server, on 127.0.0.1) serves a JSON status
+# page, a slow page, a 503, a 20 MB page and broken JSON; one source points
+# at a closed port. Each scrape of the adapter must answer in time, report
+# `up` 1 only for the healthy sources, leave the failed ones' series absent,
+# count the failures by reason, and keep the statsd listener counting every
+# packet sent to it, junk and oversized packets dropped and counted.
+# Usage: test/integration/pull_push_test.sh PATH_TO_metrics-adapter
+set -euo pipefail
+adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+command -v python3 >/dev/null || { echo "FAIL: python3 not found"; exit 1; }
+
+tmp=$(mktemp -d)
+upstream_pid=
+# shellcheck source=test/integration/lib.sh
+. "$root/test/integration/lib.sh"
+cleanup() {
+  [ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null || true
+  stop_adapter
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+cat >"$tmp/upstream.py" <<'PY'
+import http.server, json, sys, time
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def send(self, code, body):
+        try:
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except ConnectionError:
+            pass  # the adapter gave up (timeout, size limit), as it should
+    def do_GET(self):
+        if self.path == "/status":
+            self.send(200, json.dumps({"connections": {"active": 7, "idle": 3},
+                                       "requests": 1234, "healthy": True}).encode())
+        elif self.path == "/slow":
+            time.sleep(3)
+            self.send(200, b'{"requests": 1}')
+        elif self.path == "/broken":
+            self.send(503, b'{"error": "down"}')
+        elif self.path == "/huge":
+            self.send(200, b'{"pad": "' + b"x" * (20 << 20) + b'"}')
+        elif self.path == "/malformed":
+            self.send(200, b'{"uptime": 5, "oops"')
+        else:
+            self.send(404, b"{}")
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+python3 "$tmp/upstream.py" >"$tmp/upstream.port" 2>"$tmp/upstream.log" &
+upstream_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/upstream.port" ] && break; sleep 0.05; done
+upstream=$(head -1 "$tmp/upstream.port")
+[ -n "$upstream" ] || fail "the upstream did not start"
+# A port nobody listens on: bind one, remember it, let it go.
+closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+cat >"$tmp/status.yaml" <<'YAML'
+parser: json
+metrics:
+  - {name: app_connections, type: gauge, help: Open connections by state., labels: [state]}
+  - {name: app_requests_total, type: counter, help: Requests served., labels: [instance]}
+  - {name: app_healthy, type: gauge, help: Whether the app says it is healthy., labels: []}
+rules:
+  - name: connections
+    match: '^connections\.(?P<state>active|idle)$'
+    emit: [{metric: app_connections, set: $value, labels: {state: $state}}]
+  - name: requests
+    match: '^requests$'
+    emit: [{metric: app_requests_total, set: $value, labels: {instance: "${label.instance}"}}]
+  - name: healthy
+    match: '^healthy$'
+    emit: [{metric: app_healthy, set: $value}]
+tests:
+  - input: '{"connections": {"active": 2}, "requests": 9, "healthy": false}'
+    expect: |
+      app_connections{state="active"} 2
+      app_requests_total{instance=""} 9
+      app_healthy 0
+YAML
+cat >"$tmp/statsd.yaml" <<'YAML'
+parser: statsd
+metrics:
+  - {name: app_jobs_total, type: counter, help: Jobs done., labels: [queue]}
+  - {name: app_job_duration_seconds, type: histogram, help: Job duration., labels: [queue], buckets: [0.01, 0.1, 1]}
+rules:
+  - name: jobs
+    match: '^jobs\.(?P<queue>[a-z]+)\.done$'
+    emit: [{metric: app_jobs_total, add: $value, labels: {queue: $queue}}]
+  - name: duration
+    match: '^jobs\.(?P<queue>[a-z]+)\.duration$'
+    emit: [{metric: app_job_duration_seconds, observe: $value, unit: ms, labels: {queue: $queue}}]
+tests:
+  - input: "jobs.mail.done:2|c\njobs.mail.duration:50|ms"
+    expect: |
+      app_jobs_total{queue="mail"} 2
+      app_job_duration_seconds_count{queue="mail"} 1
+YAML
+pull() {  # pull NAME PATH [extra yaml]
+  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s%s", timeout: 500ms, max_body_bytes: 1048576, rules: [status.yaml]}\n' "$1" "$2" "$3"
+}
+{
+  echo "sources:"
+  pull ok "$upstream" /status
+  pull slow "$upstream" /slow
+  pull broken "$upstream" /broken
+  pull huge "$upstream" /huge
+  pull malformed "$upstream" /malformed
+  pull refused "$closed_port" /status
+  echo "  - {name: statsd, type: udp, listen_address: \"127.0.0.1:0\", max_line_bytes: 1024, rules: [statsd.yaml]}"
+} >"$tmp/adapter.yaml"
+
+"$adapter" test "$tmp/status.yaml" "$tmp/statsd.yaml" >/dev/null || fail "the test's own rule files do not pass their tests"
+start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+
+# Every scrape answers in time although one upstream hangs (timeouts run in parallel).
+start_ms=$(date +%s%3N)
+curl -sf --max-time 5 "$url/metrics" >"$tmp/scrape1.txt" || fail "scrape failed"
+elapsed_ms=$(($(date +%s%3N) - start_ms))
+[ "$elapsed_ms" -lt 2500 ] || fail "a scrape took ${elapsed_ms} ms with a 500 ms source timeout"
+
+sample() { awk -v re="$1" '$0 ~ re { print $NF; exit }' "$tmp/scrape1.txt"; }
+for source in ok malformed; do
+  [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\"\\}")" = 1 ] || fail "$source should be up"
+done
+for source in slow broken huge refused; do
+  [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\"\\}")" = 0 ] || fail "$source should be down"
+done
+[ "$(sample '^app_connections\{state="active"\}')" = 7 ] || fail "app_connections active"
+[ "$(sample '^app_healthy ')" = 1 ] || fail "app_healthy"
+# Only the healthy page's series: the failed sources' are absent, not stale.
+[ "$(grep -c '^app_requests_total' "$tmp/scrape1.txt")" = 1 ] || fail "failed sources left series behind"
+[ "$(sample '^app_requests_total')" = 1234 ] || fail "requests from the healthy page"
+for reason in timeout http_status too_large connect; do
+  grep -q "^metrics_adapter_source_scrape_errors_total{.*reason=\"$reason\"" "$tmp/scrape1.txt" ||
+    fail "no scrape error counted with reason $reason"
+done
+grep -q '^metrics_adapter_parse_errors_total{.*reason="invalid_json".*} 1' "$tmp/scrape1.txt" ||
+  fail "the malformed page's parse error is not counted"
+promtool check metrics <"$tmp/scrape1.txt" || fail "promtool check metrics complained"
+
+# statsd: 300 packets of 3 lines, then junk and an oversized packet.
+port=$(sed -n 's/.*source statsd: listening on .*(port \([0-9]*\)).*/\1/p' "$tmp/adapter.log" | head -1)
+[ -n "$port" ] || fail "the statsd listener did not report its port"
+for i in $(seq 300); do
+  printf 'jobs.mail.done:1|c\njobs.mail.duration:%d|ms\njobs.sms.done:2|c|@0.5\n' $((i % 200)) >"/dev/udp/127.0.0.1/$port"
+done
+printf 'this is not statsd\n' >"/dev/udp/127.0.0.1/$port"
+# One datagram over max_line_bytes (bash would split a long write into several).
+python3 -c "import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x' * 4000, ('127.0.0.1', int(sys.argv[1])))" "$port"
+wait_for_value '^app_jobs_total\{queue="mail"\}' 300
+wait_for_value '^app_jobs_total\{queue="sms"\}' 1200   # 2 per line at sample rate 0.5
+wait_for_value '^app_job_duration_seconds_count\{queue="mail"\}' 300
+wait_for_value '^metrics_adapter_parse_errors_total\{reason="[a-z_]+",source="statsd"\}' 1
+wait_for_value '^metrics_adapter_lines_dropped_total\{reason="too_large",source="statsd"\}' 1
+
+# The upstream goes away: the next scrape still answers, everything pulled is down.
+kill "$upstream_pid"
+wait "$upstream_pid" 2>/dev/null || true
+upstream_pid=
+wait_for_value '^metrics_adapter_source_up\{source="ok"\}' 0
+curl -sf --max-time 5 "$url/metrics" | grep -q '^app_connections' && fail "stale series after the upstream died"
+
+stop_adapter_cleanly
+echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors) and a statsd listener"
