@@ -59,8 +59,9 @@ struct FetchResult {
 
 struct HttpFetchOptions {
   // http://host[:port][/path][?query]. host is a name, an IPv4 literal or a
-  // bracketed IPv6 literal. https, user:password@ and fragments are refused:
-  // check with CheckHttpUrl at config load, HttpGet gives reason "protocol".
+  // bracketed IPv6 literal. https and user:password@ are refused (check with
+  // CheckHttpUrl at config load; HttpGet gives reason "protocol"); a
+  // #fragment is dropped, as browsers and curl do.
   std::string url;
   // Extra request headers, sent as given after the standard ones. Names must
   // be HTTP tokens and values free of CR/LF (see CheckHttpHeader).

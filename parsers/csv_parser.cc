@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "parsers/number.h"
 #include "parsers/registry.h"
-#include "rules/rule_set.h"
 
 namespace metrics_adapter {
 namespace {

@@ -1,6 +1,6 @@
 #include "parsers/graphite_parser.h"
 
-#include "rules/rule_set.h"
+#include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {
@@ -17,6 +17,14 @@ std::string_view NextWord(std::string_view& rest) {
   const std::string_view word = rest.substr(start, end - start);
   rest.remove_prefix(end);
   return word;
+}
+
+// Seconds since the epoch, the common case, without a floating-point parse.
+bool IsDigits(std::string_view text) {
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -69,7 +77,7 @@ void GraphiteParser::Parse(std::string_view unit, RecordSink& sink) {
   }
   // Absent or -1 means "now"; any other timestamp must at least be a number.
   // Either way it is dropped: the adapter exports current values.
-  if (!timestamp.empty() && timestamp != "-1" && !ParseNumber(timestamp)) {
+  if (!timestamp.empty() && timestamp != "-1" && !IsDigits(timestamp) && !ParseNumber(timestamp)) {
     sink.OnParseError("bad_timestamp");
     return;
   }

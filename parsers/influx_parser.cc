@@ -4,19 +4,23 @@
 #include <cstdint>
 #include <utility>
 
-#include "rules/rule_set.h"
+#include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
-// Reads from `pos` up to the first character of `delimiters` that is not
-// escaped by a backslash (or the end), leaving `pos` on that delimiter.
-std::string_view ScanEscaped(std::string_view line, std::size_t& pos, std::string_view delimiters) {
+// Reads from `pos` up to the first unescaped ',' or ' ' (and '=' too when
+// `stop_at_equals`), or the end, leaving `pos` on that delimiter. A backslash
+// escapes the character after it.
+template <bool stop_at_equals>
+std::string_view ScanEscaped(std::string_view line, std::size_t& pos) {
   const std::size_t start = pos;
-  while (pos < line.size() && delimiters.find(line[pos]) == std::string_view::npos) {
-    pos += (line[pos] == '\\' && pos + 1 < line.size()) ? 2 : 1;
+  while (pos < line.size()) {
+    const char c = line[pos];
+    if (c == ',' || c == ' ' || (stop_at_equals && c == '=')) break;
+    pos += (c == '\\' && pos + 1 < line.size()) ? 2 : 1;
   }
   return line.substr(start, pos - start);
 }
@@ -76,15 +80,15 @@ std::string_view InfluxParser::Unescape(std::string_view raw, bool string_field)
 
 std::string_view InfluxParser::ParseLine(std::string_view line) {
   std::size_t pos = 0;
-  measurement_ = Unescape(ScanEscaped(line, pos, ", "), false);
+  measurement_ = Unescape(ScanEscaped<false>(line, pos), false);
   if (measurement_.empty()) return "missing_measurement";
 
   while (pos < line.size() && line[pos] == ',') {
     ++pos;
-    const std::string_view key = ScanEscaped(line, pos, "=, ");
+    const std::string_view key = ScanEscaped<true>(line, pos);
     if (key.empty() || pos == line.size() || line[pos] != '=') return "bad_tag";
     ++pos;
-    const std::string_view value = ScanEscaped(line, pos, ", ");
+    const std::string_view value = ScanEscaped<false>(line, pos);
     if (value.empty()) return "bad_tag";
     tags_.push_back({Unescape(key, false), Unescape(value, false)});
   }
@@ -92,7 +96,7 @@ std::string_view InfluxParser::ParseLine(std::string_view line) {
   while (pos < line.size() && IsBlank(line[pos])) ++pos;
   if (pos == line.size()) return "missing_field";
   while (true) {
-    const std::string_view key = ScanEscaped(line, pos, "=, ");
+    const std::string_view key = ScanEscaped<true>(line, pos);
     if (key.empty() || pos == line.size() || line[pos] != '=') return "bad_field";
     ++pos;
     Field field{Unescape(key, false), std::nullopt, {}};

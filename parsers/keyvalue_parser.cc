@@ -2,8 +2,8 @@
 
 #include <utility>
 
+#include "parsers/number.h"
 #include "parsers/registry.h"
-#include "rules/rule_set.h"
 
 namespace metrics_adapter {
 namespace {

@@ -1,6 +1,6 @@
 #include "parsers/logfmt_parser.h"
 
-#include "rules/rule_set.h"
+#include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {

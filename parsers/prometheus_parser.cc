@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "rules/rule_set.h"
+#include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {

@@ -1,6 +1,6 @@
 #include "parsers/statsd_parser.h"
 
-#include "rules/rule_set.h"
+#include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {

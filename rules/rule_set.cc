@@ -36,19 +36,6 @@ RE2::Options RuleRegexOptions() {
   return options;
 }
 
-std::optional<double> ParseNumber(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  if (text.front() == '+') {
-    text.remove_prefix(1);
-    if (text.empty() || text.front() == '-') return std::nullopt;
-  }
-  double value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
-
 MatchScratch::MatchScratch(const RuleSet& rules)
     : captures(static_cast<std::size_t>(rules.max_captures()) + 1),
       label_values(static_cast<std::size_t>(rules.max_labels())),

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "adapter/diagnostics.h"
+#include "parsers/number.h"
 #include "parsers/parser.h"
 #include "rules/schema.h"
 
@@ -167,9 +168,5 @@ class RuleSet {
 // lines with invalid UTF-8 still match; no logging to stderr (errors are
 // reported through Diagnostics); a bounded memory budget.
 RE2::Options RuleRegexOptions();
-
-// Parses a number such as "512", "0.004", "1e3" or "-2". Returns nullopt for
-// anything else, including "-" and the empty string.
-std::optional<double> ParseNumber(std::string_view text);
 
 }  // namespace metrics_adapter

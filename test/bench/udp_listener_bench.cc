@@ -38,7 +38,10 @@ using Clock = std::chrono::steady_clock;
 class CountingHandler : public LineHandler {
  public:
   void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
-    while (held_.load(std::memory_order_acquire)) {
+    if (held_.load(std::memory_order_acquire)) {
+      entered_.store(true);
+      while (held_.load(std::memory_order_acquire)) {
+      }
     }
     auto now = Clock::now().time_since_epoch().count();
     Clock::rep unset = 0;
@@ -53,8 +56,10 @@ class CountingHandler : public LineHandler {
   // Makes the next OnLines call spin until Release(), first resetting the clock.
   void Hold() {
     first_ns_.store(0);
+    entered_.store(false);
     held_.store(true);
   }
+  bool entered() const { return entered_.load(); }
   void Release() { held_.store(false, std::memory_order_release); }
 
   std::uint64_t lines() const { return lines_.load(); }
@@ -67,6 +72,7 @@ class CountingHandler : public LineHandler {
 
  private:
   std::atomic<bool> held_{false};
+  std::atomic<bool> entered_{false};
   std::atomic<Clock::rep> first_ns_{0};
   std::atomic<Clock::rep> last_ns_{0};
   std::atomic<std::uint64_t> lines_{0};
@@ -195,7 +201,8 @@ int Main(int argc, char** argv) {
   const std::uint64_t before = handler.lines();
   const std::uint64_t drops_before = listener->kernel_drops();
   sendmmsg(fd, messages.data(), 1, 0);
-  while (handler.lines() == before) {
+  const auto give_up = Clock::now() + std::chrono::seconds(5);
+  while (!handler.entered() && Clock::now() < give_up) {
   }
   std::uint64_t queued = 0;
   for (int i = 0; i < 200; ++i) {
@@ -212,32 +219,33 @@ int Main(int argc, char** argv) {
   close(fd);
   listener.reset();
 
-  std::printf("receive buffer:   %zu bytes granted (asked for %zu)\n", receive_buffer,
-              args.rcvbuf);
+  std::printf("receive buffer:   %zu bytes granted (asked for %zu)\n", receive_buffer, args.rcvbuf);
   std::printf("datagram:         %d lines, %zu bytes\n", args.lines_per_packet,
               datagrams[0].size());
   std::printf("sent:             %llu packets, %llu lines in %.3f s = %.0f packets/s%s\n",
               static_cast<unsigned long long>(sent),
               static_cast<unsigned long long>(sent * args.lines_per_packet), send_seconds,
               sent / send_seconds, args.rate > 0 ? " (paced)" : " (unpaced)");
-  std::printf("received:         %llu packets, %llu lines in %.3f s = %.0f packets/s, %.0f lines/s\n",
-              static_cast<unsigned long long>(received_packets),
-              static_cast<unsigned long long>(received_lines), receive_seconds,
-              received_packets / receive_seconds, received_lines / receive_seconds);
+  std::printf(
+      "received:         %llu packets, %llu lines in %.3f s = %.0f packets/s, %.0f lines/s\n",
+      static_cast<unsigned long long>(received_packets),
+      static_cast<unsigned long long>(received_lines), receive_seconds,
+      received_packets / receive_seconds, received_lines / receive_seconds);
   std::printf("handler calls:    %llu (%.1f packets per call)\n",
               static_cast<unsigned long long>(calls),
               calls ? static_cast<double>(received_packets) / calls : 0.0);
-  std::printf("dropped:          %llu packets (%.2f%%); kernel says %llu; send errors %llu; "
-              "handler drops %llu\n",
-              static_cast<unsigned long long>(sent - received_packets),
-              100.0 * (sent - received_packets) / sent,
-              static_cast<unsigned long long>(kernel_drops),
-              static_cast<unsigned long long>(send_errors),
-              static_cast<unsigned long long>(handler.drops()));
-  std::printf("receiver alone:   %llu queued packets drained in %.4f s = %.0f packets/s, "
-              "%.0f lines/s\n",
-              static_cast<unsigned long long>(drained), drain_seconds, drained / drain_seconds,
-              drained * args.lines_per_packet / drain_seconds);
+  std::printf(
+      "dropped:          %llu packets (%.2f%%); kernel says %llu; send errors %llu; "
+      "handler drops %llu\n",
+      static_cast<unsigned long long>(sent - received_packets),
+      100.0 * (sent - received_packets) / sent, static_cast<unsigned long long>(kernel_drops),
+      static_cast<unsigned long long>(send_errors),
+      static_cast<unsigned long long>(handler.drops()));
+  std::printf(
+      "receiver alone:   %llu queued packets drained in %.4f s = %.0f packets/s, "
+      "%.0f lines/s\n",
+      static_cast<unsigned long long>(drained), drain_seconds, drained / drain_seconds,
+      drained * args.lines_per_packet / drain_seconds);
   return 0;
 }
 

@@ -1,0 +1,645 @@
+#!/usr/bin/env bash
+# Runs one real service from its Debian package (installed if missing) on
+# 127.0.0.1 and ports chosen at run time, with a minimal config in a temp
+# dir, and puts it under an exactly counted load. metrics-adapter pulls the
+# service's status page or status command with the shipped rule file; the
+# test checks that a scrape of /metrics holds exactly the numbers the service
+# reports at that moment (the load, plus the status requests themselves,
+# reasoned per service below) and metrics_adapter_source_up 1. Then it stops
+# the service and checks that the next scrape answers promptly with up 0
+# and none of the service's series: absent, not stale.
+#
+# Usage: test/integration/services_test.sh SERVICE PATH_TO_metrics-adapter
+#   SERVICE      package       status source                 rule file
+#   nginx        nginx         http /stub_status             nginx/stub_status.yaml
+#   apache       apache2-bin   http /server-status?auto      apache/mod_status.yaml
+#   haproxy      haproxy       http /stats;csv               haproxy/stats_csv.yaml
+#   redis        redis-server  tcp  INFO                     redis/info.yaml
+#   memcached    memcached     tcp  stats                    memcached/stats.yaml
+set -euo pipefail
+usage="usage: $0 nginx|apache|haproxy|redis|memcached PATH_TO_metrics-adapter"
+service=${1:?$usage}
+adapter=$(realpath "${2:?$usage}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+case $service in
+  nginx | apache | haproxy | redis | memcached) ;;
+  *) echo "$usage" >&2; exit 2 ;;
+esac
+
+tmp=$(mktemp -d)
+# mktemp -d is 0700; nginx and httpd workers that are not root read files here.
+chmod 755 "$tmp"
+svc_pid=
+# shellcheck source=test/integration/lib.sh
+source "$root/test/integration/lib.sh"
+
+# Replaces lib.sh's fail: shows the service's logs too.
+fail() {
+  echo "FAIL: $service: $*"
+  local f
+  for f in "$tmp"/*.log; do
+    [ -s "$f" ] || continue
+    echo "--- $(basename "$f") (last 40 lines):"
+    tail -n 40 "$f"
+  done
+  exit 1
+}
+
+# Stops the service: SIGTERM to its process group (it runs under setsid),
+# then SIGKILL to whatever is left after 5 s, so no worker keeps a port.
+stop_service() {
+  [ -n "$svc_pid" ] || return 0
+  kill -TERM -- "-$svc_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$svc_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$svc_pid" 2>/dev/null || true
+  wait "$svc_pid" 2>/dev/null || true
+  svc_pid=
+}
+cleanup() {
+  stop_adapter
+  stop_service
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+t_begin=$(now_ms)
+
+# --- The package ------------------------------------------------------------
+
+need_package() { # need_package PACKAGE
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' && return 0
+  [ "$(id -u)" = 0 ] || fail "$1 is not installed, and installing it needs root"
+  echo "installing $1 with apt-get"
+  # Without package lists (a fresh container) the install fails; update once then.
+  timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" \
+    >"$tmp/apt.out" 2>&1 ||
+    { timeout 600 apt-get update -qq >>"$tmp/apt.out" 2>&1 &&
+      timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" \
+        >>"$tmp/apt.out" 2>&1; } ||
+    { cat "$tmp/apt.out"; fail "apt-get install $1 failed"; }
+}
+
+command -v curl >/dev/null || fail "curl not found (Debian package curl)"
+case $service in
+  nginx) need_package nginx; binary=/usr/sbin/nginx; version_flag=-v ;;
+  # apache2-bin: the server and its modules, without Debian's site setup and
+  # the packaged service.
+  apache) need_package apache2-bin; binary=/usr/sbin/apache2; version_flag=-v ;;
+  haproxy) need_package haproxy; binary=/usr/sbin/haproxy; version_flag=-v ;;
+  redis) need_package redis-server; binary=/usr/bin/redis-server; version_flag=--version ;;
+  # memcached -v is "verbose": it would start a server.
+  memcached) need_package memcached; binary=/usr/bin/memcached; version_flag=-V ;;
+esac
+[ -x "$binary" ] || fail "no $binary after installing the package"
+version=$(timeout 10 "$binary" "$version_flag" 2>&1 | head -n 1) || true
+
+# --- Ports ------------------------------------------------------------------
+
+# port_listening PORT: something listens on PORT, any address, IPv4 or IPv6.
+# Read from /proc, so checking makes no connection the service would count.
+port_listening() {
+  local hex
+  hex=$(printf ':%04X' "$1")
+  awk -v p="$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1 }
+                   END { exit !found }' /proc/net/tcp /proc/net/tcp6
+}
+
+# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on.
+# Another process may still take one before the service binds it: start()
+# then tries other ports.
+pick_ports() {
+  ports=()
+  local candidate
+  for _ in $(seq 200); do
+    [ "${#ports[@]}" -lt "$1" ] || return 0
+    candidate=$((20000 + RANDOM % 40000))
+    port_listening "$candidate" && continue
+    [[ " ${ports[*]} " == *" $candidate "* ]] && continue
+    ports+=("$candidate")
+  done
+  fail "found no $1 free ports in 200 tries"
+}
+
+# --- Each service: config, start, load, and what it must report ---------------
+
+# Each launch_* writes a minimal config into $tmp, starts the service in the
+# foreground in its own process group (setsid) with output in
+# $tmp/service.log, and sets svc_pid and `listen` (the ports that must be
+# listening once it is up).
+
+launch_nginx() {
+  port=${ports[0]}
+  # "user root" lets the workers of a root master read $tmp; as another user
+  # nginx ignores it with a warning. Every path nginx writes is in $tmp.
+  cat >"$tmp/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+error_log $tmp/error.log notice;
+pid $tmp/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $tmp/client_body;
+  proxy_temp_path $tmp/proxy;
+  fastcgi_temp_path $tmp/fastcgi;
+  uwsgi_temp_path $tmp/uwsgi;
+  scgi_temp_path $tmp/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    location = /stub_status { stub_status; }
+    location / { return 200 "ok\n"; }
+  }
+}
+CONF
+  setsid "$binary" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g 'daemon off;' \
+    >"$tmp/service.log" 2>&1 &
+  svc_pid=$!
+  listen=("$port")
+  source_config="type: http
+    url: http://127.0.0.1:$port/stub_status"
+  rule_file=nginx/stub_status.yaml
+}
+
+launch_apache() {
+  port=${ports[0]}
+  local modules=/usr/lib/apache2/modules
+  mkdir -p "$tmp/html"
+  # 10000 bytes: 25 requests make "Total kBytes" move well past whole KiB.
+  head -c 10000 /dev/zero | tr '\0' 'x' >"$tmp/html/index.html"
+  chmod 644 "$tmp/html/index.html"
+  # The access log gives, per request, what the scoreboard adds up: the
+  # bytes transferred (%S, mod_logio) and the duration (%D, microseconds). ExtendedStatus is not
+  # set: it is on by default whenever mod_status is loaded.
+  cat >"$tmp/httpd.conf" <<CONF
+ServerRoot $tmp
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+Timeout 5
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule status_module $modules/mod_status.so
+User nobody
+Group #65534
+PidFile $tmp/httpd.pid
+DefaultRuntimeDir $tmp
+ErrorLog $tmp/error.log
+LogFormat "%>s %S %D \"%r\"" counts
+CustomLog $tmp/access.log counts
+DocumentRoot $tmp/html
+<Directory $tmp/html>
+  Require all granted
+</Directory>
+<Location /server-status>
+  SetHandler server-status
+  Require all granted
+</Location>
+CONF
+  setsid "$binary" -f "$tmp/httpd.conf" -D FOREGROUND >"$tmp/service.log" 2>&1 &
+  svc_pid=$!
+  listen=("$port")
+  source_config="type: http
+    url: http://127.0.0.1:$port/server-status?auto"
+  rule_file=apache/mod_status.yaml
+}
+
+launch_haproxy() {
+  # app: the frontend under load; origin: what its server s1 forwards to;
+  # stats: the stats listener; dead: nothing listens there, so server s2's
+  # health checks fail and it is DOWN.
+  port=${ports[0]} origin_port=${ports[1]} stats_port=${ports[2]} dead_port=${ports[3]}
+  cat >"$tmp/haproxy.cfg" <<CONF
+global
+  maxconn 100
+defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend app
+  bind 127.0.0.1:$port
+  default_backend be_app
+backend be_app
+  server s1 127.0.0.1:$origin_port check inter 100ms
+  server s2 127.0.0.1:$dead_port check inter 100ms
+frontend origin
+  bind 127.0.0.1:$origin_port
+  http-request return status 200 content-type text/plain string "ok"
+listen stats
+  bind 127.0.0.1:$stats_port
+  stats enable
+  stats uri /stats
+CONF
+  "$binary" -c -q -f "$tmp/haproxy.cfg" >"$tmp/service.log" 2>&1 || fail "haproxy -c refused the config"
+  setsid "$binary" -db -f "$tmp/haproxy.cfg" >"$tmp/service.log" 2>&1 &
+  svc_pid=$!
+  listen=("$port" "$origin_port" "$stats_port")
+  source_config="type: http
+    url: http://127.0.0.1:$stats_port/stats;csv"
+  rule_file=haproxy/stats_csv.yaml
+}
+
+launch_redis() {
+  port=${ports[0]}
+  # No persistence, a memory limit to read back, logs in $tmp.
+  setsid "$binary" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+    --daemonize no --maxmemory 64mb --logfile "$tmp/service.log" >/dev/null 2>&1 &
+  svc_pid=$!
+  listen=("$port")
+  source_config="type: tcp
+    address: 127.0.0.1:$port
+    send: \"INFO\\r\\n\"
+    framing: redis_bulk"
+  rule_file=redis/info.yaml
+}
+
+launch_memcached() {
+  port=${ports[0]}
+  local user=()
+  # memcached refuses to run as root unless told which user to be.
+  [ "$(id -u)" != 0 ] || user=(-u root)
+  # TCP only (-U 0), 16 MiB, at most 64 connections, 2 threads.
+  setsid "$binary" -l 127.0.0.1 -p "$port" -U 0 -m 16 -c 64 -t 2 "${user[@]}" \
+    >"$tmp/service.log" 2>&1 &
+  svc_pid=$!
+  listen=("$port")
+  source_config="type: tcp
+    address: 127.0.0.1:$port
+    send: \"stats\\r\\n\"
+    framing: terminator
+    terminator: \"END\\r\\n\""
+  rule_file=memcached/stats.yaml
+}
+
+# start: launches the service and waits (10 s at most) until it listens on
+# all its ports; tries new ports up to 5 times if one was taken meanwhile.
+start() {
+  local nports=1 attempt p up
+  [ "$service" != haproxy ] || nports=4
+  for attempt in 1 2 3 4 5; do
+    pick_ports "$nports"
+    "launch_$service"
+    for _ in $(seq 100); do
+      kill -0 "$svc_pid" 2>/dev/null || break
+      up=1
+      for p in "${listen[@]}"; do port_listening "$p" || up=; done
+      # redis: listening comes a moment before it says it is ready.
+      [ "$service" != redis ] || grep -q 'Ready to accept connections' "$tmp/service.log" || up=
+      [ -n "$up" ] && return 0
+      sleep 0.1
+    done
+    if kill -0 "$svc_pid" 2>/dev/null; then fail "$service did not listen within 10 s"; fi
+    wait "$svc_pid" 2>/dev/null || true
+    svc_pid=
+    grep -qi 'in use' "$tmp"/*.log 2>/dev/null || fail "$service did not start"
+    echo "a port was taken meanwhile (attempt $attempt); trying others"
+  done
+  fail "$service could not bind free ports in 5 attempts"
+}
+
+# --- Scraping the adapter ----------------------------------------------------
+
+# scrape: one GET /metrics (which pulls the service once) into
+# $tmp/metrics.txt; counts the scrapes (the service counts their requests)
+# and times them.
+scrapes=0
+scrape() {
+  local t0
+  t0=$(now_ms)
+  timeout 15 curl -sf --max-time 10 "${url:?set by start_adapter}/metrics" -o "$tmp/metrics.txt" ||
+    fail "GET $url/metrics failed"
+  scrape_ms=$(($(now_ms) - t0))
+  scrapes=$((scrapes + 1))
+}
+# sample SERIES: its value in the last scrape, or empty. The value is the
+# last field: a label value may hold spaces.
+sample() {
+  awk -v s="$1" '{ v = $NF; sub(/ [^ ]*$/, "") } $0 == s { print v; exit }' "$tmp/metrics.txt"
+}
+# is SERIES WANT [WHY]: the last scrape has SERIES with value WANT.
+is() {
+  local got
+  got=$(sample "$1")
+  if [ -z "$got" ] || ! awk -v a="$got" -v b="$2" 'BEGIN { exit !(a + 0 == b + 0) }'; then
+    fail "$1 is '${got:-absent}', want $2${3:+ ($3)} (scrape $scrapes)"
+  fi
+}
+# in_range SERIES MIN MAX [WHY]: MIN <= value <= MAX.
+in_range() {
+  local got
+  got=$(sample "$1")
+  if [ -z "$got" ] || ! awk -v a="$got" -v lo="$2" -v hi="$3" 'BEGIN { exit !(a >= lo && a <= hi) }'; then
+    fail "$1 is '${got:-absent}', want $2..$3${4:+ ($4)} (scrape $scrapes)"
+  fi
+}
+# poll_until SERIES WANT: scrapes (100 times at most, 0.1 s apart) until
+# SERIES has value WANT; for gauges the service updates a moment after a
+# client has gone (a closed connection).
+poll_until() {
+  for _ in $(seq 100); do
+    scrape
+    [ "$(sample "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "$1 is '$(sample "$1")' after 100 scrapes, want $2"
+}
+
+# --- Exact load per service ---------------------------------------------------
+
+n=25 # requests (HTTP) or keys (caches)
+
+curl_ok() { # curl_ok URL: one GET that must answer 200
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 "$1") || true
+  [ "$code" = 200 ] || fail "GET $1 answered '$code'"
+}
+
+# tcp_exchange PORT LINES TEXT: one connection sending TEXT, reading LINES
+# reply lines (so every command has run), then closed. Sets `replies`.
+tcp_exchange() {
+  local fd
+  exec {fd}<>"/dev/tcp/127.0.0.1/$1" || fail "cannot connect to 127.0.0.1:$1"
+  printf '%s' "$3" >&"$fd"
+  replies=$(timeout 10 head -n "$2" <&"$fd" | tr -d '\r') || true
+  exec {fd}>&-
+  [ "$(printf '%s\n' "$replies" | wc -l)" = "$2" ] || fail "got $(printf '%s\n' "$replies" | wc -l) reply lines, want $2"
+}
+
+check_nginx() {
+  local i fd line
+  for i in $(seq "$n"); do curl_ok "http://127.0.0.1:$port/"; done
+  # Two keep-alive connections that made one request each and stay open,
+  # idle: nginx's "Waiting". Held by this shell until the service stops.
+  idle=2
+  for i in $(seq "$idle"); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$port" || fail "cannot connect to nginx"
+    printf 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n' >&"$fd"
+    while IFS= read -r -t 5 line <&"$fd" && [ "$line" != $'\r' ]; do :; done
+    IFS= read -r -t 5 line <&"$fd" || fail "no body on keep-alive connection $i"
+    [ "$line" = ok ] || fail "keep-alive connection $i: body '$line', want ok"
+    idle_fds+=("$fd")
+  done
+  # curl's connections close a moment after their responses: wait until
+  # nginx holds just the idle ones and the scrape's own.
+  poll_until 'server_connections{state="active"}' $((idle + 1))
+  # nginx counts a request and a connection as it accepts them, so scrape j
+  # sees itself: every curl request, the idle connections' requests, j
+  # stub_status requests, each on its own connection. Checked on this
+  # scrape and the next: each scrape adds exactly one.
+  local round want
+  for round in 1 2; do
+    [ "$round" = 1 ] || scrape
+    want=$((n + idle + scrapes))
+    is server_requests_total "$want" "$n requests + $idle keep-alive + $scrapes stub_status"
+    is server_connections_accepted_total "$want"
+    is server_connections_handled_total "$want"
+    is 'server_connections{state="active"}' $((idle + 1))
+    is 'server_connections{state="waiting"}' "$idle"
+    is 'server_connections{state="writing"}' 1 "the stub_status request itself"
+    is 'server_connections{state="reading"}' 0
+  done
+}
+
+check_apache() {
+  local i
+  for i in $(seq "$n"); do curl_ok "http://127.0.0.1:$port/index.html"; done
+  local round
+  for round in 1 2; do apache_counted; done
+  in_range 'server_workers{state="busy"}' 1 1000 "at least the status request's worker"
+  in_range 'server_workers{state="idle"}' 1 10000
+  in_range 'server_connections{state="active"}' 0 1000
+  is "server_build_info{version=\"${version#Server version: }\"}" 1
+  in_range server_uptime_seconds 0 $(((t_up_end - t_start_service) / 1000 + 2))
+  # The bare server name that starts the page: one parse error per scrape.
+  is "metrics_adapter_parse_errors_total{reason=\"missing_separator\",source=\"$service\"}" "$scrapes"
+}
+
+# apache_counted: scrapes until httpd has counted every request before the
+# scrape, then checks the totals against the access log.
+apache_counted() {
+  # httpd counts a request after it has sent the response and logged it: a
+  # scrape sees every request before it, but not itself. That is done a
+  # moment after the client has its response, so a scrape right after
+  # another may still miss the previous one: scrape again, 50 times at most.
+  local ok=
+  for _ in $(seq 50); do
+    scrape
+    if [ "$(sample server_requests_total)" = $((n + scrapes - 1)) ]; then
+      ok=1
+      break
+    fi
+    sleep 0.1
+  done
+  [ -n "$ok" ] || fail "server_requests_total is '$(sample server_requests_total)', want $((n + scrapes - 1))"
+  is server_requests_total $((n + scrapes - 1)) "$n requests + $((scrapes - 1)) earlier scrapes"
+  # Bytes: httpd prints the sum of the bytes of those requests in KiB,
+  # rounded down. With mod_logio, which Debian compiles in, that is what it
+  # received and sent, headers included; the access log has them one by one
+  # (%S), in order.
+  local counted=$((n + scrapes - 1)) bytes
+  for _ in $(seq 50); do
+    [ "$(wc -l <"$tmp/access.log")" -ge "$counted" ] && break
+    sleep 0.1
+  done
+  bytes=$(head -n "$counted" "$tmp/access.log" | awk '{ s += $2 } END { print s + 0 }')
+  is server_traffic_bytes_total $((bytes / 1024 * 1024)) "$bytes bytes logged (%S), in whole KiB"
+  # Durations: httpd sums them per request in microseconds and prints
+  # milliseconds; its clock stops a moment after the log's (%D), so allow
+  # 1 ms per request.
+  local logged_s
+  logged_s=$(head -n "$counted" "$tmp/access.log" | awk '{ s += $3 } END { printf "%.6f", s / 1e6 }')
+  in_range server_request_duration_seconds_total \
+    "$(awk -v s="$logged_s" -v n="$counted" 'BEGIN { printf "%.6f", s - 0.001 * (n + 1) }')" \
+    "$(awk -v s="$logged_s" -v n="$counted" 'BEGIN { printf "%.6f", s + 0.001 * (n + 1) }')" \
+    "the log's %D sum $logged_s s"
+}
+
+# csv_cell CSV PXNAME SVNAME COLUMN: one cell of haproxy's ;csv page.
+csv_cell() {
+  awk -F, -v px="$2" -v sv="$3" -v col="$4" '
+    NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+    $1 == px && $2 == sv { print $c; exit }' <<<"$1"
+}
+
+check_haproxy() {
+  local i stats_polls=0 csv
+  # Load only once s2's failed checks have taken it DOWN, so s1 gets every
+  # request. These polls are sessions of the stats listener.
+  for _ in $(seq 100); do
+    csv=$(curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$stats_port/stats;csv") || true
+    stats_polls=$((stats_polls + 1))
+    grep -q '^be_app,s2,.*,DOWN,' <<<"$csv" && grep -q '^be_app,s1,.*,UP,' <<<"$csv" && break
+    sleep 0.1
+  done
+  grep -q '^be_app,s2,.*,DOWN,' <<<"$csv" || fail "server s2 is not DOWN after 10 s"
+  for i in $(seq "$n"); do curl_ok "http://127.0.0.1:$port/"; done
+  # The frontend's session ends a moment after curl has its response.
+  poll_until 'proxy_sessions{proxy="app",server="FRONTEND"}' 0
+  local fe='proxy="app",server="FRONTEND"'
+  is "proxy_sessions_total{$fe}" "$n" "one session per curl request"
+  is "proxy_http_requests_total{$fe}" "$n"
+  is "proxy_http_responses_total{$fe,http_response_status_class=\"2xx\"}" "$n"
+  is "proxy_http_responses_total{$fe,http_response_status_class=\"5xx\"}" 0
+  # The stats listener counts a session as it accepts it, so scrape j sees
+  # itself: the polls above and every scrape.
+  is 'proxy_sessions_total{proxy="stats",server="FRONTEND"}' $((stats_polls + scrapes)) \
+    "$stats_polls polls + $scrapes scrapes"
+  # Bytes: in HTTP mode haproxy counts its internal (HTX) form of each
+  # message, a few bytes off the wire (h1_bytes_in/out has those), so they
+  # are checked against haproxy's own page, read right after the scrape:
+  # nothing has passed through "app" since.
+  csv=$(curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$stats_port/stats;csv") || true
+  stats_polls=$((stats_polls + 1))
+  is "proxy_request_bytes_total{$fe}" "$(csv_cell "$csv" app FRONTEND bin)" "haproxy's bin"
+  is "proxy_response_bytes_total{$fe}" "$(csv_cell "$csv" app FRONTEND bout)" "haproxy's bout"
+  in_range "proxy_request_bytes_total{$fe}" $((n * 50)) $((n * 200)) "$n small GETs"
+  # One scrape more: the stats listener's count moves by it and the read
+  # above, "app" stays as it was.
+  scrape
+  is 'proxy_sessions_total{proxy="stats",server="FRONTEND"}' $((stats_polls + scrapes)) \
+    "$stats_polls polls + $scrapes scrapes"
+  is "proxy_sessions_total{$fe}" "$n"
+  is "proxy_errors_total{$fe,error_type=\"request\"}" 0
+  is "proxy_sessions_limit{$fe}" 100 "global maxconn"
+  is 'proxy_sessions_total{proxy="be_app",server="s1"}' "$n"
+  is 'proxy_sessions_total{proxy="be_app",server="s2"}' 0
+  is 'proxy_sessions_total{proxy="be_app",server="BACKEND"}' "$n"
+  is 'proxy_errors_total{proxy="be_app",server="s2",error_type="connection"}' 0
+  is "proxy_status{$fe,state=\"OPEN\"}" 1
+  is 'proxy_status{proxy="be_app",server="s1",state="UP"}' 1
+  is 'proxy_status{proxy="be_app",server="s2",state="DOWN"}' 1
+  is 'proxy_status{proxy="be_app",server="BACKEND",state="UP"}' 1
+}
+
+check_redis() {
+  # Inline commands on one connection, so the bytes redis reads are known:
+  # SET k1..k25 and GET them (hits), GET m1..m5 (misses), then two keys in db1.
+  local cmds='' lines=0 i
+  for i in $(seq "$n"); do cmds+="SET k$i v"$'\r\n'; done
+  for i in $(seq "$n"); do cmds+="GET k$i"$'\r\n'; done
+  for i in 1 2 3 4 5; do cmds+="GET m$i"$'\r\n'; done
+  cmds+=$'SELECT 1\r\nSET j1 v\r\nSET j2 v\r\nGET j1\r\n'
+  local commands=$((n + n + 5 + 4)) hits=$((n + 1)) misses=5
+  # +OK per SET and SELECT; "$1" and "v" per hit; "$-1" per miss.
+  lines=$((n + 2 * n + 5 + 3 + 2))
+  tcp_exchange "$port" "$lines" "$cmds"
+  [ "$(grep -c '^+OK$' <<<"$replies")" = $((n + 3)) ] || fail "not every SET/SELECT answered +OK"
+  [ "$(grep -c '^\$-1$' <<<"$replies")" = "$misses" ] || fail "not $misses nil replies"
+  # The load's connection closes a moment after it is done.
+  poll_until 'server_connections{state="active"}' 1
+  # redis counts a command after it has run, a connection and the bytes it
+  # reads as they come: scrape j sees j-1 INFOs, j connections, j "INFO\r\n".
+  # Checked on this scrape and the next.
+  local round
+  for round in 1 2; do
+    [ "$round" = 1 ] || scrape
+    is server_requests_total $((commands + scrapes - 1)) "$commands commands + $((scrapes - 1)) earlier INFOs"
+    is server_connections_accepted_total $((1 + scrapes)) "the load + $scrapes scrapes"
+    is 'server_network_io_bytes_total{network_io_direction="receive"}' $((${#cmds} + 6 * scrapes))
+    is 'server_connections{state="active"}' 1 "the scrape's own connection"
+  done
+  is server_connections_rejected_total 0
+  in_range 'server_network_io_bytes_total{network_io_direction="transmit"}' 1 1e12
+  is cache_hits_total "$hits" "GETs of keys that exist"
+  is cache_misses_total "$misses" "GETs of keys that do not"
+  is 'redis_db_keys{db="db0"}' "$n"
+  is 'redis_db_keys{db="db1"}' 2
+  is cache_items $((n + 2))
+  is cache_evictions_total 0
+  is cache_expirations_total 0
+  is cache_memory_limit_bytes 67108864 "--maxmemory 64mb"
+  in_range cache_memory_used_bytes 100000 67108864
+  is 'server_role_info{role="master"}' 1
+  is "server_build_info{version=\"$(sed -n 's/.* v=\([^ ]*\).*/\1/p' <<<"$version")\"}" 1
+  in_range server_uptime_seconds 0 $(((t_up_end - t_start_service) / 1000 + 2))
+}
+
+check_memcached() {
+  # One connection: set k1..k25, get each (hits), get m1..m5 (misses),
+  # delete k25 (found) and m1 (not found).
+  local cmds='' i
+  for i in $(seq "$n"); do cmds+="set k$i 0 0 1"$'\r\n'"v"$'\r\n'; done
+  for i in $(seq "$n"); do cmds+="get k$i"$'\r\n'; done
+  for i in 1 2 3 4 5; do cmds+="get m$i"$'\r\n'; done
+  cmds+="delete k$n"$'\r\n'"delete m1"$'\r\n'
+  # STORED per set; VALUE, v and END per hit; END per miss; one per delete.
+  tcp_exchange "$port" $((n + 3 * n + 5 + 2)) "$cmds"
+  [ "$(grep -c '^STORED$' <<<"$replies")" = "$n" ] || fail "not every set answered STORED"
+  [ "$(tail -n 2 <<<"$replies" | tr '\n' ' ')" = 'DELETED NOT_FOUND ' ] || fail "unexpected delete replies"
+  poll_until 'server_connections{state="active"}' 1
+  # "stats" counts in no command counter; bytes are counted as read, so
+  # scrape j sees j "stats\r\n"; total_connections counts the listening
+  # socket once, then the load's connection and j scrapes.
+  is cache_hits_total "$n" "gets of keys that exist"
+  is cache_misses_total 5 "gets of keys that do not"
+  is 'cache_operations_total{operation="get"}' $((n + 5))
+  is 'cache_operations_total{operation="set"}' "$n"
+  is 'cache_operations_total{operation="delete"}' 2 "1 hit + 1 miss"
+  is 'cache_operations_total{operation="incr"}' 0
+  is 'cache_operations_total{operation="touch"}' 0
+  is cache_items $((n - 1))
+  is cache_evictions_total 0
+  is cache_memory_limit_bytes 16777216 "-m 16"
+  in_range cache_memory_used_bytes 1 16777216
+  local round
+  for round in 1 2; do
+    [ "$round" = 1 ] || scrape
+    is server_connections_accepted_total $((1 + 1 + scrapes)) "listener + load + $scrapes scrapes"
+    is 'server_network_io_bytes_total{network_io_direction="receive"}' $((${#cmds} + 7 * scrapes))
+    is 'server_connections{state="active"}' 1 "the scrape's own connection"
+    is cache_hits_total "$n"
+  done
+  is server_connections_rejected_total 0
+  in_range 'server_network_io_bytes_total{network_io_direction="transmit"}' 1 1e12
+  is "server_build_info{version=\"${version#memcached }\"}" 1
+  in_range server_uptime_seconds 0 $(((t_up_end - t_start_service) / 1000 + 2))
+}
+
+# --- The run -----------------------------------------------------------------
+
+idle_fds=()
+t_start_service=$(now_ms)
+start
+t_up_end=$(now_ms)
+echo "$service: $version, up on 127.0.0.1:${listen[*]} in $((t_up_end - t_start_service)) ms"
+
+cat >"$tmp/adapter.yaml" <<YAML
+sources:
+  - name: $service
+    $source_config
+    timeout: 2s
+    rules: [$root/rules/library/$rule_file]
+YAML
+timeout 30 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
+  { cat "$tmp/check.out"; fail "metrics-adapter check refused the config"; }
+# lib.sh's start_adapter reads its log at once; under set -e and pipefail a
+# log the background job has not created yet would end this script there.
+: >"$tmp/adapter.log"
+start_adapter "$adapter" --config.file="$tmp/adapter.yaml" --config.watch-interval=0s
+
+t_load=$(now_ms)
+"check_$service"
+t_checked=$(now_ms)
+is "metrics_adapter_source_up{source=\"$service\"}" 1
+up_scrape_ms=$scrape_ms
+series=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
+echo "$service: the last scrape's $series series of the service (the first 30):"
+grep -E '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" | head -n 30 | sed 's/^/  /'
+echo "$service: scrapes: $scrapes, every number as the service reports it; last scrape ${up_scrape_ms} ms" \
+  "(load and checks $((t_checked - t_load)) ms)"
+
+# Stopped, the service answers nothing: the next scrape must still answer
+# at once (connection refused is immediate), with up 0 and none of the
+# service's series, rather than the last values seen.
+stop_service
+for fd in "${idle_fds[@]}"; do exec {fd}>&-; done
+scrape
+is "metrics_adapter_source_up{source=\"$service\"}" 0 "after the service stopped"
+[ "$scrape_ms" -lt 1000 ] || fail "the scrape after the service stopped took $scrape_ms ms"
+in_range "metrics_adapter_source_scrape_errors_total{reason=\"connect\",source=\"$service\"}" 1 1
+stale=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
+[ "$stale" = 0 ] || { grep -E '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" | head; fail "$stale series of the stopped service are still served"; }
+stop_adapter_cleanly
+
+echo "PASS: $service status through metrics-adapter (scrapes: $scrapes, exact; after stop: up 0, no series," \
+  "scrape ${scrape_ms} ms; total $(($(now_ms) - t_begin)) ms)"
