@@ -78,13 +78,22 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
   MatchScratch scratch(rules);
   std::vector<int> candidates;
   // Which rules the pre-filter lets through, if there is one.
-  const std::vector<int>& possible = rules.CandidatesForExplain(text, candidates);
+  const std::vector<int>& possible = rules.CandidatesForExplain(record, candidates);
   bool stopped = false;
   for (std::size_t index = 0; index < rules.rules().size(); ++index) {
     const CompiledRule& rule = rules.rules()[index];
     out << "rule " << Quoted(rule.name) << " (" << rule.position.ToString() << "): ";
     if (stopped) {
       out << "not tried: an earlier rule matched (add `continue: true` to it to go on)\n";
+      continue;
+    }
+    if (!rule.match_labels.empty() && !rule.MayMatch(record)) {
+      out << "no match: its match_labels do not hold (";
+      for (std::size_t i = 0; i < rule.match_labels.size(); ++i) {
+        out << (i ? ", " : "") << rule.match_labels[i].first << " = "
+            << Quoted(rule.match_labels[i].second);
+      }
+      out << ")\n";
       continue;
     }
     const bool candidate =

@@ -50,10 +50,12 @@ struct FetchResult {
   // refused", "timeout after 2s: read from 127.0.0.1:8080", "HTTP 503: <up to
   // 200 bytes of the body>", "body over 10485760 bytes".
   std::string error;
-  // Why !ok as a metric label, one of: "resolve", "connect", "timeout",
-  // "http_status", "too_large", "protocol" (a malformed or unexpected
-  // response, a redis error reply, a connection closed too early, or options
-  // that cannot be used: a bad URL or header). Empty when ok.
+  // Why !ok as a metric label, one of: "resolve" (the name did not resolve),
+  // "connect" (refused or unreachable, or the connection failed later: reset
+  // while sending or reading), "timeout", "http_status" (non-2xx, including
+  // redirects), "too_large", "protocol" (a malformed or unexpected response,
+  // a redis error reply, a connection closed too early, or options that
+  // cannot be used: a bad URL, address or header). Empty when ok.
   std::string reason;
 };
 

@@ -201,7 +201,8 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
 
 void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const {
   prometheus::MetricFamily series{"metrics_adapter_series",
-                                  "Series each metric family holds.",
+                                  "Series each metric family holds from streamed sources (pulled "
+                                  "sources' series live for one scrape).",
                                   prometheus::MetricType::Gauge,
                                   {}};
   prometheus::MetricFamily overflow{

@@ -49,6 +49,21 @@ class RuleCompiler {
     rule.name = map.String("name", Required::kYes).value_or("");
     what_ = "rule " + Quoted(rule.name);
     rule.continue_matching = map.Bool("continue").value_or(false);
+    if (YAML::Node labels = map.Node("match_labels"); labels.IsDefined()) {
+      if (!labels.IsMap()) {
+        diags_.Error(PositionOf(file_, labels),
+                     what_ + ": \"match_labels\" must map record label names to values");
+      } else {
+        for (const auto& entry : labels) {
+          if (!entry.second.IsScalar()) {
+            diags_.Error(PositionOf(file_, entry.second),
+                         what_ + ": a match_labels value must be a string");
+            continue;
+          }
+          rule.match_labels.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+        }
+      }
+    }
     if (auto pattern = map.String("match", Required::kYes)) {
       rule.regex = CompileRegex(*pattern, map.Node("match"));
     }

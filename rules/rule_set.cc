@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 
 #include "adapter/utf8.h"
 
@@ -50,6 +51,37 @@ void MatchCounts::Reset() {
   unmatched = invalid_values = invalid_utf8 = 0;
 }
 
+namespace {
+
+// Whether `pattern` is "^...$" with no top-level "|" (which could leave an
+// alternative unanchored), so every match spans the whole text.
+bool IsAnchoredAtBothEnds(const std::string& pattern) {
+  if (pattern.size() < 2 || pattern.front() != '^' || pattern.back() != '$') return false;
+  int depth = 0;
+  bool in_class = false, escaped_end = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 == pattern.size() - 1) escaped_end = true;  // "\$" is a literal dollar
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return false;
+    }
+  }
+  return !escaped_end;
+}
+
+}  // namespace
+
 std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
                                                Diagnostics& diags) {
   std::shared_ptr<RuleSet> set(new RuleSet());
@@ -75,27 +107,73 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
     }
     set->prefilter_ = std::move(prefilter);
   }
+  for (CompiledRule& rule : rules) {
+    // PossibleMatchRange bounds the texts the regex matches *whole*; that is
+    // what Match finds only when the pattern is anchored at both ends.
+    if (!IsAnchoredAtBothEnds(rule.regex->pattern()) ||
+        !rule.regex->PossibleMatchRange(&rule.range_min, &rule.range_max, 32) ||
+        rule.range_max.empty()) {
+      rule.range_min.clear();
+      rule.range_max.clear();
+    }
+  }
+  set->all_ranged_ = !rules.empty() && std::all_of(rules.begin(), rules.end(), [](const auto& r) {
+    return !r.range_min.empty();
+  });
   for (std::size_t i = 0; i < rules.size(); ++i) set->all_rules_.push_back(static_cast<int>(i));
   set->rules_ = std::move(rules);
   return set;
 }
 
-const std::vector<int>& RuleSet::FindCandidates(std::string_view text,
-                                                std::vector<int>& out) const {
-  if (!prefilter_) return all_rules_;
+const std::vector<int>& RuleSet::FindCandidates(const Record& record, std::vector<int>& out) const {
+  if (all_ranged_) {
+    // Every rule bounds the texts it can match: a string comparison per rule
+    // drops most records of a status page before any regex runs.
+    out.clear();
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      if (rules_[i].MayMatch(record)) out.push_back(static_cast<int>(i));
+    }
+    if (out.size() < kPrefilterMinRules || !prefilter_) return out;
+  } else if (!prefilter_) {
+    return all_rules_;
+  }
+  std::vector<int> ranged;
+  if (all_ranged_) ranged.swap(out);
   out.clear();
-  prefilter_->Match(text, &out);
+  prefilter_->Match(record.text, &out);
   // RE2::Set reports matches in no particular order; rules run in file order.
   std::sort(out.begin(), out.end());
+  if (all_ranged_) {
+    std::vector<int> both;
+    std::set_intersection(out.begin(), out.end(), ranged.begin(), ranged.end(),
+                          std::back_inserter(both));
+    out.swap(both);
+  }
   return out;
+}
+
+bool CompiledRule::MayMatch(const Record& record) const {
+  if (!range_min.empty() && (record.text < range_min || record.text > range_max)) return false;
+  for (const auto& [name, value] : match_labels) {
+    bool found = false;
+    for (const RecordLabel& label : record.labels) {
+      if (label.name == name) {
+        found = label.value == value;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
 }
 
 bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& counts,
                     UpdateSink& sink) const {
   const std::string_view text = record.text;
   bool matched = false;
-  for (int index : FindCandidates(text, scratch.candidates)) {
+  for (int index : FindCandidates(record, scratch.candidates)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
+    if (!rule.MayMatch(record)) continue;
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
     if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
                            groups)) {
@@ -153,6 +231,10 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
       value = *number;
     } else if (emit.value.source == ValueExpr::Source::kRecordValue) {
       if (!record.value) continue;  // the record carries no number: nothing to emit
+      if (!std::isfinite(*record.value)) {
+        ++counts.invalid_values;  // NaN or ±Inf from a format that allows them
+        continue;
+      }
       value = *record.value;
     }
     value *= emit.value.scale;

@@ -88,9 +88,19 @@ struct CompiledRule {
   std::string name;
   std::string file;  // the rule file as named in the config
   std::unique_ptr<RE2> regex;
+  // Record labels that must have exactly these values for the rule to match
+  // (`match_labels: {type: c}`): statsd types, gauge deltas, CSV rows.
+  std::vector<std::pair<std::string, std::string>> match_labels;
   bool continue_matching = false;
   std::vector<EmitPlan> emits;
   SourcePosition position;
+  // Every text the regex can match lies in [range_min, range_max] (from
+  // RE2::PossibleMatchRange); empty range_min means no useful bound. Lets
+  // most records of a status page skip the rule without running it.
+  std::string range_min, range_max;
+
+  // Whether `record` passes the rule's cheap checks: its range and labels.
+  bool MayMatch(const Record& record) const;
 };
 
 class RuleSet;
@@ -139,8 +149,8 @@ class RuleSet {
 
   // For `explain`: the rules the pre-filter lets through (all without one),
   // and the updates one matched rule emits from the captures in `scratch`.
-  const std::vector<int>& CandidatesForExplain(std::string_view text, std::vector<int>& out) const {
-    return FindCandidates(text, out);
+  const std::vector<int>& CandidatesForExplain(const Record& record, std::vector<int>& out) const {
+    return FindCandidates(record, out);
   }
   void EmitForExplain(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                       MatchCounts& counts, UpdateSink& sink) const {
@@ -153,12 +163,13 @@ class RuleSet {
   RuleSet() = default;
   // The rules that may match `text`, in rule order: all of them, or those the
   // pre-filter picks (filled into `out`).
-  const std::vector<int>& FindCandidates(std::string_view text, std::vector<int>& out) const;
+  const std::vector<int>& FindCandidates(const Record& record, std::vector<int>& out) const;
   void Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
             MatchCounts& counts, UpdateSink& sink) const;
 
   std::vector<CompiledRule> rules_;
   std::vector<int> all_rules_;           // 0..n-1
+  bool all_ranged_ = false;              // every rule has a match range
   std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
   int max_captures_ = 0;
   int max_labels_ = 0;

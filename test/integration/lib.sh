@@ -23,6 +23,7 @@ fail() {
 start_adapter() {
   local binary=$1
   shift
+  : >"$tmp/adapter.log"  # exists before the adapter writes to it: the loop below reads it
   "$binary" --web.listen-address=127.0.0.1:0 "$@" 2>"$tmp/adapter.log" &
   adapter_pid=$!
   local port=

@@ -5,9 +5,10 @@
 # service's status page or status command with the shipped rule file; the
 # test checks that a scrape of /metrics holds exactly the numbers the service
 # reports at that moment (the load, plus the status requests themselves,
-# reasoned per service below) and metrics_adapter_source_up 1. Then it stops
-# the service and checks that the next scrape answers promptly with up 0
-# and none of the service's series: absent, not stale.
+# reasoned per service below) and metrics_adapter_source_up 1. Then it
+# freezes the service (SIGSTOP) and stops it, and checks that each time the
+# next scrape answers promptly (within the source's timeout) with up 0 and
+# none of the service's series: absent, not stale.
 #
 # Usage: test/integration/services_test.sh SERVICE PATH_TO_metrics-adapter
 #   SERVICE      package       status source                 rule file
@@ -607,7 +608,7 @@ cat >"$tmp/adapter.yaml" <<YAML
 sources:
   - name: $service
     $source_config
-    timeout: 2s
+    timeout: 1s
     rules: [$root/rules/library/$rule_file]
 YAML
 timeout 30 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
@@ -628,9 +629,24 @@ grep -E '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" | head -n 30 | sed 's/
 echo "$service: scrapes: $scrapes, every number as the service reports it; last scrape ${up_scrape_ms} ms" \
   "(load and checks $((t_checked - t_load)) ms)"
 
-# Stopped, the service answers nothing: the next scrape must still answer
-# at once (connection refused is immediate), with up 0 and none of the
-# service's series, rather than the last values seen.
+# Frozen (SIGSTOP), the service still accepts connections (the kernel
+# completes them) but answers nothing: the scrape must end at the source's
+# 1 s timeout, with up 0 and none of the service's series, rather than the
+# last values seen.
+kill -STOP -- "-$svc_pid"
+scrape
+kill -CONT -- "-$svc_pid"
+frozen_ms=$scrape_ms
+is "metrics_adapter_source_up{source=\"$service\"}" 0 "while the service was frozen"
+if [ "$scrape_ms" -lt 900 ] || [ "$scrape_ms" -ge 3000 ]; then
+  fail "the scrape of the frozen service took $scrape_ms ms; the source's timeout is 1 s"
+fi
+is "metrics_adapter_source_scrape_errors_total{reason=\"timeout\",source=\"$service\"}" 1
+stale=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
+[ "$stale" = 0 ] || fail "$stale series of the frozen service are still served"
+
+# Stopped, the service is not there at all: the next scrape must answer at
+# once (connection refused is immediate), again with up 0 and no series.
 stop_service
 for fd in "${idle_fds[@]}"; do exec {fd}>&-; done
 scrape
@@ -641,5 +657,6 @@ stale=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
 [ "$stale" = 0 ] || { grep -E '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" | head; fail "$stale series of the stopped service are still served"; }
 stop_adapter_cleanly
 
-echo "PASS: $service status through metrics-adapter (scrapes: $scrapes, exact; after stop: up 0, no series," \
-  "scrape ${scrape_ms} ms; total $(($(now_ms) - t_begin)) ms)"
+echo "PASS: $service status through metrics-adapter (scrapes: $scrapes, exact; frozen: up 0, no series," \
+  "scrape ${frozen_ms} ms at a 1 s timeout; stopped: up 0, no series, scrape ${scrape_ms} ms;" \
+  "total $(($(now_ms) - t_begin)) ms)"

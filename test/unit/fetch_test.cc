@@ -80,33 +80,50 @@ class ScriptedServer {
  public:
   using Script = std::function<void(ServerConnection&)>;
 
-  ScriptedServer(std::string request_end, Script script)
-      : request_end_(std::move(request_end)), script_(std::move(script)) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // `ipv6`: listen on [::1] instead of 127.0.0.1; check ok() then.
+  ScriptedServer(std::string request_end, Script script, bool ipv6 = false)
+      : request_end_(std::move(request_end)), script_(std::move(script)), ipv6_(ipv6) {
+    listen_fd_ = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(listen_fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    sockaddr_storage storage{};
+    socklen_t len = 0;
+    if (ipv6) {
+      auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
+      addr->sin6_family = AF_INET6;
+      addr->sin6_addr = in6addr_loopback;
+      len = sizeof(sockaddr_in6);
+    } else {
+      auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
+      addr->sin_family = AF_INET;
+      addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof(sockaddr_in);
+    }
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&storage), len) != 0) {
+      REQUIRE(ipv6);  // 127.0.0.1:0 must work; [::1] may be missing
+      return;
+    }
     REQUIRE(listen(listen_fd_, 16) == 0);
-    socklen_t len = sizeof(addr);
-    REQUIRE(getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
+    REQUIRE(getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&storage), &len) == 0);
+    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                       : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
     stop_fd_ = eventfd(0, EFD_CLOEXEC);
     REQUIRE(stop_fd_ >= 0);
     thread_ = std::thread([this] { Run(); });
   }
 
   ~ScriptedServer() {
-    std::uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(stop_fd_, &one, sizeof(one));
-    thread_.join();
+    if (thread_.joinable()) {
+      std::uint64_t one = 1;
+      [[maybe_unused]] ssize_t n = write(stop_fd_, &one, sizeof(one));
+      thread_.join();
+    }
     close(listen_fd_);
-    close(stop_fd_);
+    if (stop_fd_ >= 0) close(stop_fd_);
   }
 
+  bool ok() const { return port_ != 0; }
   int port() const { return port_; }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return (ipv6_ ? "[::1]:" : "127.0.0.1:") + std::to_string(port_); }
   std::string url(const std::string& target) const { return "http://" + address() + target; }
   std::string request() const {
     std::lock_guard lock(mu_);
@@ -154,6 +171,7 @@ class ScriptedServer {
 
   std::string request_end_;
   Script script_;
+  bool ipv6_ = false;
   int listen_fd_ = -1;
   int stop_fd_ = -1;
   int port_ = 0;
@@ -513,6 +531,22 @@ TEST_CASE("HttpGet: a host name is resolved") {
   CHECK(r.body == "via name");
   CHECK(server.request().find("\r\nHost: localhost:" + std::to_string(server.port()) + "\r\n") !=
         std::string::npos);
+}
+
+TEST_CASE("HttpGet and TcpExchange: IPv6 literals") {
+  ScriptedServer server("\r\n", Answer("HTTP/1.0 200 OK\r\n\r\nover v6"), /*ipv6=*/true);
+  if (!server.ok()) {
+    MESSAGE("no IPv6 loopback here; not tested");
+    return;
+  }
+  FetchResult r = HttpGet(Http(server, "/v6"));
+  CHECK(r.ok);
+  CHECK(r.body == "over v6");
+  CHECK(server.request().find("\r\nHost: [::1]:" + std::to_string(server.port()) + "\r\n") !=
+        std::string::npos);
+  r = TcpExchange(Tcp(server, TcpFraming::kUntilClose, "x\r\n"));
+  CHECK(r.ok);
+  CHECK(r.body == "HTTP/1.0 200 OK\r\n\r\nover v6");
 }
 
 TEST_CASE("HttpGet: an unresolvable name fails within the deadline") {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -439,6 +440,79 @@ TEST_CASE("UpdateOpName names every operation as rule files spell it") {
   CHECK(UpdateOpName(UpdateOp::kAdd) == "add");
   CHECK(UpdateOpName(UpdateOp::kSet) == "set");
   CHECK(UpdateOpName(UpdateOp::kObserve) == "observe");
+}
+
+}  // namespace
+}  // namespace metrics_adapter
+
+namespace metrics_adapter {
+namespace {
+
+TEST_CASE("match_labels: a rule applies only to records whose labels hold those values") {
+  Compiled c = Compile(R"(rules:
+  - name: counters
+    match: '^jobs$'
+    match_labels: {type: c}
+    emit: [{metric: app_events_total, add: $value, labels: {rule: counter}}]
+  - name: others
+    match: '^jobs$'
+    emit: [{metric: app_events_total, labels: {rule: other}}]
+)");
+  MatchScratch scratch(*c.rules);
+  MatchCounts counts(*c.rules);
+  RecordingSink sink(c.schema);
+  const RecordLabel counter[] = {{"type", "c"}, {"host", "a"}};
+  const RecordLabel gauge[] = {{"type", "g"}};
+  c.rules->Match(Record{"jobs", 3, counter}, scratch, counts, sink);
+  c.rules->Match(Record{"jobs", 4, gauge}, scratch, counts, sink);
+  c.rules->Match(Record{"jobs", 5, {}}, scratch, counts, sink);  // no type label at all
+  REQUIRE(sink.updates.size() == 3);
+  CHECK(sink.updates[0].labels == std::vector<std::string>{"counter"});
+  CHECK(sink.updates[0].value == 3);
+  CHECK(sink.updates[1].labels == std::vector<std::string>{"other"});
+  CHECK(sink.updates[2].labels == std::vector<std::string>{"other"});
+}
+
+TEST_CASE("rules anchored at both ends skip records outside their range, others do not") {
+  // Every rule is "^...$", so the range check alone picks candidates; the
+  // unanchored rule in the second set must still see longer texts.
+  Compiled anchored = Compile(R"(rules:
+  - {name: a, match: '^server\.(?P<x>[a-z]+)\.requests$', emit: [{metric: app_events_total, labels: {rule: $x}}]}
+  - {name: b, match: '^upstreams\.(?P<x>[a-z]+)\.active$', emit: [{metric: app_events_total, labels: {rule: $x}}]}
+)");
+  Compiled prefix = Compile(R"(rules:
+  - {name: p, match: '^server\.(?P<x>[a-z]+)', emit: [{metric: app_events_total, labels: {rule: $x}}]}
+)");
+  for (const Compiled* c : {&anchored, &prefix}) {
+    MatchScratch scratch(*c->rules);
+    MatchCounts counts(*c->rules);
+    RecordingSink sink(c->schema);
+    c->rules->Match("server.web.requests", scratch, counts, sink);
+    c->rules->Match("upstreams.api.active", scratch, counts, sink);
+    c->rules->Match("zzz.other", scratch, counts, sink);
+    if (c == &anchored) {
+      REQUIRE(sink.updates.size() == 2);
+      CHECK(sink.updates[1].labels == std::vector<std::string>{"api"});
+      CHECK(counts.unmatched == 1);
+    } else {
+      REQUIRE(sink.updates.size() == 1);  // "server.web.requests" matches the prefix rule
+      CHECK(sink.updates[0].labels == std::vector<std::string>{"web"});
+      CHECK(counts.unmatched == 2);
+    }
+  }
+}
+
+TEST_CASE("a record value that is not finite is counted as invalid, not applied") {
+  Compiled c = Compile(R"(rules:
+  - {name: v, match: '^x$', emit: [{metric: app_events_total, add: $value, labels: {rule: v}}]}
+)");
+  MatchScratch scratch(*c.rules);
+  MatchCounts counts(*c.rules);
+  RecordingSink sink(c.schema);
+  c.rules->Match(Record{"x", std::numeric_limits<double>::quiet_NaN(), {}}, scratch, counts, sink);
+  c.rules->Match(Record{"x", std::numeric_limits<double>::infinity(), {}}, scratch, counts, sink);
+  CHECK(sink.updates.empty());
+  CHECK(counts.invalid_values == 2);
 }
 
 }  // namespace
