@@ -625,7 +625,9 @@ is "metrics_adapter_source_up{source=\"$service\"}" 1
 up_scrape_ms=$scrape_ms
 series=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
 echo "$service: the last scrape's $series series of the service (the first 30):"
-grep -E '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" | head -n 30 | sed 's/^/  /'
+# awk, not grep | head: head closing the pipe early would kill grep with
+# SIGPIPE and, under pipefail, end this script without a word.
+awk '/^(server|cache|redis|proxy)_/ && n++ < 30 { print "  " $0 }' "$tmp/metrics.txt"
 echo "$service: scrapes: $scrapes, every number as the service reports it; last scrape ${up_scrape_ms} ms" \
   "(load and checks $((t_checked - t_load)) ms)"
 
