@@ -235,6 +235,7 @@ class RuleCompiler {
     }
     const std::string unit_text = map.String("unit").value_or("");
     YAML::Node labels = map.Node("labels");
+    YAML::Node value_map = map.Node("value_map");
     map.RejectUnknownKeys();
     if (plan.family < 0) return std::nullopt;
 
@@ -248,7 +249,11 @@ class RuleCompiler {
         name = name.substr(1, name.size() - 2);
       }
       const auto& groups = regex.NamedCapturingGroups();
-      if (name == "value" && !groups.contains("value")) {
+      if (name.starts_with(kRecordLabelPrefix)) {
+        // ${label.NAME}: a label's text, read as a number or through value_map.
+        plan.value.source = ValueExpr::Source::kRecordLabel;
+        plan.value.label = name.substr(kRecordLabelPrefix.size());
+      } else if (name == "value" && !groups.contains("value")) {
         // The number the record itself carries (statsd, JSON, CSV, ...).
         plan.value.source = ValueExpr::Source::kRecordValue;
       } else {
@@ -268,6 +273,29 @@ class RuleCompiler {
       diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
     }
 
+    if (value_map.IsDefined()) {
+      if (plan.value.source != ValueExpr::Source::kCapture &&
+          plan.value.source != ValueExpr::Source::kRecordLabel) {
+        diags_.Error(PositionOf(file_, value_map),
+                     what_ +
+                         ": \"value_map\" maps text, so the value must be a \"$capture\" or "
+                         "\"${label.NAME}\"");
+      } else if (!value_map.IsMap()) {
+        diags_.Error(PositionOf(file_, value_map),
+                     what_ + ": \"value_map\" must map texts to numbers, as {UP: 1, DOWN: 0}");
+      } else {
+        for (const auto& entry : value_map) {
+          std::optional<double> number =
+              entry.second.IsScalar() ? ParseNumber(entry.second.Scalar()) : std::nullopt;
+          if (!number) {
+            diags_.Error(PositionOf(file_, entry.second),
+                         what_ + ": value_map values must be numbers");
+            continue;
+          }
+          plan.value.value_map.emplace_back(entry.first.Scalar(), *number);
+        }
+      }
+    }
     CompileUnit(unit_text, family, map, plan);
     CompileLabels(labels, family, regex, map, plan);
     if (diags_.error_count() != errors_before) return std::nullopt;

@@ -218,12 +218,26 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
   const std::vector<re2::StringPiece>& captures = scratch.captures;
   for (const EmitPlan& emit : rule.emits) {
     double value = emit.value.constant;
-    if (emit.value.source == ValueExpr::Source::kCapture) {
-      const re2::StringPiece text = captures[static_cast<std::size_t>(emit.value.capture)];
-      // An optional group that did not take part (e.g. "-" for no bytes)
-      // means "no value": the update is skipped, not an error.
-      if (text.data() == nullptr) continue;
-      std::optional<double> number = ParseNumber(std::string_view(text));
+    if (emit.value.source == ValueExpr::Source::kCapture ||
+        emit.value.source == ValueExpr::Source::kRecordLabel) {
+      std::string_view text;
+      if (emit.value.source == ValueExpr::Source::kCapture) {
+        const re2::StringPiece group = captures[static_cast<std::size_t>(emit.value.capture)];
+        // An optional group that did not take part (e.g. "-" for no bytes)
+        // means "no value": the update is skipped, not an error.
+        if (group.data() == nullptr) continue;
+        text = group;
+      } else {
+        text = RecordLabelValue(record, emit.value.label);
+      }
+      std::optional<double> number;
+      if (emit.value.value_map.empty()) {
+        number = ParseNumber(text);
+      } else {
+        for (const auto& [key, mapped] : emit.value.value_map) {
+          if (key == text) number = mapped;
+        }
+      }
       if (!number) {
         ++counts.invalid_values;
         continue;

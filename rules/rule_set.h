@@ -55,11 +55,16 @@ class UpdateSink {
 
 // Where an emit's value comes from, converted to the family's base unit.
 struct ValueExpr {
-  enum class Source { kConstant, kCapture, kRecordValue };
+  enum class Source { kConstant, kCapture, kRecordValue, kRecordLabel };
   Source source = Source::kConstant;
-  int capture = -1;  // kCapture: the capture group index
+  int capture = -1;   // kCapture: the capture group index
+  std::string label;  // kRecordLabel: the record label's name
   double constant = 1;
   double scale = 1;  // multiplies the number into the base unit
+  // Text to number (`value_map: {UP: 1, DOWN: 0}`): a captured or labelled
+  // text is looked up here instead of read as a number; text not in the map
+  // is an invalid value.
+  std::vector<std::pair<std::string, double>> value_map;
 };
 
 // A label value: literal text with capture references and record labels

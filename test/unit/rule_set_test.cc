@@ -517,3 +517,33 @@ TEST_CASE("a record value that is not finite is counted as invalid, not applied"
 
 }  // namespace
 }  // namespace metrics_adapter
+
+namespace metrics_adapter {
+namespace {
+
+TEST_CASE("value_map turns a state text into a number, from a capture or a record label") {
+  Compiled c = Compile(R"(rules:
+  - name: state
+    match: '^backend (?P<state>\w+)$'
+    emit: [{metric: app_queue_length, set: $state, value_map: {UP: 1, DOWN: 0}}]
+  - name: role
+    match: '^role$'
+    emit: [{metric: app_queue_length, set: "${label.value}", value_map: {master: 1, slave: 0}}]
+)");
+  MatchScratch scratch(*c.rules);
+  MatchCounts counts(*c.rules);
+  RecordingSink sink(c.schema);
+  c.rules->Match("backend UP", scratch, counts, sink);
+  c.rules->Match("backend DOWN", scratch, counts, sink);
+  c.rules->Match("backend MAINT", scratch, counts, sink);  // not in the map
+  const RecordLabel raw[] = {{"value", "slave"}};
+  c.rules->Match(Record{"role", std::nullopt, raw}, scratch, counts, sink);
+  REQUIRE(sink.updates.size() == 3);
+  CHECK(sink.updates[0].value == 1);
+  CHECK(sink.updates[1].value == 0);
+  CHECK(sink.updates[2].value == 0);
+  CHECK(counts.invalid_values == 1);
+}
+
+}  // namespace
+}  // namespace metrics_adapter
