@@ -80,6 +80,12 @@ void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
       diags.Error(PositionOf(map.file(), headers), "\"headers\" must map header names to values");
     } else {
       for (const auto& entry : headers) {
+        // A CR or LF in a header would let the config inject request lines.
+        if (std::string error = CheckHttpHeader(entry.first.Scalar(), entry.second.Scalar());
+            !error.empty()) {
+          diags.Error(PositionOf(map.file(), entry.first), error);
+          continue;
+        }
         http.headers.emplace_back(entry.first.Scalar(), entry.second.Scalar());
       }
     }
