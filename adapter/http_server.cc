@@ -1,5 +1,7 @@
 #include "adapter/http_server.h"
 
+#include "adapter/host_port.h"
+
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
@@ -133,36 +135,11 @@ struct ListenTarget {
 // to civetweb, gives precise messages, keeps civetweb's list/suffix syntax
 // (",", "s", "r", "+") out of user input, and tells us the exact bound address.
 bool ParseListenAddress(const std::string& address, ListenTarget* target, std::string* why) {
-  std::string host;
-  std::string port;
-  bool bracketed = false;
-  if (!address.empty() && address[0] == '[') {
-    std::size_t close = address.find("]:");
-    if (close == std::string::npos) {
-      *why = "expected [IPV6]:PORT";
-      return false;
-    }
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-    bracketed = true;
-  } else {
-    std::size_t colon = address.rfind(':');
-    if (colon == std::string::npos) {
-      *why = "expected HOST:PORT, :PORT or [IPV6]:PORT";
-      return false;
-    }
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-    if (host.find(':') != std::string::npos) {
-      *why = "IPv6 addresses must be bracketed, as in [::1]:9090";
-      return false;
-    }
-  }
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
-    *why = "port must be a number in 0..65535";
-    return false;
-  }
+  HostPort hp;
+  if (!SplitHostPort(address, &hp, why)) return false;
+  const std::string& host = hp.host;
+  const bool bracketed = hp.bracketed;
+  const std::string port = std::to_string(hp.port);
 
   if (bracketed) {
     if (!mg_check_feature(MG_FEATURES_IPV6)) {

@@ -1,5 +1,7 @@
 #include "adapter/line_listener.h"
 
+#include "adapter/host_port.h"
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -47,38 +49,11 @@ std::string Errno(int err) { return std::error_code(err, std::generic_category()
 // listen address is parsed, resolving a name once.
 bool ParseAddress(const std::string& address, sockaddr_storage* out, socklen_t* length,
                   std::string* why) {
-  std::string host;
-  std::string port_text;
-  bool bracketed = false;
-  if (!address.empty() && address[0] == '[') {
-    std::size_t close = address.find("]:");
-    if (close == std::string::npos) {
-      *why = "expected [IPV6]:PORT";
-      return false;
-    }
-    host = address.substr(1, close - 1);
-    port_text = address.substr(close + 2);
-    bracketed = true;
-  } else {
-    std::size_t colon = address.rfind(':');
-    if (colon == std::string::npos) {
-      *why = "expected HOST:PORT, :PORT or [IPV6]:PORT";
-      return false;
-    }
-    host = address.substr(0, colon);
-    port_text = address.substr(colon + 1);
-    if (host.find(':') != std::string::npos) {
-      *why = "IPv6 addresses must be bracketed, as in [::1]:8125";
-      return false;
-    }
-  }
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port > 65535) {
-    *why = "port must be a number in 0..65535";
-    return false;
-  }
+  HostPort hp;
+  if (!SplitHostPort(address, &hp, why)) return false;
+  const std::string& host = hp.host;
+  const bool bracketed = hp.bracketed;
+  const unsigned port = static_cast<unsigned>(hp.port);
   *out = {};
   if (bracketed) {
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(out);
