@@ -1,5 +1,6 @@
 #include "rules/rule_loader.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -427,6 +428,27 @@ void LoadSchemaFile(const std::string& path, Schema& schema, Diagnostics& diags)
   map.RejectUnknownKeys();
 }
 
+// An earlier rule that always wins over `rule`, where that is evident: it
+// does not continue, has no label conditions beyond the later rule's, and
+// its pattern matches every text (".*", "", "^") or is the same pattern.
+const CompiledRule* ShadowingRule(const std::vector<CompiledRule>& earlier,
+                                  const CompiledRule& rule) {
+  static const std::set<std::string> kMatchesEverything = {"",       ".*",      "^",   "^.*",
+                                                           "(?s).*", "^(?s).*", ".*$", "^.*$"};
+  for (const CompiledRule& before : earlier) {
+    if (before.continue_matching) continue;
+    const bool labels_cover = std::all_of(
+        before.match_labels.begin(), before.match_labels.end(), [&](const auto& condition) {
+          return std::find(rule.match_labels.begin(), rule.match_labels.end(), condition) !=
+                 rule.match_labels.end();
+        });
+    if (!labels_cover) continue;
+    const std::string& pattern = before.regex->pattern();
+    if (kMatchesEverything.contains(pattern) || pattern == rule.regex->pattern()) return &before;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags) {
@@ -483,6 +505,14 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
       if (auto [it, inserted] = names.emplace(rule->name, rule->position); !inserted) {
         diags.Error(rule->position, "rule " + Quoted(rule->name) + " is defined twice (first at " +
                                         it->second.ToString() + ")");
+        continue;
+      }
+      if (const CompiledRule* shadow = ShadowingRule(rules, *rule)) {
+        diags.Error(rule->position, "rule " + Quoted(rule->name) + " can never match: rule " +
+                                        Quoted(shadow->name) + " at " +
+                                        shadow->position.ToString() +
+                                        " matches every record it would, and stops there (give "
+                                        "that rule `continue: true`, or reorder them)");
         continue;
       }
       rules.push_back(std::move(*rule));

@@ -632,3 +632,36 @@ TEST_CASE("the shipped nginx rule file loads without a diagnostic") {
 
 }  // namespace
 }  // namespace metrics_adapter
+
+namespace metrics_adapter {
+namespace {
+
+TEST_CASE("a rule that an earlier rule always shadows is an error naming both") {
+  const std::string families =
+      "metrics:\n  - {name: app_events_total, type: counter, help: Events., labels: []}\n";
+  Result r = LoadFiles({{"r.yaml", families + R"(rules:
+  - {name: all, match: '.*', emit: [{metric: app_events_total}]}
+  - {name: later, match: '^GET', emit: [{metric: app_events_total}]}
+  - {name: same_a, match: 'x', continue: true, emit: [{metric: app_events_total}]}
+)"}},
+                       {"r.yaml"});
+  CHECK(r.diagnostics ==
+        "r.yaml:5:5: error: rule \"later\" can never match: rule \"all\" at r.yaml:4:5 matches "
+        "every record it would, and stops there (give that rule `continue: true`, or reorder "
+        "them)\n"
+        "r.yaml:6:5: error: rule \"same_a\" can never match: rule \"all\" at r.yaml:4:5 matches "
+        "every record it would, and stops there (give that rule `continue: true`, or reorder "
+        "them)\n");
+
+  Result fine = LoadFiles({{"r.yaml", families + R"(rules:
+  - {name: a, match: 'x', continue: true, emit: [{metric: app_events_total}]}
+  - {name: b, match: 'x', emit: [{metric: app_events_total}]}
+  - {name: c, match: '.*', match_labels: {type: c}, emit: [{metric: app_events_total}]}
+  - {name: d, match: 'y', emit: [{metric: app_events_total}]}
+)"}},
+                          {"r.yaml"});
+  CHECK(fine.diagnostics == "");
+}
+
+}  // namespace
+}  // namespace metrics_adapter
