@@ -147,4 +147,30 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
   return out.str();
 }
 
+std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
+                         std::string_view input) {
+  struct Printer : RecordSink {
+    Printer(const RuleSet& r, const Schema& s) : rules(r), schema(s) {}
+    void OnRecord(const Record& record) override { out += Explain(rules, schema, record) + "\n"; }
+    void OnParseError(std::string_view reason) override {
+      out += "parse error: " + std::string(reason) + " (input skipped)\n\n";
+    }
+    const RuleSet& rules;
+    const Schema& schema;
+    std::string out;
+  } printer(rules, schema);
+  std::unique_ptr<Parser> instance = parser.Create();
+  if (parser.info->unit == ParserUnit::kBody) {
+    instance->Parse(input, printer);
+  } else {
+    for (std::size_t start = 0; start < input.size();) {
+      std::size_t end = input.find('\n', start);
+      if (end == std::string_view::npos) end = input.size();
+      instance->Parse(input.substr(start, end - start), printer);
+      start = end + 1;
+    }
+  }
+  return printer.out;
+}
+
 }  // namespace metrics_adapter

@@ -40,12 +40,13 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
       name = name.substr(0, eq);
       has_value = true;
     }
-    if (name == "web.enable-lifecycle") {
+    if (name == "web.enable-lifecycle" || name == "web.enable-explain") {
       if (has_value && value != "true" && value != "false") {
-        *error = "flag --web.enable-lifecycle takes true or false";
+        *error = "flag --" + std::string(name) + " takes true or false";
         return false;
       }
-      flags->enable_lifecycle = !has_value || value == "true";
+      (name == "web.enable-lifecycle" ? flags->enable_lifecycle : flags->enable_explain) =
+          !has_value || value == "true";
       continue;
     }
     std::string* target = nullptr;
@@ -99,6 +100,8 @@ Flags:
   --web.listen-address=ADDR      where to serve /metrics, /healthz and /readyz, as HOST:PORT
                                  or :PORT (default: the config's web.listen_address, else :9469)
   --web.enable-lifecycle         accept POST /-/reload
+  --web.enable-explain           accept POST /-/explain?source=NAME (input as body): what the
+                                 source's rules make of it; a debug aid, off by default
   --config.watch-interval=DUR    how often to check the config and rule files for changes and
                                  reload (default 5s; 0s turns it off; SIGHUP always reloads)
   --log.level=LEVEL              debug, info, warn, error (default info)

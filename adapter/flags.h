@@ -17,6 +17,7 @@ struct Flags {
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool enable_lifecycle = false;                   // POST /-/reload
+  bool enable_explain = false;                     // POST /-/explain
   std::chrono::milliseconds watch_interval{5000};  // 0: no reload on file change
   std::string source;                              // explain: only this source's rules
   bool help = false;

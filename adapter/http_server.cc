@@ -257,8 +257,10 @@ struct HttpServer::Impl {
   static int LogMessage(const mg_connection* conn, const char* message);
   static int BeginRequest(mg_connection* conn);
 
-  Response Dispatch(std::string_view method, std::string_view uri, const mg_request_info* info);
+  Response Dispatch(std::string_view method, std::string_view uri, mg_connection* conn,
+                    const mg_request_info* info);
   Response Metrics(const mg_request_info* info);
+  Response Explain(mg_connection* conn, const mg_request_info* info);
 };
 
 int HttpServer::Impl::LogMessage(const mg_connection* conn, const char* message) {
@@ -309,7 +311,7 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
 
   Response response;
   try {
-    response = impl->Dispatch(method, uri, info);
+    response = impl->Dispatch(method, uri, conn, info);
   } catch (const std::exception& e) {
     spdlog::error("http server: {} {}: {}", method, uri, e.what());
     response = Text(500, "internal server error");
@@ -322,7 +324,7 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
 }
 
 Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view uri,
-                                    const mg_request_info* info) {
+                                    mg_connection* conn, const mg_request_info* info) {
   if (uri == "/metrics") {
     if (!IsGetOrHead(method)) return MethodNotAllowed("GET, HEAD");
     return Metrics(info);
@@ -356,6 +358,10 @@ Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view ur
     if (!error.empty()) return Text(500, std::move(error));
     return Text(200, "ok");
   }
+  if (uri == "/-/explain" && handlers.explain) {
+    if (method != "POST") return MethodNotAllowed("POST");
+    return Explain(conn, info);
+  }
   if (uri == "/") {
     if (!IsGetOrHead(method)) return MethodNotAllowed("GET, HEAD");
     Response r = Text(200, std::string(kLandingPage));
@@ -363,6 +369,24 @@ Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view ur
     return r;
   }
   return Text(404, "not found");
+}
+
+Response HttpServer::Impl::Explain(mg_connection* conn, const mg_request_info* info) {
+  constexpr std::size_t kMaxInput = 1 << 20;  // a debug aid: a page or a few lines
+  char source[256] = "";
+  const char* query = info->query_string ? info->query_string : "";
+  if (mg_get_var(query, std::strlen(query), "source", source, sizeof source) <= 0) {
+    return Text(400, "POST /-/explain?source=NAME with the input as the body");
+  }
+  std::string input;
+  char buffer[8192];
+  for (int n; (n = mg_read(conn, buffer, sizeof buffer)) > 0;) {
+    input.append(buffer, static_cast<std::size_t>(n));
+    if (input.size() > kMaxInput) return Text(413, "input over 1 MiB");
+  }
+  std::optional<std::string> report = handlers.explain(source, input);
+  if (!report) return Text(404, std::string("no source named ") + source);
+  return Text(200, std::move(*report));
 }
 
 Response HttpServer::Impl::Metrics(const mg_request_info* info) {

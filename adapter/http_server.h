@@ -23,7 +23,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace metrics_adapter {
@@ -41,6 +43,11 @@ struct HttpHandlers {
   // with the message as body). Called on civetweb threads; concurrent reload
   // requests are not serialized here.
   std::function<std::string()> reload;
+  // POST /-/explain?source=NAME with the input as body: the endpoint exists
+  // only when this is set (a debug aid, off by default). Returns the report,
+  // or nullopt for an unknown source (-> 404).
+  std::function<std::optional<std::string>(const std::string& source, std::string_view input)>
+      explain;
 };
 
 class HttpServer {

@@ -97,6 +97,11 @@ int Run(const Flags& flags) {
   if (flags.enable_lifecycle) {
     handlers.reload = [&reloader] { return reloader.Reload("POST /-/reload"); };
   }
+  if (flags.enable_explain) {
+    handlers.explain = [&runtime](const std::string& source, std::string_view input) {
+      return runtime->Explain(source, input);
+    };
+  }
   std::string error;
   std::unique_ptr<HttpServer> server = HttpServer::Start(address, std::move(handlers), &error);
   if (!server) {
@@ -128,24 +133,6 @@ int Run(const Flags& flags) {
   watcher = std::jthread();
   runtime->Stop();
   return kExitOk;
-}
-
-// The units to explain: the arguments, with "-" standing for `stdin_text`
-// (its lines, or all of it as one unit when `whole` is set).
-std::vector<std::string> ExplainInput(const std::vector<std::string>& args, bool whole,
-                                      const std::string& stdin_text) {
-  std::vector<std::string> units;
-  for (const std::string& arg : args) {
-    if (arg != "-") {
-      units.push_back(arg);
-    } else if (whole) {
-      units.push_back(stdin_text);
-    } else {
-      std::istringstream lines(stdin_text);
-      for (std::string line; std::getline(lines, line);) units.push_back(line);
-    }
-  }
-  return units;
 }
 
 int ExplainCommand(const Flags& flags) {
@@ -189,29 +176,15 @@ int ExplainCommand(const Flags& flags) {
   }
   // Each argument is one unit of input: a line, or a whole body for body
   // parsers ("-" reads stdin: its lines, or all of it as one body).
-  struct Printer : RecordSink {
-    void OnRecord(const Record& record) override {
-      std::cout << Explain(*rules, *schema, record) << "\n";
-    }
-    void OnParseError(std::string_view reason) override {
-      std::cout << "parse error: " << reason << " (input skipped)\n\n";
-    }
-    const RuleSet* rules = nullptr;
-    const Schema* schema = nullptr;
-  };
   std::string stdin_text;
   if (std::find(args.begin(), args.end(), "-") != args.end()) {
     stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
   for (std::size_t i = 0; i < rule_groups.size(); ++i) {
     if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].first << "\n";
-    Printer printer;
-    printer.rules = rule_sets[i].get();
-    printer.schema = &schema;
-    std::unique_ptr<Parser> parser = parsers[i].Create();
-    const bool body = parsers[i].info->unit == ParserUnit::kBody;
-    for (const std::string& unit : ExplainInput(args, body, stdin_text))
-      parser->Parse(unit, printer);
+    for (const std::string& arg : args) {
+      std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], arg == "-" ? stdin_text : arg);
+    }
   }
   return kExitOk;
 }

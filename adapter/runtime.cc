@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 
+#include "adapter/explain.h"
 #include "adapter/exposition.h"
 #include "rules/rule_loader.h"
 
@@ -192,7 +193,9 @@ bool Runtime::Reload(const AdapterConfig& config, Diagnostics& diags,
 
   // Pulled sources keep nothing between scrapes: build them anew.
   pulls_.clear();
+  explainable_.clear();
   for (const auto& [name, wanted] : next) {
+    explainable_.emplace(name, Explainable{*wanted.parser, wanted.rules});
     if (wanted.config->pulled()) {
       pulls_.push_back(std::make_shared<PullSource>(*wanted.config, *wanted.parser, wanted.rules,
                                                     self_, config_dir_));
@@ -259,6 +262,20 @@ std::string Runtime::Exposition() const {
   for (const auto& store : scraped) collectables.push_back(store.get());
   collectables.push_back(self_.registry().get());
   return RenderExposition(collectables);
+}
+
+std::optional<std::string> Runtime::Explain(const std::string& source,
+                                            std::string_view input) const {
+  Explainable explainable;
+  std::shared_ptr<const Schema> schema;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = explainable_.find(source);
+    if (it == explainable_.end()) return std::nullopt;
+    explainable = it->second;
+    schema = schema_;
+  }
+  return ExplainInput(*explainable.rules, *schema, explainable.parser, input);
 }
 
 std::vector<std::string> Runtime::LoadedFiles() const {

@@ -67,6 +67,10 @@ class Runtime {
   // renders them with the store and the adapter's own metrics. Thread-safe.
   std::string Exposition() const;
 
+  // What the source's rules make of `input` (see ExplainInput), for the
+  // debug endpoint. Returns nullopt for an unknown source. Thread-safe.
+  std::optional<std::string> Explain(const std::string& source, std::string_view input) const;
+
   // Every file the running config was read from (config, rule and schema
   // files), for change detection. Thread-safe.
   std::vector<std::string> LoadedFiles() const;
@@ -104,6 +108,11 @@ class Runtime {
   std::string config_dir_;
   std::map<std::string, std::unique_ptr<Source>> sources_;
   std::vector<std::shared_ptr<PullSource>> pulls_;
+  struct Explainable {
+    ParserChoice parser;
+    std::shared_ptr<const RuleSet> rules;
+  };
+  std::map<std::string, Explainable> explainable_;  // every source, by name
   std::vector<std::string> files_;
   std::size_t rule_count_ = 0;
   bool running_ = false;

@@ -24,7 +24,7 @@ sources:
     parser: line
     rules: [$root/rules/library/nginx/combined_request_time.yaml]
 YAML
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+start_adapter "$adapter" --config.file="$tmp/adapter.yaml" --web.enable-explain
 
 # Written after start: these are the lines that must be counted, exactly once each.
 for _ in $(seq 500); do access_line GET 200 1000 0.004; done >>"$tmp/access.log"
@@ -47,6 +47,20 @@ grep -qi '^content-encoding: gzip' "$tmp/headers" || fail "no gzip when the clie
 gzip -dc "$tmp/metrics.gz" | promtool check metrics || fail "gzipped exposition does not check"
 [ "$(curl -sf --max-time 5 "$url/healthz")" = ok ] || fail "/healthz"
 curl -sf --max-time 5 "$url/readyz" >/dev/null || fail "/readyz"
+
+# The explain debug endpoint (enabled above), and lifecycle endpoints stay off.
+access_line PUT 204 0 0.020 >"$tmp/explain.in"
+curl -sf --max-time 5 --data-binary @"$tmp/explain.in" "$url/-/explain?source=access" >"$tmp/explain.out" ||
+  fail "POST /-/explain"
+grep -q '^rule "request" (.*): matched$' "$tmp/explain.out" || fail "explain: no matched rule"
+grep -q '^  http_server_requests_total{http_request_method="PUT",http_response_status_code="204"} inc 1$' \
+  "$tmp/explain.out" || fail "explain: no update line"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$url/-/explain?source=nope")" = 404 ] ||
+  fail "explain of an unknown source should be 404"
+[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST "$url/-/reload")" = 404 ] ||
+  fail "/-/reload must not exist without --web.enable-lifecycle"
+# Explaining counts nothing.
+[ "$(value '^http_server_requests_total\{http_request_method="PUT"')" = "" ] || fail "explain changed the counts"
 
 stop_adapter_cleanly
 echo "PASS: promtool integration"
