@@ -1,6 +1,7 @@
 #include "rules/rule_set.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <iterator>
@@ -267,6 +268,16 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
         storage.clear();
         for (const LabelExpr::Piece& piece : label.pieces) {
           storage.append(PieceValue(piece, record, captures));
+        }
+        result = storage;
+      }
+      if (label.bound.fold != LabelBound::Fold::kNone) {
+        std::string& storage = scratch.label_storage[i];
+        if (result.data() != storage.data()) storage.assign(result);
+        for (char& c : storage) {
+          c = static_cast<char>(label.bound.fold == LabelBound::Fold::kLower
+                                    ? std::tolower(static_cast<unsigned char>(c))
+                                    : std::toupper(static_cast<unsigned char>(c)));
         }
         result = storage;
       }

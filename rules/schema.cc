@@ -120,8 +120,21 @@ void LoadLabels(const YAML::Node& labels, const std::string& file, FamilySpec& f
     if (!label.valid()) continue;
     family.labels.push_back(label.String("name", Required::kYes).value_or(""));
     LabelBound bound;
-    bound.values = label.StringList("values", Required::kYes).value_or(std::vector<std::string>{});
-    bound.other = label.String("other", Required::kYes).value_or("");
+    if (std::optional<std::string> fold = label.String("fold")) {
+      if (*fold == "lower") {
+        bound.fold = LabelBound::Fold::kLower;
+      } else if (*fold == "upper") {
+        bound.fold = LabelBound::Fold::kUpper;
+      } else {
+        diags.Error(label.PositionOfKey("fold"), "\"fold\" must be lower or upper");
+      }
+    }
+    // `values` and `other` go together; a label may also only fold case.
+    const Required bounded = label.Has("values") || label.Has("other") || !label.Has("fold")
+                                 ? Required::kYes
+                                 : Required::kNo;
+    bound.values = label.StringList("values", bounded).value_or(std::vector<std::string>{});
+    bound.other = label.String("other", bounded).value_or("");
     if (label.Has("values") && bound.values.empty()) {
       diags.Error(label.PositionOfKey("values"), "\"values\" must list at least one value");
     }

@@ -36,6 +36,9 @@ std::string_view MetricTypeName(MetricType type);
 // `other`, so hostile or unexpected input cannot add series. Empty `values`
 // leaves the label unbounded by the schema.
 struct LabelBound {
+  // Case folding applied first, so "get" and "GET" are one value.
+  enum class Fold { kNone, kLower, kUpper };
+  Fold fold = Fold::kNone;
   std::vector<std::string> values;
   std::string other;
   bool operator==(const LabelBound&) const = default;
@@ -93,6 +96,7 @@ class Schema {
 //     - name: http_request_method
 //       values: [GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH]
 //       other: _OTHER
+//     - {name: cache_result, fold: lower}   # case folding alone, values unbounded
 //     - http_response_status_code
 void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
                   Diagnostics& diags);

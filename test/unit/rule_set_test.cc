@@ -549,3 +549,38 @@ TEST_CASE("value_map turns a state text into a number, from a capture or a recor
 
 }  // namespace
 }  // namespace metrics_adapter
+
+namespace metrics_adapter {
+namespace {
+
+TEST_CASE("a schema label may fold case before its values are bounded") {
+  char dir[] = "/tmp/fold-test-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/r.yaml";
+  std::ofstream(path) << R"(metrics:
+  - name: app_hits_total
+    type: counter
+    help: Hits.
+    labels:
+      - {name: method, fold: upper, values: [GET, POST], other: _OTHER}
+      - {name: result, fold: lower}
+rules:
+  - {name: r, match: '^(?P<m>\w+) (?P<r>\w+)$', emit: [{metric: app_hits_total, labels: {method: $m, result: $r}}]}
+)";
+  Schema schema;
+  Diagnostics diags;
+  RuleFiles files = LoadRuleFiles({path}, schema, diags);
+  std::filesystem::remove_all(dir);
+  REQUIRE_MESSAGE(files.rule_set != nullptr, diags.Format());
+  MatchScratch scratch(*files.rule_set);
+  MatchCounts counts(*files.rule_set);
+  RecordingSink sink(schema);
+  files.rule_set->Match("get HIT", scratch, counts, sink);
+  files.rule_set->Match("propfind Miss", scratch, counts, sink);
+  REQUIRE(sink.updates.size() == 2);
+  CHECK(sink.updates[0].labels == std::vector<std::string>{"GET", "hit"});
+  CHECK(sink.updates[1].labels == std::vector<std::string>{"_OTHER", "miss"});
+}
+
+}  // namespace
+}  // namespace metrics_adapter
