@@ -10,31 +10,10 @@
 #include <vector>
 
 #include "parsers/registry.h"
+#include "test/unit/record_collector.h"
 
 namespace metrics_adapter {
 namespace {
-
-// A record copied out of the callback (records are valid only during it).
-struct Copied {
-  std::string text;
-  std::optional<double> value;
-  std::multimap<std::string, std::string> labels;
-};
-
-struct Collector : RecordSink {
-  std::vector<Copied> records;
-  std::vector<std::string> errors;
-  void OnRecord(const Record& record) override {
-    Copied copy{std::string(record.text), record.value, {}};
-    for (const RecordLabel& label : record.labels) {
-      copy.labels.emplace(std::string(label.name), std::string(label.value));
-    }
-    records.push_back(std::move(copy));
-  }
-  void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
-};
-
-using Labels = std::multimap<std::string, std::string>;
 
 Collector Parse(std::string_view line) {
   InfluxParser parser;
