@@ -12,60 +12,19 @@
 #include <vector>
 
 #include "parsers/registry.h"
+#include "test/unit/record_collector.h"
 
 namespace metrics_adapter {
 namespace {
 
-// Records as "text=value {label=value ...}" strings, copied during the
-// callback (records are only valid then).
-struct Collector : RecordSink {
-  std::vector<std::string> records;
-  std::vector<std::string> errors;
-
-  void OnRecord(const Record& record) override {
-    std::ostringstream out;
-    out << record.text;
-    if (record.value) out << '=' << *record.value;
-    std::map<std::string, std::string> labels;
-    for (const RecordLabel& label : record.labels) {
-      CHECK(labels.count(std::string(label.name)) == 0);
-      labels[std::string(label.name)] = label.value;
-    }
-    if (!labels.empty()) {
-      out << " {";
-      const char* comma = "";
-      for (const auto& [name, value] : labels) {
-        out << comma << name << '=' << value;
-        comma = ", ";
-      }
-      out << '}';
-    }
-    records.push_back(out.str());
-  }
-  void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
-};
+using Collector = PrintingCollector;
 
 std::unique_ptr<Parser> MakeParser(const std::map<std::string, std::string>& overrides = {}) {
-  const ParserInfo* info = FindParser("csv");
-  REQUIRE(info != nullptr);
-  ParserOptions options = info->Defaults();
-  for (const auto& [name, value] : overrides) {
-    REQUIRE(info->HasOption(name));
-    options.Set(name, value);
-  }
-  std::string error;
-  std::unique_ptr<Parser> parser = info->create(options, &error);
-  REQUIRE_MESSAGE(parser != nullptr, error);
-  return parser;
+  return MakeRegisteredParser("csv", overrides);
 }
 
 std::string CreateError(const std::map<std::string, std::string>& overrides) {
-  const ParserInfo* info = FindParser("csv");
-  ParserOptions options = info->Defaults();
-  for (const auto& [name, value] : overrides) options.Set(name, value);
-  std::string error;
-  CHECK(info->create(options, &error) == nullptr);
-  return error;
+  return RegisteredParserCreateError("csv", overrides);
 }
 
 using Lines = std::vector<std::string>;

@@ -8,7 +8,14 @@
 #include <string_view>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include <charconv>
+#include <memory>
+#include <sstream>
+
 #include "parsers/parser.h"
+#include "parsers/registry.h"
 
 namespace metrics_adapter {
 
@@ -32,5 +39,68 @@ struct Collector : RecordSink {
   }
   void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
 };
+
+// Records as "text=value {label=value, ...}" strings (labels sorted, each
+// name at most once), for compact expectations on body parsers.
+struct PrintingCollector : RecordSink {
+  std::vector<std::string> records;
+  std::vector<std::string> errors;
+
+  void OnRecord(const Record& record) override {
+    std::ostringstream out;
+    out << record.text;
+    if (record.value) {
+      // The shortest text that reads back exactly, so large values are exact.
+      char number[64];
+      auto [end, ec] = std::to_chars(number, number + sizeof number, *record.value);
+      out << '=' << std::string_view(number, static_cast<std::size_t>(end - number));
+    }
+    std::map<std::string, std::string> labels;
+    for (const RecordLabel& label : record.labels) {
+      CHECK(labels.count(std::string(label.name)) == 0);
+      labels[std::string(label.name)] = label.value;
+    }
+    if (!labels.empty()) {
+      out << " {";
+      const char* comma = "";
+      for (const auto& [name, value] : labels) {
+        out << comma << name << '=' << value;
+        comma = ", ";
+      }
+      out << '}';
+    }
+    records.push_back(out.str());
+  }
+  void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
+};
+
+// The registered parser `name` with its defaults and `overrides`; fails the
+// test if an option is unknown or the parser refuses the values.
+inline std::unique_ptr<Parser> MakeRegisteredParser(
+    std::string_view name, const std::map<std::string, std::string>& overrides = {}) {
+  const ParserInfo* info = FindParser(name);
+  REQUIRE(info != nullptr);
+  ParserOptions options = info->Defaults();
+  for (const auto& [option, value] : overrides) {
+    REQUIRE(info->HasOption(option));
+    options.Set(option, value);
+  }
+  std::string error;
+  std::unique_ptr<Parser> parser = info->create(options, &error);
+  REQUIRE_MESSAGE(parser != nullptr, error);
+  return parser;
+}
+
+// The error the registered parser `name` gives for `overrides` (it must refuse them).
+inline std::string RegisteredParserCreateError(
+    std::string_view name, const std::map<std::string, std::string>& overrides) {
+  const ParserInfo* info = FindParser(name);
+  REQUIRE(info != nullptr);
+  ParserOptions options = info->Defaults();
+  for (const auto& [option, value] : overrides) options.Set(option, value);
+  std::string error;
+  CHECK(info->create(options, &error) == nullptr);
+  return error;
+}
 
 }  // namespace metrics_adapter
