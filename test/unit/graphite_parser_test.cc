@@ -15,20 +15,10 @@
 namespace metrics_adapter {
 namespace {
 
-Collector Parse(std::string_view line) {
-  GraphiteParser parser;
-  Collector out;
-  parser.Parse(line, out);
-  return out;
-}
+Collector Parse(std::string_view line) { return ParseWithDefault<GraphiteParser>(line); }
 
 // The one error `line` yields, with no record.
-std::string ErrorOf(std::string_view line) {
-  Collector out = Parse(line);
-  CHECK(out.records.empty());
-  REQUIRE(out.errors.size() == 1);
-  return out.errors[0];
-}
+std::string ErrorOf(std::string_view line) { return OnlyErrorOf<GraphiteParser>(line); }
 
 TEST_CASE("graphite: path, value and timestamp") {
   Collector out = Parse("servers.web01.cpu.load 0.75 1700000000");

@@ -15,20 +15,10 @@
 namespace metrics_adapter {
 namespace {
 
-Collector Parse(std::string_view line) {
-  InfluxParser parser;
-  Collector out;
-  parser.Parse(line, out);
-  return out;
-}
+Collector Parse(std::string_view line) { return ParseWithDefault<InfluxParser>(line); }
 
 // The one error `line` yields, with no record.
-std::string ErrorOf(std::string_view line) {
-  Collector out = Parse(line);
-  CHECK(out.records.empty());
-  REQUIRE(out.errors.size() == 1);
-  return out.errors[0];
-}
+std::string ErrorOf(std::string_view line) { return OnlyErrorOf<InfluxParser>(line); }
 
 TEST_CASE("influx: one record per field, named measurement.field, labelled by the tags") {
   Collector out =

@@ -15,12 +15,7 @@
 namespace metrics_adapter {
 namespace {
 
-Collector Parse(std::string_view line) {
-  LogfmtParser parser;
-  Collector out;
-  parser.Parse(line, out);
-  return out;
-}
+Collector Parse(std::string_view line) { return ParseWithDefault<LogfmtParser>(line); }
 
 TEST_CASE("logfmt: one record per pair, every pair a label") {
   Collector out = Parse(

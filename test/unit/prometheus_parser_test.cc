@@ -16,12 +16,7 @@
 namespace metrics_adapter {
 namespace {
 
-Collector Parse(std::string_view body) {
-  PrometheusParser parser;
-  Collector out;
-  parser.Parse(body, out);
-  return out;
-}
+Collector Parse(std::string_view body) { return ParseWithDefault<PrometheusParser>(body); }
 
 TEST_CASE("prometheus: a page of samples, comments skipped") {
   Collector out = Parse(R"(# HELP http_requests_total The total number of HTTP requests.

@@ -40,6 +40,24 @@ struct Collector : RecordSink {
   void OnParseError(std::string_view reason) override { errors.emplace_back(reason); }
 };
 
+// What a default-constructed `ParserT` makes of `input`.
+template <typename ParserT>
+Collector ParseWithDefault(std::string_view input) {
+  ParserT parser;
+  Collector out;
+  parser.Parse(input, out);
+  return out;
+}
+
+// The one error `ParserT` reports for `input`, which must yield no record.
+template <typename ParserT>
+std::string OnlyErrorOf(std::string_view input) {
+  Collector out = ParseWithDefault<ParserT>(input);
+  CHECK(out.records.empty());
+  REQUIRE(out.errors.size() == 1);
+  return out.errors[0];
+}
+
 // Records as "text=value {label=value, ...}" strings (labels sorted, each
 // name at most once), for compact expectations on body parsers.
 struct PrintingCollector : RecordSink {

@@ -15,20 +15,10 @@
 namespace metrics_adapter {
 namespace {
 
-Collector Parse(std::string_view line) {
-  StatsdParser parser;
-  Collector out;
-  parser.Parse(line, out);
-  return out;
-}
+Collector Parse(std::string_view line) { return ParseWithDefault<StatsdParser>(line); }
 
 // The one error `line` yields, with no record.
-std::string ErrorOf(std::string_view line) {
-  Collector out = Parse(line);
-  CHECK(out.records.empty());
-  REQUIRE(out.errors.size() == 1);
-  return out.errors[0];
-}
+std::string ErrorOf(std::string_view line) { return OnlyErrorOf<StatsdParser>(line); }
 
 TEST_CASE("statsd: a counter is its name, value and type") {
   Collector out = Parse("api.requests:1|c");
