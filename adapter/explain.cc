@@ -87,7 +87,7 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
       out << "not tried: an earlier rule matched (add `continue: true` to it to go on)\n";
       continue;
     }
-    if (!rule.match_labels.empty() && !rule.MayMatch(record)) {
+    if (!rule.LabelsHold(record)) {
       out << "no match: its match_labels do not hold (";
       for (std::size_t i = 0; i < rule.match_labels.size(); ++i) {
         out << (i ? ", " : "") << rule.match_labels[i].first << " = "

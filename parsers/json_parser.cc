@@ -1,103 +1,36 @@
 #include "parsers/json_parser.h"
 
-#include <charconv>
-#include <exception>
-#include <optional>
-#include <utility>
+#include <simdjson.h>
 
-#include <nlohmann/json.hpp>
+#include <charconv>
+#include <utility>
 
 #include "parsers/registry.h"
 
 namespace metrics_adapter {
 namespace {
 
-using nlohmann::json;
-
-// Receives nlohmann's SAX events and turns leaves into records. Returning
-// false from an event stops the parse.
-class FlattenHandler {
- public:
-  FlattenHandler(std::string_view separator, std::string& path,
-                 std::vector<JsonParser::Frame>& frames, RecordSink& sink)
-      : separator_(separator), path_(path), frames_(frames), sink_(sink) {}
-
-  bool null() {
-    BeginValue();
-    return true;
-  }
-  bool boolean(bool value) { return Number(value ? 1 : 0); }
-  bool number_integer(json::number_integer_t value) { return Number(static_cast<double>(value)); }
-  bool number_unsigned(json::number_unsigned_t value) { return Number(static_cast<double>(value)); }
-  bool number_float(json::number_float_t value, const json::string_t&) { return Number(value); }
-  bool string(json::string_t& value) {
-    BeginValue();
-    const RecordLabel label{"value", value};
-    sink_.OnRecord(Record{path_, std::nullopt, std::span<const RecordLabel>(&label, 1)});
-    return true;
-  }
-  bool binary(json::binary_t&) { return true; }  // not produced by the JSON reader
-
-  bool start_object(std::size_t) { return Open(false); }
-  bool start_array(std::size_t) { return Open(true); }
-  bool end_object() { return Close(); }
-  bool end_array() { return Close(); }
-
-  bool key(json::string_t& key) {
-    path_.resize(frames_.back().path_size);
-    if (frames_.size() > 1) path_ += separator_;
-    path_ += key;
-    return true;
-  }
-
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
-    sink_.OnParseError("invalid_json");
-    return false;
-  }
-
- private:
-  // Sets the path of the value about to start when it is an array element
-  // (an object member's path was set by key()).
-  void BeginValue() {
-    if (frames_.empty() || !frames_.back().is_array) return;
-    JsonParser::Frame& frame = frames_.back();
-    path_.resize(frame.path_size);
-    if (frames_.size() > 1) path_ += separator_;
-    char digits[24];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, frame.next_index++);
-    path_.append(digits, end);
-  }
-
-  bool Number(double value) {
-    BeginValue();
-    sink_.OnRecord(Record{path_, value, {}});
-    return true;
-  }
-
-  bool Open(bool is_array) {
-    BeginValue();
-    if (frames_.size() >= JsonParser::kMaxDepth) {
-      sink_.OnParseError("too_deep");
-      return false;
-    }
-    // The root container's children have no separator before their name.
-    frames_.push_back({path_.size(), is_array, 0});
-    return true;
-  }
-
-  bool Close() {
-    path_.resize(frames_.back().path_size);
-    frames_.pop_back();
-    return true;
-  }
-
-  std::string_view separator_;
-  std::string& path_;
-  std::vector<JsonParser::Frame>& frames_;
-  RecordSink& sink_;
-};
+// Room for a typical status page before the first body asks for more.
+constexpr std::size_t kInitialCapacity = 64 * 1024;
 
 }  // namespace
+
+struct JsonParser::Impl {
+  explicit Impl(Options options);
+  // Emits the records of `element`, whose path is path (below `depth` open
+  // containers).
+  void Flatten(simdjson::dom::element element, std::size_t depth, RecordSink& sink);
+  // Sets path to the child `name` of the container whose path is
+  // path[0, parent_size) at `depth`.
+  void SetChildPath(std::size_t parent_size, std::size_t depth, std::string_view name);
+
+  Options options;
+  simdjson::dom::parser parser;
+  // The body copied with simdjson's padding; reused so a scrape does not
+  // allocate once it has seen its largest body.
+  std::string padded;
+  std::string path;
+};
 
 std::unique_ptr<Parser> JsonParser::Create(const ParserOptions& options, std::string* error) {
   Options parsed;
@@ -109,22 +42,90 @@ std::unique_ptr<Parser> JsonParser::Create(const ParserOptions& options, std::st
   return std::make_unique<JsonParser>(std::move(parsed));
 }
 
-JsonParser::JsonParser(Options options) : options_(std::move(options)) {
-  frames_.reserve(kMaxDepth);
+JsonParser::JsonParser(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+JsonParser::~JsonParser() = default;
+
+JsonParser::Impl::Impl(Options options_in) : options(std::move(options_in)) {
+  // The capacity grows with the largest body seen; the depth bound stays.
+  // simdjson counts the root level too: a bound of kMaxDepth + 1 admits
+  // exactly kMaxDepth nested containers.
+  if (parser.allocate(kInitialCapacity, kMaxDepth + 1) != simdjson::SUCCESS) {
+    // Out of memory: parse() tries again and reports invalid_json if it fails.
+  }
 }
 
 void JsonParser::Parse(std::string_view unit, RecordSink& sink) {
-  path_.clear();
-  frames_.clear();
-  FlattenHandler handler(options_.path_separator, path_, frames_, sink);
-  try {
-    // Iterators over the body: nlohmann reads it in place, without a copy.
-    json::sax_parse(unit.data(), unit.data() + unit.size(), &handler);
-  } catch (const std::exception&) {
-    // nlohmann reports syntax errors through parse_error; this catches
-    // whatever else its reader may throw (allocation failures included), as
-    // Parse must not throw.
-    sink.OnParseError("invalid_json");
+  Impl& impl = *impl_;
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end of its input.
+  impl.padded.assign(unit);
+  impl.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::dom::element root;
+  const simdjson::error_code error =
+      impl.parser.parse(impl.padded.data(), unit.size(), /*realloc_if_needed=*/false).get(root);
+  if (error != simdjson::SUCCESS) {
+    sink.OnParseError(error == simdjson::DEPTH_ERROR ? "too_deep" : "invalid_json");
+    return;
+  }
+  impl.path.clear();
+  impl.Flatten(root, 0, sink);
+}
+
+void JsonParser::Impl::SetChildPath(std::size_t parent_size, std::size_t depth,
+                                    std::string_view name) {
+  path.resize(parent_size);
+  // The root container's children have no separator before their name.
+  if (depth > 0) path += options.path_separator;
+  path += name;
+}
+
+void JsonParser::Impl::Flatten(simdjson::dom::element element, std::size_t depth,
+                               RecordSink& sink) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::OBJECT: {
+      const std::size_t size = path.size();
+      // A named copy: value_unsafe() refers into the temporary result.
+      const simdjson::dom::object object = element.get_object().value_unsafe();
+      for (simdjson::dom::key_value_pair member : object) {
+        SetChildPath(size, depth, member.key);
+        Flatten(member.value, depth + 1, sink);
+      }
+      path.resize(size);
+      return;
+    }
+    case element_type::ARRAY: {
+      const std::size_t size = path.size();
+      std::size_t index = 0;
+      const simdjson::dom::array array = element.get_array().value_unsafe();
+      for (simdjson::dom::element item : array) {
+        char digits[24];
+        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index++);
+        SetChildPath(size, depth, std::string_view(digits, static_cast<std::size_t>(end - digits)));
+        Flatten(item, depth + 1, sink);
+      }
+      path.resize(size);
+      return;
+    }
+    case element_type::INT64:
+      sink.OnRecord(Record{path, static_cast<double>(element.get_int64().value_unsafe()), {}});
+      return;
+    case element_type::UINT64:
+      sink.OnRecord(Record{path, static_cast<double>(element.get_uint64().value_unsafe()), {}});
+      return;
+    case element_type::DOUBLE:
+      sink.OnRecord(Record{path, element.get_double().value_unsafe(), {}});
+      return;
+    case element_type::BOOL:
+      sink.OnRecord(Record{path, element.get_bool().value_unsafe() ? 1.0 : 0.0, {}});
+      return;
+    case element_type::STRING: {
+      const RecordLabel label{"value", element.get_string().value_unsafe()};
+      sink.OnRecord(Record{path, std::nullopt, std::span<const RecordLabel>(&label, 1)});
+      return;
+    }
+    case element_type::NULL_VALUE:
+      return;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "adapter/utf8.h"
+#include "rules/literal_bounds.h"
 
 namespace metrics_adapter {
 
@@ -43,6 +44,7 @@ MatchScratch::MatchScratch(const RuleSet& rules)
       label_values(static_cast<std::size_t>(rules.max_labels())),
       label_storage(static_cast<std::size_t>(rules.max_labels())) {
   candidates.reserve(rules.rules().size());
+  set_matches.reserve(rules.rules().size());
 }
 
 MatchCounts::MatchCounts(const RuleSet& rules) : rule_matches(rules.rules().size(), 0) {}
@@ -117,44 +119,79 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
       rule.range_min.clear();
       rule.range_max.clear();
     }
+    rule.literal_prefix = std::string(CommonPrefix(rule.range_min, rule.range_max));
+    rule.literal_suffix = RequiredLiteralSuffix(rule.regex->pattern());
   }
-  set->all_ranged_ = !rules.empty() && std::all_of(rules.begin(), rules.end(), [](const auto& r) {
-    return !r.range_min.empty();
-  });
-  for (std::size_t i = 0; i < rules.size(); ++i) set->all_rules_.push_back(static_cast<int>(i));
+  // Rules by the first byte a record must start with, when some rule says:
+  // a record then meets only the rules that can match it, without a check
+  // per rule (a CSV page has 100 columns, its rules want a handful).
+  const bool any_prefix = std::any_of(
+      rules.begin(), rules.end(), [](const auto& rule) { return !rule.literal_prefix.empty(); });
+  if (any_prefix) {
+    set->by_first_byte_.resize(kNoFirstByte + 1);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      const std::string& prefix = rules[i].literal_prefix;
+      for (std::size_t byte = 0; byte <= kNoFirstByte; ++byte) {
+        if (prefix.empty() || static_cast<unsigned char>(prefix.front()) == byte) {
+          set->by_first_byte_[byte].push_back(static_cast<int>(i));
+        }
+      }
+    }
+  } else {
+    set->by_first_byte_.resize(1);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      set->by_first_byte_[0].push_back(static_cast<int>(i));
+    }
+  }
   set->rules_ = std::move(rules);
   return set;
 }
 
-const std::vector<int>& RuleSet::FindCandidates(const Record& record, std::vector<int>& out) const {
-  if (all_ranged_) {
-    // Every rule bounds the texts it can match: a string comparison per rule
-    // drops most records of a status page before any regex runs.
-    out.clear();
-    for (std::size_t i = 0; i < rules_.size(); ++i) {
-      if (rules_[i].MayMatch(record)) out.push_back(static_cast<int>(i));
-    }
-    if (out.size() < kPrefilterMinRules || !prefilter_) return out;
-  } else if (!prefilter_) {
-    return all_rules_;
-  }
-  std::vector<int> ranged;
-  if (all_ranged_) ranged.swap(out);
+const std::vector<int>& RuleSet::FindCandidates(const Record& record, std::vector<int>& out,
+                                                std::vector<int>& set_matches) const {
+  // A few byte comparisons per rule drop most records of a status page
+  // before any regex runs.
   out.clear();
-  prefilter_->Match(record.text, &out);
-  // RE2::Set reports matches in no particular order; rules run in file order.
-  std::sort(out.begin(), out.end());
-  if (all_ranged_) {
-    std::vector<int> both;
-    std::set_intersection(out.begin(), out.end(), ranged.begin(), ranged.end(),
-                          std::back_inserter(both));
-    out.swap(both);
+  std::size_t first = 0;
+  if (by_first_byte_.size() > 1) {
+    first = record.text.empty() ? kNoFirstByte : static_cast<unsigned char>(record.text.front());
   }
+  for (int i : by_first_byte_[first]) {
+    if (rules_[static_cast<std::size_t>(i)].MayMatch(record)) out.push_back(i);
+  }
+  if (out.size() < kPrefilterMinRules || !prefilter_) return out;
+  set_matches.clear();
+  prefilter_->Match(record.text, &set_matches);
+  // RE2::Set reports matches in no particular order; rules run in file order.
+  std::sort(set_matches.begin(), set_matches.end());
+  // Keep, in place, the rules both steps let through.
+  std::size_t kept = 0;
+  auto next = set_matches.begin();
+  for (int index : out) {
+    next = std::lower_bound(next, set_matches.end(), index);
+    if (next == set_matches.end()) break;
+    if (*next == index) out[kept++] = index;
+  }
+  out.resize(kept);
   return out;
 }
 
 bool CompiledRule::MayMatch(const Record& record) const {
-  if (!range_min.empty() && (record.text < range_min || record.text > range_max)) return false;
+  const std::string_view text = record.text;
+  // The first and last bytes settle most records without a call to memcmp.
+  if (!literal_prefix.empty() && (text.empty() || text.front() != literal_prefix.front() ||
+                                  !text.starts_with(literal_prefix))) {
+    return false;
+  }
+  if (!literal_suffix.empty() &&
+      (text.empty() || text.back() != literal_suffix.back() || !text.ends_with(literal_suffix))) {
+    return false;
+  }
+  if (!range_min.empty() && (text < range_min || text > range_max)) return false;
+  return LabelsHold(record);
+}
+
+bool CompiledRule::LabelsHold(const Record& record) const {
   for (const auto& [name, value] : match_labels) {
     bool found = false;
     for (const RecordLabel& label : record.labels) {
@@ -172,9 +209,8 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
                     UpdateSink& sink) const {
   const std::string_view text = record.text;
   bool matched = false;
-  for (int index : FindCandidates(record, scratch.candidates)) {
+  for (int index : FindCandidates(record, scratch.candidates, scratch.set_matches)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
-    if (!rule.MayMatch(record)) continue;
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
     if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
                            groups)) {

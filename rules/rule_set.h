@@ -2,13 +2,13 @@
 // a record's text against the rules in order and turns each match into
 // updates of schema families.
 //
-// Matching: with kPrefilterMinRules rules or more, one RE2::Set pass over the
-// text finds every rule that can match; only those run their own RE2 to
-// extract captures, in rule order. With fewer rules, trying each in turn is
-// cheaper than the extra pass. The first matching rule wins unless it says
-// `continue: true`.
-// A RuleSet is immutable after Compile and safe to share between threads;
-// per-thread mutable state lives in a MatchScratch.
+// Matching: first each rule's cheap checks (literal prefix and suffix, match
+// range, record labels) drop the rules a record cannot match. If
+// kPrefilterMinRules or more remain, one RE2::Set pass over the text finds
+// those that can; only they run their own RE2 to extract captures, in rule
+// order. With fewer, trying each in turn is cheaper than the extra pass. The first matching rule
+// wins unless it says `continue: true`. A RuleSet is immutable after Compile and safe to share
+// between threads; per-thread mutable state lives in a MatchScratch.
 //
 // Usage:
 //   MatchScratch scratch(*rules);
@@ -100,12 +100,17 @@ struct CompiledRule {
   std::vector<EmitPlan> emits;
   SourcePosition position;
   // Every text the regex can match lies in [range_min, range_max] (from
-  // RE2::PossibleMatchRange); empty range_min means no useful bound. Lets
-  // most records of a status page skip the rule without running it.
+  // RE2::PossibleMatchRange, for patterns anchored at both ends), starts
+  // with literal_prefix (what the range's ends share) and ends with
+  // literal_suffix (see literal_bounds.h). Empty means no bound. They let
+  // most records of a status page skip the rule without running its regex.
   std::string range_min, range_max;
+  std::string literal_prefix, literal_suffix;
 
-  // Whether `record` passes the rule's cheap checks: its range and labels.
+  // Whether `record` passes the rule's cheap checks: its bounds and labels.
   bool MayMatch(const Record& record) const;
+  // Whether `record` has the labels match_labels asks for.
+  bool LabelsHold(const Record& record) const;
 };
 
 class RuleSet;
@@ -115,6 +120,7 @@ class RuleSet;
 struct MatchScratch {
   explicit MatchScratch(const RuleSet& rules);
   std::vector<int> candidates;
+  std::vector<int> set_matches;            // what the RE2::Set pre-filter reports
   std::vector<re2::StringPiece> captures;  // group 0 is the whole match
   std::vector<std::string_view> label_values;
   std::vector<std::string> label_storage;
@@ -155,7 +161,8 @@ class RuleSet {
   // For `explain`: the rules the pre-filter lets through (all without one),
   // and the updates one matched rule emits from the captures in `scratch`.
   const std::vector<int>& CandidatesForExplain(const Record& record, std::vector<int>& out) const {
-    return FindCandidates(record, out);
+    std::vector<int> set_matches;
+    return FindCandidates(record, out, set_matches);
   }
   void EmitForExplain(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                       MatchCounts& counts, UpdateSink& sink) const {
@@ -166,16 +173,22 @@ class RuleSet {
 
  private:
   RuleSet() = default;
-  // The rules that may match `text`, in rule order: all of them, or those the
+  // The rules that may match `record`, in rule order: those whose cheap
+  // checks it passes and, when that leaves several, that the RE2::Set
   // pre-filter picks (filled into `out`).
-  const std::vector<int>& FindCandidates(const Record& record, std::vector<int>& out) const;
+  // `set_matches` is a buffer for the pre-filter's own result.
+  const std::vector<int>& FindCandidates(const Record& record, std::vector<int>& out,
+                                         std::vector<int>& set_matches) const;
   void Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
             MatchCounts& counts, UpdateSink& sink) const;
 
   std::vector<CompiledRule> rules_;
-  std::vector<int> all_rules_;           // 0..n-1
-  bool all_ranged_ = false;              // every rule has a match range
   std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
+  // The rules a record may match, in rule order, by its first byte (index
+  // kNoFirstByte for the empty text); a single list of all rules when no
+  // rule has a literal prefix.
+  static constexpr std::size_t kNoFirstByte = 256;
+  std::vector<std::vector<int>> by_first_byte_;
   int max_captures_ = 0;
   int max_labels_ = 0;
 };

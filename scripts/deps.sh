@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   prometheus-cpp-dev libcivetweb-dev libre2-dev nlohmann-json3-dev libspdlog-dev
-  doctest-dev libyaml-cpp-dev libbenchmark-dev zlib1g-dev
+  doctest-dev libyaml-cpp-dev libbenchmark-dev zlib1g-dev libsimdjson-dev
   curl ca-certificates procps time
 )
 # Extra packages a caller asks for: test needs promtool, the benchmark needs mtail.

@@ -1,6 +1,6 @@
 // The json parser: paths of objects and arrays, leaf types, the path
-// separator option, parse errors (records before the damage stay emitted)
-// and the depth limit.
+// separator option, parse errors (a damaged body gives no records) and the
+// depth limit.
 #include "parsers/json_parser.h"
 
 #include <doctest/doctest.h>
@@ -96,19 +96,17 @@ TEST_CASE("json: escapes in keys and strings are decoded") {
         Lines{"k\xc3\xa9y {value=say \"hi\"\n}"});
 }
 
-TEST_CASE("json: invalid JSON stops the parse; earlier records stay emitted") {
+TEST_CASE("json: invalid JSON gives no records at all, only the error") {
   std::unique_ptr<Parser> parser = MakeParser();
-  Collector truncated = ParseWith(*parser, R"({"a": 1, "b": {"c": 2, "d": )");
-  CHECK(truncated.records == Lines{"a=1", "b.c=2"});
-  CHECK(truncated.errors == Lines{"invalid_json"});
-
-  Collector trailing = ParseWith(*parser, R"({"a": 1} {"b": 2})");
-  CHECK(trailing.records == Lines{"a=1"});
-  CHECK(trailing.errors == Lines{"invalid_json"});
-
-  Collector trailing_comma = ParseWith(*parser, "[1,]");
-  CHECK(trailing_comma.records == Lines{"0=1"});
-  CHECK(trailing_comma.errors == Lines{"invalid_json"});
+  // Damage anywhere, even after valid members, keeps the whole body out: a
+  // scrape shows the page whole or not at all.
+  for (std::string_view body : {R"({"a": 1, "b": {"c": 2, "d": )", R"({"a": 1} {"b": 2})", "[1,]",
+                                R"({"a": 1, "b": 2,})", R"({"a": 1, "b": 18446744073709551616})"}) {
+    CAPTURE(body);
+    Collector sink = ParseWith(*parser, body);
+    CHECK(sink.records.empty());
+    CHECK(sink.errors == Lines{"invalid_json"});
+  }
 
   for (std::string_view body : {"", "   ", "{", "{\"a\" 1}", "{'a': 1}", "nul", "{\"a\": \"\xff\"}",
                                 "{\"a\": 1e999}", "<html>"}) {
@@ -135,15 +133,19 @@ TEST_CASE("json: nesting deeper than kMaxDepth is too_deep") {
 
   std::string deep = "[2, " + std::string(max, '[') + "1" + std::string(max, ']') + "]";
   Collector too_deep = ParseWith(*parser, deep);
-  CHECK(too_deep.records == Lines{"0=2"});
+  CHECK(too_deep.records.empty());
   CHECK(too_deep.errors == Lines{"too_deep"});
 
-  // Far deeper input is refused the same way, without recursion.
-  Collector very_deep = ParseWith(*parser, std::string(100000, '{'));
+  // Far deeper input is refused before any recursion: closed, it is too
+  // deep; unclosed, it is not JSON at all.
+  Collector very_deep = ParseWith(*parser, std::string(100000, '[') + std::string(100000, ']'));
   CHECK(very_deep.records.empty());
-  CHECK(very_deep.errors == Lines{"invalid_json"});
-  Collector very_deep_arrays = ParseWith(*parser, std::string(100000, '['));
-  CHECK(very_deep_arrays.errors == Lines{"too_deep"});
+  CHECK(very_deep.errors == Lines{"too_deep"});
+  for (char open : {'{', '['}) {
+    Collector unclosed = ParseWith(*parser, std::string(100000, open));
+    CHECK(unclosed.records.empty());
+    CHECK(unclosed.errors == Lines{"invalid_json"});
+  }
 
   CHECK(ParseWith(*parser, "[[1]]").records == Lines{"0.0=1"});
 }

@@ -5,7 +5,10 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -409,6 +412,30 @@ TEST_CASE("one rule set can be matched from several threads with their own scrat
   }
   for (std::thread& thread : threads) thread.join();
   for (std::uint64_t matches : per_thread_matches) CHECK(matches == kLines);
+}
+
+TEST_CASE("ParseNumber reads integers exactly as from_chars does") {
+  // The integer fast path must give the very double the general path gives,
+  // including rounding past 2^53 and the sign of zero.
+  std::uint64_t state = 7;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::string text = std::to_string(state >> (state % 64));
+    text = text.substr(0, 1 + (state >> 7) % 19);
+    if (state & 1) text = "-" + text;
+    double expected = 0;
+    std::from_chars(text.data(), text.data() + text.size(), expected);
+    CAPTURE(text);
+    REQUIRE(ParseNumber(text).has_value());
+    CHECK(std::bit_cast<std::uint64_t>(*ParseNumber(text)) ==
+          std::bit_cast<std::uint64_t>(expected));
+  }
+  CHECK(std::signbit(*ParseNumber("-0")));
+  CHECK(ParseNumber("18446744073709551615") == 18446744073709551615.0);  // 20 digits: general path
+  CHECK(ParseNumber("99999999999999999999") == 1e20);
+  CHECK(!ParseNumber("-"));
+  CHECK(!ParseNumber("12a"));
+  CHECK(!ParseNumber("1 "));
 }
 
 TEST_CASE("ParseNumber reads integers, decimals, exponents and signs") {
