@@ -183,7 +183,7 @@ void LineListener::Impl::RunUdp() {
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          handler->OnDrop("read_error");
+          handler->OnDrop("read_error", 1);
           if (auto suppressed = log_limiter.Allow("recv")) {
             spdlog::warn("udp listener {}: receive: {} ({} similar suppressed)", options.address,
                          Errno(errno), *suppressed);
@@ -193,6 +193,7 @@ void LineListener::Impl::RunUdp() {
       }
       lines.clear();
       std::size_t bytes = 0;
+      std::uint32_t new_drops = 0;
       for (int i = 0; i < n; ++i) {
         msghdr& h = messages[i].msg_hdr;
 #ifdef SO_RXQ_OVFL
@@ -202,18 +203,24 @@ void LineListener::Impl::RunUdp() {
             // was queued; the difference survives wrap-around.
             std::uint32_t count;
             std::memcpy(&count, CMSG_DATA(c), sizeof(count));
-            kernel_drops.fetch_add(count - last_drop_count, std::memory_order_relaxed);
+            new_drops += count - last_drop_count;
             last_drop_count = count;
           }
         }
 #endif
         std::size_t length = messages[i].msg_len;
         if ((h.msg_flags & MSG_TRUNC) != 0 || length > options.max_line_bytes) {
-          handler->OnDrop("too_large");
+          handler->OnDrop("too_large", 1);
           continue;
         }
         bytes += length;
         SplitLines(static_cast<const char*>(h.msg_iov->iov_base), length, &lines);
+      }
+      // Before the lines: whoever sees a datagram sent after the drops also
+      // sees the drops.
+      if (new_drops > 0) {
+        kernel_drops.fetch_add(new_drops, std::memory_order_relaxed);
+        handler->OnDrop("receive_buffer_full", new_drops);
       }
       if (bytes > 0) handler->OnLines(lines, bytes);
       // A short batch means the queue was empty a moment ago: poll again
@@ -261,7 +268,7 @@ void LineListener::Impl::RunTcp() {
         if (c.partial.size() + (end - p) > max_line) {
           c.partial.clear();
           c.skipping = true;
-          handler->OnDrop("too_large");
+          handler->OnDrop("too_large", 1);
           break;
         }
         c.partial.append(p, end - p);
@@ -277,7 +284,7 @@ void LineListener::Impl::RunTcp() {
       if (!c.partial.empty()) {
         if (c.partial.size() + segment.size() > max_line) {
           c.partial.clear();
-          handler->OnDrop("too_large");
+          handler->OnDrop("too_large", 1);
           continue;
         }
         // Only the first line of a read can complete a held one, so one
@@ -287,7 +294,7 @@ void LineListener::Impl::RunTcp() {
         c.partial.clear();
         line = joined;
       } else if (segment.size() > max_line) {
-        handler->OnDrop("too_large");
+        handler->OnDrop("too_large", 1);
         continue;
       }
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -322,9 +329,9 @@ void LineListener::Impl::RunTcp() {
       }
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
       if (n < 0) {
-        handler->OnDrop("read_error");
+        handler->OnDrop("read_error", 1);
       } else if (!c.partial.empty()) {
-        handler->OnDrop("unterminated");
+        handler->OnDrop("unterminated", 1);
       }
       close(c.fd);
       c.fd = -1;
@@ -350,7 +357,7 @@ void LineListener::Impl::RunTcp() {
           break;
         }
         if (connections.size() >= options.max_connections) {
-          handler->OnDrop("connection_limit");
+          handler->OnDrop("connection_limit", 1);
           close(fd);
           continue;
         }

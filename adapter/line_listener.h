@@ -23,15 +23,18 @@
 //
 // Both: empty lines are skipped and a trailing \r is stripped. The handler
 // runs on the listener's thread: while it runs, datagrams queue in the
-// socket's receive buffer (udp_receive_buffer_bytes) and TCP clients are
-// flow-controlled.
+// socket's receive buffer (udp_receive_buffer_bytes) — those that do not fit
+// are dropped by the kernel, which says how many (SO_RXQ_OVFL), and are
+// reported as "receive_buffer_full" — and TCP clients are flow-controlled.
 //
 // Usage:
 //   class Counter : public LineHandler {
 //     void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
 //       for (std::string_view line : lines) parser.Parse(line, sink);
 //     }
-//     void OnDrop(std::string_view reason) override { drops.Add(reason); }
+//     void OnDrop(std::string_view reason, std::uint64_t count) override {
+//       drops.Add(reason, count);
+//     }
 //   } handler;
 //   std::string error;
 //   auto listener = LineListener::Start({.protocol = ListenerOptions::Protocol::kUdp,
@@ -62,13 +65,17 @@ class LineHandler {
   // `lines` may therefore be empty. Called from the listener's thread only.
   virtual void OnLines(std::span<const std::string_view> lines, std::size_t bytes) = 0;
 
-  // Something was dropped; `reason` is one of a fixed set, for a metric label:
-  //   "too_large"         a datagram or a line over max_line_bytes
-  //   "read_error"        a receive failed (TCP: the connection is closed)
-  //   "unterminated"      TCP: a connection ended inside a line
-  //   "connection_limit"  TCP: a connection over max_connections was refused
-  // Called from the listener's thread only.
-  virtual void OnDrop(std::string_view reason) = 0;
+  // `count` datagrams, lines or connections were dropped; `reason` is one of
+  // a fixed set, for a metric label:
+  //   "too_large"            a datagram or a line over max_line_bytes
+  //   "read_error"           a receive failed (TCP: the connection is closed)
+  //   "unterminated"         TCP: a connection ended inside a line
+  //   "connection_limit"     TCP: a connection over max_connections was refused
+  //   "receive_buffer_full"  UDP: datagrams the kernel dropped because the
+  //                          receive buffer was full (see kernel_drops())
+  // Only "receive_buffer_full" reports more than 1 at a time. Called from the
+  // listener's thread only.
+  virtual void OnDrop(std::string_view reason, std::uint64_t count) = 0;
 };
 
 struct ListenerOptions {
@@ -110,7 +117,8 @@ class LineListener {
   // Datagrams the kernel dropped because the receive buffer was full, as
   // counted by SO_RXQ_OVFL (Linux); 0 where the platform does not tell. The
   // kernel reports the count with the next datagram that does get queued, so
-  // drops show up once traffic resumes. Thread-safe.
+  // drops show up once traffic resumes; the handler is told at the same time,
+  // as OnDrop("receive_buffer_full", n). Thread-safe.
   std::uint64_t kernel_drops() const;
 
   // UDP: the receive buffer the kernel actually granted (Linux reports twice

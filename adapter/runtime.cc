@@ -12,7 +12,8 @@
 
 namespace metrics_adapter {
 
-// Forwards a listener's lines to the source's pipeline.
+// Forwards a listener's lines to the source's pipeline and counts its drops
+// (the kernel's included) in metrics_adapter_lines_dropped_total.
 class ListenerBridge : public LineHandler {
  public:
   ListenerBridge(SourcePipeline& pipeline, SelfMetrics& self, std::string source)
@@ -20,8 +21,8 @@ class ListenerBridge : public LineHandler {
   void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
     pipeline_.OnLines("", lines, bytes);
   }
-  void OnDrop(std::string_view reason) override {
-    self_.Dropped(source_, std::string(reason))->Increment();
+  void OnDrop(std::string_view reason, std::uint64_t count) override {
+    self_.Dropped(source_, std::string(reason))->Increment(static_cast<double>(count));
   }
 
  private:

@@ -10,18 +10,6 @@ namespace {
 // and label values are valid UTF-8 by the time they reach the store.
 constexpr char kKeySeparator = '\xff';
 
-std::vector<std::string_view> SplitKey(std::string_view key) {
-  std::vector<std::string_view> values;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    if (key[i] == kKeySeparator) {
-      values.push_back(key.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return values;
-}
-
 // Orders series keys by their label values, value by value: the separator
 // sorts before every byte, so {a} comes before {ab}.
 bool KeyLess(const std::string& a, const std::string& b) {
@@ -166,9 +154,14 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
     for (const auto* entry : sorted) {
       const Series& series = entry->second;
       prometheus::ClientMetric metric;
-      const std::vector<std::string_view> values = SplitKey(entry->first);
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        metric.label.push_back({family.spec.labels[i], std::string(values[i])});
+      // The key is the label values in label order, each followed by the
+      // separator: split in place, without a temporary vector.
+      metric.label.reserve(family.spec.labels.size());
+      std::string_view key = entry->first;
+      for (std::size_t i = 0; i < family.spec.labels.size() && !key.empty(); ++i) {
+        const std::size_t end = key.find(kKeySeparator);
+        metric.label.push_back({family.spec.labels[i], std::string(key.substr(0, end))});
+        key.remove_prefix(end + 1);
       }
       switch (family.spec.type) {
         case MetricType::kCounter:

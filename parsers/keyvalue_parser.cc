@@ -27,6 +27,12 @@ std::unique_ptr<Parser> KeyValueParser::Create(const ParserOptions& options, std
   parsed.line_prefix = options.Get("line_prefix");
   parsed.subfields = options.Get("subfields");
   parsed.subfield_separator = options.Get("subfield_separator");
+  const std::string& skip = options.Get("skip_lines_without_separator");
+  if (skip != "true" && skip != "false") {
+    *error = "keyvalue: skip_lines_without_separator must be true or false, not \"" + skip + "\"";
+    return nullptr;
+  }
+  parsed.skip_lines_without_separator = options.Bool("skip_lines_without_separator");
   if (parsed.separator.empty()) {
     *error = "keyvalue: separator must not be empty";
     return nullptr;
@@ -74,7 +80,7 @@ void KeyValueParser::ParseLine(std::string_view line, RecordSink& sink) {
     separator_size = options_.separator.size();
   }
   if (split == std::string_view::npos) {
-    sink.OnParseError("missing_separator");
+    if (!options_.skip_lines_without_separator) sink.OnParseError("missing_separator");
     return;
   }
   std::string_view key = Trim(line.substr(0, split));

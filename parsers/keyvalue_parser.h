@@ -10,7 +10,10 @@
 // per pair instead, named `key.subkey`.
 //
 // Parse errors (each line is skipped, the rest of the body still parsed):
-//   missing_separator  a line that is not blank, not a comment, and has no separator
+//   missing_separator  a line that is not blank, not a comment, and has no
+//                      separator; with skip_lines_without_separator it is
+//                      skipped silently instead (apache ?auto's first line,
+//                      the bare server name)
 //   empty_key          a line whose key is empty (": 5")
 #pragma once
 
@@ -32,6 +35,9 @@ class KeyValueParser : public Parser {
     std::string line_prefix;  // stripped; lines without it are skipped
     std::string subfields;    // splits a value into sub-fields ("," for redis)
     std::string subfield_separator = "=";
+    // Lines without the separator are not key/value lines (a title, a
+    // banner): skip them without a parse error.
+    bool skip_lines_without_separator = false;
   };
 
   // Creates a parser from the registry's option table. Returns null with

@@ -51,7 +51,10 @@ class CountingHandler : public LineHandler {
     bytes_.fetch_add(bytes, std::memory_order_relaxed);
     calls_.fetch_add(1, std::memory_order_relaxed);
   }
-  void OnDrop(std::string_view) override { drops_.fetch_add(1, std::memory_order_relaxed); }
+  void OnDrop(std::string_view reason, std::uint64_t count) override {
+    // The kernel's drops are printed from LineListener::kernel_drops().
+    if (reason != "receive_buffer_full") drops_.fetch_add(count, std::memory_order_relaxed);
+  }
 
   // Makes the next OnLines call spin until Release(), first resetting the clock.
   void Hold() {

@@ -5,7 +5,8 @@
 # at a closed port. Each scrape of the adapter must answer in time, report
 # `up` 1 only for the healthy sources, leave the failed ones' series absent,
 # count the failures by reason, and keep the statsd listener counting every
-# packet sent to it, junk and oversized packets dropped and counted.
+# packet sent to it, junk and oversized packets dropped and counted, and
+# datagrams the kernel drops for a full receive buffer counted exactly.
 # Usage: test/integration/pull_push_test.sh PATH_TO_metrics-adapter
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
@@ -165,6 +166,36 @@ wait_for_value '^app_job_duration_seconds_count\{queue="mail"\}' 300
 wait_for_value '^metrics_adapter_parse_errors_total\{reason="[a-z_]+",source="statsd"\}' 1
 wait_for_value '^metrics_adapter_lines_dropped_total\{reason="too_large",source="statsd"\}' 1
 
+# Datagrams the kernel drops: frozen (SIGSTOP), the adapter drains nothing,
+# so a burst overflows the statsd socket's receive buffer (4 MiB at most).
+# The kernel reports its drop count with the next datagram it queues, and a
+# marker sent while the buffer is still full is dropped (and counted) too:
+# send markers until every datagram sent is either counted by the rules or
+# counted as dropped. Neither count can run ahead of the truth, so equality
+# means both are exact.
+burst=50000
+kill -STOP "$adapter_pid"
+python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[2])): s.sendto(b'jobs.burst.done:1|c', ('127.0.0.1', int(sys.argv[1])))
+" "$port" "$burst"
+kill -CONT "$adapter_pid"
+sent=$burst
+accounted=
+for _ in $(seq 50); do
+  printf 'jobs.marker.done:1|c\n' >"/dev/udp/127.0.0.1/$port"
+  sent=$((sent + 1))
+  sleep 0.1
+  curl -sf --max-time 5 "$url/metrics" >"$tmp/scrape2.txt" || fail "scrape failed"
+  counted=$(awk '/^app_jobs_total\{queue="(burst|marker)"\} / { s += $NF } END { print s + 0 }' "$tmp/scrape2.txt")
+  kernel_drops=$(awk '/^metrics_adapter_lines_dropped_total\{reason="receive_buffer_full",source="statsd"\} / { print $NF }' "$tmp/scrape2.txt")
+  if [ $((counted + ${kernel_drops:-0})) = "$sent" ]; then accounted=1; break; fi
+done
+[ -n "$accounted" ] || fail "of $sent datagrams $counted counted and ${kernel_drops:-no} dropped by the kernel"
+[ "${kernel_drops:-0}" -gt 0 ] || fail "a burst of $burst datagrams at a frozen adapter dropped none"
+echo "statsd: of $sent datagrams (a burst at a frozen adapter, then markers) $counted counted, $kernel_drops dropped by the kernel"
+
 # The upstream goes away: the next scrape still answers, everything pulled is down.
 kill "$upstream_pid"
 wait "$upstream_pid" 2>/dev/null || true
@@ -173,4 +204,4 @@ wait_for_value '^metrics_adapter_source_up\{source="ok"\}' 0
 curl -sf --max-time 5 "$url/metrics" | grep -q '^app_connections' && fail "stale series after the upstream died"
 
 stop_adapter_cleanly
-echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors) and a statsd listener"
+echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors) and a statsd listener (drops included)"

@@ -121,6 +121,59 @@ TEST_CASE("keyvalue: apache server-status?auto, where the first line is the serv
   CHECK(sink.errors == Lines{"missing_separator"});
 }
 
+TEST_CASE("keyvalue: skip_lines_without_separator skips apache's server-name line silently") {
+  const std::string page =
+      "www.example.com\n"
+      "ServerVersion: Apache/2.4.71 (Debian)\r\n"
+      "Total Accesses: 13\n"
+      "Scoreboard: _W__..\n";
+  const Lines records = {
+      "ServerVersion {value=Apache/2.4.71 (Debian)}",
+      "Total Accesses=13 {value=13}",
+      "Scoreboard {value=_W__..}",
+  };
+  std::unique_ptr<Parser> parser = MakeParser({{"skip_lines_without_separator", "true"}});
+  Collector sink;
+  parser->Parse(page, sink);
+  CHECK(sink.records == records);
+  CHECK(sink.errors.empty());
+  // "false" is the default: the same records, and the line is an error.
+  Collector strict;
+  MakeParser({{"skip_lines_without_separator", "false"}})->Parse(page, strict);
+  CHECK(strict.records == records);
+  CHECK(strict.errors == Lines{"missing_separator"});
+  // Apache 2.2 has no server-name line: nothing is lost.
+  Collector old;
+  parser->Parse("Total Accesses: 13\nBusyWorkers: 1\n", old);
+  CHECK(old.records == Lines{"Total Accesses=13 {value=13}", "BusyWorkers=1 {value=1}"});
+  CHECK(old.errors.empty());
+}
+
+TEST_CASE("keyvalue: skip_lines_without_separator skips only lines without the separator") {
+  std::unique_ptr<Parser> parser = MakeParser({{"skip_lines_without_separator", "true"}});
+  Collector sink;
+  // Anywhere in the body, not just first; an empty key is still an error.
+  parser->Parse("a:1\nbanner\n  : 5\n# comment\n\nb:2\ntrailer", sink);
+  CHECK(sink.records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
+  CHECK(sink.errors == Lines{"empty_key"});
+
+  // With the whitespace separator: a lone word is skipped, "key value" is read.
+  Collector words;
+  MakeParser({{"separator", " "}, {"skip_lines_without_separator", "true"}})
+      ->Parse("lonely   \nkey value\n", words);
+  CHECK(words.records == Lines{"key {value=value}"});
+  CHECK(words.errors.empty());
+
+  // With a line prefix: lines without the prefix are skipped anyway; prefixed
+  // lines without the separator are skipped too.
+  Collector memcached;
+  MakeParser(
+      {{"separator", " "}, {"line_prefix", "STAT "}, {"skip_lines_without_separator", "true"}})
+      ->Parse("STAT pid 1\nSTAT oops\nEND\n", memcached);
+  CHECK(memcached.records == Lines{"pid=1 {value=1}"});
+  CHECK(memcached.errors.empty());
+}
+
 TEST_CASE("keyvalue: memcached stats with a line prefix and whitespace separator") {
   std::unique_ptr<Parser> parser = MakeParser({{"separator", " "}, {"line_prefix", "STAT "}});
   Collector sink;
@@ -206,13 +259,19 @@ TEST_CASE("keyvalue: registry entry and option validation") {
   const ParserInfo* info = FindParser("keyvalue");
   REQUIRE(info != nullptr);
   CHECK(info->unit == ParserUnit::kBody);
-  for (const char* option :
-       {"separator", "comment_prefix", "line_prefix", "subfields", "subfield_separator"}) {
+  for (const char* option : {"separator", "comment_prefix", "line_prefix", "subfields",
+                             "subfield_separator", "skip_lines_without_separator"}) {
     CHECK(info->HasOption(option));
   }
   CHECK(info->Defaults().Get("separator") == ":");
   CHECK(info->Defaults().Get("comment_prefix") == "#");
   CHECK(info->Defaults().Get("subfield_separator") == "=");
+  CHECK(info->Defaults().Get("skip_lines_without_separator") == "false");
+
+  CHECK(CreateError({{"skip_lines_without_separator", "yes"}}) ==
+        "keyvalue: skip_lines_without_separator must be true or false, not \"yes\"");
+  CHECK(CreateError({{"skip_lines_without_separator", ""}}) ==
+        "keyvalue: skip_lines_without_separator must be true or false, not \"\"");
 
   CHECK(CreateError({{"separator", ""}}) == "keyvalue: separator must not be empty");
   CHECK(CreateError({{"subfields", ","}, {"subfield_separator", ""}}) ==

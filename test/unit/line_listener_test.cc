@@ -7,7 +7,8 @@
 // small enough to fit the buffer and waits for each window to arrive before
 // sending the next, which makes its exact counts a guarantee rather than
 // luck. The drop test does the opposite on purpose (a tiny buffer and a
-// handler that holds the thread) and checks the kernel's drop count.
+// handler that holds the thread) and checks the kernel's drop count, and
+// that the handler is told the same count.
 #include "adapter/line_listener.h"
 
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,9 +48,9 @@ class Recorder : public LineHandler {
     cv_.wait_for(lock, kPatience, [&] { return !hold_; });
   }
 
-  void OnDrop(std::string_view reason) override {
+  void OnDrop(std::string_view reason, std::uint64_t count) override {
     std::lock_guard lock(mu_);
-    ++drops_[std::string(reason)];
+    drops_[std::string(reason)] += count;
     cv_.notify_all();
   }
 
@@ -64,7 +66,7 @@ class Recorder : public LineHandler {
   bool WaitForBytes(std::size_t n) {
     return WaitUntil([&] { return bytes_ >= n; });
   }
-  bool WaitForDrops(const std::string& reason, int n) {
+  bool WaitForDrops(const std::string& reason, std::uint64_t n) {
     return WaitUntil([&] { return Drops(reason) >= n; });
   }
   // Waits up to `patience` for the last line received to be `line`.
@@ -96,19 +98,19 @@ class Recorder : public LineHandler {
     std::lock_guard lock(mu_);
     return bytes_;
   }
-  int drops(const std::string& reason) {
+  std::uint64_t drops(const std::string& reason) {
     std::lock_guard lock(mu_);
     return Drops(reason);
   }
-  std::size_t total_drops() {
+  std::uint64_t total_drops() {
     std::lock_guard lock(mu_);
-    std::size_t n = 0;
+    std::uint64_t n = 0;
     for (const auto& [reason, count] : drops_) n += count;
     return n;
   }
 
  private:
-  int Drops(const std::string& reason) const {
+  std::uint64_t Drops(const std::string& reason) const {
     auto it = drops_.find(reason);
     return it == drops_.end() ? 0 : it->second;
   }
@@ -117,7 +119,7 @@ class Recorder : public LineHandler {
   std::condition_variable cv_;
   std::vector<std::string> lines_;
   std::size_t bytes_ = 0;
-  std::map<std::string, int> drops_;
+  std::map<std::string, std::uint64_t> drops_;
   bool hold_ = false;
 };
 
@@ -320,6 +322,10 @@ TEST_CASE("UDP: datagrams the kernel drops for a full buffer are counted") {
   CHECK(listener->kernel_drops() > 0);
   // Everything sent before the marker was either received or dropped.
   CHECK(received + listener->kernel_drops() == static_cast<std::size_t>(sent));
+  // The handler was told of every drop, by the kernel's deltas, before the
+  // lines of the datagram that carried the count: the metric is exact.
+  CHECK(recorder.drops("receive_buffer_full") == listener->kernel_drops());
+  CHECK(recorder.total_drops() == listener->kernel_drops());
 }
 
 TEST_CASE("TCP: a line split across writes is held until its newline") {
