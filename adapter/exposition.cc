@@ -1,45 +1,133 @@
 #include "adapter/exposition.h"
 
-#include <prometheus/text_serializer.h>
+#include <prometheus/metric_family.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <map>
-#include <set>
-#include <sstream>
+#include <functional>
+#include <unordered_map>
 #include <utility>
 
+#include "adapter/text_format.h"
 #include "rules/rule_set.h"
 
 namespace metrics_adapter {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+
+std::size_t HashLabels(const std::vector<ClientMetric::Label>& labels) {
+  std::size_t hash = labels.size();
+  const auto mix = [&hash](std::string_view text) {
+    hash ^= std::hash<std::string_view>{}(text) + 0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
+  };
+  for (const ClientMetric::Label& label : labels) {
+    mix(label.name);
+    mix(label.value);
+  }
+  return hash;
+}
+
+// The label sets already written for one family that several collectables
+// hold: open addressing over (hash, pointer to the labels), sized for every
+// metric of the family up front, so it allocates once per such family and
+// never copies a label.
+class LabelSetTable {
+ public:
+  explicit LabelSetTable(std::size_t count)
+      : slots_(std::bit_ceil(2 * count + 1)), mask_(slots_.size() - 1) {}
+
+  // Adds `labels` unless an equal label set is there; returns whether added.
+  // `labels` must outlive the table.
+  bool Insert(const std::vector<ClientMetric::Label>& labels) {
+    const std::size_t hash = HashLabels(labels);
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.labels == nullptr) {
+        slot = {hash, &labels};
+        return true;
+      }
+      if (slot.hash == hash && *slot.labels == labels) return false;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    const std::vector<ClientMetric::Label>* labels = nullptr;
+  };
+  std::vector<Slot> slots_;  // at most half full
+  std::size_t mask_;
+};
+
+}  // namespace
 
 std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables) {
+  std::vector<std::vector<MetricFamily>> collected;
+  collected.reserve(collectables.size());
+  for (const prometheus::Collectable* collectable : collectables) {
+    collected.push_back(collectable->Collect());
+  }
+
   // Several sources may write one family (a log and a status page both
   // counting requests): the text format wants each family once, so they are
-  // merged by name, in first-seen order. Of two identical series the first
-  // collectable's wins; rules should tell sources apart by a label.
-  std::vector<prometheus::MetricFamily> families;
-  std::map<std::string, std::size_t> index;
-  std::map<std::string, std::set<std::vector<prometheus::ClientMetric::Label>>> seen;
-  for (const prometheus::Collectable* collectable : collectables) {
-    for (prometheus::MetricFamily& family : collectable->Collect()) {
-      auto [it, fresh] = index.emplace(family.name, families.size());
-      std::set<std::vector<prometheus::ClientMetric::Label>>& labels = seen[family.name];
+  // merged by name, in first-seen order; a family of another type under a
+  // name already seen is dropped (it cannot happen within one schema). Of
+  // two identical series the first collectable's wins; rules should tell
+  // sources apart by a label. Nothing is copied: families are referred to
+  // where Collect left them.
+  struct Merged {
+    const MetricFamily* first;
+    std::vector<const MetricFamily*> more;  // same name and type, later collectables
+  };
+  std::vector<Merged> merged;
+  std::unordered_map<std::string_view, std::size_t> index;  // name -> merged
+  std::size_t size = 0;
+  for (const std::vector<MetricFamily>& families : collected) {
+    for (const MetricFamily& family : families) {
+      auto [it, fresh] = index.try_emplace(family.name, merged.size());
       if (fresh) {
-        for (const prometheus::ClientMetric& metric : family.metric) labels.insert(metric.label);
-        families.push_back(std::move(family));
+        merged.push_back({&family, {}});
+      } else if (merged[it->second].first->type == family.type) {
+        merged[it->second].more.push_back(&family);
+      } else {
         continue;
       }
-      prometheus::MetricFamily& merged = families[it->second];
-      if (merged.type != family.type) continue;  // cannot happen within one schema
-      for (prometheus::ClientMetric& metric : family.metric) {
-        if (labels.insert(metric.label).second) merged.metric.push_back(std::move(metric));
+      size += EstimateTextSize(family);
+    }
+  }
+
+  // Written straight into one string reserved up front: this is the whole
+  // cost of a scrape beyond Collect, so no stream, no per-line allocation.
+  // The slack covers values longer than the estimate's (17-digit gauges)
+  // without a regrowth; pages reserved and never written cost nothing.
+  std::string out;
+  out.reserve(size + size / 8);
+  TextScratch scratch;
+  for (const Merged& family : merged) {
+    const MetricFamily& first = *family.first;
+    AppendFamilyHeader(out, first);
+    if (family.more.empty()) {
+      // The common case, one collectable per family: nothing to dedupe.
+      for (const ClientMetric& metric : first.metric) AppendMetric(out, first, metric, scratch);
+      continue;
+    }
+    std::size_t count = first.metric.size();
+    for (const MetricFamily* more : family.more) count += more->metric.size();
+    LabelSetTable written(count);
+    for (const ClientMetric& metric : first.metric) {
+      written.Insert(metric.label);
+      AppendMetric(out, first, metric, scratch);
+    }
+    for (const MetricFamily* more : family.more) {
+      for (const ClientMetric& metric : more->metric) {
+        if (written.Insert(metric.label)) AppendMetric(out, first, metric, scratch);
       }
     }
   }
-  std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, families);
-  return out.str();
+  return out;
 }
 
 std::optional<Sample> ParseSampleLine(std::string_view line) {

@@ -13,10 +13,15 @@
 namespace metrics_adapter {
 namespace {
 
-// The shortest text that reads back as `value`: 0.3, not 0.29999999999999999.
+// A value as the user would write it: at most 15 significant digits, so an
+// expected 0.3 shows as 0.3 (not 0.29999999999999999) and a sum of 0.1 + 0.2,
+// which the exposition writes exactly as 0.30000000000000004, as 0.3 too.
+// Every decimal of up to 15 digits reads back as itself, and values that
+// SameValue tells apart (by more than 1e-9 relative) never print alike.
 std::string FormatValue(double value) {
   char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 15);
   return std::string(buffer, end);
 }
 

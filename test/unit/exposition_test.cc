@@ -4,12 +4,16 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "adapter/series_store.h"
+#include "adapter/text_format.h"
 
 namespace metrics_adapter {
 namespace {
@@ -87,6 +91,260 @@ TEST_CASE("RenderExposition writes a store's histogram with cumulative buckets a
                        "d_seconds_bucket{route=\"/a\",le=\"0.5\"} 1\n"
                        "d_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"
                        "d_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"));
+}
+
+prometheus::MetricFamily Family(const std::string& name, prometheus::MetricType type,
+                                std::vector<prometheus::ClientMetric> metrics,
+                                const std::string& help = "") {
+  prometheus::MetricFamily family;
+  family.name = name;
+  family.help = help;
+  family.type = type;
+  family.metric = std::move(metrics);
+  return family;
+}
+
+// A counter, gauge or untyped metric: the value is set for each of them.
+prometheus::ClientMetric Series(std::vector<prometheus::ClientMetric::Label> labels, double value) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.counter.value = value;
+  metric.gauge.value = value;
+  metric.untyped.value = value;
+  return metric;
+}
+
+std::string Number(double value) {
+  std::string out;
+  AppendNumber(out, value);
+  return out;
+}
+
+TEST_CASE("RenderExposition writes a gauge and an untyped metric") {
+  prometheus::ClientMetric untyped;
+  untyped.label = {{"k", "v"}};
+  untyped.untyped.value = -3.5;
+  Fixed fixed(
+      {Family("g", prometheus::MetricType::Gauge, {Series({}, 2), Series({{"a", "b"}}, 0.5)}, "G."),
+       Family("u", prometheus::MetricType::Untyped, {untyped})});
+  CHECK(RenderExposition({&fixed}) ==
+        "# HELP g G.\n"
+        "# TYPE g gauge\n"
+        "g 2\n"
+        "g{a=\"b\"} 0.5\n"
+        "# TYPE u untyped\n"
+        "u{k=\"v\"} -3.5\n");
+}
+
+TEST_CASE("RenderExposition writes a histogram's count, sum and buckets, adding +Inf once") {
+  prometheus::ClientMetric without_inf;
+  without_inf.label = {{"path", "/a\"b"}};
+  without_inf.histogram.sample_count = 4;
+  without_inf.histogram.sample_sum = 2.75;
+  without_inf.histogram.bucket = {{1, 0.1}, {3, 2.5}};
+  prometheus::ClientMetric with_inf;
+  with_inf.histogram.sample_count = 2;
+  with_inf.histogram.sample_sum = 1e-3;
+  with_inf.histogram.bucket = {{2, 1}, {2, std::numeric_limits<double>::infinity()}};
+  prometheus::ClientMetric no_buckets;
+  no_buckets.label = {{"path", "/c"}};
+  no_buckets.histogram.sample_count = 0;
+  Fixed fixed({Family("h_seconds", prometheus::MetricType::Histogram,
+                      {without_inf, with_inf, no_buckets}, "H.")});
+  CHECK(RenderExposition({&fixed}) ==
+        "# HELP h_seconds H.\n"
+        "# TYPE h_seconds histogram\n"
+        "h_seconds_count{path=\"/a\\\"b\"} 4\n"
+        "h_seconds_sum{path=\"/a\\\"b\"} 2.75\n"
+        "h_seconds_bucket{path=\"/a\\\"b\",le=\"0.1\"} 1\n"
+        "h_seconds_bucket{path=\"/a\\\"b\",le=\"2.5\"} 3\n"
+        "h_seconds_bucket{path=\"/a\\\"b\",le=\"+Inf\"} 4\n"
+        "h_seconds_count 2\n"
+        "h_seconds_sum 0.001\n"
+        "h_seconds_bucket{le=\"1\"} 2\n"
+        "h_seconds_bucket{le=\"+Inf\"} 2\n"
+        "h_seconds_count{path=\"/c\"} 0\n"
+        "h_seconds_sum{path=\"/c\"} 0\n"
+        "h_seconds_bucket{path=\"/c\",le=\"+Inf\"} 0\n");
+}
+
+TEST_CASE("RenderExposition writes a summary's count, sum and quantiles") {
+  prometheus::ClientMetric labelled;
+  labelled.label = {{"op", "read"}};
+  labelled.summary.sample_count = 10;
+  labelled.summary.sample_sum = 12.5;
+  labelled.summary.quantile = {{0.5, 1}, {0.99, 2.25}};
+  prometheus::ClientMetric bare;
+  bare.summary.sample_count = 1;
+  bare.summary.sample_sum = 3;
+  bare.summary.quantile = {{0.9, std::nan("")}};
+  Fixed fixed({Family("s_seconds", prometheus::MetricType::Summary, {labelled, bare})});
+  CHECK(RenderExposition({&fixed}) ==
+        "# TYPE s_seconds summary\n"
+        "s_seconds_count{op=\"read\"} 10\n"
+        "s_seconds_sum{op=\"read\"} 12.5\n"
+        "s_seconds{op=\"read\",quantile=\"0.5\"} 1\n"
+        "s_seconds{op=\"read\",quantile=\"0.99\"} 2.25\n"
+        "s_seconds_count 1\n"
+        "s_seconds_sum 3\n"
+        "s_seconds{quantile=\"0.9\"} NaN\n");
+}
+
+TEST_CASE("RenderExposition writes a timestamp after the value of every line of a metric") {
+  prometheus::ClientMetric gauge = Series({{"a", "1"}}, 7);
+  gauge.timestamp_ms = 1700000000123;
+  prometheus::ClientMetric histogram;
+  histogram.histogram.sample_count = 1;
+  histogram.histogram.sample_sum = 0.5;
+  histogram.histogram.bucket = {{1, 1}};
+  histogram.timestamp_ms = -5;
+  Fixed fixed({Family("g", prometheus::MetricType::Gauge, {gauge}),
+               Family("h", prometheus::MetricType::Histogram, {histogram})});
+  CHECK(RenderExposition({&fixed}) ==
+        "# TYPE g gauge\n"
+        "g{a=\"1\"} 7 1700000000123\n"
+        "# TYPE h histogram\n"
+        "h_count 1 -5\n"
+        "h_sum 0.5 -5\n"
+        "h_bucket{le=\"1\"} 1 -5\n"
+        "h_bucket{le=\"+Inf\"} 1 -5\n");
+}
+
+TEST_CASE("RenderExposition escapes backslash and newline in HELP, and leaves quotes") {
+  Fixed fixed({Counter("x_total", "Path C:\\tmp, \"quoted\"\nsecond line.", {}, 1)});
+  CHECK(RenderExposition({&fixed}) ==
+        "# HELP x_total Path C:\\\\tmp, \"quoted\"\\nsecond line.\n"
+        "# TYPE x_total counter\n"
+        "x_total 1\n");
+}
+
+TEST_CASE("RenderExposition merges a family two collectables hold; the first one's series wins") {
+  Fixed a({Family("req_total", prometheus::MetricType::Counter,
+                  {Series({{"src", "log"}}, 1), Series({{"src", "both"}}, 2)}, "From a."),
+           Family("only_a", prometheus::MetricType::Gauge, {Series({}, 1)})});
+  Fixed b({Family("only_b", prometheus::MetricType::Gauge, {Series({}, 5)}),
+           Family("req_total", prometheus::MetricType::Counter,
+                  {Series({{"src", "both"}}, 20),  // a's {src="both"} wins
+                   Series({{"src", "page"}}, 3),
+                   Series({{"src", "page"}}, 30)},  // a repeat within b: its first wins
+                  "From b."),
+           // Same name as a's gauge, another type: dropped whole.
+           Family("only_a", prometheus::MetricType::Counter, {Series({{"x", "y"}}, 9)})});
+  Fixed c({Counter("req_total", "From c.", {{"src", "log"}}, 100),
+           Counter("req_total", "", {{"src", "c"}}, 4)});
+  CHECK(RenderExposition({&a, &b, &c}) ==
+        "# HELP req_total From a.\n"
+        "# TYPE req_total counter\n"
+        "req_total{src=\"log\"} 1\n"
+        "req_total{src=\"both\"} 2\n"
+        "req_total{src=\"page\"} 3\n"
+        "req_total{src=\"c\"} 4\n"
+        "# TYPE only_a gauge\n"
+        "only_a 1\n"
+        "# TYPE only_b gauge\n"
+        "only_b 5\n");
+}
+
+TEST_CASE("RenderExposition tells label sets apart by every name and value, in order") {
+  // Sets that a careless key (concatenation, or names and values hashed
+  // alike) would confuse: none of them is a duplicate of another.
+  std::vector<std::vector<prometheus::ClientMetric::Label>> sets = {
+      {},
+      {{"a", "bc"}},
+      {{"ab", "c"}},
+      {{"a", "b"}, {"c", "d"}},
+      {{"c", "d"}, {"a", "b"}},
+      {{"a", ""}, {"b", ""}},
+      {{"a", "b"}},
+      {{"b", "a"}},
+  };
+  std::vector<prometheus::ClientMetric> first_metrics, second_metrics;
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    (i % 2 == 0 ? first_metrics : second_metrics)
+        .push_back(Series(sets[i], static_cast<double>(i)));
+  }
+  // The second collectable also repeats every set the first one has.
+  for (const prometheus::ClientMetric& metric : first_metrics) {
+    second_metrics.push_back(Series(metric.label, -1));
+  }
+  Fixed first({Family("g", prometheus::MetricType::Gauge, first_metrics)});
+  Fixed second({Family("g", prometheus::MetricType::Gauge, second_metrics)});
+  CHECK(RenderExposition({&first, &second}) ==
+        "# TYPE g gauge\n"
+        "g 0\n"
+        "g{ab=\"c\"} 2\n"
+        "g{c=\"d\",a=\"b\"} 4\n"
+        "g{a=\"b\"} 6\n"
+        "g{a=\"bc\"} 1\n"
+        "g{a=\"b\",c=\"d\"} 3\n"
+        "g{a=\"\",b=\"\"} 5\n"
+        "g{b=\"a\"} 7\n");
+}
+
+TEST_CASE("RenderExposition merges and dedupes many series across collectables") {
+  std::vector<prometheus::ClientMetric> first_metrics, second_metrics;
+  for (int i = 0; i < 1000; ++i) {
+    first_metrics.push_back(Series({{"i", std::to_string(i)}}, i));
+    second_metrics.push_back(Series({{"i", std::to_string(i + 500)}}, -1));
+  }
+  Fixed first({Family("g", prometheus::MetricType::Gauge, first_metrics)});
+  Fixed second({Family("g", prometheus::MetricType::Gauge, second_metrics)});
+  std::istringstream rendered(RenderExposition({&first, &second}));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(rendered, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 1 + 1500);
+  CHECK(lines[1] == "g{i=\"0\"} 0");
+  CHECK(lines[1000] == "g{i=\"999\"} 999");
+  CHECK(lines[1001] == "g{i=\"1000\"} -1");
+  CHECK(lines[1500] == "g{i=\"1499\"} -1");
+}
+
+TEST_CASE("AppendNumber writes integers as integers and other values exactly") {
+  CHECK(Number(0) == "0");
+  CHECK(Number(-0.0) == "-0");
+  CHECK(Number(1) == "1");
+  CHECK(Number(-42) == "-42");
+  CHECK(Number(1000000) == "1000000");
+  CHECK(Number(1e15) == "1000000000000000");
+  CHECK(Number(9007199254740991.0) == "9007199254740991");    // 2^53 - 1
+  CHECK(Number(-9007199254740991.0) == "-9007199254740991");  // -(2^53 - 1)
+  CHECK(Number(9007199254740992.0) == "9007199254740992");    // 2^53, via to_chars
+  CHECK(Number(1e16) == "1e+16");
+  CHECK(Number(1e300) == "1e+300");
+  CHECK(Number(-1e300) == "-1e+300");
+  CHECK(Number(0.1 + 0.2) == "0.30000000000000004");
+  CHECK(Number(0.25) == "0.25");
+  CHECK(Number(1e-7) == "1e-07");
+  CHECK(Number(123456.789) == "123456.789");
+  CHECK(Number(std::numeric_limits<double>::denorm_min()) == "5e-324");
+  CHECK(Number(std::nan("")) == "NaN");
+  CHECK(Number(-std::nan("")) == "NaN");
+  CHECK(Number(std::numeric_limits<double>::infinity()) == "+Inf");
+  CHECK(Number(-std::numeric_limits<double>::infinity()) == "-Inf");
+}
+
+TEST_CASE("every value RenderExposition writes reads back as the same double") {
+  const double values[] = {0,
+                           -0.0,
+                           1,
+                           1e300,
+                           0.1 + 0.2,
+                           1.0 / 3,
+                           9007199254740992.0,
+                           9007199254740993.0 * 3,
+                           -2.2250738585072014e-308,
+                           std::numeric_limits<double>::max(),
+                           std::numeric_limits<double>::denorm_min(),
+                           123456789.125};
+  for (double value : values) {
+    CAPTURE(value);
+    Fixed fixed({Family("g", prometheus::MetricType::Gauge, {Series({}, value)})});
+    const std::string text = RenderExposition({&fixed});
+    const std::string line = text.substr(text.find("\ng ") + 1);
+    std::optional<Sample> sample = ParseSampleLine(line.substr(0, line.size() - 1));
+    REQUIRE(sample.has_value());
+    CHECK(std::bit_cast<std::uint64_t>(sample->value) == std::bit_cast<std::uint64_t>(value));
+  }
 }
 
 TEST_CASE("ParseSampleLine reads a sample and sorts its labels by name") {

@@ -70,17 +70,17 @@ TEST_CASE("literal suffix: every match of the pattern ends with it") {
       {R"(^a{b}$)", {"a{b}"}},
       {R"(^a{,3}$)", {"a{,3}"}},
       {R"(^a\tb\\$)", {"a\tb\\"}},
-};
-for (const Case& c : cases) {
-  RE2 regex(c.pattern, RuleRegexOptions());
-  REQUIRE(regex.ok());
-  const std::string suffix = RequiredLiteralSuffix(c.pattern);
-  for (const char* text : c.texts) {
-    CAPTURE(text);
-    CHECK(RE2::PartialMatch(text, regex));
-    CHECK(std::string_view(text).ends_with(suffix));
+  };
+  for (const Case& c : cases) {
+    RE2 regex(c.pattern, RuleRegexOptions());
+    REQUIRE(regex.ok());
+    const std::string suffix = RequiredLiteralSuffix(c.pattern);
+    for (const char* text : c.texts) {
+      CAPTURE(text);
+      CHECK(RE2::PartialMatch(text, regex));
+      CHECK(std::string_view(text).ends_with(suffix));
+    }
   }
-}
 }
 
 TEST_CASE("common prefix of a match range") {
