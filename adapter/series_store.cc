@@ -13,11 +13,15 @@ constexpr char kKeySeparator = '\xff';
 // Orders series keys by their label values, value by value: the separator
 // sorts before every byte, so {a} comes before {ab}.
 bool KeyLess(const std::string& a, const std::string& b) {
+  // Only the first differing byte decides; std::mismatch finds it with a
+  // plain byte comparison, much faster than ranking every byte.
+  const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  if (ib == b.end()) return false;  // b is a prefix of a, or equal
+  if (ia == a.end()) return true;   // a is a proper prefix of b
   const auto rank = [](char c) {
     return c == kKeySeparator ? -1 : static_cast<int>(static_cast<unsigned char>(c));
   };
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [&](char x, char y) { return rank(x) < rank(y); });
+  return rank(*ia) < rank(*ib);
 }
 
 bool SameShape(const FamilySpec& a, const FamilySpec& b) {
