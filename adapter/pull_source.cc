@@ -12,9 +12,10 @@ PullSource::PullSource(const SourceConfig& config, const ParserChoice& parser,
     : config_(config),
       pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base),
       self_(self),
-      up_(self.SourceUp(config.name)),
-      duration_(self.ScrapeDuration(config.name)),
+      gauges_(self.AcquirePulled(config.name)),
       log_limiter_(std::chrono::seconds(60)) {}
+
+PullSource::~PullSource() { self_.ReleasePulled(config_.name); }
 
 bool PullSource::Scrape(SeriesStore& store) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -22,8 +23,9 @@ bool PullSource::Scrape(SeriesStore& store) {
   const FetchResult result =
       config_.type == "http" ? HttpGet(config_.http) : TcpExchange(config_.tcp);
   if (result.ok) pipeline_.ProcessBody(result.body, store);
-  duration_->Set(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  up_->Set(result.ok ? 1 : 0);
+  gauges_.duration->Set(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  gauges_.up->Set(result.ok ? 1 : 0);
   if (!result.ok) {
     self_.ScrapeErrors(config_.name, result.reason.empty() ? "unknown" : result.reason)
         ->Increment();

@@ -28,6 +28,9 @@ class PullSource {
   PullSource(const SourceConfig& config, const ParserChoice& parser,
              std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
              const std::string& rule_file_base);
+  ~PullSource();
+  PullSource(const PullSource&) = delete;
+  PullSource& operator=(const PullSource&) = delete;
 
   // Fetches under the source's timeout, parses and matches into `store`.
   // Returns whether the fetch succeeded. Thread-safe: concurrent scrapes of
@@ -41,8 +44,7 @@ class PullSource {
   std::mutex mu_;
   SourcePipeline pipeline_;
   SelfMetrics& self_;
-  prometheus::Gauge* up_;
-  prometheus::Gauge* duration_;
+  SelfMetrics::PulledGauges gauges_;
   LogLimiter log_limiter_;
 };
 

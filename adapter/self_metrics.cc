@@ -93,12 +93,20 @@ prometheus::Counter* SelfMetrics::Dropped(const std::string& source, const std::
   return &dropped_.Add({{"source", source}, {"reason", reason}});
 }
 
-prometheus::Gauge* SelfMetrics::SourceUp(const std::string& source) {
-  return &source_up_.Add({{"source", source}});
+SelfMetrics::PulledGauges SelfMetrics::AcquirePulled(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++pulled_holders_[source];
+  return {&source_up_.Add({{"source", source}}), &scrape_duration_.Add({{"source", source}})};
 }
 
-prometheus::Gauge* SelfMetrics::ScrapeDuration(const std::string& source) {
-  return &scrape_duration_.Add({{"source", source}});
+void SelfMetrics::ReleasePulled(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pulled_holders_.find(source);
+  if (it == pulled_holders_.end() || --it->second > 0) return;
+  pulled_holders_.erase(it);
+  // Add returns the existing gauge for these labels; Remove deletes it.
+  source_up_.Remove(&source_up_.Add({{"source", source}}));
+  scrape_duration_.Remove(&scrape_duration_.Add({{"source", source}}));
 }
 
 prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,

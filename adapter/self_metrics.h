@@ -50,9 +50,18 @@ class SelfMetrics {
   prometheus::Counter* ParseErrors(const std::string& source, const std::string& reason);
   // Lines or packets a listener dropped, by reason.
   prometheus::Counter* Dropped(const std::string& source, const std::string& reason);
-  // A pulled source: whether its last scrape worked, how long it took, why it failed.
-  prometheus::Gauge* SourceUp(const std::string& source);
-  prometheus::Gauge* ScrapeDuration(const std::string& source);
+  // A pulled source's gauges: whether its last scrape worked, how long it
+  // took. Held by each PullSource of that name (a reload builds the new one
+  // while a scrape may still use the old); the series leave the exposition
+  // when the last holder releases them, so a source removed from the config
+  // does not leave its `up` behind at its last value.
+  struct PulledGauges {
+    prometheus::Gauge* up;
+    prometheus::Gauge* duration;
+  };
+  PulledGauges AcquirePulled(const std::string& source);
+  void ReleasePulled(const std::string& source);
+  // Why a pulled source's scrapes failed.
   prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
 
  private:
@@ -74,6 +83,7 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& scrape_errors_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
+  std::map<std::string, int> pulled_holders_;  // AcquirePulled minus ReleasePulled, by source
 };
 
 }  // namespace metrics_adapter

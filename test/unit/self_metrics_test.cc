@@ -1,0 +1,59 @@
+// SelfMetrics: a pulled source's gauges live while some PullSource of that
+// name holds them, and leave the exposition with the last holder.
+#include "adapter/self_metrics.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "adapter/exposition.h"
+
+namespace metrics_adapter {
+namespace {
+
+// The sample lines of `self` that mention `source`.
+std::vector<std::string> LinesOf(const SelfMetrics& self, const std::string& source) {
+  std::vector<std::string> out;
+  const std::string text = RenderExposition({self.registry().get()});
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    if (line.front() != '#' && line.find("source=\"" + source + "\"") != std::string::npos) {
+      out.push_back(line);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+TEST_CASE("a pulled source's gauges leave with their last holder") {
+  SelfMetrics self;
+  SelfMetrics::PulledGauges old_gauges = self.AcquirePulled("status");
+  old_gauges.up->Set(1);
+  old_gauges.duration->Set(0.25);
+  // A reload builds the new source while the old one may still be scraping.
+  SelfMetrics::PulledGauges new_gauges = self.AcquirePulled("status");
+  CHECK(new_gauges.up == old_gauges.up);  // one series, shared
+  self.ReleasePulled("status");           // the old source goes
+  CHECK(
+      LinesOf(self, "status") ==
+      std::vector<std::string>{"metrics_adapter_source_up{source=\"status\"} 1",
+                               "metrics_adapter_source_scrape_duration_seconds{source=\"status\"} "
+                               "0.25"});
+  self.ReleasePulled("status");  // the source is removed from the config
+  CHECK(LinesOf(self, "status").empty());
+
+  // Added again later: fresh series.
+  SelfMetrics::PulledGauges again = self.AcquirePulled("status");
+  CHECK(again.up->Value() == 0);
+  CHECK(LinesOf(self, "status").size() == 2);
+  self.ReleasePulled("status");
+  self.ReleasePulled("never_acquired");  // harmless
+  CHECK(LinesOf(self, "status").empty());
+}
+
+}  // namespace
+}  // namespace metrics_adapter
