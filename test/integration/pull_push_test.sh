@@ -203,5 +203,20 @@ upstream_pid=
 wait_for_value '^metrics_adapter_source_up\{source="ok"\}' 0
 curl -sf --max-time 5 "$url/metrics" | grep -q '^app_connections' && fail "stale series after the upstream died"
 
+# A pulled source removed from the config takes its up and duration with it.
+grep -v 'name: broken,' "$tmp/adapter.yaml" >"$tmp/adapter.next" && mv "$tmp/adapter.next" "$tmp/adapter.yaml"
+kill -HUP "$adapter_pid"
+gone=
+for _ in $(seq 100); do
+  curl -sf --max-time 5 "$url/metrics" >"$tmp/scrape3.txt" || fail "scrape failed"
+  if ! grep -Eq '^metrics_adapter_source_(up|scrape_duration_seconds)\{source="broken"\}' "$tmp/scrape3.txt"; then
+    gone=1
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$gone" ] || fail "the removed source's up and duration stayed after the reload"
+grep -q '^metrics_adapter_source_up{source="slow"} 0' "$tmp/scrape3.txt" || fail "a kept source lost its up"
+
 stop_adapter_cleanly
-echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors) and a statsd listener (drops included)"
+echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors, removal) and a statsd listener (drops included)"
