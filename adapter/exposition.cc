@@ -3,10 +3,10 @@
 #include <prometheus/metric_family.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <functional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "adapter/text_format.h"
@@ -18,48 +18,27 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
-std::size_t HashLabels(const std::vector<ClientMetric::Label>& labels) {
-  std::size_t hash = labels.size();
-  const auto mix = [&hash](std::string_view text) {
-    hash ^= std::hash<std::string_view>{}(text) + 0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
-  };
-  for (const ClientMetric::Label& label : labels) {
-    mix(label.name);
-    mix(label.value);
-  }
-  return hash;
-}
-
-// The label sets already written for one family that several collectables
-// hold: open addressing over (hash, pointer to the labels), sized for every
-// metric of the family up front, so it allocates once per such family and
-// never copies a label.
-class LabelSetTable {
- public:
-  explicit LabelSetTable(std::size_t count)
-      : slots_(std::bit_ceil(2 * count + 1)), mask_(slots_.size() - 1) {}
-
-  // Adds `labels` unless an equal label set is there; returns whether added.
-  // `labels` must outlive the table.
-  bool Insert(const std::vector<ClientMetric::Label>& labels) {
-    const std::size_t hash = HashLabels(labels);
-    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      Slot& slot = slots_[i];
-      if (slot.labels == nullptr) {
-        slot = {hash, &labels};
-        return true;
-      }
-      if (slot.hash == hash && *slot.labels == labels) return false;
+// A label set by address, hashed and compared by content: the dedupe set of
+// a family that several collectables hold refers to the labels where
+// Collect left them, without copying one.
+struct LabelsHash {
+  std::size_t operator()(const std::vector<ClientMetric::Label>* labels) const {
+    std::size_t hash = labels->size();
+    const auto mix = [&hash](std::string_view text) {
+      hash ^= std::hash<std::string_view>{}(text) + 0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
+    };
+    for (const ClientMetric::Label& label : *labels) {
+      mix(label.name);
+      mix(label.value);
     }
+    return hash;
   }
-
- private:
-  struct Slot {
-    std::size_t hash = 0;
-    const std::vector<ClientMetric::Label>* labels = nullptr;
-  };
-  std::vector<Slot> slots_;  // at most half full
-  std::size_t mask_;
+};
+struct LabelsEqual {
+  bool operator()(const std::vector<ClientMetric::Label>* a,
+                  const std::vector<ClientMetric::Label>* b) const {
+    return *a == *b;
+  }
 };
 
 }  // namespace
@@ -116,14 +95,15 @@ std::string RenderExposition(const std::vector<const prometheus::Collectable*>& 
     }
     std::size_t count = first.metric.size();
     for (const MetricFamily* more : family.more) count += more->metric.size();
-    LabelSetTable written(count);
+    std::unordered_set<const std::vector<ClientMetric::Label>*, LabelsHash, LabelsEqual> written;
+    written.reserve(count);
     for (const ClientMetric& metric : first.metric) {
-      written.Insert(metric.label);
+      written.insert(&metric.label);
       AppendMetric(out, first, metric, scratch);
     }
     for (const MetricFamily* more : family.more) {
       for (const ClientMetric& metric : more->metric) {
-        if (written.Insert(metric.label)) AppendMetric(out, first, metric, scratch);
+        if (written.insert(&metric.label).second) AppendMetric(out, first, metric, scratch);
       }
     }
   }
