@@ -12,6 +12,8 @@ adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 tmp=$(mktemp -d)
+# shellcheck source=test/integration/lib.sh
+. "$root/test/integration/lib.sh"
 pid=
 cleanup() {
   if [ -n "$pid" ]; then
@@ -196,63 +198,17 @@ grep -qF '"client \"quoted\" agent\\"' "$tmp/access.log" ||
   fail "the quoted user agent is not in the log as expected"
 grep -qF ' - bob smith [' "$tmp/access.log" || fail "the user with a space is not in the log as expected"
 
-check_log() {  # check_log LOG RULE_FILE
-  local log=$1 rules=$2 name
-  name=$(basename "$log" .log)
-  local lines
-  lines=$(wc -l <"$tmp/$log")
-  [ "$lines" = "$sent" ] || fail "$log has $lines lines for $sent requests sent"
-  cat >"$tmp/$name.yaml" <<YAML
-sources:
-  - name: $name
-    type: file
-    paths: [$log]
-    parser: line
-    rules: [$rules]
-YAML
-  timeout 60 "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||
-    { cat "$tmp/$name.err"; fail "metrics-adapter once failed on $log"; }
-  local prom=$tmp/$name.prom
-  value() {  # value SERIES: its sample value, or empty
-    awk -v s="$1" '$1 == s { print $2; exit }' "$prom"
-  }
-  sum() {  # sum FAMILY: the sum of every sample of the family
-    awk -v f="$1" 'index($1, f "{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$prom"
-  }
-  same() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
-
-  local key method status got series
-  for key in "${!want[@]}"; do
-    method=${key% *} status=${key#* }
-    series="http_server_requests_total{http_request_method=\"$method\",http_response_status_code=\"$status\"}"
-    got=$(value "$series")
-    [ "$got" = "${want[$key]}" ] || fail "$log: $series is '$got', sent ${want[$key]}"
-  done
-  series=$(grep -c '^http_server_requests_total{' "$prom" || true)
-  [ "$series" = "${#want[@]}" ] ||
-    fail "$log: $series request series, sent ${#want[@]} (method, status) pairs"
-  same "$(sum http_server_requests_total)" "$lines" ||
-    fail "$log: requests total $(sum http_server_requests_total), log lines $lines"
-
-  # %b follows the request's closing '"' and the status; with the escaped
-  # pairs (\" and \\) removed, that is the first '" NNN bytes "' of a line.
-  local bytes
-  bytes=$(awk '{ line = $0; gsub(/\\./, "", line) }
-               match(line, /" [0-9][0-9][0-9] ([0-9]+|-) "/) {
-                 split(substr(line, RSTART + 2, RLENGTH - 3), f, " "); s += f[2] }
-               END { print s + 0 }' "$tmp/$log")
-  same "$(sum http_server_response_body_size_bytes_total)" "$bytes" ||
-    fail "$log: bytes counted $(sum http_server_response_body_size_bytes_total), log says $bytes"
-
-  got=$(value "metrics_adapter_lines_unmatched_total{source=\"$name\"}")
-  [ "$got" = 0 ] || fail "$log: $got line(s) unmatched"
-  got=$(value "metrics_adapter_lines_read_total{source=\"$name\"}")
-  [ "$got" = "$lines" ] || fail "$log: adapter read '$got' lines of $lines"
-  echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
+# %b follows the request's closing '"' and the status; with the escaped
+# pairs (\" and \\) removed, that is the first '" NNN bytes "' of a line.
+log_body_bytes() {  # log_body_bytes FILE: the body bytes the log records
+  awk '{ line = $0; gsub(/\\./, "", line) }
+       match(line, /" [0-9][0-9][0-9] ([0-9]+|-) "/) {
+       split(substr(line, RSTART + 2, RLENGTH - 3), f, " "); s += f[2] }
+       END { print s + 0 }' "$1"
 }
 
-check_log access.log "$root/rules/library/apache/combined.yaml"
-check_log access_duration.log "$root/rules/library/apache/combined_duration.yaml"
+check_access_log access.log "$root/rules/library/apache/combined.yaml"
+check_access_log access_duration.log "$root/rules/library/apache/combined_duration.yaml"
 
 # The durations: one observation per line, summing to %D converted to seconds.
 prom=$tmp/access_duration.prom

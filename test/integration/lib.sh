@@ -67,3 +67,61 @@ access_line() {
   printf '10.0.0.%d - - [25/Nov/2026:10:00:00 +0000] "%s /item/%d HTTP/1.1" %s %s "-" "curl/8.0" %s\n' \
     "$((RANDOM % 250))" "$1" "$RANDOM" "$2" "$3" "$4"
 }
+
+# prom_value FILE SERIES: the sample value of SERIES (exactly as written) in
+# an exposition FILE, or empty.
+prom_value() { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
+
+# prom_sum FILE FAMILY: the sum of every labelled sample of FAMILY in FILE.
+prom_sum() { awk -v f="$2" 'index($1, f "{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$1"; }
+
+# same_number A B: whether two numbers agree to 1e-6.
+same_number() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
+
+# check_access_log LOG RULE_FILE: reads $tmp/LOG once with RULE_FILE and
+# checks that every request is counted exactly: per (method, status), in
+# total, and in body bytes. The caller sets $adapter, $tmp, $sent, the
+# associative array `want` ("METHOD STATUS" -> requests sent) and defines
+# log_body_bytes FILE, the body bytes its log format records.
+check_access_log() {
+  local log=$1 rules=$2 name
+  name=$(basename "$log" .log)
+  local lines
+  lines=$(wc -l <"$tmp/$log")
+  [ "$lines" = "$sent" ] || fail "$log has $lines lines for $sent requests sent"
+  cat >"$tmp/$name.yaml" <<YAML
+sources:
+  - name: $name
+    type: file
+    paths: [$log]
+    parser: line
+    rules: [$rules]
+YAML
+  timeout 60 "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||
+    { cat "$tmp/$name.err"; fail "metrics-adapter once failed on $log"; }
+  local prom=$tmp/$name.prom
+
+  local key method status got series
+  for key in "${!want[@]}"; do
+    method=${key% *} status=${key#* }
+    series="http_server_requests_total{http_request_method=\"$method\",http_response_status_code=\"$status\"}"
+    got=$(prom_value "$prom" "$series")
+    [ "$got" = "${want[$key]}" ] || fail "$log: $series is '$got', sent ${want[$key]}"
+  done
+  series=$(grep -c '^http_server_requests_total{' "$prom" || true)
+  [ "$series" = "${#want[@]}" ] ||
+    fail "$log: $series request series, sent ${#want[@]} (method, status) pairs"
+  same_number "$(prom_sum "$prom" http_server_requests_total)" "$lines" ||
+    fail "$log: requests total $(prom_sum "$prom" http_server_requests_total), log lines $lines"
+
+  local bytes
+  bytes=$(log_body_bytes "$tmp/$log")
+  same_number "$(prom_sum "$prom" http_server_response_body_size_bytes_total)" "$bytes" ||
+    fail "$log: bytes counted $(prom_sum "$prom" http_server_response_body_size_bytes_total), log says $bytes"
+
+  got=$(prom_value "$prom" "metrics_adapter_lines_unmatched_total{source=\"$name\"}")
+  [ "$got" = 0 ] || fail "$log: $got line(s) unmatched"
+  got=$(prom_value "$prom" "metrics_adapter_lines_read_total{source=\"$name\"}")
+  [ "$got" = "$lines" ] || fail "$log: adapter read '$got' lines of $lines"
+  echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
+}
