@@ -35,6 +35,8 @@ constexpr const char* kNumThreads = "4";
 // Bounds how long a slow or stuck client can hold a worker thread.
 constexpr const char* kRequestTimeoutMs = "10000";
 
+// zlib's fastest level for /metrics; see Metrics() for why.
+constexpr int kMetricsGzipLevel = 1;
 constexpr std::string_view kTextPlain = "text/plain; charset=utf-8";
 constexpr std::string_view kLandingPage = R"(<!DOCTYPE html>
 <html>
@@ -397,7 +399,10 @@ Response HttpServer::Impl::Metrics(const mg_request_info* info) {
   // The body depends on Accept-Encoding either way, so caches must key on it.
   r.headers.emplace_back("Vary", "Accept-Encoding");
   if (AcceptsGzip(AcceptEncoding(info))) {
-    r.body = GzipCompress(body);
+    // The fastest level: it compresses the repetitive text format about as
+    // well as the default (names and labels repeat on every line) in a third
+    // of the time, and a scrape waits for it.
+    r.body = GzipCompress(body, kMetricsGzipLevel);
     r.headers.emplace_back("Content-Encoding", "gzip");
   } else {
     r.body = std::move(body);

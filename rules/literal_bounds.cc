@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <optional>
+#include <vector>
 
 namespace metrics_adapter {
 namespace {
@@ -9,8 +10,10 @@ namespace {
 // What one token of the pattern contributes to the end of a match.
 enum class Token {
   kLiteral,     // one known byte
-  kOther,       // anything else that consumes text: a class, `.`, a group
+  kOther,       // anything else: a class, `.`, an assertion, an alternative
   kQuantifier,  // applies to the token before it
+  kGroupOpen,   // the start of a group
+  kGroupClose,  // the end of a group without alternatives
 };
 
 // The byte a `\c` escape stands for when it is a literal, or nullopt.
@@ -58,8 +61,11 @@ bool IsRepetition(std::string_view pattern, std::size_t i, std::size_t* end) {
 std::string RequiredLiteralSuffix(std::string_view pattern) {
   if (pattern.empty() || pattern.back() != '$') return {};
   pattern.remove_suffix(1);
-  std::string suffix;  // the literal bytes since the last non-literal token at depth 0
-  int depth = 0;
+  std::string suffix;  // the literal bytes since the last token that breaks the run
+  // Per open group, whether it has an alternative: a group such as
+  // (?P<class>[1-5]xx) is a plain sequence, so its literals continue the run
+  // past its `)`; after (a|bc) nothing is known.
+  std::vector<bool> alternation;
   std::size_t i = 0;
   while (i < pattern.size()) {
     const char c = pattern[i];
@@ -95,16 +101,25 @@ std::string RequiredLiteralSuffix(std::string_view pattern) {
       if (i >= pattern.size()) return {};
       ++i;
     } else if (c == '(') {
-      // Flags such as (?i) change what literals match: give up on them. Named
-      // and non-capturing groups are fine.
-      if (pattern.substr(i, 2) == "(?" && pattern.substr(i, 3) != "(?:" &&
-          pattern.substr(i, 3) != "(?P") {
+      // Skip the group's header: (?:, (?P<name>, (?<name>. Flags such as
+      // (?i) change what literals match: give up on them.
+      if (pattern.substr(i, 3) == "(?:") {
+        i += 3;
+      } else if (pattern.substr(i, 4) == "(?P<" || pattern.substr(i, 3) == "(?<") {
+        const std::size_t close = pattern.find('>', i);
+        if (close == std::string_view::npos) return {};
+        i = close + 1;
+      } else if (pattern.substr(i, 2) == "(?") {
         return {};
+      } else {
+        ++i;
       }
-      ++depth;
-      ++i;
+      alternation.push_back(false);
+      token = Token::kGroupOpen;
     } else if (c == ')') {
-      --depth;
+      if (alternation.empty()) return {};
+      if (!alternation.back()) token = Token::kGroupClose;
+      alternation.pop_back();
       ++i;
     } else if (c == '*' || c == '+' || c == '?') {
       token = Token::kQuantifier;
@@ -113,7 +128,8 @@ std::string RequiredLiteralSuffix(std::string_view pattern) {
       token = Token::kQuantifier;
       i = end;
     } else if (c == '|') {
-      if (depth == 0) return {};  // the other alternative may end differently
+      if (alternation.empty()) return {};  // the other alternative may end differently
+      alternation.back() = true;
       ++i;
     } else if (c == '.' || c == '^' || c == '$') {
       ++i;
@@ -122,16 +138,22 @@ std::string RequiredLiteralSuffix(std::string_view pattern) {
       literal = c;
       ++i;
     }
-    if (depth < 0) return {};
-    if (token == Token::kLiteral && depth == 0) {
-      suffix += literal;
-    } else {
-      // Anything but a literal at the top level ends the run; a quantifier
-      // also takes back the literal it repeats (so the run restarts empty).
-      suffix.clear();
+    switch (token) {
+      case Token::kLiteral:
+        suffix += literal;
+        break;
+      case Token::kGroupOpen:
+      case Token::kGroupClose:
+        break;  // a plain group does not interrupt the run
+      case Token::kOther:
+      case Token::kQuantifier:
+        // Anything else ends the run; a quantifier also takes back what it
+        // repeats (a literal or a group), so the run restarts empty.
+        suffix.clear();
+        break;
     }
   }
-  if (depth != 0) return {};
+  if (!alternation.empty()) return {};
   return suffix;
 }
 

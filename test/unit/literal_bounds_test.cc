@@ -18,6 +18,13 @@ TEST_CASE("literal suffix: the literal run before the final $") {
         ".requests");
   CHECK(RequiredLiteralSuffix("^scur$") == "scur");
   CHECK(RequiredLiteralSuffix(R"(^connections\.(?P<state>active|idle)$)") == "");
+  // A group without alternatives is a plain sequence: the run goes through it.
+  CHECK(RequiredLiteralSuffix(R"(^zones\.(?P<zone>.+)\.(?P<class>[1-5]xx)$)") == "xx");
+  CHECK(RequiredLiteralSuffix(R"(^a(?:bc)(?P<d>d)$)") == "abcd");
+  CHECK(RequiredLiteralSuffix(R"(^(?<n>ab)c$)") == "abc");
+  CHECK(RequiredLiteralSuffix(R"(^(abc)$)") == "abc");
+  CHECK(RequiredLiteralSuffix(R"(^(a(b|c)d)$)") == "d");
+  CHECK(RequiredLiteralSuffix(R"(^(?:ab)?c$)") == "c");
   CHECK(RequiredLiteralSuffix(R"(^(?:a|b)c\.d$)") == "c.d");
   CHECK(RequiredLiteralSuffix(R"(^\S+ "[^"]*" (?P<status>\d{3})$)") == "");
   CHECK(RequiredLiteralSuffix(R"re(ms="(?P<ms>\d+)"$)re") == "\"");
@@ -35,7 +42,9 @@ TEST_CASE("literal suffix: empty whenever the end is not a plain literal run") {
            R"(^abc\$)",  // an escaped dollar is a literal, not the end
            "^abc*$",     // the last literal is repeated
            "^abc+$",        "^abc?$", "^abc{2}$", "^abc{2,}$", "^abc{2,5}$",
-           "^(abc)$",        // a group
+           "^(abc)+$",       // a repeated group
+           "^(ab|cd)$",      // a group with alternatives
+           "^x(a|b(c))$",    // an inner plain group, an outer alternative
            "^abc.$",         // any byte
            "^abc[de]$",      // a class
            R"(^abc\d$)",     // a class escape
@@ -68,6 +77,8 @@ TEST_CASE("literal suffix: every match of the pattern ends with it") {
       {R"re(ms="(?P<ms>\d+)"$)re", {"GET / ms=\"5\""}},
       {R"(^x[]a]y$)", {"x]y", "xay"}},
       {R"(^a{b}$)", {"a{b}"}},
+      {R"(^zones\.(?P<zone>.+)\.(?P<class>[1-5]xx)$)", {"zones.a.b.2xx", "zones.z.5xx"}},
+      {R"(^(a(b|c)d)$)", {"abd", "acd"}},
       {R"(^a{,3}$)", {"a{,3}"}},
       {R"(^a\tb\\$)", {"a\tb\\"}},
   };
