@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "adapter/series_store.h"
 #include "adapter/text_format.h"
 #include "rules/rule_set.h"
 
@@ -18,94 +20,106 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
-// A label set by address, hashed and compared by content: the dedupe set of
-// a family that several collectables hold refers to the labels where
-// Collect left them, without copying one.
-struct LabelsHash {
-  std::size_t operator()(const std::vector<ClientMetric::Label>* labels) const {
-    std::size_t hash = labels->size();
-    const auto mix = [&hash](std::string_view text) {
-      hash ^= std::hash<std::string_view>{}(text) + 0x9e3779b97f4a7c15 + (hash << 6) + (hash >> 2);
-    };
-    for (const ClientMetric::Label& label : *labels) {
-      mix(label.name);
-      mix(label.value);
+// One collectable's share of a family: a family Collect returned, or a
+// family of a store written straight from it.
+struct Part {
+  const MetricFamily* family = nullptr;
+  const SeriesStore::TextView* view = nullptr;
+  std::size_t index = 0;  // view: the family's index in view->families()
+};
+
+// A family of the exposition: its header, from the first collectable that
+// has it, and every collectable's share.
+struct Group {
+  std::string_view name;
+  std::string_view help;
+  prometheus::MetricType type;
+  std::vector<Part> parts;
+};
+
+// Appends the sample lines of `part`; with `seen`, skipping label sets
+// already written and adding the others.
+void AppendPart(std::string& out, const Part& part, std::unordered_set<std::string>* seen,
+                TextScratch& scratch, std::string& block) {
+  if (part.view != nullptr) {
+    part.view->AppendSamples(part.index, out, seen);
+    return;
+  }
+  for (const ClientMetric& metric : part.family->metric) {
+    if (seen != nullptr) {
+      block.clear();
+      AppendLabelBlock(block, metric);
+      if (!seen->insert(block).second) continue;
     }
-    return hash;
+    AppendMetric(out, *part.family, metric, scratch);
   }
-};
-struct LabelsEqual {
-  bool operator()(const std::vector<ClientMetric::Label>* a,
-                  const std::vector<ClientMetric::Label>* b) const {
-    return *a == *b;
-  }
-};
+}
 
 }  // namespace
 
 std::string RenderExposition(const std::vector<const prometheus::Collectable*>& collectables) {
+  // A SeriesStore is written straight from its series (under its lock, held
+  // by its view until the end), which is several times cheaper than
+  // Collect; other collectables (the self-metrics registry) go through
+  // Collect. Nothing is copied: parts refer to where the data lies.
+  std::vector<std::unique_ptr<SeriesStore::TextView>> views;
   std::vector<std::vector<MetricFamily>> collected;
-  collected.reserve(collectables.size());
-  for (const prometheus::Collectable* collectable : collectables) {
-    collected.push_back(collectable->Collect());
-  }
+  collected.reserve(collectables.size());  // parts point into it: no reallocation
 
   // Several sources may write one family (a log and a status page both
   // counting requests): the text format wants each family once, so they are
   // merged by name, in first-seen order; a family of another type under a
   // name already seen is dropped (it cannot happen within one schema). Of
   // two identical series the first collectable's wins; rules should tell
-  // sources apart by a label. Nothing is copied: families are referred to
-  // where Collect left them.
-  struct Merged {
-    const MetricFamily* first;
-    std::vector<const MetricFamily*> more;  // same name and type, later collectables
-  };
-  std::vector<Merged> merged;
-  std::unordered_map<std::string_view, std::size_t> index;  // name -> merged
+  // sources apart by a label.
+  std::vector<Group> groups;
+  std::unordered_map<std::string_view, std::size_t> index;  // name -> group
   std::size_t size = 0;
-  for (const std::vector<MetricFamily>& families : collected) {
-    for (const MetricFamily& family : families) {
-      auto [it, fresh] = index.try_emplace(family.name, merged.size());
-      if (fresh) {
-        merged.push_back({&family, {}});
-      } else if (merged[it->second].first->type == family.type) {
-        merged[it->second].more.push_back(&family);
-      } else {
-        continue;
+  const auto add = [&](std::string_view name, std::string_view help, prometheus::MetricType type,
+                       Part part, std::size_t estimate) {
+    auto [it, fresh] = index.try_emplace(name, groups.size());
+    if (fresh) {
+      groups.push_back({name, help, type, {}});
+    } else if (groups[it->second].type != type) {
+      return;
+    }
+    groups[it->second].parts.push_back(part);
+    size += estimate;
+  };
+  for (const prometheus::Collectable* collectable : collectables) {
+    if (const auto* store = dynamic_cast<const SeriesStore*>(collectable)) {
+      const SeriesStore::TextView& view =
+          *views.emplace_back(std::make_unique<SeriesStore::TextView>(*store));
+      for (std::size_t i = 0; i < view.families().size(); ++i) {
+        const FamilySpec& spec = *view.families()[i].spec;
+        add(spec.name, spec.help, view.families()[i].type, Part{nullptr, &view, i},
+            view.EstimateTextSize(i));
       }
-      size += EstimateTextSize(family);
+      collected.push_back(view.OwnMetrics());
+    } else {
+      collected.push_back(collectable->Collect());
+    }
+    for (const MetricFamily& family : collected.back()) {
+      add(family.name, family.help, family.type, Part{&family}, EstimateTextSize(family));
     }
   }
 
-  // Written straight into one string reserved up front: this is the whole
-  // cost of a scrape beyond Collect, so no stream, no per-line allocation.
-  // The slack covers values longer than the estimate's (17-digit gauges)
-  // without a regrowth; pages reserved and never written cost nothing.
+  // Written straight into one string reserved up front: no stream, no
+  // per-line allocation. The slack covers values longer than the estimate's
+  // (17-digit gauges) without a regrowth.
   std::string out;
   out.reserve(size + size / 8);
   TextScratch scratch;
-  for (const Merged& family : merged) {
-    const MetricFamily& first = *family.first;
-    AppendFamilyHeader(out, first);
-    if (family.more.empty()) {
+  std::string block;
+  for (const Group& group : groups) {
+    AppendFamilyHeader(out, group.name, group.help, group.type);
+    if (group.parts.size() == 1) {
       // The common case, one collectable per family: nothing to dedupe.
-      for (const ClientMetric& metric : first.metric) AppendMetric(out, first, metric, scratch);
+      AppendPart(out, group.parts.front(), nullptr, scratch, block);
       continue;
     }
-    std::size_t count = first.metric.size();
-    for (const MetricFamily* more : family.more) count += more->metric.size();
-    std::unordered_set<const std::vector<ClientMetric::Label>*, LabelsHash, LabelsEqual> written;
-    written.reserve(count);
-    for (const ClientMetric& metric : first.metric) {
-      written.insert(&metric.label);
-      AppendMetric(out, first, metric, scratch);
-    }
-    for (const MetricFamily* more : family.more) {
-      for (const ClientMetric& metric : more->metric) {
-        if (written.insert(&metric.label).second) AppendMetric(out, first, metric, scratch);
-      }
-    }
+    std::unordered_set<std::string> seen;
+    for (const Part& part : group.parts) AppendPart(out, part, &seen, scratch, block);
   }
   return out;
 }

@@ -1,7 +1,10 @@
 #include "adapter/series_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
+
+#include "adapter/text_format.h"
 
 namespace metrics_adapter {
 namespace {
@@ -138,6 +141,15 @@ void SeriesStore::ExpireLocked(Clock::time_point now) const {
   }
 }
 
+std::vector<const SeriesStore::Entry*> SeriesStore::Sorted(const Family& family) {
+  std::vector<const Entry*> sorted;
+  sorted.reserve(family.series.size());
+  for (const Entry& entry : family.series) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Entry* a, const Entry* b) { return KeyLess(a->first, b->first); });
+  return sorted;
+}
+
 std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
   std::lock_guard<std::mutex> lock(mu_);
   ExpireLocked(clock_());
@@ -148,12 +160,7 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
     mf.name = family.spec.name;
     mf.help = family.spec.help;
     mf.type = PrometheusType(family.spec.type);
-    std::vector<const std::pair<const std::string, Series>*> sorted;
-    sorted.reserve(family.series.size());
-    for (const auto& entry : family.series) sorted.push_back(&entry);
-    std::sort(sorted.begin(), sorted.end(),
-              [](auto* a, auto* b) { return KeyLess(a->first, b->first); });
-
+    const std::vector<const Entry*> sorted = Sorted(family);
     mf.metric.reserve(sorted.size());
     for (const auto* entry : sorted) {
       const Series& series = entry->second;
@@ -228,6 +235,79 @@ void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) c
   out.push_back(std::move(series));
   out.push_back(std::move(overflow));
   if (!expired.metric.empty()) out.push_back(std::move(expired));
+}
+
+SeriesStore::TextView::TextView(const SeriesStore& store) : store_(store), lock_(store.mu_) {
+  store.ExpireLocked(store.clock_());
+  for (std::size_t i = 0; i < store.families_.size(); ++i) {
+    const Family& family = store.families_[i];
+    if (family.series.empty()) continue;
+    refs_.push_back({&family.spec, PrometheusType(family.spec.type)});
+    indices_.push_back(i);
+  }
+}
+
+std::size_t SeriesStore::TextView::EstimateTextSize(std::size_t i) const {
+  const Family& family = store_.families_[indices_[i]];
+  std::size_t line = family.spec.name.size() + 24;  // suffix, braces, value
+  for (const std::string& label : family.spec.labels) line += label.size() + 16;
+  const std::size_t lines =
+      family.spec.type == MetricType::kHistogram ? family.spec.buckets.size() + 3 : 1;
+  return family.spec.help.size() + 64 + family.series.size() * lines * (line + 8);
+}
+
+void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
+                                          std::unordered_set<std::string>* seen) const {
+  const Family& family = store_.families_[indices_[i]];
+  const FamilySpec& spec = family.spec;
+  // The le="..." text of each bucket, formatted once for all series.
+  std::vector<std::string> le;
+  if (spec.type == MetricType::kHistogram) {
+    for (double bound : spec.buckets) {
+      le.emplace_back();
+      AppendNumber(le.back(), bound);
+    }
+    le.emplace_back("+Inf");
+  }
+  std::string block, bucket_block;
+  for (const Entry* entry : Sorted(family)) {
+    // The key is the label values in label order, each followed by the
+    // separator.
+    block.clear();
+    std::string_view key = entry->first;
+    for (std::size_t l = 0; l < spec.labels.size() && !key.empty(); ++l) {
+      const std::size_t end = key.find(kKeySeparator);
+      if (l > 0) block += ',';
+      AppendLabelPair(block, spec.labels[l], key.substr(0, end));
+      key.remove_prefix(end + 1);
+    }
+    if (seen != nullptr && !seen->insert(block).second) continue;
+    const Series& series = entry->second;
+    if (spec.type != MetricType::kHistogram) {
+      AppendSample(out, spec.name, "", block, series.value);
+      continue;
+    }
+    // _count, _sum, then the cumulative buckets: the order Collect's
+    // histograms are written in.
+    AppendSample(out, spec.name, "_count", block, static_cast<double>(series.count));
+    AppendSample(out, spec.name, "_sum", block, series.sum);
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < series.counts.size(); ++b) {
+      cumulative += series.counts[b];
+      bucket_block = block;
+      if (!bucket_block.empty()) bucket_block += ',';
+      bucket_block += "le=\"";
+      bucket_block += le[b];
+      bucket_block += '"';
+      AppendSample(out, spec.name, "_bucket", bucket_block, static_cast<double>(cumulative));
+    }
+  }
+}
+
+std::vector<prometheus::MetricFamily> SeriesStore::TextView::OwnMetrics() const {
+  std::vector<prometheus::MetricFamily> out;
+  if (store_.own_metrics_) store_.AppendOwnMetrics(out);
+  return out;
 }
 
 std::size_t SeriesStore::SeriesCount() const {

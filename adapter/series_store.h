@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "rules/rule_set.h"
@@ -84,6 +85,37 @@ class SeriesStore : public prometheus::Collectable {
   // Number of series in all families. Thread-safe.
   std::size_t SeriesCount() const;
 
+  // A read-only view of the store for RenderExposition, which writes the
+  // text format straight from it instead of through Collect: no
+  // prometheus-cpp data model is built, which is most of Collect's cost.
+  // Holds the store's lock while it lives; drops expired series first, as
+  // Collect does. Series come sorted by label values, as from Collect.
+  class TextView {
+   public:
+    explicit TextView(const SeriesStore& store);
+    struct FamilyRef {
+      const FamilySpec* spec;
+      prometheus::MetricType type;
+    };
+    // The families with at least one series, in schema order.
+    const std::vector<FamilyRef>& families() const { return refs_; }
+    // About how many bytes AppendSamples writes for family `i`.
+    std::size_t EstimateTextSize(std::size_t i) const;
+    // Appends family `i`'s sample lines. With `seen`, a series whose label
+    // block (`a="x",b="y"`) is in it is skipped and the others' are added:
+    // how RenderExposition keeps the first of identical series.
+    void AppendSamples(std::size_t i, std::string& out,
+                       std::unordered_set<std::string>* seen) const;
+    // The store's own metrics, as Collect adds them (none if it has none).
+    std::vector<prometheus::MetricFamily> OwnMetrics() const;
+
+   private:
+    const SeriesStore& store_;
+    std::unique_lock<std::mutex> lock_;
+    std::vector<FamilyRef> refs_;
+    std::vector<std::size_t> indices_;  // refs_[k] is families_[indices_[k]]
+  };
+
   // For tests: the clock that stamps updates and judges expiry.
   void SetClockForTesting(std::function<Clock::time_point()> clock);
 
@@ -110,6 +142,9 @@ class SeriesStore : public prometheus::Collectable {
     std::uint64_t expired = 0;     // series removed by the ttl
   };
 
+  using Entry = std::pair<const std::string, Series>;
+  // The family's series ordered by label values.
+  static std::vector<const Entry*> Sorted(const Family& family);
   void ApplyLocked(const Update& update, Clock::time_point now);
   Series& FindOrCreate(Family& family, std::span<const std::string_view> label_values);
   void ExpireLocked(Clock::time_point now) const;

@@ -47,10 +47,7 @@ void AppendEscaped(std::string& out, std::string_view text) {
 void AppendLabelPairs(std::string& out, const std::vector<ClientMetric::Label>& labels) {
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ',';
-    out += labels[i].name;
-    out += "=\"";
-    AppendEscaped<true>(out, labels[i].value);
-    out += '"';
+    AppendLabelPair(out, labels[i].name, labels[i].value);
   }
 }
 
@@ -230,17 +227,47 @@ void AppendNumber(std::string& out, double value) {
 }
 
 void AppendFamilyHeader(std::string& out, const MetricFamily& family) {
-  if (!family.help.empty()) {
+  AppendFamilyHeader(out, family.name, family.help, family.type);
+}
+
+void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
+                        MetricType type) {
+  if (!help.empty()) {
     out += "# HELP ";
-    out += family.name;
+    out += name;
     out += ' ';
-    AppendEscaped<false>(out, family.help);
+    AppendEscaped<false>(out, help);
     out += '\n';
   }
   out += "# TYPE ";
-  out += family.name;
+  out += name;
   out += ' ';
-  out += TypeName(family.type);
+  out += TypeName(type);
+  out += '\n';
+}
+
+void AppendLabelPair(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += "=\"";
+  AppendEscaped<true>(out, value);
+  out += '"';
+}
+
+void AppendLabelBlock(std::string& out, const ClientMetric& metric) {
+  AppendLabelPairs(out, metric.label);
+}
+
+void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
+                  std::string_view label_block, double value) {
+  out += name;
+  out += suffix;
+  if (!label_block.empty()) {
+    out += '{';
+    out += label_block;
+    out += '}';
+  }
+  out += ' ';
+  AppendNumber(out, value);
   out += '\n';
 }
 

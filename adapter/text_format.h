@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace metrics_adapter {
@@ -48,6 +49,19 @@ void AppendNumber(std::string& out, double value);
 
 // Appends `# HELP` (only when the family has help text) and `# TYPE`.
 void AppendFamilyHeader(std::string& out, const prometheus::MetricFamily& family);
+void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
+                        prometheus::MetricType type);
+
+// Appends `name="value"`, the value escaped (backslash, double quote, newline).
+void AppendLabelPair(std::string& out, std::string_view name, std::string_view value);
+
+// Appends the `a="x",b="y"` block of `metric`'s labels, without braces.
+void AppendLabelBlock(std::string& out, const prometheus::ClientMetric& metric);
+
+// Appends one sample line: `name` `suffix`, `{label_block}` unless the block
+// is empty, the value, a newline.
+void AppendSample(std::string& out, std::string_view name, std::string_view suffix,
+                  std::string_view label_block, double value);
 
 // Appends the sample lines of one metric of `family`, as its family's type
 // asks: one line for a counter, gauge or untyped metric; _count, _sum and
