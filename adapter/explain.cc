@@ -70,7 +70,7 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
   const std::string_view text = record.text;
   std::ostringstream out;
   out << "record: " << Quoted(text);
-  if (record.value) out << " value " << *record.value;
+  if (const std::optional<double> number = record.Number()) out << " value " << *number;
   for (const RecordLabel& label : record.labels) {
     out << " ${label." << label.name << "}=" << Quoted(label.value);
   }

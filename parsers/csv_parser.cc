@@ -164,9 +164,10 @@ void CsvParser::EmitRow(RecordSink& sink) {
   for (std::size_t i = 0; i < cells_.size(); ++i) {
     std::string_view cell = cells_[i];
     if (is_key_[i] || cell.empty() || header_[i].empty()) continue;
-    std::optional<double> value = ParseNumber(cell);
-    if (!value) labels_.push_back({"value", cell});  // within the reserved capacity
-    sink.OnRecord(Record{header_[i], value, labels_});
+    // The cell is read as a number only if a rule asks for $value: most
+    // cells of a stats page match no rule.
+    labels_.push_back({"value", cell});  // within the reserved capacity
+    sink.OnRecord(Record{header_[i], std::nullopt, labels_, cell});
     labels_.resize(key_count);
   }
 }

@@ -2,8 +2,9 @@
 // (haproxy `;csv` stats, whose header is "# pxname,svname,qcur,...").
 //
 // Each later row yields one record per non-key column whose cell is not
-// empty: text = the column name, value = the cell when it is a number, else
-// no value and the label `value` = the cell. Every record of a row carries
+// empty: text = the column name, value = the cell when it is a number
+// (read only if a rule asks for $value), and always the label `value` = the
+// cell, for cells such as `status` that are not numbers. Every record of a row carries
 // the row's key columns as labels (name -> cell). Columns with an empty
 // header name are ignored: haproxy ends the header and every row with a
 // separator, which makes a last, nameless, always-empty column.

@@ -26,6 +26,8 @@
 #include <span>
 #include <string_view>
 
+#include "parsers/number.h"
+
 namespace metrics_adapter {
 
 // A label the format itself gives a record (rules use it as ${label.NAME}).
@@ -35,9 +37,24 @@ struct RecordLabel {
 };
 
 struct Record {
+  Record() = default;
+  explicit Record(std::string_view text_in, std::optional<double> value_in = std::nullopt,
+                  std::span<const RecordLabel> labels_in = {}, std::string_view number_text_in = {})
+      : text(text_in), value(value_in), labels(labels_in), number_text(number_text_in) {}
+
   std::string_view text;
   std::optional<double> value;          // a value the format itself carries ($value)
   std::span<const RecordLabel> labels;  // labels the format gives, in no particular order
+  // Instead of `value`: text read as a number only when a rule asks for
+  // $value (ParseNumber; text that is not a number gives no value). For
+  // formats such as CSV, most of whose cells no rule wants.
+  std::string_view number_text;
+
+  // $value: `value`, else `number_text` read as a number, else none.
+  std::optional<double> Number() const {
+    if (value || number_text.empty()) return value;
+    return ParseNumber(number_text);
+  }
 };
 
 // Receives records. An interface rather than a std::function: the per-line

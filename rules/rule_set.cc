@@ -281,12 +281,13 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
       }
       value = *number;
     } else if (emit.value.source == ValueExpr::Source::kRecordValue) {
-      if (!record.value) continue;  // the record carries no number: nothing to emit
-      if (!std::isfinite(*record.value)) {
+      const std::optional<double> number = record.Number();
+      if (!number) continue;  // the record carries no number: nothing to emit
+      if (!std::isfinite(*number)) {
         ++counts.invalid_values;  // NaN or ±Inf from a format that allows them
         continue;
       }
-      value = *record.value;
+      value = *number;
     }
     value *= emit.value.scale;
     if (emit.non_negative && value < 0) {

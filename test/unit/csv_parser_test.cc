@@ -44,26 +44,26 @@ TEST_CASE("csv: haproxy stats with key columns and a trailing separator") {
                              "app,web1,0,1,UP,1,\n"
                              "\n");
   CHECK(sink.records == Lines{
-                            "scur=3 {pxname=http-in, svname=FRONTEND}",
+                            "scur=3 {pxname=http-in, svname=FRONTEND, value=3}",
                             "status {pxname=http-in, svname=FRONTEND, value=OPEN}",
-                            "qcur=0 {pxname=app, svname=web1}",
-                            "scur=1 {pxname=app, svname=web1}",
+                            "qcur=0 {pxname=app, svname=web1, value=0}",
+                            "scur=1 {pxname=app, svname=web1, value=1}",
                             "status {pxname=app, svname=web1, value=UP}",
-                            "weight=1 {pxname=app, svname=web1}",
+                            "weight=1 {pxname=app, svname=web1, value=1}",
                         });
   CHECK(sink.errors.empty());
 }
 
-TEST_CASE("csv: without key columns, records have only the value label") {
+TEST_CASE("csv: without key columns, records have only the value label, numbers too") {
   std::unique_ptr<Parser> parser = MakeParser();
-  CHECK(ParseWith(*parser, "a,b\n1,x\n").records == Lines{"a=1", "b {value=x}"});
+  CHECK(ParseWith(*parser, "a,b\n1,x\n").records == Lines{"a=1 {value=1}", "b {value=x}"});
 }
 
 TEST_CASE("csv: key columns may sit anywhere, and a header prefix need not be there") {
   std::unique_ptr<Parser> parser =
       MakeParser({{"header_prefix", "# "}, {"key_columns", " name , zone "}});
   CHECK(ParseWith(*parser, "hits,name,zone\n5,a,eu\n").records ==
-        Lines{"hits=5 {name=a, zone=eu}"});
+        Lines{"hits=5 {name=a, value=5, zone=eu}"});
 }
 
 TEST_CASE("csv: RFC 4180 quoting") {
@@ -76,10 +76,10 @@ TEST_CASE("csv: RFC 4180 quoting") {
                              "plain\"quote,y,8\n");
   CHECK(sink.records == Lines{
                             "de\"sc {name=a,b, value=say \"hi\"}",
-                            "n=5 {name=a,b}",
-                            "n=7 {name=multi\nline}",
+                            "n=5 {name=a,b, value=5}",
+                            "n=7 {name=multi\nline, value=7}",
                             "de\"sc {name=plain\"quote, value=y}",
-                            "n=8 {name=plain\"quote}",
+                            "n=8 {name=plain\"quote, value=8}",
                         });
   // The row `""""","x"` has two cells.
   CHECK(sink.errors == Lines{"ragged_row"});
@@ -103,20 +103,21 @@ TEST_CASE("csv: many escaped cells in one row") {
 TEST_CASE("csv: ragged rows are skipped and parsing goes on") {
   std::unique_ptr<Parser> parser = MakeParser({{"key_columns", "k"}});
   Collector sink = ParseWith(*parser, "k,a,b\nx,1\ny,2,3\nz,1,2,3\nw,4,5");
-  CHECK(sink.records == Lines{"a=2 {k=y}", "b=3 {k=y}", "a=4 {k=w}", "b=5 {k=w}"});
+  CHECK(sink.records == Lines{"a=2 {k=y, value=2}", "b=3 {k=y, value=3}", "a=4 {k=w, value=4}",
+                              "b=5 {k=w, value=5}"});
   CHECK(sink.errors == Lines{"ragged_row", "ragged_row"});
 }
 
 TEST_CASE("csv: a trailing separator must be on the header and the rows alike") {
   std::unique_ptr<Parser> parser = MakeParser();
   Collector sink = ParseWith(*parser, "a,b,\n1,2\n3,4,\n");
-  CHECK(sink.records == Lines{"a=3", "b=4"});
+  CHECK(sink.records == Lines{"a=3 {value=3}", "b=4 {value=4}"});
   CHECK(sink.errors == Lines{"ragged_row"});
 }
 
 TEST_CASE("csv: cells under a nameless column are ignored") {
   std::unique_ptr<Parser> parser = MakeParser();
-  CHECK(ParseWith(*parser, "a,,b\n1,2,3\n").records == Lines{"a=1", "b=3"});
+  CHECK(ParseWith(*parser, "a,,b\n1,2,3\n").records == Lines{"a=1 {value=1}", "b=3 {value=3}"});
 }
 
 TEST_CASE("csv: a missing key column is reported once and the body skipped") {
@@ -129,11 +130,11 @@ TEST_CASE("csv: a missing key column is reported once and the body skipped") {
 TEST_CASE("csv: bad quotes") {
   std::unique_ptr<Parser> parser = MakeParser();
   Collector junk = ParseWith(*parser, "a,b\n\"1\"x,2\n3,4\n");
-  CHECK(junk.records == Lines{"a=3", "b=4"});
+  CHECK(junk.records == Lines{"a=3 {value=3}", "b=4 {value=4}"});
   CHECK(junk.errors == Lines{"bad_quote"});
 
   Collector unclosed = ParseWith(*parser, "a,b\n1,2\n\"3,4\n5,6\n");
-  CHECK(unclosed.records == Lines{"a=1", "b=2"});
+  CHECK(unclosed.records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
   CHECK(unclosed.errors == Lines{"bad_quote"});
 
   Collector header = ParseWith(*parser, "\"a,b\n1,2\n");
@@ -144,10 +145,10 @@ TEST_CASE("csv: bad quotes") {
 TEST_CASE("csv: line ends, blank lines and the last line") {
   std::unique_ptr<Parser> parser = MakeParser();
   CHECK(ParseWith(*parser, "\r\n\na,b\r\n\r\n1,2\r\n\n3,\"4\"\r\n").records ==
-        Lines{"a=1", "b=2", "a=3", "b=4"});
-  CHECK(ParseWith(*parser, "a,b\n1,\"2\"").records == Lines{"a=1", "b=2"});
-  CHECK(ParseWith(*parser, "a,b\n1,\"2\"\r").records == Lines{"a=1", "b=2"});
-  CHECK(ParseWith(*parser, "a,b\n1,2\r").records == Lines{"a=1", "b=2"});
+        Lines{"a=1 {value=1}", "b=2 {value=2}", "a=3 {value=3}", "b=4 {value=4}"});
+  CHECK(ParseWith(*parser, "a,b\n1,\"2\"").records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
+  CHECK(ParseWith(*parser, "a,b\n1,\"2\"\r").records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
+  CHECK(ParseWith(*parser, "a,b\n1,2\r").records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
 }
 
 TEST_CASE("csv: empty bodies and header-only bodies") {
@@ -165,16 +166,18 @@ TEST_CASE("csv: empty bodies and header-only bodies") {
 TEST_CASE("csv: other separators; cells are not trimmed") {
   std::unique_ptr<Parser> parser = MakeParser({{"separator", ";"}, {"key_columns", "k"}});
   CHECK(ParseWith(*parser, "k;a;b\nx,y; 1;2\n").records ==
-        Lines{"a {k=x,y, value= 1}", "b=2 {k=x,y}"});
+        Lines{"a {k=x,y, value= 1}", "b=2 {k=x,y, value=2}"});
   parser = MakeParser({{"separator", "\t"}});
-  CHECK(ParseWith(*parser, "a\tb\n1\t2\n").records == Lines{"a=1", "b=2"});
+  CHECK(ParseWith(*parser, "a\tb\n1\t2\n").records == Lines{"a=1 {value=1}", "b=2 {value=2}"});
 }
 
 TEST_CASE("csv: a parser is reused across bodies with different headers") {
   std::unique_ptr<Parser> parser = MakeParser();
-  CHECK(ParseWith(*parser, "a,b,c\n1,2,3\n").records == Lines{"a=1", "b=2", "c=3"});
-  CHECK(ParseWith(*parser, "\"x\"\"\"\n9\n").records == Lines{"x\"=9"});
-  CHECK(ParseWith(*parser, "a,b,c\n1,2,3\n").records == Lines{"a=1", "b=2", "c=3"});
+  CHECK(ParseWith(*parser, "a,b,c\n1,2,3\n").records ==
+        Lines{"a=1 {value=1}", "b=2 {value=2}", "c=3 {value=3}"});
+  CHECK(ParseWith(*parser, "\"x\"\"\"\n9\n").records == Lines{"x\"=9 {value=9}"});
+  CHECK(ParseWith(*parser, "a,b,c\n1,2,3\n").records ==
+        Lines{"a=1 {value=1}", "b=2 {value=2}", "c=3 {value=3}"});
 }
 
 TEST_CASE("csv: registry entry and option validation") {

@@ -31,7 +31,7 @@ struct Collector : RecordSink {
   std::vector<Copied> records;
   std::vector<std::string> errors;
   void OnRecord(const Record& record) override {
-    Copied copy{std::string(record.text), record.value, {}};
+    Copied copy{std::string(record.text), record.Number(), {}};
     for (const RecordLabel& label : record.labels) {
       copy.labels.emplace(std::string(label.name), std::string(label.value));
     }
@@ -67,10 +67,10 @@ struct PrintingCollector : RecordSink {
   void OnRecord(const Record& record) override {
     std::ostringstream out;
     out << record.text;
-    if (record.value) {
+    if (const std::optional<double> value = record.Number()) {
       // The shortest text that reads back exactly, so large values are exact.
       char number[64];
-      auto [end, ec] = std::to_chars(number, number + sizeof number, *record.value);
+      auto [end, ec] = std::to_chars(number, number + sizeof number, *value);
       out << '=' << std::string_view(number, static_cast<std::size_t>(end - number));
     }
     std::map<std::string, std::string> labels;
