@@ -661,7 +661,6 @@ class HttpResponseReader {
     result_->http_status = status;
     chunked_ = false;
     content_length_.reset();
-    std::string_view last_name;
     while (!head.empty()) {
       nl = head.find('\n');
       std::string_view line = head.substr(0, nl);

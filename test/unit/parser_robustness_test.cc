@@ -1,13 +1,16 @@
-// Every built-in parser against damaged input: valid samples of each format
-// cut short, with bytes flipped, inserted or repeated, and plain noise. Run
-// under AddressSanitizer and UndefinedBehaviorSanitizer in the test suite,
-// this checks that no input crashes a parser, reads out of bounds or throws;
-// that records only point at readable bytes; and that parse-error reasons
-// stay a small snake_case set (they become metric labels).
+// Every built-in parser against damaged input: the seed inputs of each
+// format (test/fuzz/corpus/) cut short, with bytes flipped, inserted or repeated, and plain noise.
+// Run under AddressSanitizer and UndefinedBehaviorSanitizer in the test suite, this checks that no
+// input crashes a parser, reads out of bounds or throws; that records only point at readable bytes;
+// and that parse-error reasons stay a small snake_case set (they become metric labels).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -52,32 +55,21 @@ struct TouchingSink : RecordSink {
   void OnParseError(std::string_view reason) override { reasons.emplace(reason); }
 };
 
-// A few valid inputs per format, the seeds of the damage.
-const std::map<std::string, std::vector<std::string>>& Samples() {
-  static const auto* samples = new std::map<std::string, std::vector<std::string>>{
-      {"line", {"127.0.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"c\""}},
-      {"keyvalue",
-       {"Total Accesses: 12\nBusyWorkers: 1\nScoreboard: __W_\n",
-        "# Server\r\nredis_version:7.2.4\r\ndb0:keys=1,expires=0\r\n",
-        "STAT pid 1\r\nSTAT curr_connections 10\r\nEND\r\n"}},
-      {"text", {"Active connections: 2 \nserver accepts handled requests\n 5 5 9 \n"}},
-      {"json",
-       {R"({"a": {"b": [1, 2.5, true, null, "x"]}, "c\u00e9": -1e3})", "[[1],[2,[3]]]", "\"s\""}},
-      {"csv",
-       {"# pxname,svname,scur,status,\nfe,FRONTEND,3,OPEN,\nbe,\"s,1\",\"4\"\"\",UP,\n",
-        "a,b\n1,2\n3\n"}},
-      {"statsd",
-       {"jobs.done:1|c|@0.5|#env:prod,region:eu", "queue:+3|g", "t:12.5|ms", "u:abc|s", "h:1|h"}},
-      {"graphite", {"servers.a.load 0.5 1700000000", "cpu;host=a;dc=eu 12 1700000000"}},
-      {"influx",
-       {"cpu,host=a,region=eu usage=0.5,idle=99i 1700000000000000000",
-        "weather,city=x\\ y temp=-3.5,ok=true,note=\"a \\\"b\\\"\""}},
-      {"logfmt", {"level=info msg=\"request done\" duration=0.25 status=200 ok"}},
-      {"prometheus",
-       {"# HELP x X.\n# TYPE x counter\nx_total{a=\"1\",b=\"q\\\"\"} 5 1700000000000\n"
-        "h_bucket{le=\"+Inf\"} 3\nnan_metric NaN\n"}},
-  };
-  return *samples;
+// The valid inputs of a format, the seeds of the damage: the fuzz corpus
+// test/fuzz/corpus/<parser>/, shared with the libFuzzer targets.
+std::vector<std::string> Samples(std::string_view parser) {
+  std::vector<std::string> samples;
+  const std::filesystem::path dir =
+      std::filesystem::path(METRICS_ADAPTER_SOURCE_DIR) / "test/fuzz/corpus" / parser;
+  if (!std::filesystem::is_directory(dir)) return samples;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());  // a fixed order, so a failure reproduces
+  for (const std::filesystem::path& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    samples.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return samples;
 }
 
 std::string Damage(const std::string& sample, Random& random) {
@@ -121,17 +113,17 @@ bool IsSnakeCase(const std::string& reason) {
 TEST_CASE("every parser survives damaged input and reports errors by a fixed reason") {
   for (const ParserInfo& info : BuiltinParsers()) {
     CAPTURE(info.name);
-    const auto sample_set = Samples().find(std::string(info.name));
-    REQUIRE_MESSAGE(sample_set != Samples().end(), "add samples for the new parser");
+    const std::vector<std::string> samples = Samples(info.name);
+    REQUIRE_MESSAGE(!samples.empty(), "add seed inputs in test/fuzz/corpus/<parser>/");
     std::string error;
     std::unique_ptr<Parser> parser = info.create(info.Defaults(), &error);
     REQUIRE(parser != nullptr);
     Random random(std::hash<std::string_view>{}(info.name));
     TouchingSink sink;
-    for (const std::string& sample : sample_set->second) parser->Parse(sample, sink);
+    for (const std::string& sample : samples) parser->Parse(sample, sink);
     CHECK(sink.records > 0);  // the samples are valid input
     for (int i = 0; i < 20000; ++i) {
-      const std::string& sample = sample_set->second[random.Next(sample_set->second.size())];
+      const std::string& sample = samples[random.Next(samples.size())];
       const std::string input = Damage(sample, random);
       CAPTURE(input);
       CHECK_NOTHROW(parser->Parse(input, sink));
