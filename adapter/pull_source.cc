@@ -22,19 +22,23 @@ bool PullSource::Scrape(SeriesStore& store) {
   const auto start = std::chrono::steady_clock::now();
   const FetchResult result =
       config_.type == "http" ? HttpGet(config_.http) : TcpExchange(config_.tcp);
-  if (result.ok) pipeline_.ProcessBody(result.body, store);
+  // A body the parser refused whole (no record, only errors) is a failed
+  // scrape too: the source answered, but nothing it said could be read.
+  const bool ok = result.ok && pipeline_.ProcessBody(result.body, store);
   gauges_.duration->Set(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  gauges_.up->Set(result.ok ? 1 : 0);
-  if (!result.ok) {
-    self_.ScrapeErrors(config_.name, result.reason.empty() ? "unknown" : result.reason)
-        ->Increment();
-    if (auto suppressed = log_limiter_.Allow(result.reason)) {
+  gauges_.up->Set(ok ? 1 : 0);
+  if (!ok) {
+    const std::string reason =
+        !result.ok ? (result.reason.empty() ? "unknown" : result.reason) : "parse";
+    self_.ScrapeErrors(config_.name, reason)->Increment();
+    if (auto suppressed = log_limiter_.Allow(reason)) {
       spdlog::warn("source {}: scrape failed: {} ({} similar messages suppressed)", config_.name,
-                   result.error, *suppressed);
+                   result.ok ? "the parser could not read the response body" : result.error,
+                   *suppressed);
     }
   }
-  return result.ok;
+  return ok;
 }
 
 }  // namespace metrics_adapter

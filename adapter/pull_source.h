@@ -33,8 +33,9 @@ class PullSource {
   PullSource& operator=(const PullSource&) = delete;
 
   // Fetches under the source's timeout, parses and matches into `store`.
-  // Returns whether the fetch succeeded. Thread-safe: concurrent scrapes of
-  // one source take turns.
+  // Returns whether the scrape worked: the fetch succeeded and the parser
+  // could read the body (see SourcePipeline::ProcessBody); `up` says the
+  // same. Thread-safe: concurrent scrapes of one source take turns.
   bool Scrape(SeriesStore& store);
 
   const std::string& name() const { return config_.name; }

@@ -53,8 +53,9 @@ void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_
   FlushCounts(lines.size(), bytes_read);
 }
 
-void SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
+bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
   std::size_t lines = 0;
+  records_ = 0;
   {
     SeriesStore::Writer writer = store.Write();
     writer_ = &writer;
@@ -73,7 +74,9 @@ void SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
     }
     writer_ = nullptr;
   }
+  const bool readable = records_ > 0 || parse_errors_.empty();
   FlushCounts(lines, body.size());
+  return readable;
 }
 
 void SourcePipeline::OnParseError(std::string_view reason) {
@@ -87,6 +90,7 @@ void SourcePipeline::OnParseError(std::string_view reason) {
 }
 
 void SourcePipeline::OnRecord(const Record& record) {
+  ++records_;
   rules_->Match(record, scratch_, counts_, *writer_);
 }
 

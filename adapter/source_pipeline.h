@@ -37,8 +37,11 @@ class SourcePipeline : public TailerObserver, private RecordSink {
   void OnLines(std::string_view path, std::span<const std::string_view> lines,
                std::size_t bytes_read) override;
   // Pulled input: one response body, parsed whole (body parsers) or line by
-  // line (line parsers), into `store`. Not thread-safe.
-  void ProcessBody(std::string_view body, SeriesStore& store);
+  // line (line parsers), into `store`. Returns whether the body was readable:
+  // false when the parser gave no record at all but reported errors (a
+  // malformed JSON document, an HTML error page where keyvalue lines were
+  // expected). Not thread-safe.
+  bool ProcessBody(std::string_view body, SeriesStore& store);
   void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
 
   // Replaces the rules. Call only while holding the store's lock (inside
@@ -66,6 +69,7 @@ class SourcePipeline : public TailerObserver, private RecordSink {
   MatchCounts counts_;
   SelfMetrics& self_;
   SeriesStore::Writer* writer_ = nullptr;  // set while a batch holds the store
+  std::uint64_t records_ = 0;              // records of the current batch
   // Parse errors of the current batch, by reason (a parser's small fixed set).
   std::vector<std::pair<std::string_view, std::uint64_t>> parse_errors_;
   std::string rule_file_base_;
