@@ -117,17 +117,11 @@ http {
 CONF
 }
 
-port_in_use() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
-
 # A port nothing listens on; another process may still take it before nginx
 # binds it, so a start that fails with "Address already in use" tries again.
 for _ in 1 2 3 4 5; do
-  port=
-  for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    port_in_use "$candidate" || { port=$candidate; break; }
-  done
-  [ -n "$port" ] || fail "found no free port in 50 tries"
+  pick_ports 1
+  port=${ports[0]}
   write_nginx_conf "$port"
   : >"$tmp/nginx_error.log"
   rm -f "$tmp/nginx.pid"

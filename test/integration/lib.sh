@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # tmp, adapter, sent, want: set by the sourcing test
 # Shared by the integration tests: start the adapter on a port chosen at run
 # time, read samples from its /metrics, and clean up even on failure.
 # Source it after setting `tmp` (a temp dir the caller owns).
@@ -124,4 +126,29 @@ YAML
   got=$(prom_value "$prom" "metrics_adapter_lines_read_total{source=\"$name\"}")
   [ "$got" = "$lines" ] || fail "$log: adapter read '$got' lines of $lines"
   echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
+}
+
+# port_listening PORT: something listens on PORT, any address, IPv4 or IPv6.
+# Read from /proc, so checking makes no connection the service would count.
+port_listening() {
+  local hex
+  hex=$(printf ':%04X' "$1")
+  awk -v p="$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1 }
+                   END { exit !found }' /proc/net/tcp /proc/net/tcp6
+}
+
+# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on.
+# Another process may still take one before the service binds it: start()
+# then tries other ports.
+pick_ports() {
+  ports=()
+  local candidate
+  for _ in $(seq 200); do
+    [ "${#ports[@]}" -lt "$1" ] || return 0
+    candidate=$((20000 + RANDOM % 40000))
+    port_listening "$candidate" && continue
+    [[ " ${ports[*]} " == *" $candidate "* ]] && continue
+    ports+=("$candidate")
+  done
+  fail "found no $1 free ports in 200 tries"
 }

@@ -97,30 +97,7 @@ version=$(timeout 10 "$binary" "$version_flag" 2>&1 | head -n 1) || true
 
 # --- Ports ------------------------------------------------------------------
 
-# port_listening PORT: something listens on PORT, any address, IPv4 or IPv6.
-# Read from /proc, so checking makes no connection the service would count.
-port_listening() {
-  local hex
-  hex=$(printf ':%04X' "$1")
-  awk -v p="$hex" 'FNR > 1 && $4 == "0A" && substr($2, length($2) - 4) == p { found = 1 }
-                   END { exit !found }' /proc/net/tcp /proc/net/tcp6
-}
-
-# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on.
-# Another process may still take one before the service binds it: start()
-# then tries other ports.
-pick_ports() {
-  ports=()
-  local candidate
-  for _ in $(seq 200); do
-    [ "${#ports[@]}" -lt "$1" ] || return 0
-    candidate=$((20000 + RANDOM % 40000))
-    port_listening "$candidate" && continue
-    [[ " ${ports[*]} " == *" $candidate "* ]] && continue
-    ports+=("$candidate")
-  done
-  fail "found no $1 free ports in 200 tries"
-}
+# port_listening and pick_ports come from lib.sh.
 
 # --- Each service: config, start, load, and what it must report ---------------
 
