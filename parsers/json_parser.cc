@@ -12,6 +12,10 @@ namespace {
 
 // Room for a typical status page before the first body asks for more.
 constexpr std::size_t kInitialCapacity = 64 * 1024;
+// simdjson's buffers take about 8 bytes per byte of body. Kept for bodies up
+// to this size, so a scrape allocates nothing; after a larger one they are
+// given back, so a rare 10 MiB page does not pin ~80 MiB until the next.
+constexpr std::size_t kKeptCapacity = 1024 * 1024;
 
 }  // namespace
 
@@ -65,10 +69,16 @@ void JsonParser::Parse(std::string_view unit, RecordSink& sink) {
       impl.parser.parse(impl.padded.data(), unit.size(), /*realloc_if_needed=*/false).get(root);
   if (error != simdjson::SUCCESS) {
     sink.OnParseError(error == simdjson::DEPTH_ERROR ? "too_deep" : "invalid_json");
-    return;
+  } else {
+    impl.path.clear();
+    impl.Flatten(root, 0, sink);
   }
-  impl.path.clear();
-  impl.Flatten(root, 0, sink);
+  if (unit.size() > kKeptCapacity) {
+    impl.padded = std::string();
+    if (impl.parser.allocate(kInitialCapacity, kMaxDepth + 1) != simdjson::SUCCESS) {
+      // Out of memory while shrinking: the next parse allocates anew.
+    }
+  }
 }
 
 void JsonParser::Impl::SetChildPath(std::size_t parent_size, std::size_t depth,

@@ -150,6 +150,19 @@ TEST_CASE("json: nesting deeper than kMaxDepth is too_deep") {
   CHECK(ParseWith(*parser, "[[1]]").records == Lines{"0.0=1"});
 }
 
+TEST_CASE("json: a body over a mebibyte parses, and the parser goes on after giving back memory") {
+  std::unique_ptr<Parser> parser = MakeParser();
+  std::string big = "[";
+  for (int i = 0; i < 200000; ++i) big += (i ? "," : "") + std::to_string(i);
+  big += "]";
+  REQUIRE(big.size() > 1024 * 1024);
+  Collector sink = ParseWith(*parser, big);
+  REQUIRE(sink.records.size() == 200000);
+  CHECK(sink.records.back() == "199999=199999");
+  CHECK(ParseWith(*parser, big.substr(0, big.size() - 1)).errors == Lines{"invalid_json"});
+  CHECK(ParseWith(*parser, R"({"after": [1, 2]})").records == Lines{"after.0=1", "after.1=2"});
+}
+
 TEST_CASE("json: registry entry and option validation") {
   const ParserInfo* info = FindParser("json");
   REQUIRE(info != nullptr);
