@@ -64,16 +64,16 @@ chmod 755 "$tmp"
 # shellcheck source=test/integration/lib.sh
 source "$root/test/integration/lib.sh"
 
-nginx_pid=
+server_pid=
 stop_nginx() {
-  [ -n "$nginx_pid" ] || return 0
+  [ -n "$server_pid" ] || return 0
   # SIGTERM lets the master stop its worker; nginx runs in its own process
   # group (setsid), so SIGKILL to the group ends whatever is left.
-  kill -TERM "$nginx_pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$nginx_pid" 2>/dev/null || true
-  wait "$nginx_pid" 2>/dev/null || true
-  nginx_pid=
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
 }
 cleanup() {
   stop_adapter
@@ -117,31 +117,8 @@ http {
 CONF
 }
 
-# A port nothing listens on; another process may still take it before nginx
-# binds it, so a start that fails with "Address already in use" tries again.
-for _ in 1 2 3 4 5; do
-  pick_ports 1
-  port=${ports[0]}
-  write_nginx_conf "$port"
-  : >"$tmp/nginx_error.log"
-  rm -f "$tmp/nginx.pid"
-  setsid "$nginx" -p "$tmp" -e "$tmp/nginx_error.log" -c "$tmp/nginx.conf" -g 'daemon off;' \
-    >"$tmp/nginx.out" 2>&1 &
-  nginx_pid=$!
-  # nginx writes its pid file after it has bound the listening socket.
-  for _ in $(seq 100); do
-    [ -s "$tmp/nginx.pid" ] && break
-    kill -0 "$nginx_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -s "$tmp/nginx.pid" ] && kill -0 "$nginx_pid" 2>/dev/null && break
-  if kill -0 "$nginx_pid" 2>/dev/null; then fail "nginx wrote no pid file within 10 s"; fi
-  wait "$nginx_pid" 2>/dev/null || true
-  nginx_pid=
-  grep -q 'Address already in use' "$tmp/nginx_error.log" "$tmp/nginx.out" ||
-    { cat "$tmp/nginx.out" "$tmp/nginx_error.log"; fail "nginx did not start"; }
-done
-[ -n "$nginx_pid" ] || fail "nginx could not bind a free port in 5 attempts"
+start_server_on_free_port nginx write_nginx_conf "$tmp/nginx.pid" "$tmp/nginx_error.log" -- \
+  "$nginx" -p "$tmp" -e "$tmp/nginx_error.log" -c "$tmp/nginx.conf" -g 'daemon off;'
 nginx_url=http://127.0.0.1:$port
 for page in nginx_plus_json haproxy_csv; do
   got=$(curl -sf --noproxy '*' --max-time 5 -o /dev/null -w '%{size_download}' "$nginx_url/$page") ||

@@ -14,15 +14,15 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-pid=
+server_pid=
 cleanup() {
-  if [ -n "$pid" ]; then
+  if [ -n "$server_pid" ]; then
     # SIGTERM lets the parent stop and reap its children. httpd runs in its
     # own process group (setsid), so SIGKILL to the group then ends whatever
     # is left, even children of a parent that died: they would hold the port.
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$server_pid" 2>/dev/null || true
   fi
   rm -rf "$tmp"
 }
@@ -98,32 +98,8 @@ CustomLog $tmp/access_duration.log combined_duration
 CONF
 }
 
-# A port nothing listens on; another process may still take it before httpd
-# binds, so a start that fails with "Address already in use" tries another.
-port=
-for _ in 1 2 3 4 5; do
-  pick_ports 1
-  port=${ports[0]}
-  write_conf "$port"
-  : >"$tmp/error.log"
-  rm -f "$tmp/httpd.pid"
-  setsid "$httpd" -f "$tmp/httpd.conf" -D FOREGROUND >"$tmp/httpd.out" 2>&1 &
-  pid=$!
-  # httpd writes its pid file after it has bound the listening socket.
-  for _ in $(seq 100); do
-    [ -s "$tmp/httpd.pid" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -s "$tmp/httpd.pid" ] && kill -0 "$pid" 2>/dev/null && break
-  if kill -0 "$pid" 2>/dev/null; then fail "httpd wrote no pid file within 10 s"; fi
-  pid=
-  grep -q 'Address already in use' "$tmp/error.log" "$tmp/httpd.out" ||
-    { cat "$tmp/httpd.out"; fail "httpd did not start"; }
-  echo "port $port was taken meanwhile; trying another"
-done
-[ -n "$pid" ] || fail "httpd could not bind a free port in 5 attempts"
-[ "$(cat "$tmp/httpd.pid")" = "$pid" ] || fail "the httpd parent is not the process started"
+start_server_on_free_port httpd write_conf "$tmp/httpd.pid" "$tmp/error.log" -- \
+  "$httpd" -f "$tmp/httpd.conf" -D FOREGROUND
 url="http://127.0.0.1:$port"
 echo "$("$httpd" -v | sed -n 's/^Server version: //p') listening on 127.0.0.1:$port"
 
@@ -182,11 +158,11 @@ raw GET 404 'GET /a"b\\c HTTP/1.0\r\n\r\n'
 raw _OTHER 408 'GET / HTT' ''
 
 # Graceful stop: httpd has written every log line when the parent exits.
-kill -TERM "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then fail "httpd still running 10 s after SIGTERM"; fi
-wait "$pid" || true
-pid=
+kill -TERM "$server_pid"
+for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then fail "httpd still running 10 s after SIGTERM"; fi
+wait "$server_pid" || true
+server_pid=
 
 grep -qF '"client \"quoted\" agent\\"' "$tmp/access.log" ||
   fail "the quoted user agent is not in the log as expected"

@@ -152,3 +152,40 @@ pick_ports() {
   done
   fail "found no $1 free ports in 200 tries"
 }
+
+# start_server_on_free_port NAME WRITE_CONF PID_FILE ERROR_LOG -- COMMAND...:
+# starts a server (nginx, httpd) that writes PID_FILE once it has bound its
+# port. Picks a free port, calls WRITE_CONF PORT, starts COMMAND in its own
+# process group (setsid) with output in $tmp/NAME.out and waits up to 10 s
+# for the pid file. Another process may take the port before the server
+# binds it: on "Address already in use" it tries another, 5 times at most.
+# Sets `port` and `server_pid` (set while the server may run, so the
+# caller's EXIT trap can stop it).
+start_server_on_free_port() {
+  local name=$1 write_conf=$2 pid_file=$3 error_log=$4
+  shift 5 # NAME WRITE_CONF PID_FILE ERROR_LOG --
+  server_pid=
+  for _ in 1 2 3 4 5; do
+    pick_ports 1
+    port=${ports[0]}
+    "$write_conf" "$port"
+    : >"$error_log"
+    rm -f "$pid_file"
+    setsid "$@" >"$tmp/$name.out" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 100); do
+      [ -s "$pid_file" ] && break
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    [ -s "$pid_file" ] && kill -0 "$server_pid" 2>/dev/null && break
+    if kill -0 "$server_pid" 2>/dev/null; then fail "$name wrote no pid file within 10 s"; fi
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+    grep -q 'Address already in use' "$error_log" "$tmp/$name.out" ||
+      { cat "$tmp/$name.out" "$error_log"; fail "$name did not start"; }
+    echo "port $port was taken meanwhile; trying another"
+  done
+  [ -n "$server_pid" ] || fail "$name could not bind a free port in 5 attempts"
+  [ "$(cat "$pid_file")" = "$server_pid" ] || fail "the $name master is not the process started"
+}

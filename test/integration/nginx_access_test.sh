@@ -14,15 +14,15 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-pid=
+server_pid=
 cleanup() {
-  if [ -n "$pid" ]; then
+  if [ -n "$server_pid" ]; then
     # SIGTERM lets the master stop and reap its workers. nginx runs in its own
     # process group (setsid), so SIGKILL to the group then ends whatever is
     # left, even workers of a master that died: they would hold the port.
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$server_pid" 2>/dev/null || true
   fi
   rm -rf "$tmp"
 }
@@ -83,33 +83,8 @@ http {
 CONF
 }
 
-# A port nothing listens on; another process may still take it before nginx
-# binds, so a start that fails with "Address already in use" tries another.
-port=
-for _ in 1 2 3 4 5; do
-  pick_ports 1
-  port=${ports[0]}
-  write_conf "$port"
-  : >"$tmp/error.log"
-  rm -f "$tmp/nginx.pid"
-  setsid "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" \
-    -g "daemon off; pid $tmp/nginx.pid;" >"$tmp/nginx.out" 2>&1 &
-  pid=$!
-  # nginx writes its pid file after it has bound the listening socket.
-  for _ in $(seq 100); do
-    [ -s "$tmp/nginx.pid" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -s "$tmp/nginx.pid" ] && kill -0 "$pid" 2>/dev/null && break
-  if kill -0 "$pid" 2>/dev/null; then fail "nginx wrote no pid file within 10 s"; fi
-  pid=
-  grep -q 'Address already in use' "$tmp/error.log" "$tmp/nginx.out" ||
-    { cat "$tmp/nginx.out"; fail "nginx did not start"; }
-  echo "port $port was taken meanwhile; trying another"
-done
-[ -n "$pid" ] || fail "nginx could not bind a free port in 5 attempts"
-[ "$(cat "$tmp/nginx.pid")" = "$pid" ] || fail "the nginx master is not the process started"
+start_server_on_free_port nginx write_conf "$tmp/nginx.pid" "$tmp/error.log" -- \
+  "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g "daemon off; pid $tmp/nginx.pid;"
 url="http://127.0.0.1:$port"
 echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///') listening on 127.0.0.1:$port"
 
@@ -156,11 +131,11 @@ raw _OTHER 400 'get / HTTP/1.0\r\n\r\n'
 raw GET 404 'GET /a"b\\c HTTP/1.0\r\n\r\n'
 
 # Graceful stop: nginx has written every log line when the master exits.
-kill -QUIT "$pid"
-for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then fail "nginx still running 10 s after SIGQUIT"; fi
-wait "$pid" || true
-pid=
+kill -QUIT "$server_pid"
+for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then fail "nginx still running 10 s after SIGQUIT"; fi
+wait "$server_pid" || true
+server_pid=
 
 grep -qF 'client \x22quoted\x22 agent\x5C' "$tmp/access.log" ||
   fail "the quoted user agent is not in the log as expected"
