@@ -101,11 +101,7 @@ pid $tmp/nginx.pid;
 events { worker_connections 256; }
 http {
   access_log off;
-  client_body_temp_path $tmp/client_body;
-  proxy_temp_path $tmp/proxy;
-  fastcgi_temp_path $tmp/fastcgi;
-  uwsgi_temp_path $tmp/uwsgi;
-  scgi_temp_path $tmp/scgi;
+$(nginx_temp_paths)
   types { }
   default_type text/plain;
   server {

@@ -189,3 +189,10 @@ start_server_on_free_port() {
   [ -n "$server_pid" ] || fail "$name could not bind a free port in 5 attempts"
   [ "$(cat "$pid_file")" = "$server_pid" ] || fail "the $name master is not the process started"
 }
+
+# nginx_temp_paths: the http-block lines of an nginx.conf that keep nginx's
+# temporary files in $tmp instead of the compiled-in /var/lib/nginx.
+nginx_temp_paths() {
+  local kind
+  for kind in client_body proxy fastcgi uwsgi scgi; do echo "  ${kind}_temp_path $tmp/$kind;"; done
+}

@@ -69,11 +69,7 @@ http {
                          '"\$http_referer" "\$http_user_agent" \$request_time';
   access_log $tmp/access.log combined;
   access_log $tmp/access_rt.log combined_rt;
-  client_body_temp_path $tmp/client_body;
-  proxy_temp_path $tmp/proxy;
-  fastcgi_temp_path $tmp/fastcgi;
-  uwsgi_temp_path $tmp/uwsgi;
-  scgi_temp_path $tmp/scgi;
+$(nginx_temp_paths)
   default_type text/plain;
   server {
     listen 127.0.0.1:$1;

@@ -118,11 +118,7 @@ pid $tmp/nginx.pid;
 events { worker_connections 64; }
 http {
   access_log off;
-  client_body_temp_path $tmp/client_body;
-  proxy_temp_path $tmp/proxy;
-  fastcgi_temp_path $tmp/fastcgi;
-  uwsgi_temp_path $tmp/uwsgi;
-  scgi_temp_path $tmp/scgi;
+$(nginx_temp_paths)
   server {
     listen 127.0.0.1:$port;
     location = /stub_status { stub_status; }
