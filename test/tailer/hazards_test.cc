@@ -7,6 +7,7 @@
 //
 // Waiting is always polling with a bound; no test sleeps "long enough".
 #include "adapter/file_tailer.h"
+#include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -44,28 +45,12 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class TempDir {
+// Logs live in a subdirectory so the sync file's churn does not wake the tailer.
+class HazardDir : public TempDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/tailer-hazard-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-    fs::create_directory(path_ + "/logs");
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(path_, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      chmod(it->path().c_str(), it->is_directory(ec) ? 0700 : 0600);
-    }
-    fs::remove_all(path_, ec);
-  }
-  // Logs live in a subdirectory so the sync file's churn does not wake the tailer.
-  std::string Log(const std::string& name) const { return path_ + "/logs/" + name; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+  HazardDir() : TempDir("tailer-hazard") { fs::create_directory(path() + "/logs"); }
+  std::string Log(const std::string& name) const { return *this / ("logs/" + name); }
+  std::string File(const std::string& name) const { return *this / name; }
 };
 
 // The line log_writer writes as number n, without its '\n'.
@@ -298,7 +283,7 @@ TEST_CASE("rename rotation, rotated names still matched: each line once") {
   // logrotate-style P -> P.1 -> P.2 ...: every name matches the glob, so the
   // tailer finds each file whatever its timing; the test is that a renamed
   // file is recognised by its inode and not read again.
-  TempDir dir;
+  HazardDir dir;
   CountingObserver observer;
   observer.Expect("w", kLines);
   RunningTailer tailer(HazardOptions({dir.Log("app.log*")}), &observer);
@@ -318,7 +303,7 @@ TEST_CASE("rename rotation, old name not matched: renamed file drained, late wri
   // ever opened it cannot be read by anyone, so the writer waits (--sync
   // opened) until the tailer has seen the first line of the current file
   // before rotating it; the tailer may still lag behind by up to a whole file.
-  TempDir dir;
+  HazardDir dir;
   CountingObserver observer;
   observer.Expect("w", kLines);
   RunningTailer tailer(HazardOptions({dir.Log("app.log")}), &observer);
@@ -338,7 +323,7 @@ TEST_CASE("delete + recreate rotation: deleted file drained, new one read from s
   // Same handshake as above, for the same reason: a file deleted before the
   // tailer opened it is gone. Lines written to the deleted file afterwards
   // (--late-lines) are read through the tailer's fd.
-  TempDir dir;
+  HazardDir dir;
   CountingObserver observer;
   observer.Expect("w", kLines);
   RunningTailer tailer(HazardOptions({dir.Log("app.log")}), &observer);
@@ -362,7 +347,7 @@ TEST_CASE("copytruncate, cooperative writer: each line once") {
   // is tested is that the truncation is noticed, the file read again from its
   // start, and nothing read twice, even when the file has regrown past the old
   // offset by the time the tailer looks.
-  TempDir dir;
+  HazardDir dir;
   CountingObserver observer;
   observer.Expect("w", kLines);
   RunningTailer tailer(HazardOptions({dir.Log("app.log")}), &observer);
@@ -385,7 +370,7 @@ TEST_CASE("copytruncate, real race: never twice, loss only just before a truncat
   // prefix of it (loss only at the tail, never after the tailer resynced),
   // and the last segment, after the last truncate, is complete. How many are
   // lost depends on scheduling and is only reported.
-  TempDir dir;
+  HazardDir dir;
   CountingObserver observer;
   observer.Expect("w", kLines);
   RunningTailer tailer(HazardOptions({dir.Log("app.log")}), &observer);
@@ -420,7 +405,7 @@ TEST_CASE("copytruncate, real race: never twice, loss only just before a truncat
 }
 
 TEST_CASE("partial lines: every line written in two writes is delivered whole") {
-  TempDir dir;
+  HazardDir dir;
   const long lines = 10000;
   CountingObserver observer;
   observer.Expect("w", lines);
@@ -437,7 +422,7 @@ TEST_CASE("partial lines: every line written in two writes is delivered whole") 
 TEST_CASE("deletion: a file deleted while the tailer lags is read to its end, then closed") {
   // The writer unlinks the file right after its last line, once the tailer
   // has opened it (--sync opened): the rest is read through the held fd.
-  TempDir dir;
+  HazardDir dir;
   CountingObserver observer;
   observer.Expect("w", kLines);
   TailerOptions options = HazardOptions({dir.Log("app.log")});
@@ -459,7 +444,7 @@ TEST_CASE("glob pick-up: files created after start are found and read from their
   // A file present at start is read from its end; its old line must not show
   // up. Its kOpened event also tells that Run's first Poll is done, so the
   // writers' files are new to the tailer.
-  TempDir dir;
+  HazardDir dir;
   {
     FILE* f = std::fopen(dir.Log("present.log").c_str(), "w");
     REQUIRE(f != nullptr);
@@ -494,7 +479,7 @@ TEST_CASE("permission denied, then fixed: reported, nothing lost after chmod") {
     MESSAGE("cannot drop CAP_DAC_OVERRIDE in this environment; test skipped");
     return;
   }
-  TempDir dir;
+  HazardDir dir;
   {
     const int fd = open(dir.Log("app.log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0200);
     REQUIRE(fd >= 0);

@@ -14,34 +14,12 @@
 #include <vector>
 
 #include "parsers/registry.h"
+#include "test/unit/temp_dir.h"
 
 namespace metrics_adapter {
 namespace {
 
 using std::chrono::milliseconds;
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/config-test-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string path = path_ + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The diagnostics of loading `yaml` as <tmp>/adapter.yaml, with the temporary
 // directory removed from paths so expectations read as they would in a

@@ -2,6 +2,7 @@
 // threads) except the last two, which check Run()'s inotify wake-up and stop
 // with bounded waits.
 #include "adapter/file_tailer.h"
+#include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>
@@ -27,31 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
-
-// A fresh directory, removed with everything in it even when a test fails
-// (permission bits are restored first so removal works without root).
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/tailer-unit-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    chmod(path_.c_str(), 0700);
-    for (auto it = fs::recursive_directory_iterator(path_, ec);
-         it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      chmod(it->path().c_str(), it->is_directory(ec) ? 0700 : 0600);
-    }
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void WriteRaw(const std::string& path, std::string_view data, int flags) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);

@@ -2,6 +2,7 @@
 // every diagnostic checked by its exact text and file:line:col (paths shown
 // relative to the temporary directory).
 #include "rules/rule_loader.h"
+#include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -14,29 +15,6 @@
 
 namespace metrics_adapter {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/rule-loader-test-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string path = path_ + "/" + name;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Families most tests write into.
 constexpr const char* kFamilies = R"(metrics:

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rules/rule_loader.h"
+#include "test/unit/temp_dir.h"
 
 namespace metrics_adapter {
 namespace {
@@ -58,16 +59,11 @@ struct Compiled {
 
 // Compiles kFamilies plus `rules_yaml` (a `rules:` section) from a temporary file.
 Compiled Compile(const std::string& rules_yaml) {
-  char pattern[] = "/tmp/rule-set-test-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-  const std::string dir = pattern;
-  const std::string path = dir + "/rules.yaml";
-  std::ofstream(path, std::ios::binary) << kFamilies << rules_yaml;
+  const TempDir dir;
+  const std::string path = dir.Write("rules.yaml", std::string(kFamilies) + rules_yaml);
   Compiled out;
   Diagnostics diags;
   RuleFiles files = LoadRuleFiles({path}, out.schema, diags);
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);
   if (diags.HasErrors()) throw std::runtime_error("rules do not load:\n" + diags.Format());
   out.rules = files.rule_set;
   return out;
@@ -581,10 +577,8 @@ namespace metrics_adapter {
 namespace {
 
 TEST_CASE("a schema label may fold case before its values are bounded") {
-  char dir[] = "/tmp/fold-test-XXXXXX";
-  REQUIRE(mkdtemp(dir) != nullptr);
-  const std::string path = std::string(dir) + "/r.yaml";
-  std::ofstream(path) << R"(metrics:
+  const TempDir dir;
+  const std::string path = dir.Write("r.yaml", R"(metrics:
   - name: app_hits_total
     type: counter
     help: Hits.
@@ -593,11 +587,10 @@ TEST_CASE("a schema label may fold case before its values are bounded") {
       - {name: result, fold: lower}
 rules:
   - {name: r, match: '^(?P<m>\w+) (?P<r>\w+)$', emit: [{metric: app_hits_total, labels: {method: $m, result: $r}}]}
-)";
+)");
   Schema schema;
   Diagnostics diags;
   RuleFiles files = LoadRuleFiles({path}, schema, diags);
-  std::filesystem::remove_all(dir);
   REQUIRE_MESSAGE(files.rule_set != nullptr, diags.Format());
   MatchScratch scratch(*files.rule_set);
   MatchCounts counts(*files.rule_set);

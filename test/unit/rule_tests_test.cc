@@ -1,6 +1,7 @@
 // RunRuleTests: the report of `metrics-adapter test`, for passing and failing
 // tests, files that do not load and files without tests.
 #include "adapter/rule_tests.h"
+#include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -14,28 +15,6 @@
 
 namespace metrics_adapter {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/rule-tests-test-XXXXXX";
-    if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string path = path_ + "/" + name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 constexpr const char* kRules = R"(metrics:
   - name: app_requests_total
