@@ -92,16 +92,7 @@ TEST_CASE("graphite: a parser reused for many lines keeps no labels from earlier
 }
 
 TEST_CASE("graphite: the registry lists it for lines, with no options") {
-  const ParserInfo* info = FindParser("graphite");
-  REQUIRE(info != nullptr);
-  CHECK(info->unit == ParserUnit::kLine);
-  CHECK(info->options.empty());
-  std::string error;
-  std::unique_ptr<Parser> parser = info->create(info->Defaults(), &error);
-  REQUIRE(parser != nullptr);
-  Collector out;
-  parser->Parse("a 1", out);
-  CHECK(out.records.size() == 1);
+  CheckRegisteredWithoutOptions("graphite", ParserUnit::kLine, "a 1");
 }
 
 }  // namespace

@@ -128,16 +128,7 @@ TEST_CASE("logfmt: a parser reused for many lines keeps nothing from earlier lin
 }
 
 TEST_CASE("logfmt: the registry lists it for lines, with no options") {
-  const ParserInfo* info = FindParser("logfmt");
-  REQUIRE(info != nullptr);
-  CHECK(info->unit == ParserUnit::kLine);
-  CHECK(info->options.empty());
-  std::string error;
-  std::unique_ptr<Parser> parser = info->create(info->Defaults(), &error);
-  REQUIRE(parser != nullptr);
-  Collector out;
-  parser->Parse("a=1", out);
-  CHECK(out.records.size() == 1);
+  CheckRegisteredWithoutOptions("logfmt", ParserUnit::kLine, "a=1");
 }
 
 }  // namespace

@@ -167,16 +167,7 @@ TEST_CASE("prometheus: a parser reused for many bodies keeps nothing from earlie
 }
 
 TEST_CASE("prometheus: the registry lists it for bodies, with no options") {
-  const ParserInfo* info = FindParser("prometheus");
-  REQUIRE(info != nullptr);
-  CHECK(info->unit == ParserUnit::kBody);
-  CHECK(info->options.empty());
-  std::string error;
-  std::unique_ptr<Parser> parser = info->create(info->Defaults(), &error);
-  REQUIRE(parser != nullptr);
-  Collector out;
-  parser->Parse("a 1\n", out);
-  CHECK(out.records.size() == 1);
+  CheckRegisteredWithoutOptions("prometheus", ParserUnit::kBody, "a 1\n");
 }
 
 }  // namespace

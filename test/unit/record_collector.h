@@ -121,4 +121,19 @@ inline std::string RegisteredParserCreateError(
   return error;
 }
 
+// Checks that the registry lists `name` for `unit` with no options, and that
+// the parser its defaults make reads `sample` into exactly one record.
+inline void CheckRegisteredWithoutOptions(std::string_view name, ParserUnit unit,
+                                          std::string_view sample) {
+  const ParserInfo* info = FindParser(name);
+  REQUIRE(info != nullptr);
+  CHECK(info->unit == unit);
+  CHECK(info->options.empty());
+  std::unique_ptr<Parser> parser = MakeRegisteredParser(name);
+  Collector out;
+  parser->Parse(sample, out);
+  CHECK(out.records.size() == 1);
+  CHECK(out.errors.empty());
+}
+
 }  // namespace metrics_adapter

@@ -178,16 +178,7 @@ TEST_CASE("statsd: a parser reused for many lines keeps no labels from earlier l
 }
 
 TEST_CASE("statsd: the registry lists it for lines, with no options") {
-  const ParserInfo* info = FindParser("statsd");
-  REQUIRE(info != nullptr);
-  CHECK(info->unit == ParserUnit::kLine);
-  CHECK(info->options.empty());
-  std::string error;
-  std::unique_ptr<Parser> parser = info->create(info->Defaults(), &error);
-  REQUIRE(parser != nullptr);
-  Collector out;
-  parser->Parse("m:1|c", out);
-  CHECK(out.records.size() == 1);
+  CheckRegisteredWithoutOptions("statsd", ParserUnit::kLine, "m:1|c");
 }
 
 }  // namespace

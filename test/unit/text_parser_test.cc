@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "parsers/registry.h"
+#include "test/unit/record_collector.h"
 
 namespace metrics_adapter {
 namespace {
@@ -62,11 +63,8 @@ TEST_CASE("text: bytes are passed through untouched") {
   CHECK(sink.texts == std::vector<std::string>{body});
 }
 
-TEST_CASE("text: registry entry") {
-  const ParserInfo* info = FindParser("text");
-  REQUIRE(info != nullptr);
-  CHECK(info->unit == ParserUnit::kBody);
-  CHECK(info->options.empty());
+TEST_CASE("text: the registry lists it for bodies, with no options") {
+  CheckRegisteredWithoutOptions("text", ParserUnit::kBody, "Active connections: 1\n");
 }
 
 }  // namespace
