@@ -101,19 +101,22 @@ void KeyValueParser::EmitValue(std::string_view key, std::string_view value, Rec
   // Split only when every non-empty part is a pair: a free-text value that
   // happens to contain the sub-field separator (a path, a command line)
   // stays one record rather than becoming bogus sub-fields.
-  for (std::string_view rest = value; !rest.empty();) {
-    std::size_t end = rest.find(subfields);
-    std::string_view part = Trim(rest.substr(0, end));
+  // The next sub-field of `rest`, trimmed; `rest` moves past it.
+  const auto next_part = [&subfields](std::string_view& rest) {
+    const std::size_t end = rest.find(subfields);
+    const std::string_view part = Trim(rest.substr(0, end));
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + subfields.size());
+    return part;
+  };
+  for (std::string_view rest = value; !rest.empty();) {
+    const std::string_view part = next_part(rest);
     if (!part.empty() && part.find(subfield_separator) == std::string_view::npos) {
       EmitRecord(key, value, sink);
       return;
     }
   }
   for (std::string_view rest = value; !rest.empty();) {
-    std::size_t end = rest.find(subfields);
-    std::string_view part = Trim(rest.substr(0, end));
-    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + subfields.size());
+    const std::string_view part = next_part(rest);
     if (part.empty()) continue;
     std::size_t split = part.find(subfield_separator);
     subfield_key_.assign(key);
