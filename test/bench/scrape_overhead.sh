@@ -65,19 +65,9 @@ chmod 755 "$tmp"
 source "$root/test/integration/lib.sh"
 
 server_pid=
-stop_nginx() {
-  [ -n "$server_pid" ] || return 0
-  # SIGTERM lets the master stop its worker; nginx runs in its own process
-  # group (setsid), so SIGKILL to the group ends whatever is left.
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-}
 cleanup() {
   stop_adapter
-  stop_nginx
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -153,6 +153,19 @@ pick_ports() {
   fail "found no $1 free ports in 200 tries"
 }
 
+# stop_server: ends the server start_server_on_free_port started, if any.
+# SIGTERM lets it stop and reap its workers; it runs in its own process
+# group (setsid), so SIGKILL to the group then ends whatever is left, even
+# workers of a master that died: they would hold the port.
+stop_server() {
+  [ -n "${server_pid:-}" ] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
 # start_server_on_free_port NAME WRITE_CONF PID_FILE ERROR_LOG -- COMMAND...:
 # starts a server (nginx, httpd) that writes PID_FILE once it has bound its
 # port. Picks a free port, calls WRITE_CONF PORT, starts COMMAND in its own

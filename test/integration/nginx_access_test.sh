@@ -16,14 +16,7 @@ tmp=$(mktemp -d)
 . "$root/test/integration/lib.sh"
 server_pid=
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    # SIGTERM lets the master stop and reap its workers. nginx runs in its own
-    # process group (setsid), so SIGKILL to the group then ends whatever is
-    # left, even workers of a master that died: they would hold the port.
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$server_pid" 2>/dev/null || true
-  fi
+  stop_server
   rm -rf "$tmp"
 }
 trap cleanup EXIT
