@@ -20,7 +20,7 @@ while (($#)); do
   esac
 done
 
-scripts/deps.sh
+scripts/deps.sh build
 scripts/build.sh release metrics-adapter
 
 work=$(mktemp -d)

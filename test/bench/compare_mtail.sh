@@ -89,13 +89,13 @@ mtail_bin=${MTAIL:-$(command -v mtail || true)}
 if [[ -z $mtail_bin || ! -x $mtail_bin ]]; then
   cat >&2 <<EOF
 error: mtail not found${MTAIL:+ at MTAIL=$MTAIL}.
-Install it (Debian/Ubuntu: apt-get install mtail), or set MTAIL=/path/to/mtail.
+Install it (scripts/deps.sh bench), or set MTAIL=/path/to/mtail.
 EOF
   exit 2
 fi
 if [[ ! -x /usr/bin/time ]]; then
   echo "error: /usr/bin/time (GNU time) not found;" \
-    "install it (Debian/Ubuntu: apt-get install time)." >&2
+    "install it (scripts/deps.sh test)." >&2
   exit 2
 fi
 

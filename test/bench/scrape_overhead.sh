@@ -3,7 +3,7 @@
 # the upstream's own response, for a 100 KiB JSON status page (nginx plus
 # /api) and a 100 KiB haproxy `;csv` page.
 #
-# Installs nginx and python3 if missing (scripts/deps.sh), builds the release
+# Installs what it needs (scripts/deps.sh build test), builds the release
 # metrics-adapter and gen_status_page (scripts/build.sh), writes the pages of
 # parsers_bench (test/bench/status_pages.cc) into a temp docroot and serves
 # them as static files with a real nginx on 127.0.0.1. Then, for each case
@@ -51,7 +51,7 @@ done
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-scripts/deps.sh nginx python3
+scripts/deps.sh build test
 scripts/build.sh release metrics-adapter gen_status_page >/dev/null
 adapter=$root/build/release/metrics-adapter
 gen=$root/build/release/test/bench/gen_status_page

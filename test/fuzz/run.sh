@@ -21,7 +21,7 @@ if ((${#parsers[@]} == 0)); then
   for dir in test/fuzz/corpus/*/; do parsers+=("$(basename "$dir")"); done
 fi
 
-scripts/deps.sh clang
+scripts/deps.sh build fuzz
 dir=build/fuzz
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DMETRICS_ADAPTER_SANITIZE=ON -DMETRICS_ADAPTER_FUZZ=ON -DMETRICS_ADAPTER_BENCHMARKS=OFF >/dev/null

