@@ -43,7 +43,7 @@ test      ca-certificates            -
 test      procps                     ps
 test      time                       /usr/bin/time
 test      gzip                       gzip
-test      util-linux                 setsid nsenter
+test      util-linux                 setsid nsenter flock
 test      python3                    python3
 test      prometheus                 prometheus promtool
 test      nginx                      nginx

