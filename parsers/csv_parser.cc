@@ -3,19 +3,11 @@
 #include <algorithm>
 #include <utility>
 
+#include "adapter/base/strings.h"
 #include "parsers/number.h"
 #include "parsers/registry.h"
 
 namespace metrics_adapter {
-namespace {
-
-std::string_view Trim(std::string_view text) {
-  std::size_t start = text.find_first_not_of(" \t");
-  if (start == std::string_view::npos) return {};
-  return text.substr(start, text.find_last_not_of(" \t") - start + 1);
-}
-
-}  // namespace
 
 std::unique_ptr<Parser> CsvParser::Create(const ParserOptions& options, std::string* error) {
   Options parsed;
@@ -31,7 +23,7 @@ std::unique_ptr<Parser> CsvParser::Create(const ParserOptions& options, std::str
   const std::string& keys = options.Get("key_columns");
   for (std::size_t start = 0; !keys.empty() && start <= keys.size();) {
     std::size_t comma = std::min(keys.find(',', start), keys.size());
-    std::string_view name = Trim(std::string_view(keys).substr(start, comma - start));
+    std::string_view name = Trim(std::string_view(keys).substr(start, comma - start), kBlanks);
     start = comma + 1;
     if (name.empty()) {
       *error = "csv: key_columns has an empty column name";

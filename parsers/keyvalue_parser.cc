@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "adapter/base/strings.h"
 #include "parsers/number.h"
 #include "parsers/registry.h"
 
@@ -9,14 +10,6 @@ namespace metrics_adapter {
 namespace {
 
 // \r included: redis INFO ends its lines with \r\n.
-constexpr std::string_view kWhitespace = " \t\r\f\v";
-
-std::string_view Trim(std::string_view text) {
-  std::size_t start = text.find_first_not_of(kWhitespace);
-  if (start == std::string_view::npos) return {};
-  std::size_t end = text.find_last_not_of(kWhitespace);
-  return text.substr(start, end - start + 1);
-}
 
 }  // namespace
 
@@ -63,7 +56,7 @@ void KeyValueParser::Parse(std::string_view unit, RecordSink& sink) {
 }
 
 void KeyValueParser::ParseLine(std::string_view line, RecordSink& sink) {
-  line = Trim(line);
+  line = Trim(line, kWhitespace);
   if (line.empty()) return;
   if (!options_.comment_prefix.empty() && line.starts_with(options_.comment_prefix)) return;
   if (!options_.line_prefix.empty()) {
@@ -83,12 +76,12 @@ void KeyValueParser::ParseLine(std::string_view line, RecordSink& sink) {
     if (!options_.skip_lines_without_separator) sink.OnParseError("missing_separator");
     return;
   }
-  std::string_view key = Trim(line.substr(0, split));
+  std::string_view key = Trim(line.substr(0, split), kWhitespace);
   if (key.empty()) {
     sink.OnParseError("empty_key");
     return;
   }
-  EmitValue(key, Trim(line.substr(split + separator_size)), sink);
+  EmitValue(key, Trim(line.substr(split + separator_size), kWhitespace), sink);
 }
 
 void KeyValueParser::EmitValue(std::string_view key, std::string_view value, RecordSink& sink) {
@@ -104,7 +97,7 @@ void KeyValueParser::EmitValue(std::string_view key, std::string_view value, Rec
   // The next sub-field of `rest`, trimmed; `rest` moves past it.
   const auto next_part = [&subfields](std::string_view& rest) {
     const std::size_t end = rest.find(subfields);
-    const std::string_view part = Trim(rest.substr(0, end));
+    const std::string_view part = Trim(rest.substr(0, end), kWhitespace);
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + subfields.size());
     return part;
   };
@@ -121,8 +114,9 @@ void KeyValueParser::EmitValue(std::string_view key, std::string_view value, Rec
     std::size_t split = part.find(subfield_separator);
     subfield_key_.assign(key);
     subfield_key_ += '.';
-    subfield_key_.append(Trim(part.substr(0, split)));
-    EmitRecord(subfield_key_, Trim(part.substr(split + subfield_separator.size())), sink);
+    subfield_key_.append(Trim(part.substr(0, split), kWhitespace));
+    EmitRecord(subfield_key_, Trim(part.substr(split + subfield_separator.size()), kWhitespace),
+               sink);
   }
 }
 

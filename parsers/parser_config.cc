@@ -1,13 +1,10 @@
 #include "parsers/parser_config.h"
 
-#include "adapter/yaml_reader.h"
+#include "adapter/base/strings.h"
+#include "adapter/base/yaml_reader.h"
 
 namespace metrics_adapter {
-namespace {
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-}  // namespace
+namespace {}  // namespace
 
 std::unique_ptr<Parser> ParserChoice::Create() const {
   std::string error;

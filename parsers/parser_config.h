@@ -10,14 +10,17 @@
 //   std::unique_ptr<Parser> parser = choice->Create();
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "adapter/diagnostics.h"
+#include "adapter/base/diagnostics.h"
 #include "parsers/registry.h"
+
+// Only the YAML readers (the .cc files) see yaml-cpp itself.
+namespace YAML {
+class Node;
+}
 
 namespace metrics_adapter {
 

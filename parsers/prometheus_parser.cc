@@ -5,18 +5,13 @@
 #include <cstdint>
 #include <limits>
 
+#include "adapter/base/strings.h"
 #include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && (IsBlank(text.back()) || text.back() == '\r')) text.remove_suffix(1);
-  return text;
-}
 
 void SkipBlanks(std::string_view line, std::size_t& pos) {
   while (pos < line.size() && IsBlank(line[pos])) ++pos;
@@ -27,16 +22,6 @@ void SkipBlanks(std::string_view line, std::size_t& pos) {
 // rules match the name with a regex anyway.
 bool IsNameChar(char c) {
   return !IsBlank(c) && c != '{' && c != '}' && c != '"' && c != '=' && c != ',';
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i]) return false;
-  }
-  return true;
 }
 
 // A sample value: a number as ParseNumber reads it, or NaN / +Inf / -Inf /
@@ -80,7 +65,7 @@ void PrometheusParser::Parse(std::string_view unit, RecordSink& sink) {
   std::string_view rest = unit;
   while (!rest.empty()) {
     const std::size_t end = rest.find('\n');
-    const std::string_view line = Trim(rest.substr(0, end));
+    const std::string_view line = Trim(rest.substr(0, end), kBlanksAndCr);
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     // HELP, TYPE and any other comment: nothing a rule needs.
     if (line.empty() || line.front() == '#') continue;

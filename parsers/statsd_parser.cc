@@ -1,17 +1,10 @@
 #include "parsers/statsd_parser.h"
 
+#include "adapter/base/strings.h"
 #include "parsers/number.h"
 
 namespace metrics_adapter {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // Splits off the text up to the next `separator` (or the end) from `rest`.
 std::string_view NextField(std::string_view& rest, char separator) {
@@ -34,7 +27,7 @@ bool IsReservedLabel(std::string_view name) {
 }  // namespace
 
 void StatsdParser::Parse(std::string_view unit, RecordSink& sink) {
-  const std::string_view line = Trim(unit);
+  const std::string_view line = Trim(unit, kBlanksAndCr);
   // A packet ending in a newline leaves an empty last line: nothing to read.
   if (line.empty()) return;
 

@@ -6,14 +6,13 @@
 #include <map>
 #include <set>
 
-#include "adapter/yaml_reader.h"
+#include "adapter/base/strings.h"
+#include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
 namespace {
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // In a label template, ${label.NAME} names a label the parser gave the record.
 constexpr std::string_view kRecordLabelPrefix = "label.";

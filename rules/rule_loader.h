@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "adapter/diagnostics.h"
+#include "adapter/base/diagnostics.h"
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"

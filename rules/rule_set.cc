@@ -6,7 +6,7 @@
 #include <cmath>
 #include <iterator>
 
-#include "adapter/utf8.h"
+#include "adapter/base/utf8.h"
 #include "rules/literal_bounds.h"
 
 namespace metrics_adapter {

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "adapter/diagnostics.h"
+#include "adapter/base/diagnostics.h"
 #include "parsers/number.h"
 #include "parsers/parser.h"
 #include "rules/schema.h"

@@ -4,8 +4,9 @@
 #include <cmath>
 #include <set>
 
-#include "adapter/duration.h"
-#include "adapter/yaml_reader.h"
+#include "adapter/base/duration.h"
+#include "adapter/base/strings.h"
+#include "adapter/base/yaml_reader.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -17,8 +18,6 @@ bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
-
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string DescribeDifference(const FamilySpec& a, const FamilySpec& b) {
   if (a.type != b.type) {

@@ -14,8 +14,6 @@
 //   const FamilySpec* f = schema.Find("http_server_requests_total");
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <chrono>
 #include <cstddef>
 #include <set>
@@ -24,7 +22,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "adapter/diagnostics.h"
+#include "adapter/base/diagnostics.h"
+
+// Only the YAML readers (the .cc files) see yaml-cpp itself.
+namespace YAML {
+class Node;
+}
 
 namespace metrics_adapter {
 

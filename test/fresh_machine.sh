@@ -24,6 +24,7 @@ echo "fresh root: $base; groups: ${groups[*]}"
 # --network=host: apt reaches the mirror the base image's sources name, as
 # the image builds of the pod test do. The repository is read-only inside;
 # the npm cache goes to the container's own /tmp.
+# shellcheck disable=SC2016  # the script is expanded inside the container
 timeout 3600 podman run --rm --network=host -v "$root:/src:ro" \
   -e GROUPS_TO_INSTALL="${groups[*]}" "$base" bash -euo pipefail -c '
     ls /usr/bin | wc -l | xargs echo "commands before:"

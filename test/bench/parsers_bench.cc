@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "adapter/exposition.h"
-#include "adapter/self_metrics.h"
-#include "adapter/series_store.h"
-#include "adapter/source_pipeline.h"
+#include "adapter/exposition/exposition.h"
+#include "adapter/pipeline/source_pipeline.h"
+#include "adapter/store/self_metrics.h"
+#include "adapter/store/series_store.h"
 #include "parsers/registry.h"
 #include "rules/rule_loader.h"
 #include "status_pages.h"

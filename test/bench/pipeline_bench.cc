@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "adapter/exposition.h"
-#include "adapter/series_store.h"
-#include "adapter/utf8.h"
+#include "adapter/base/utf8.h"
+#include "adapter/exposition/exposition.h"
+#include "adapter/store/series_store.h"
 #include "rules/rule_loader.h"
 
 namespace metrics_adapter {

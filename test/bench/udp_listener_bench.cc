@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "adapter/line_listener.h"
+#include "adapter/sources/line_listener.h"
 
 namespace metrics_adapter {
 namespace {

@@ -6,7 +6,7 @@
 // number was seen exactly once.
 //
 // Waiting is always polling with a bound; no test sleeps "long enough".
-#include "adapter/file_tailer.h"
+#include "adapter/sources/file_tailer.h"
 #include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>

@@ -1,7 +1,7 @@
 // LoadConfig and ParseDuration: the adapter config's fields and defaults,
 // path resolution, and every error with its exact text and position. Also
 // the parser registry the config names parsers from.
-#include "adapter/config.h"
+#include "adapter/config/config.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>

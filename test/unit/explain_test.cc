@@ -1,4 +1,4 @@
-#include "adapter/explain.h"
+#include "adapter/pipeline/explain.h"
 
 #include <doctest/doctest.h>
 

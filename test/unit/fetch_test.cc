@@ -2,7 +2,7 @@
 // 127.0.0.1:0 (a thread below). Each test scripts what the server writes,
 // including the misbehaviours a scrape must survive: never answering,
 // answering too much, closing early, keeping the connection open.
-#include "adapter/fetch.h"
+#include "adapter/sources/fetch.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>

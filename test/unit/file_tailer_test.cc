@@ -1,7 +1,7 @@
 // FileTailer stepped with Poll(): every test is deterministic (no sleeps, no
 // threads) except the last two, which check Run()'s inotify wake-up and stop
 // with bounded waits.
-#include "adapter/file_tailer.h"
+#include "adapter/sources/file_tailer.h"
 #include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>

@@ -1,6 +1,6 @@
 // ParseFlags and UsageText: subcommands, both flag forms, and the errors for
 // unknown flags and missing values.
-#include "adapter/flags.h"
+#include "adapter/cli/flags.h"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // Tests for HttpServer and the gzip helpers. The server is started on
 // 127.0.0.1:0 and spoken to over real sockets by a tiny blocking HTTP/1.1
 // client below, so the tests cover civetweb's actual wire behaviour.
-#include "adapter/http_server.h"
+#include "adapter/web/http_server.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "adapter/gzip.h"
+#include "adapter/web/gzip.h"
 
 namespace metrics_adapter {
 namespace {

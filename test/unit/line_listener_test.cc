@@ -9,7 +9,7 @@
 // luck. The drop test does the opposite on purpose (a tiny buffer and a
 // handler that holds the thread) and checks the kernel's drop count, and
 // that the handler is told the same count.
-#include "adapter/line_listener.h"
+#include "adapter/sources/line_listener.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>

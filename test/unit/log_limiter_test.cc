@@ -2,7 +2,7 @@
 // suppressed in between. Deterministic without sleeping: an interval of zero
 // never suppresses, an interval of hours always does within a test, and the
 // short-interval test spins on the clock instead of sleeping.
-#include "adapter/log_limiter.h"
+#include "adapter/base/log_limiter.h"
 
 #include <doctest/doctest.h>
 

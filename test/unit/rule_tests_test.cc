@@ -1,6 +1,6 @@
 // RunRuleTests: the report of `metrics-adapter test`, for passing and failing
 // tests, files that do not load and files without tests.
-#include "adapter/rule_tests.h"
+#include "adapter/cli/rule_tests.h"
 #include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>
@@ -138,7 +138,7 @@ TEST_CASE("RunRuleTests compares values with a relative tolerance for floating-p
   CHECK(report.text == "ok   r.yaml:22:5: sums of decimals\n1 passed, 0 failed\n");
 }
 
-// BUG (diagnostics): adapter/rule_tests.cc FormatValue prints values with 17
+// BUG (diagnostics): adapter/cli/rule_tests.cc FormatValue prints values with 17
 // significant digits, so an expected 0.3 shows in the diff as
 // "0.29999999999999999" and a sum of 0.1 + 0.2 as "0.30000000000000004":
 // not what the user wrote, and noisy to compare by eye. Suggested fix: print

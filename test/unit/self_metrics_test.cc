@@ -1,13 +1,13 @@
 // SelfMetrics: a pulled source's gauges live while some PullSource of that
 // name holds them, and leave the exposition with the last holder.
-#include "adapter/self_metrics.h"
+#include "adapter/store/self_metrics.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
-#include "adapter/exposition.h"
+#include "adapter/exposition/exposition.h"
 
 namespace metrics_adapter {
 namespace {
@@ -15,7 +15,8 @@ namespace {
 // The sample lines of `self` that mention `source`.
 std::vector<std::string> LinesOf(const SelfMetrics& self, const std::string& source) {
   std::vector<std::string> out;
-  const std::string text = RenderExposition({self.registry().get()});
+  const CollectableExposable exposable(*self.registry());
+  const std::string text = RenderExposition({&exposable});
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);

@@ -1,11 +1,12 @@
 // SeriesStore: counter, gauge and histogram semantics, the order Collect
 // returns series in, the series limit and ttl, and concurrent use.
-#include "adapter/series_store.h"
+#include "adapter/store/series_store.h"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <thread>

@@ -1,7 +1,7 @@
 // IsValidUtf8 and AppendSanitizedUtf8: well-formed UTF-8 as Unicode defines
 // it (Table 3-7), checked against a plain reference decoder, and the
 // replacement of invalid bytes by U+FFFD.
-#include "adapter/utf8.h"
+#include "adapter/base/utf8.h"
 
 #include <doctest/doctest.h>
 

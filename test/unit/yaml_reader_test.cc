@@ -1,6 +1,6 @@
 // YamlMap, LoadYamlFile and ClosestMatch, and the Diagnostics they report to:
 // every message with its exact text and file:line:col.
-#include "adapter/yaml_reader.h"
+#include "adapter/base/yaml_reader.h"
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "adapter/diagnostics.h"
+#include "adapter/base/diagnostics.h"
 #include "test/unit/temp_dir.h"
 
 namespace metrics_adapter {

@@ -1,0 +1,196 @@
+#include "adapter/base/yaml_reader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "adapter/base/strings.h"
+
+namespace metrics_adapter {
+namespace {
+
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.Error({path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return YAML::Load(text.str());
+  } catch (const YAML::ParserException& e) {
+    diags.Error({path, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    diags.Error({path, 0, 0}, std::string("invalid YAML: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string& candidate : candidates) {
+    const std::size_t d = EditDistance(word, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+YamlMap::YamlMap(YAML::Node node, std::string file, Diagnostics& diags, std::string what)
+    : node_(std::move(node)),
+      file_(std::move(file)),
+      diags_(diags),
+      what_(std::move(what)),
+      valid_(node_.IsMap()) {
+  if (!valid_) {
+    diags_.Error(PositionOf(file_, node_), what_ + " must be a mapping of keys to values");
+    return;
+  }
+  // yaml-cpp keeps both entries of a repeated key; the getters would see the
+  // first one only, silently.
+  std::set<std::string> keys;
+  for (const auto& entry : node_) {
+    if (!keys.insert(entry.first.Scalar()).second) {
+      diags_.Error(PositionOf(file_, entry.first),
+                   "key " + Quoted(entry.first.Scalar()) + " is given twice in " + what_);
+    }
+  }
+}
+
+SourcePosition YamlMap::PositionOfKey(std::string_view key) const {
+  if (valid_) {
+    for (const auto& entry : node_) {
+      if (entry.first.Scalar() == key) return PositionOf(file_, entry.second);
+    }
+  }
+  return PositionOf(file_, node_);
+}
+
+bool YamlMap::Has(std::string_view key) const {
+  if (!valid_) return false;
+  for (const auto& entry : node_) {
+    if (entry.first.Scalar() == key) return true;
+  }
+  return false;
+}
+
+YAML::Node YamlMap::Lookup(std::string_view key, Required required) {
+  known_.emplace(key);
+  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
+  for (const auto& entry : node_) {
+    if (entry.first.Scalar() == key) return entry.second;
+  }
+  if (required == Required::kYes) {
+    diags_.Error(PositionOf(file_, node_), what_ + " is missing required key " + Quoted(key));
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+void YamlMap::WrongType(const YAML::Node& value, std::string_view key, std::string_view expected) {
+  diags_.Error(PositionOf(file_, value),
+               Quoted(key) + " in " + what_ + " must be " + std::string(expected));
+}
+
+std::optional<std::string> YamlMap::String(std::string_view key, Required required) {
+  YAML::Node value = Lookup(key, required);
+  if (!value.IsDefined()) return std::nullopt;
+  if (!value.IsScalar()) {
+    WrongType(value, key, "a string");
+    return std::nullopt;
+  }
+  return value.Scalar();
+}
+
+std::optional<bool> YamlMap::Bool(std::string_view key, Required required) {
+  YAML::Node value = Lookup(key, required);
+  if (!value.IsDefined()) return std::nullopt;
+  bool out = false;
+  if (!value.IsScalar() || !YAML::convert<bool>::decode(value, out)) {
+    WrongType(value, key, "true or false");
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<double> YamlMap::Number(std::string_view key, Required required) {
+  YAML::Node value = Lookup(key, required);
+  if (!value.IsDefined()) return std::nullopt;
+  double out = 0;
+  if (!value.IsScalar() || !YAML::convert<double>::decode(value, out)) {
+    WrongType(value, key, "a number");
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> YamlMap::Integer(std::string_view key, Required required) {
+  YAML::Node value = Lookup(key, required);
+  if (!value.IsDefined()) return std::nullopt;
+  std::int64_t out = 0;
+  if (!value.IsScalar() || !YAML::convert<std::int64_t>::decode(value, out)) {
+    WrongType(value, key, "a whole number");
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> YamlMap::StringList(std::string_view key,
+                                                            Required required) {
+  YAML::Node value = Lookup(key, required);
+  if (!value.IsDefined()) return std::nullopt;
+  if (value.IsScalar()) return std::vector<std::string>{value.Scalar()};
+  if (!value.IsSequence()) {
+    WrongType(value, key, "a string or a list of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const YAML::Node& item : value) {
+    if (!item.IsScalar()) {
+      WrongType(item, key, "a list of strings");
+      return std::nullopt;
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+YAML::Node YamlMap::Node(std::string_view key, Required required) { return Lookup(key, required); }
+
+void YamlMap::RejectUnknownKeys() {
+  if (!valid_) return;
+  const std::vector<std::string> known(known_.begin(), known_.end());
+  for (const auto& entry : node_) {
+    const std::string key = entry.first.Scalar();
+    if (known_.contains(key)) continue;
+    std::string message = "unknown key " + Quoted(key) + " in " + what_;
+    if (std::string near = ClosestMatch(key, known); !near.empty()) {
+      message += " (did you mean " + Quoted(near) + "?)";
+    }
+    diags_.Error(PositionOf(file_, entry.first), message);
+  }
+}
+
+}  // namespace metrics_adapter

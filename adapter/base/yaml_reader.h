@@ -1,0 +1,75 @@
+// YamlMap reads one YAML mapping of a user's file with typed getters that
+// report every problem (wrong type, missing key, unknown key) to Diagnostics
+// with its file:line:col, instead of throwing at the first one.
+//
+// Usage:
+//   YamlMap source(node, "adapter.yaml", diags, "source");
+//   auto name = source.String("name", Required::kYes);
+//   auto from_start = source.Bool("from_beginning").value_or(false);
+//   source.RejectUnknownKeys();  // "unknown key \"pahts\" in source (did you mean \"paths\"?)"
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/base/diagnostics.h"
+
+namespace metrics_adapter {
+
+enum class Required { kNo, kYes };
+
+// Loads a whole YAML file. On a missing file or a syntax error reports it and
+// returns std::nullopt.
+std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags);
+
+class YamlMap {
+ public:
+  // `what` names the mapping in messages ("source", "rule \"request\"").
+  // A node that is not a mapping is reported once; getters then return nullopt.
+  YamlMap(YAML::Node node, std::string file, Diagnostics& diags, std::string what);
+
+  bool valid() const { return valid_; }
+  const std::string& file() const { return file_; }
+  SourcePosition position() const { return PositionOf(file_, node_); }
+  // The position of `key`'s value, or of the mapping if the key is absent.
+  SourcePosition PositionOfKey(std::string_view key) const;
+
+  // Each getter marks `key` as known. Absent keys give nullopt (reported when
+  // required); a value of the wrong type is reported and gives nullopt.
+  std::optional<std::string> String(std::string_view key, Required required = Required::kNo);
+  std::optional<bool> Bool(std::string_view key, Required required = Required::kNo);
+  std::optional<double> Number(std::string_view key, Required required = Required::kNo);
+  std::optional<std::int64_t> Integer(std::string_view key, Required required = Required::kNo);
+  // A sequence of strings; a single string is accepted as a one-element list.
+  std::optional<std::vector<std::string>> StringList(std::string_view key,
+                                                     Required required = Required::kNo);
+  // The raw node (undefined when absent), for nested structures.
+  YAML::Node Node(std::string_view key, Required required = Required::kNo);
+  bool Has(std::string_view key) const;
+
+  // Reports every key no getter asked for, with a suggestion when one of the
+  // known keys is a near miss.
+  void RejectUnknownKeys();
+
+ private:
+  YAML::Node Lookup(std::string_view key, Required required);
+  void WrongType(const YAML::Node& value, std::string_view key, std::string_view expected);
+
+  YAML::Node node_;
+  std::string file_;
+  Diagnostics& diags_;
+  std::string what_;
+  bool valid_;
+  std::set<std::string, std::less<>> known_;
+};
+
+// The closest of `candidates` to `word` when it is a plausible typo, else "".
+std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace metrics_adapter

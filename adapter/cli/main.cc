@@ -1,0 +1,231 @@
+// metrics-adapter: the adapter container beside a legacy application. See
+// UsageText() in flags.cc for the subcommands.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+#include "adapter/cli/flags.h"
+#include "adapter/cli/logging.h"
+#include "adapter/cli/rule_tests.h"
+#include "adapter/config/config.h"
+#include "adapter/exposition/exposition.h"
+#include "adapter/pipeline/explain.h"
+#include "adapter/runtime/reloader.h"
+#include "adapter/runtime/runtime.h"
+#include "adapter/web/http_server.h"
+#include "rules/rule_loader.h"
+
+namespace metrics_adapter {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Loads the config and builds the runtime, printing every diagnostic.
+std::unique_ptr<Runtime> Load(const Flags& flags, Runtime::Mode mode, AdapterConfig* config) {
+  if (flags.config_file.empty()) {
+    std::cerr << "metrics-adapter: --config.file is required (see --help)\n";
+    return nullptr;
+  }
+  Diagnostics diags;
+  std::optional<AdapterConfig> loaded = LoadConfig(flags.config_file, diags);
+  std::unique_ptr<Runtime> runtime;
+  if (loaded) runtime = Runtime::Build(*loaded, mode, diags);
+  std::cerr << diags.Format();
+  if (!runtime) {
+    std::cerr << "metrics-adapter: " << diags.error_count() << " error(s) in " << flags.config_file
+              << " and its rule files\n";
+    return nullptr;
+  }
+  *config = std::move(*loaded);
+  return runtime;
+}
+
+int Check(const Flags& flags) {
+  AdapterConfig config;
+  std::unique_ptr<Runtime> runtime = Load(flags, Runtime::Mode::kCheck, &config);
+  if (!runtime) return kExitFailure;
+  std::size_t rule_files = 0;
+  for (const SourceConfig& source : config.sources) rule_files += source.rule_files.size();
+  std::cout << flags.config_file << ": OK: " << config.sources.size() << " source(s), "
+            << rule_files << " rule file(s), " << runtime->rule_count() << " rule(s), "
+            << runtime->family_count() << " metric families\n";
+  return kExitOk;
+}
+
+int Once(const Flags& flags) {
+  AdapterConfig config;
+  std::unique_ptr<Runtime> runtime = Load(flags, Runtime::Mode::kOnce, &config);
+  if (!runtime) return kExitFailure;
+  runtime->ReadOnce();
+  std::cout << runtime->Exposition();
+  return kExitOk;
+}
+
+int Run(const Flags& flags) {
+  // Block the signals we wait for before any thread starts, so every thread
+  // inherits the mask and they all reach sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  AdapterConfig config;
+  std::unique_ptr<Runtime> runtime = Load(flags, Runtime::Mode::kFollow, &config);
+  if (!runtime) return kExitFailure;
+  const std::string address =
+      flags.listen_address.empty() ? config.listen_address : flags.listen_address;
+
+  HttpHandlers handlers;
+  handlers.metrics = [&runtime] {
+    return std::make_pair(runtime->Exposition(), std::string(kTextContentType));
+  };
+  // Ready once every source's tailer runs; until then a scrape would see
+  // counters that are about to jump.
+  std::atomic<bool> started{false};
+  handlers.ready = [&started] { return started.load(); };
+  Reloader reloader(flags.config_file, *runtime);
+  if (flags.enable_lifecycle) {
+    handlers.reload = [&reloader] { return reloader.Reload("POST /-/reload"); };
+  }
+  if (flags.enable_explain) {
+    handlers.explain = [&runtime](const std::string& source, std::string_view input) {
+      return runtime->Explain(source, input);
+    };
+  }
+  std::string error;
+  std::unique_ptr<HttpServer> server = HttpServer::Start(address, std::move(handlers), &error);
+  if (!server) {
+    spdlog::error("cannot serve metrics: {}", error);
+    return kExitFailure;
+  }
+  if (!runtime->Start()) return kExitFailure;
+  started = true;
+  std::jthread watcher;
+  if (flags.watch_interval.count() > 0) {
+    watcher = std::jthread([&reloader, interval = flags.watch_interval](std::stop_token stop) {
+      reloader.Watch(stop, interval);
+    });
+  }
+  spdlog::info("metrics-adapter {} serving /metrics on {} (port {}), {} source(s)",
+               METRICS_ADAPTER_VERSION, address, server->port(), config.sources.size());
+
+  for (;;) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (signal == SIGHUP) {
+      reloader.Reload("SIGHUP");
+      continue;
+    }
+    spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    break;
+  }
+  server.reset();  // stop serving (and reloading over HTTP) before the runtime goes away
+  watcher = std::jthread();
+  runtime->Stop();
+  return kExitOk;
+}
+
+int ExplainCommand(const Flags& flags) {
+  std::vector<std::string> args = flags.args;
+  // Groups of rule files (a rule file, or each source of a config), by the
+  // name to show for them.
+  std::vector<std::pair<std::string, std::vector<std::string>>> rule_groups;
+  Diagnostics diags;
+  if (!flags.config_file.empty()) {
+    if (std::optional<AdapterConfig> config = LoadConfig(flags.config_file, diags)) {
+      for (const SourceConfig& source : config->sources) {
+        if (flags.source.empty() || flags.source == source.name) {
+          rule_groups.push_back({"source " + source.name, source.rule_files});
+        }
+      }
+    }
+  } else if (!args.empty()) {
+    rule_groups.push_back({"rule file " + args.front(), {args.front()}});
+    args.erase(args.begin());
+  }
+  if (rule_groups.empty() && !diags.HasErrors()) {
+    std::cerr << "metrics-adapter: explain needs a rule file, or --config.file"
+              << (flags.source.empty() ? "" : " with a source named " + flags.source) << "\n";
+    return kExitUsage;
+  }
+  if (args.empty()) {
+    std::cerr << "metrics-adapter: explain needs lines to explain (or \"-\" for stdin)\n";
+    return kExitUsage;
+  }
+  Schema schema;
+  std::vector<std::shared_ptr<const RuleSet>> rule_sets;
+  std::vector<ParserChoice> parsers;
+  for (const auto& [name, files] : rule_groups) {
+    RuleFiles loaded = LoadRuleFiles(files, schema, diags);
+    rule_sets.push_back(loaded.rule_set);
+    parsers.push_back(loaded.parser ? *loaded.parser : DefaultParserChoice());
+  }
+  if (diags.HasErrors()) {
+    std::cerr << diags.Format();
+    return kExitFailure;
+  }
+  // Each argument is one unit of input: a line, or a whole body for body
+  // parsers ("-" reads stdin: its lines, or all of it as one body).
+  std::string stdin_text;
+  if (std::find(args.begin(), args.end(), "-") != args.end()) {
+    stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  for (std::size_t i = 0; i < rule_groups.size(); ++i) {
+    if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].first << "\n";
+    for (const std::string& arg : args) {
+      std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], arg == "-" ? stdin_text : arg);
+    }
+  }
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  std::string error;
+  if (!ParseFlags(argc, argv, &flags, &error)) {
+    std::cerr << "metrics-adapter: " << error << "\n";
+    return kExitUsage;
+  }
+  if (flags.help) {
+    std::cout << UsageText();
+    return kExitOk;
+  }
+  if (flags.version) {
+    std::cout << "metrics-adapter " << METRICS_ADAPTER_VERSION << "\n";
+    return kExitOk;
+  }
+  if (!SetUpLogging(flags.log_level, flags.log_format, &error)) {
+    std::cerr << "metrics-adapter: " << error << "\n";
+    return kExitUsage;
+  }
+  if (flags.command == "test") {
+    if (flags.args.empty()) {
+      std::cerr << "metrics-adapter: test needs one or more rule files\n";
+      return kExitUsage;
+    }
+    return RunRuleTests(flags.args, std::cout) == 0 ? kExitOk : kExitFailure;
+  }
+  if (flags.command == "explain") return ExplainCommand(flags);
+  if (!flags.args.empty()) {
+    std::cerr << "metrics-adapter: unexpected argument " << flags.args.front() << "\n";
+    return kExitUsage;
+  }
+  if (flags.command == "check") return Check(flags);
+  if (flags.command == "once") return Once(flags);
+  return Run(flags);
+}
+
+}  // namespace
+}  // namespace metrics_adapter
+
+int main(int argc, char** argv) { return metrics_adapter::Main(argc, argv); }

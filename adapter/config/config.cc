@@ -1,0 +1,228 @@
+#include "adapter/config/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "adapter/base/strings.h"
+#include "adapter/base/yaml_reader.h"
+#include "parsers/parser_config.h"
+
+namespace metrics_adapter {
+namespace {
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return (std::filesystem::path(base_dir) / path).lexically_normal().string();
+}
+
+std::optional<std::chrono::milliseconds> DurationField(YamlMap& map, std::string_view key,
+                                                       Diagnostics& diags) {
+  std::optional<std::string> text = map.String(key);
+  if (!text) return std::nullopt;
+  std::optional<std::chrono::milliseconds> d = ParseDuration(*text);
+  if (!d) {
+    diags.Error(map.PositionOfKey(key),
+                Quoted(key) + " must be a duration such as \"250ms\", \"5s\" or \"1m\"");
+  }
+  return d;
+}
+
+// An integer option within [min, max]; reports and returns nullopt outside.
+std::optional<std::size_t> SizeField(YamlMap& map, std::string_view key, std::int64_t min,
+                                     std::int64_t max, Diagnostics& diags) {
+  std::optional<std::int64_t> value = map.Integer(key);
+  if (!value) return std::nullopt;
+  if (*value < min || *value > max) {
+    diags.Error(map.PositionOfKey(key), Quoted(key) + " must be between " + std::to_string(min) +
+                                            " and " + std::to_string(max));
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(*value);
+}
+
+void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                    Diagnostics& diags) {
+  TailerOptions& t = source.tailer;
+  for (const std::string& path :
+       map.StringList("paths", Required::kYes).value_or(std::vector<std::string>{})) {
+    t.paths.push_back(Resolve(base_dir, path));
+  }
+  if (map.Has("paths") && t.paths.empty()) {
+    diags.Error(map.PositionOfKey("paths"), "\"paths\" must name at least one file or glob");
+  }
+  t.from_beginning = map.Bool("from_beginning").value_or(false);
+  if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) t.max_line_bytes = *max;
+  if (auto d = DurationField(map, "poll_interval", diags)) t.poll_interval = *d;
+  if (auto d = DurationField(map, "rotate_wait", diags)) t.rotate_wait = *d;
+}
+
+// Options every pulled source has: how long a fetch may take, how much it may read.
+template <typename FetchOptions>
+void LoadPullLimits(YamlMap& map, FetchOptions& options, Diagnostics& diags) {
+  if (auto d = DurationField(map, "timeout", diags)) options.timeout = *d;
+  if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) options.max_body_bytes = *max;
+}
+
+void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                    Diagnostics& diags) {
+  HttpFetchOptions& http = source.http;
+  http.url = map.String("url", Required::kYes).value_or("");
+  if (!http.url.empty()) {
+    if (std::string error = CheckHttpUrl(http.url); !error.empty()) {
+      diags.Error(map.PositionOfKey("url"), error);
+    }
+  }
+  if (YAML::Node headers = map.Node("headers"); headers.IsDefined()) {
+    if (!headers.IsMap()) {
+      diags.Error(PositionOf(map.file(), headers), "\"headers\" must map header names to values");
+    } else {
+      for (const auto& entry : headers) {
+        // A CR or LF in a header would let the config inject request lines.
+        if (std::string error = CheckHttpHeader(entry.first.Scalar(), entry.second.Scalar());
+            !error.empty()) {
+          diags.Error(PositionOf(map.file(), entry.first), error);
+          continue;
+        }
+        http.headers.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+      }
+    }
+  }
+  if (YAML::Node auth = map.Node("basic_auth"); auth.IsDefined()) {
+    YamlMap auth_map(auth, map.file(), diags, "\"basic_auth\"");
+    http.basic_auth_user = auth_map.String("username", Required::kYes).value_or("");
+    const std::optional<std::string> password = auth_map.String("password");
+    const std::optional<std::string> password_file = auth_map.String("password_file");
+    if (password && password_file) {
+      diags.Error(auth_map.PositionOfKey("password_file"),
+                  "give \"password\" or \"password_file\", not both");
+    } else if (password) {
+      http.basic_auth_password = *password;
+    } else if (password_file) {
+      // Read once at load (and again at each reload): a mounted Secret.
+      const std::string path = Resolve(base_dir, *password_file);
+      std::ifstream in(path);
+      if (!in || !std::getline(in, http.basic_auth_password)) {
+        diags.Error(auth_map.PositionOfKey("password_file"),
+                    "cannot read password file " + Quoted(path));
+      }
+    }
+    auth_map.RejectUnknownKeys();
+  }
+  LoadPullLimits(map, http, diags);
+}
+
+void LoadTcpSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
+  TcpFetchOptions& tcp = source.tcp;
+  tcp.address = map.String("address", Required::kYes).value_or("");
+  tcp.send = map.String("send").value_or("");
+  const std::string framing = map.String("framing").value_or("until_close");
+  if (framing == "until_close") {
+    tcp.framing = TcpFraming::kUntilClose;
+  } else if (framing == "terminator") {
+    tcp.framing = TcpFraming::kUntilTerminator;
+  } else if (framing == "redis_bulk") {
+    tcp.framing = TcpFraming::kRedisBulk;
+  } else {
+    diags.Error(map.PositionOfKey("framing"), "unknown framing " + Quoted(framing) +
+                                                  " (known: until_close, terminator, redis_bulk)");
+  }
+  tcp.terminator = map.String("terminator").value_or("");
+  if (tcp.framing == TcpFraming::kUntilTerminator && tcp.terminator.empty()) {
+    diags.Error(map.PositionOfKey("framing"), "framing \"terminator\" needs \"terminator\"");
+  }
+  LoadPullLimits(map, tcp, diags);
+}
+
+void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
+  ListenerOptions& listener = source.listener;
+  listener.protocol =
+      source.type == "udp" ? ListenerOptions::Protocol::kUdp : ListenerOptions::Protocol::kTcp;
+  listener.address = map.String("listen_address", Required::kYes).value_or("");
+  if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) {
+    listener.max_line_bytes = *max;
+  }
+}
+
+std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string& file,
+                                       const std::string& base_dir, Diagnostics& diags) {
+  YamlMap map(node, file, diags, "source");
+  if (!map.valid()) return std::nullopt;
+  SourceConfig source;
+  source.position = PositionOf(file, node);
+  source.name = map.String("name", Required::kYes).value_or("");
+  source.type = map.String("type", Required::kYes).value_or("");
+  if (YAML::Node parser = map.Node("parser"); parser.IsDefined()) {
+    source.parser = ReadParserChoice(parser, file, diags);
+  }
+  for (const std::string& rules :
+       map.StringList("rules", Required::kYes).value_or(std::vector<std::string>{})) {
+    source.rule_files.push_back(Resolve(base_dir, rules));
+  }
+  if (source.type == "file") {
+    LoadFileSource(map, base_dir, source, diags);
+  } else if (source.type == "http") {
+    LoadHttpSource(map, base_dir, source, diags);
+  } else if (source.type == "tcp") {
+    LoadTcpSource(map, source, diags);
+  } else if (source.type == "udp" || source.type == "tcp_listener") {
+    LoadListenerSource(map, source, diags);
+  } else if (!source.type.empty()) {
+    diags.Error(map.PositionOfKey("type"), "unknown source type " + Quoted(source.type) +
+                                               " (known: file, http, tcp, udp, tcp_listener)");
+  }
+  map.RejectUnknownKeys();
+  return source;
+}
+
+}  // namespace
+
+std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags) {
+  std::optional<YAML::Node> root = LoadYamlFile(path, diags);
+  if (!root) return std::nullopt;
+  AdapterConfig config;
+  config.path = path;
+  const std::string base_dir = std::filesystem::path(path).parent_path().string();
+
+  YamlMap top(*root, path, diags, "config");
+  if (!top.valid()) return std::nullopt;
+  if (YAML::Node web = top.Node("web"); web.IsDefined()) {
+    YamlMap web_map(web, path, diags, "\"web\"");
+    if (auto address = web_map.String("listen_address")) config.listen_address = *address;
+    web_map.RejectUnknownKeys();
+  }
+  if (YAML::Node limits = top.Node("limits"); limits.IsDefined()) {
+    YamlMap limits_map(limits, path, diags, "\"limits\"");
+    if (auto max = limits_map.Integer("max_series_per_family")) {
+      if (*max < 1) {
+        diags.Error(limits_map.PositionOfKey("max_series_per_family"),
+                    "\"max_series_per_family\" must be at least 1");
+      } else {
+        config.max_series_per_family = static_cast<std::size_t>(*max);
+      }
+    }
+    limits_map.RejectUnknownKeys();
+  }
+  YAML::Node sources = top.Node("sources", Required::kYes);
+  top.RejectUnknownKeys();
+  if (sources.IsDefined() && !sources.IsSequence()) {
+    diags.Error(PositionOf(path, sources), "\"sources\" must be a list");
+  } else if (sources.IsDefined()) {
+    std::map<std::string, SourcePosition> names;
+    for (const YAML::Node& node : sources) {
+      std::optional<SourceConfig> source = LoadSource(node, path, base_dir, diags);
+      if (!source) continue;
+      if (auto [it, inserted] = names.emplace(source->name, source->position);
+          !source->name.empty() && !inserted) {
+        diags.Error(source->position, "source name " + Quoted(source->name) +
+                                          " is used twice (first at " + it->second.ToString() +
+                                          ")");
+      }
+      config.sources.push_back(std::move(*source));
+    }
+  }
+  return config;
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,75 @@
+// The adapter config: where to listen and which sources to read, each with
+// its parser and the rule files it applies. Written by the people running
+// the adapter (usually in a ConfigMap); rule files are separate and reusable.
+//
+//   web:
+//     listen_address: ":9469"
+//   limits:
+//     max_series_per_family: 10000
+//   sources:
+//     - name: nginx_access
+//       type: file
+//       paths: [/var/log/nginx/access.log]
+//       parser: line
+//       rules: [rules/library/nginx/combined.yaml]
+//
+// Relative paths (log globs and rule files) are relative to the directory of
+// the config file, so a config and its rules can move together.
+//
+// Usage:
+//   Diagnostics diags;
+//   std::optional<AdapterConfig> config = LoadConfig("adapter.yaml", diags);
+//   if (!config) std::cerr << diags.Format();
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/base/diagnostics.h"
+#include "adapter/base/duration.h"
+#include "adapter/sources/fetch.h"
+#include "adapter/sources/file_tailer.h"
+#include "adapter/sources/line_listener.h"
+#include "parsers/parser_config.h"
+#include "rules/schema.h"
+
+namespace metrics_adapter {
+
+inline constexpr const char* kDefaultListenAddress = ":9469";
+
+struct SourceConfig {
+  std::string name;
+  // "file" (tail logs), "http" and "tcp" (pulled when Prometheus scrapes),
+  // "udp" and "tcp_listener" (line protocols pushed to the adapter).
+  std::string type;
+  // The parser as configured; when absent, the one the rule files name,
+  // else `line`.
+  std::optional<ParserChoice> parser;
+  std::vector<std::string> rule_files;  // resolved paths
+  TailerOptions tailer;                 // type "file"
+  HttpFetchOptions http;                // type "http"
+  TcpFetchOptions tcp;                  // type "tcp"
+  ListenerOptions listener;             // types "udp" and "tcp_listener"
+  SourcePosition position;
+
+  bool pulled() const { return type == "http" || type == "tcp"; }
+};
+
+struct AdapterConfig {
+  std::string path;
+  std::string listen_address = kDefaultListenAddress;
+  // Series a family may hold unless its schema entry says otherwise.
+  std::size_t max_series_per_family = kDefaultMaxSeriesPerFamily;
+  std::vector<SourceConfig> sources;
+};
+
+// Loads and checks `path`, reporting every problem to `diags`. Returns the
+// config as far as it could be read, so that its rule files can be checked
+// too: use it only if !diags.HasErrors(). Returns nullopt when the file
+// cannot be read or is not YAML. Rule files are only named here;
+// LoadRuleFiles reads them.
+std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags);
+
+}  // namespace metrics_adapter

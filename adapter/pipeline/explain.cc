@@ -1,0 +1,168 @@
+#include "adapter/pipeline/explain.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <vector>
+
+#include "adapter/base/strings.h"
+#include "adapter/exposition/exposition.h"
+
+namespace metrics_adapter {
+namespace {
+
+// Offsets just after each top-level named group's closing parenthesis, with
+// the group's name, in pattern order.
+std::vector<std::pair<std::string, std::size_t>> TopLevelGroupEnds(const std::string& pattern) {
+  std::vector<std::pair<std::string, std::size_t>> ends;
+  std::vector<std::string> open;  // names of the groups open now ("" if unnamed)
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;  // the escaped character
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // "[]...]"
+    } else if (c == '(') {
+      std::string name;
+      if (pattern.compare(i, 4, "(?P<") == 0) {
+        const std::size_t close = pattern.find('>', i + 4);
+        if (close != std::string::npos) name = pattern.substr(i + 4, close - i - 4);
+      }
+      open.push_back(name);
+    } else if (c == ')' && !open.empty()) {
+      const std::string name = open.back();
+      open.pop_back();
+      if (open.empty() && !name.empty()) ends.emplace_back(name, i + 1);
+    }
+  }
+  return ends;
+}
+
+}  // namespace
+
+PartialMatch FindPartialMatch(const RE2& regex, std::string_view text) {
+  PartialMatch best;
+  for (const auto& [name, end] : TopLevelGroupEnds(regex.pattern())) {
+    RE2 prefix(regex.pattern().substr(0, end), RuleRegexOptions());
+    re2::StringPiece whole;
+    if (!prefix.ok() || !prefix.Match(text, 0, text.size(), RE2::UNANCHORED, &whole, 1)) {
+      break;
+    }
+    best.last_group = name;
+    best.matched_up_to = static_cast<std::size_t>(whole.data() - text.data()) + whole.size();
+  }
+  return best;
+}
+
+std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record) {
+  const std::string_view text = record.text;
+  std::ostringstream out;
+  out << "record: " << Quoted(text);
+  if (const std::optional<double> number = record.Number()) out << " value " << *number;
+  for (const RecordLabel& label : record.labels) {
+    out << " ${label." << label.name << "}=" << Quoted(label.value);
+  }
+  out << "\n";
+  MatchScratch scratch(rules);
+  std::vector<int> candidates;
+  // Which rules the pre-filter lets through, if there is one.
+  const std::vector<int>& possible = rules.CandidatesForExplain(record, candidates);
+  bool stopped = false;
+  for (std::size_t index = 0; index < rules.rules().size(); ++index) {
+    const CompiledRule& rule = rules.rules()[index];
+    out << "rule " << Quoted(rule.name) << " (" << rule.position.ToString() << "): ";
+    if (stopped) {
+      out << "not tried: an earlier rule matched (add `continue: true` to it to go on)\n";
+      continue;
+    }
+    if (!rule.LabelsHold(record)) {
+      out << "no match: its match_labels do not hold (";
+      for (std::size_t i = 0; i < rule.match_labels.size(); ++i) {
+        out << (i ? ", " : "") << rule.match_labels[i].first << " = "
+            << Quoted(rule.match_labels[i].second);
+      }
+      out << ")\n";
+      continue;
+    }
+    const bool candidate =
+        std::find(possible.begin(), possible.end(), static_cast<int>(index)) != possible.end();
+    const int groups = rule.regex->NumberOfCapturingGroups() + 1;
+    if (!candidate || !rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED,
+                                         scratch.captures.data(), groups)) {
+      out << "no match\n";
+      PartialMatch partial = FindPartialMatch(*rule.regex, text);
+      if (partial.last_group.empty()) {
+        out << "  the pattern fails before its first capture group\n";
+      } else {
+        out << "  the pattern matches up to and including (?P<" << partial.last_group
+            << ">...), then fails at offset " << partial.matched_up_to << ": "
+            << Quoted(text.substr(partial.matched_up_to, 40)) << "\n";
+      }
+      continue;
+    }
+    out << "matched\n";
+    std::map<int, std::string> by_position;  // captures in pattern order
+    for (const auto& [name, group] : rule.regex->NamedCapturingGroups()) by_position[group] = name;
+    for (const auto& [group, name] : by_position) {
+      const re2::StringPiece value = scratch.captures[static_cast<std::size_t>(group)];
+      out << "  $" << name << " = "
+          << (value.data() == nullptr ? std::string("(did not take part)")
+                                      : Quoted(std::string_view(value)))
+          << "\n";
+    }
+    MatchCounts counts(rules);
+    struct Recorder : UpdateSink {
+      Recorder(const Schema& s, std::ostringstream& o) : schema(s), out(o) {}
+      void Apply(const Update& update) override {
+        const FamilySpec& family = schema.at(update.family);
+        out << "  " << family.name << "{";
+        for (std::size_t i = 0; i < update.label_values.size(); ++i) {
+          out << (i ? "," : "") << family.labels[i] << "=" << Quoted(update.label_values[i]);
+        }
+        out << "} " << UpdateOpName(update.op) << " " << update.value
+            << (family.unit.empty() ? "" : " " + family.unit) << "\n";
+      }
+      const Schema& schema;
+      std::ostringstream& out;
+    } recorder(schema, out);
+    rules.EmitForExplain(rule, record, scratch, counts, recorder);
+    if (counts.invalid_values > 0) {
+      out << "  (" << counts.invalid_values
+          << " update(s) skipped: a captured value was not a number, or negative for a counter)\n";
+    }
+    stopped = !rule.continue_matching;
+  }
+  return out.str();
+}
+
+std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
+                         std::string_view input) {
+  struct Printer : RecordSink {
+    Printer(const RuleSet& r, const Schema& s) : rules(r), schema(s) {}
+    void OnRecord(const Record& record) override { out += Explain(rules, schema, record) + "\n"; }
+    void OnParseError(std::string_view reason) override {
+      out += "parse error: " + std::string(reason) + " (input skipped)\n\n";
+    }
+    const RuleSet& rules;
+    const Schema& schema;
+    std::string out;
+  } printer(rules, schema);
+  std::unique_ptr<Parser> instance = parser.Create();
+  if (parser.info->unit == ParserUnit::kBody) {
+    instance->Parse(input, printer);
+  } else {
+    for (std::size_t start = 0; start < input.size();) {
+      std::size_t end = input.find('\n', start);
+      if (end == std::string_view::npos) end = input.size();
+      instance->Parse(input.substr(start, end - start), printer);
+      start = end + 1;
+    }
+  }
+  return printer.out;
+}
+
+}  // namespace metrics_adapter

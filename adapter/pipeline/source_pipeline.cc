@@ -1,0 +1,176 @@
+#include "adapter/pipeline/source_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace metrics_adapter {
+
+SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
+                               std::shared_ptr<const RuleSet> rules, SeriesStore* store,
+                               SelfMetrics& self, const std::string& rule_file_base)
+    : source_(std::move(source)),
+      parser_(parser.Create()),
+      unit_(parser.info->unit),
+      rules_(std::move(rules)),
+      store_(store),
+      metrics_(self.ForSource(source_)),
+      scratch_(*rules_),
+      counts_(*rules_),
+      self_(self),
+      rule_file_base_(rule_file_base),
+      log_limiter_(std::chrono::seconds(10)) {
+  AdoptRules();
+}
+
+void SourcePipeline::SetRulesLocked(std::shared_ptr<const RuleSet> rules) {
+  rules_ = std::move(rules);
+}
+
+void SourcePipeline::AdoptRules() {
+  adopted_ = rules_;
+  scratch_ = MatchScratch(*rules_);
+  counts_ = MatchCounts(*rules_);
+  rule_matches_.clear();
+  for (const CompiledRule& rule : rules_->rules()) {
+    std::string file = rule.file;
+    if (!rule_file_base_.empty()) {
+      file = std::filesystem::path(rule.file).lexically_relative(rule_file_base_).string();
+    }
+    rule_matches_.push_back(self_.RuleMatches(source_, file, rule.name));
+  }
+}
+
+void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_view> lines,
+                             std::size_t bytes_read) {
+  {
+    SeriesStore::Writer writer = store_->Write();
+    if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
+    writer_ = &writer;
+    for (std::string_view line : lines) parser_->Parse(line, *this);
+    writer_ = nullptr;
+  }
+  FlushCounts(lines.size(), bytes_read);
+}
+
+bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
+  std::size_t lines = 0;
+  records_ = 0;
+  {
+    SeriesStore::Writer writer = store.Write();
+    writer_ = &writer;
+    if (unit_ == ParserUnit::kBody) {
+      parser_->Parse(body, *this);
+    } else {
+      for (std::size_t start = 0; start < body.size();) {
+        std::size_t end = body.find('\n', start);
+        if (end == std::string_view::npos) end = body.size();
+        std::string_view line = body.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        parser_->Parse(line, *this);
+        ++lines;
+        start = end + 1;
+      }
+    }
+    writer_ = nullptr;
+  }
+  const bool readable = records_ > 0 || parse_errors_.empty();
+  FlushCounts(lines, body.size());
+  return readable;
+}
+
+void SourcePipeline::OnParseError(std::string_view reason) {
+  for (auto& [known, count] : parse_errors_) {
+    if (known == reason) {
+      ++count;
+      return;
+    }
+  }
+  parse_errors_.emplace_back(reason, 1);
+}
+
+void SourcePipeline::OnRecord(const Record& record) {
+  ++records_;
+  rules_->Match(record, scratch_, counts_, *writer_);
+}
+
+void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
+  metrics_.lines_read->Increment(static_cast<double>(lines));
+  metrics_.bytes_read->Increment(static_cast<double>(bytes));
+  for (std::size_t i = 0; i < counts_.rule_matches.size(); ++i) {
+    if (counts_.rule_matches[i] > 0) {
+      rule_matches_[i]->Increment(static_cast<double>(counts_.rule_matches[i]));
+    }
+  }
+  if (counts_.unmatched > 0) {
+    metrics_.lines_unmatched->Increment(static_cast<double>(counts_.unmatched));
+  }
+  if (counts_.invalid_values > 0) {
+    metrics_.invalid_values->Increment(static_cast<double>(counts_.invalid_values));
+    if (auto suppressed = log_limiter_.Allow("invalid_value")) {
+      spdlog::warn(
+          "source {}: {} captured value(s) were not numbers and were skipped ({} "
+          "similar messages suppressed)",
+          source_, counts_.invalid_values, *suppressed);
+    }
+  }
+  if (counts_.invalid_utf8 > 0) {
+    metrics_.invalid_utf8->Increment(static_cast<double>(counts_.invalid_utf8));
+    if (auto suppressed = log_limiter_.Allow("invalid_utf8")) {
+      spdlog::warn(
+          "source {}: {} label value(s) held invalid UTF-8, replaced by U+FFFD ({} "
+          "similar messages suppressed)",
+          source_, counts_.invalid_utf8, *suppressed);
+    }
+  }
+  for (const auto& [reason, count] : parse_errors_) {
+    self_.ParseErrors(source_, std::string(reason))->Increment(static_cast<double>(count));
+    if (auto suppressed = log_limiter_.Allow("parse_error")) {
+      spdlog::warn(
+          "source {}: {} input(s) the parser could not read ({}), skipped ({} similar "
+          "messages suppressed)",
+          source_, count, reason, *suppressed);
+    }
+  }
+  parse_errors_.clear();
+  counts_.Reset();
+}
+
+void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string_view detail) {
+  switch (event) {
+    case TailEvent::kOpened:
+      spdlog::info("source {}: following {} from its {}", source_, path, detail);
+      return;
+    case TailEvent::kRotated:
+      metrics_.rotations_rename->Increment();
+      spdlog::info("source {}: {} was rotated", source_, path);
+      return;
+    case TailEvent::kTruncated:
+      metrics_.rotations_truncate->Increment();
+      spdlog::info("source {}: {} was truncated; reading it from the start", source_, path);
+      return;
+    case TailEvent::kDeleted:
+      metrics_.files_deleted->Increment();
+      spdlog::info("source {}: {} was deleted", source_, path);
+      return;
+    case TailEvent::kClosed:
+      spdlog::debug("source {}: closed {} after draining it", source_, path);
+      return;
+    case TailEvent::kLineTooLong:
+      metrics_.lines_too_long->Increment();
+      if (auto suppressed = log_limiter_.Allow("too_long")) {
+        spdlog::warn("source {}: {}: {} ({} similar messages suppressed)", source_, path, detail,
+                     *suppressed);
+      }
+      return;
+    case TailEvent::kReadError:
+      metrics_.read_errors->Increment();
+      if (auto suppressed = log_limiter_.Allow(std::string("read_error:") + std::string(path))) {
+        spdlog::warn("source {}: cannot read {}: {} (retrying; {} similar messages suppressed)",
+                     source_, path, detail, *suppressed);
+      }
+      return;
+  }
+}
+
+}  // namespace metrics_adapter

@@ -1,0 +1,79 @@
+// SourcePipeline is the path of one streaming source: lines from the tailer
+// go through the source's parser and rules straight into the series store,
+// on the tailer's thread, with no queue in between. The tailer only moves
+// past a chunk once OnLines returns, so every line is counted exactly once.
+//
+// Usage:
+//   SourcePipeline pipeline("access", CreateParser("line"), rules, store, self, "/etc/adapter");
+//   FileTailer tailer(options, &pipeline);
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapter/base/log_limiter.h"
+#include "adapter/sources/file_tailer.h"
+#include "adapter/store/self_metrics.h"
+#include "adapter/store/series_store.h"
+#include "parsers/parser.h"
+#include "parsers/parser_config.h"
+#include "rules/rule_set.h"
+
+namespace metrics_adapter {
+
+class SourcePipeline : public TailerObserver, private RecordSink {
+ public:
+  // `store` receives what streamed lines (OnLines) produce; null for a
+  // pulled source, whose every scrape goes to a fresh store (ProcessBody).
+  // `rule_file_base` is the directory rule-file paths are shown relative to
+  // in the rule_matches self-metric.
+  SourcePipeline(std::string source, const ParserChoice& parser,
+                 std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
+                 const std::string& rule_file_base);
+
+  // Streamed input: each line is one unit for the parser. Not thread-safe:
+  // one tailer or listener thread feeds a pipeline.
+  void OnLines(std::string_view path, std::span<const std::string_view> lines,
+               std::size_t bytes_read) override;
+  // Pulled input: one response body, parsed whole (body parsers) or line by
+  // line (line parsers), into `store`. Returns whether the body was readable:
+  // false when the parser gave no record at all but reported errors (a
+  // malformed JSON document, an HTML error page where keyvalue lines were
+  // expected). Not thread-safe.
+  bool ProcessBody(std::string_view body, SeriesStore& store);
+  void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
+
+  // Replaces the rules. Call only while holding the store's lock (inside
+  // SeriesStore::Reconfigure's under_lock): the pipeline reads its rules only
+  // under that lock, so every batch is matched by one rule set and written
+  // with the family indices of the schema in force.
+  void SetRulesLocked(std::shared_ptr<const RuleSet> rules);
+
+ private:
+  void OnRecord(const Record& record) override;
+  void OnParseError(std::string_view reason) override;
+  void FlushCounts(std::size_t lines, std::size_t bytes);
+  // Sizes the scratch space and per-rule counters for rules_; under the lock.
+  void AdoptRules();
+
+  std::string source_;
+  std::unique_ptr<Parser> parser_;
+  ParserUnit unit_;
+  std::shared_ptr<const RuleSet> rules_;
+  SeriesStore* store_;
+  SourceMetrics& metrics_;
+  std::shared_ptr<const RuleSet> adopted_;          // the rules scratch_ and counts_ fit
+  std::vector<prometheus::Counter*> rule_matches_;  // by rule index of adopted_
+  MatchScratch scratch_;
+  MatchCounts counts_;
+  SelfMetrics& self_;
+  SeriesStore::Writer* writer_ = nullptr;  // set while a batch holds the store
+  std::uint64_t records_ = 0;              // records of the current batch
+  // Parse errors of the current batch, by reason (a parser's small fixed set).
+  std::vector<std::pair<std::string_view, std::uint64_t>> parse_errors_;
+  std::string rule_file_base_;
+  LogLimiter log_limiter_;
+};
+
+}  // namespace metrics_adapter

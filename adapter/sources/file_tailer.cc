@@ -1,0 +1,663 @@
+#include "adapter/sources/file_tailer.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace metrics_adapter {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How many bytes at the head and before the read offset are remembered to
+// recognise a file that was truncated and rewritten past the old offset.
+constexpr std::size_t kFingerprintBytes = 64;
+
+constexpr uint32_t kWatchMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_MODIFY |
+                                IN_ATTRIB | IN_CLOSE_WRITE | IN_ONLYDIR;
+
+std::string ErrorText(std::string_view what, int err) {
+  std::string text(what);
+  text += ": ";
+  text += std::generic_category().message(err);
+  return text;
+}
+
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  auto operator<=>(const FileId&) const = default;
+};
+
+FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
+
+// One glob split into a wildcard-free directory and a basename pattern.
+struct Pattern {
+  std::string dir;     // what opendir() and inotify get ("." for a bare name)
+  std::string prefix;  // prepended to directory entries to form the reported path
+  std::string base;    // fnmatch() pattern, or the file name when `literal`
+  std::string full;    // the pattern as configured
+  bool literal = false;
+};
+
+Pattern ParsePattern(const std::string& text) {
+  Pattern p;
+  p.full = text;
+  const std::size_t slash = text.rfind('/');
+  if (slash == std::string::npos) {
+    p.dir = ".";
+    p.base = text;
+  } else {
+    p.dir = slash == 0 ? "/" : text.substr(0, slash);
+    p.prefix = text.substr(0, slash + 1);
+    p.base = text.substr(slash + 1);
+  }
+  p.literal = p.base.find_first_of("*?[") == std::string::npos;
+  return p;
+}
+
+// The directory part of a path, spelled the way ParsePattern spells it.
+std::string_view DirOf(std::string_view path) {
+  const std::size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// A regular file seen at a matching path during one scan.
+struct Candidate {
+  std::string path;
+  FileId id;
+  off_t size = 0;
+};
+
+struct TailedFile {
+  FileId id;
+  int fd = -1;
+  std::string path;
+  off_t offset = 0;       // next byte to read
+  std::string partial;    // bytes of the current line read so far
+  bool skipping = false;  // discarding bytes up to the next newline
+  std::string head;       // first min(64, offset) bytes of the file
+  std::string tail;       // the min(64, offset) bytes just before `offset`
+  bool active = true;     // false: rotated away or deleted, being drained
+  bool seen = false;      // found at a matching path in the current scan
+  Clock::time_point last_growth;
+};
+
+}  // namespace
+
+std::string_view TailEventName(TailEvent event) {
+  switch (event) {
+    case TailEvent::kOpened:
+      return "opened";
+    case TailEvent::kRotated:
+      return "rotated";
+    case TailEvent::kTruncated:
+      return "truncated";
+    case TailEvent::kDeleted:
+      return "deleted";
+    case TailEvent::kClosed:
+      return "closed";
+    case TailEvent::kLineTooLong:
+      return "line_too_long";
+    case TailEvent::kReadError:
+      return "read_error";
+  }
+  return "unknown";
+}
+
+struct FileTailer::Impl {
+  Impl(TailerOptions opts, TailerObserver* obs) : options(std::move(opts)), observer(obs) {
+    if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
+    for (const std::string& path : options.paths) patterns.push_back(ParsePattern(path));
+    buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
+  }
+
+  ~Impl() {
+    for (auto& [id, file] : files) close(file.fd);
+  }
+
+  void Poll();
+  void PollNoThrow();
+  void FlushPartialLines();
+  void Run(std::stop_token stop);
+
+  // Scanning.
+  void Scan();
+  void ListDirectory(const Pattern& pattern);
+  void AddCandidate(std::string path);
+  bool Uncertain(const TailedFile& file) const;
+  const Candidate* CandidateAt(std::string_view path) const;
+
+  // Reconciling the scan with the followed files.
+  void MatchKnownFiles();
+  void RetireVanishedFiles();
+  void OpenNewFile(const Candidate& candidate);
+  void PrimeFingerprints(TailedFile& file);
+
+  // Reading.
+  void ReadAll();
+  void ReadFile(TailedFile& file);
+  bool HeadMatches(const TailedFile& file);
+  void Restart(TailedFile& file, std::string_view why);
+  void Consume(TailedFile& file, const char* data, std::size_t len);
+  void RememberBytes(TailedFile& file, const char* data, std::size_t len);
+  void CloseQuietFiles();
+
+  // inotify.
+  void WatchDirectories();
+  void DrainInotify();
+
+  void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
+    observer->OnEvent(event, path, detail);
+  }
+
+  TailerOptions options;
+  TailerObserver* observer;
+  std::vector<Pattern> patterns;
+  std::map<FileId, TailedFile> files;
+  // Files present at the first scan that could not be opened then: reading
+  // starts at the size they had, as it would have had they been readable.
+  std::map<FileId, off_t> start_offsets;
+  bool started = false;  // the first Poll() has run
+  Clock::time_point now;
+  std::stop_token stop;  // set while Run() runs, so long reads end early
+
+  // Per-scan state, kept to reuse its storage.
+  std::vector<Candidate> candidates;
+  std::vector<std::string> uncertain;     // dirs/paths that could not be listed/stat'ed
+  std::vector<const Candidate*> unknown;  // candidates that are not followed yet
+
+  // Reused read buffer: kFingerprintBytes for the tail check, then one chunk.
+  std::vector<char> buffer;
+  std::vector<std::string_view> lines;
+
+  int inotify_fd = -1;
+  std::map<std::string, int> watches;  // dir -> watch descriptor
+};
+
+// ---------------------------------------------------------------------------
+// Scanning
+
+void FileTailer::Impl::Scan() {
+  candidates.clear();
+  uncertain.clear();
+  for (const Pattern& pattern : patterns) {
+    if (pattern.literal) {
+      AddCandidate(pattern.full);
+    } else {
+      ListDirectory(pattern);
+    }
+  }
+  // Several patterns may match one path; keep it once.
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
+  candidates.erase(
+      std::unique(candidates.begin(), candidates.end(),
+                  [](const Candidate& a, const Candidate& b) { return a.path == b.path; }),
+      candidates.end());
+}
+
+void FileTailer::Impl::ListDirectory(const Pattern& pattern) {
+  DIR* dir = opendir(pattern.dir.c_str());
+  if (dir == nullptr) {
+    // A directory that does not exist (yet) is normal: nothing matches.
+    if (errno != ENOENT) {
+      Event(TailEvent::kReadError, pattern.dir, ErrorText("opendir", errno));
+      uncertain.push_back(pattern.dir);
+    }
+    return;
+  }
+  while (true) {
+    errno = 0;
+    const dirent* entry = readdir(dir);
+    if (entry == nullptr) {
+      if (errno != 0) {
+        Event(TailEvent::kReadError, pattern.dir, ErrorText("readdir", errno));
+        uncertain.push_back(pattern.dir);
+      }
+      break;
+    }
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    if (fnmatch(pattern.base.c_str(), entry->d_name, FNM_PERIOD) != 0) continue;
+    AddCandidate(pattern.prefix + entry->d_name);
+  }
+  closedir(dir);
+}
+
+void FileTailer::Impl::AddCandidate(std::string path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    // ENOENT: removed since readdir(), or a dangling symlink; nothing to read.
+    if (errno != ENOENT) {
+      Event(TailEvent::kReadError, path, ErrorText("stat", errno));
+      uncertain.push_back(std::move(path));
+    }
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) return;
+  candidates.push_back(Candidate{std::move(path), IdOf(st), st.st_size});
+}
+
+// A followed file missing from a scan that could not look where it lives may
+// still be there: it must not be taken for rotated.
+bool FileTailer::Impl::Uncertain(const TailedFile& file) const {
+  const std::string_view dir = DirOf(file.path);
+  return std::any_of(uncertain.begin(), uncertain.end(),
+                     [&](const std::string& u) { return u == file.path || u == dir; });
+}
+
+const Candidate* FileTailer::Impl::CandidateAt(std::string_view path) const {
+  auto it = std::lower_bound(candidates.begin(), candidates.end(), path,
+                             [](const Candidate& c, std::string_view p) { return c.path < p; });
+  return it != candidates.end() && it->path == path ? &*it : nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Reconciling
+
+void FileTailer::Impl::MatchKnownFiles() {
+  unknown.clear();
+  for (auto& [id, file] : files) file.seen = false;
+  for (const Candidate& candidate : candidates) {
+    auto it = files.find(candidate.id);
+    if (it == files.end()) {
+      unknown.push_back(&candidate);
+      continue;
+    }
+    TailedFile& file = it->second;
+    if (file.seen) continue;  // another name (hard link, symlink) of a file already matched
+    file.seen = true;
+    file.active = true;  // a drained file that came back under a matching name
+    if (file.path == candidate.path) continue;
+    // Same inode under another matching name: a rename within the glob. Keep
+    // the old name if the file is still reachable there (hard links).
+    const Candidate* at_old = CandidateAt(file.path);
+    if (at_old != nullptr && at_old->id == file.id) continue;
+    Event(TailEvent::kRotated, file.path, "renamed to " + candidate.path);
+    file.path = candidate.path;
+  }
+}
+
+void FileTailer::Impl::RetireVanishedFiles() {
+  for (auto& [id, file] : files) {
+    if (!file.active || file.seen || Uncertain(file)) continue;
+    struct stat st;
+    if (fstat(file.fd, &st) != 0) {
+      Event(TailEvent::kReadError, file.path, ErrorText("fstat", errno));
+      continue;
+    }
+    if (st.st_nlink == 0) {
+      Event(TailEvent::kDeleted, file.path);
+    } else {
+      Event(TailEvent::kRotated, file.path,
+            CandidateAt(file.path) != nullptr ? "replaced by a new file" : "moved away");
+    }
+    file.active = false;
+    file.last_growth = now;  // rotate_wait counts from the rotation
+  }
+}
+
+void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
+  // O_NONBLOCK: the path could have become a FIFO since stat(); never block.
+  const int fd = open(candidate.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return;  // gone since the scan
+    Event(TailEvent::kReadError, candidate.path, ErrorText("open", err));
+    if (!started && !options.from_beginning) start_offsets.emplace(candidate.id, candidate.size);
+    return;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || files.count(IdOf(st)) != 0) {
+    // Replaced between stat() and open() by something already followed or
+    // not a file; the next scan sorts it out.
+    close(fd);
+    return;
+  }
+  TailedFile file;
+  file.id = IdOf(st);
+  file.fd = fd;
+  file.path = candidate.path;
+  file.last_growth = now;
+  std::string_view detail = "start";
+  if (!started && !options.from_beginning) {
+    file.offset = st.st_size;
+    detail = "end";
+  } else if (auto it = start_offsets.find(file.id); it != start_offsets.end()) {
+    file.offset = std::min<off_t>(it->second, st.st_size);
+    detail = "end";
+    start_offsets.erase(it);
+  }
+  PrimeFingerprints(file);
+  auto [it, inserted] = files.emplace(file.id, std::move(file));
+  Event(TailEvent::kOpened, it->second.path, detail);
+}
+
+// Starting mid-file: remember the bytes around the offset like a read would
+// have, so truncation is detected from the first Poll on.
+void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
+  if (file.offset == 0) return;
+  const std::size_t head_len = std::min<off_t>(file.offset, kFingerprintBytes);
+  const std::size_t tail_len = head_len;
+  file.head.resize(head_len);
+  file.tail.resize(tail_len);
+  if (pread(file.fd, file.head.data(), head_len, 0) != static_cast<ssize_t>(head_len) ||
+      pread(file.fd, file.tail.data(), tail_len, file.offset - tail_len) !=
+          static_cast<ssize_t>(tail_len)) {
+    // Shrank meanwhile: it is a new file as far as we can tell.
+    file.offset = 0;
+    file.head.clear();
+    file.tail.clear();
+    return;
+  }
+  // The writer is in the middle of a line: its start is not ours to report,
+  // so the rest of it is skipped rather than delivered as a broken line.
+  file.skipping = file.tail.back() != '\n';
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+void FileTailer::Impl::ReadAll() {
+  // Rotated files first: their lines were written before the new file's.
+  for (bool active : {false, true}) {
+    for (auto& [id, file] : files) {
+      if (file.active == active) ReadFile(file);
+    }
+  }
+}
+
+void FileTailer::Impl::ReadFile(TailedFile& file) {
+  const std::size_t chunk = options.read_chunk_bytes;
+  while (!stop.stop_requested()) {
+    // The remembered tail is re-read with the new bytes in one pread(), so a
+    // truncation cannot slip in between checking and reading.
+    const std::size_t known = file.tail.size();
+    const ssize_t n = pread(file.fd, buffer.data(), known + chunk, file.offset - known);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Event(TailEvent::kReadError, file.path, ErrorText("read", errno));
+      return;
+    }
+    const std::size_t got = static_cast<std::size_t>(n);
+    if (got < known) {
+      Restart(file, "file shrank below the read offset");
+      continue;
+    }
+    if (std::memcmp(buffer.data(), file.tail.data(), known) != 0) {
+      Restart(file, "bytes before the read offset changed");
+      continue;
+    }
+    const std::size_t len = got - known;
+    if (len == 0) return;
+    // Lines of equal length can leave the bytes before the offset unchanged
+    // after a rewrite; the file's first bytes are then what differs.
+    if (!HeadMatches(file)) {
+      Restart(file, "first bytes of the file changed");
+      continue;
+    }
+    file.last_growth = now;
+    Consume(file, buffer.data() + known, len);
+    if (len < chunk) return;  // reached the end seen by this read
+  }
+}
+
+bool FileTailer::Impl::HeadMatches(const TailedFile& file) {
+  if (file.head.empty()) return true;
+  char head[kFingerprintBytes];
+  const ssize_t n = pread(file.fd, head, file.head.size(), 0);
+  return n == static_cast<ssize_t>(file.head.size()) &&
+         std::memcmp(head, file.head.data(), file.head.size()) == 0;
+}
+
+// The file was truncated or rewritten in place (copytruncate): read it again
+// from its start. A held partial line is dropped: its rest, if the writer had
+// written it, went to the copy, and gluing it to new bytes would fabricate a line.
+void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
+  Event(TailEvent::kTruncated, file.path, why);
+  file.offset = 0;
+  file.head.clear();
+  file.tail.clear();
+  file.partial.clear();
+  file.skipping = false;
+}
+
+// Frames `data` into lines and hands them over in one OnLines call. The
+// views point into the read buffer, except the first line when it continues
+// a held partial line.
+void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t len) {
+  const std::size_t max = options.max_line_bytes;
+  lines.clear();
+  std::size_t too_long = 0;
+  bool partial_used = false;
+  std::size_t pos = 0;
+  while (pos < len) {
+    const void* found = std::memchr(data + pos, '\n', len - pos);
+    if (found == nullptr) break;
+    const std::size_t end = static_cast<const char*>(found) - data;
+    const std::size_t piece = end - pos;
+    if (file.skipping) {
+      file.skipping = false;  // the skipped line ends here
+    } else if (!file.partial.empty() && !partial_used) {
+      if (file.partial.size() + piece > max) {
+        ++too_long;
+        file.partial.clear();
+      } else {
+        file.partial.append(data + pos, piece);
+        lines.emplace_back(file.partial);
+        partial_used = true;
+      }
+    } else if (piece > max) {
+      ++too_long;
+    } else {
+      lines.emplace_back(data + pos, piece);
+    }
+    pos = end + 1;
+  }
+  RememberBytes(file, data, len);
+  observer->OnLines(file.path, lines, len);
+  if (pos > 0) file.partial.clear();  // a newline ended it (delivered or skipped)
+
+  const std::size_t rest = len - pos;
+  if (!file.skipping && rest > 0) {
+    if (file.partial.size() + rest > max) {
+      ++too_long;
+      file.partial.clear();
+      file.skipping = true;
+    } else {
+      file.partial.append(data + pos, rest);
+    }
+  }
+  for (std::size_t i = 0; i < too_long; ++i) {
+    Event(TailEvent::kLineTooLong, file.path,
+          "a line longer than " + std::to_string(max) + " bytes (max_line_bytes) was skipped");
+  }
+}
+
+void FileTailer::Impl::RememberBytes(TailedFile& file, const char* data, std::size_t len) {
+  if (file.head.size() < kFingerprintBytes) {
+    file.head.append(data, std::min(len, kFingerprintBytes - file.head.size()));
+  }
+  if (len >= kFingerprintBytes) {
+    file.tail.assign(data + len - kFingerprintBytes, kFingerprintBytes);
+  } else {
+    file.tail.append(data, len);
+    if (file.tail.size() > kFingerprintBytes) {
+      file.tail.erase(0, file.tail.size() - kFingerprintBytes);
+    }
+  }
+  file.offset += static_cast<off_t>(len);
+}
+
+void FileTailer::Impl::CloseQuietFiles() {
+  for (auto it = files.begin(); it != files.end();) {
+    TailedFile& file = it->second;
+    if (file.active || now - file.last_growth < options.rotate_wait) {
+      ++it;
+      continue;
+    }
+    // Nobody writes to it any more, so its unterminated last line is final.
+    if (!file.skipping && !file.partial.empty()) {
+      const std::string_view line = file.partial;
+      observer->OnLines(file.path, std::span(&line, 1), 0);
+    }
+    close(file.fd);
+    const std::string path = std::move(file.path);
+    it = files.erase(it);
+    Event(TailEvent::kClosed, path);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Polling
+
+void FileTailer::Impl::Poll() {
+  now = Clock::now();
+  if (inotify_fd >= 0) WatchDirectories();
+  Scan();
+  MatchKnownFiles();
+  RetireVanishedFiles();
+  for (const Candidate* candidate : unknown) OpenNewFile(*candidate);
+  if (!start_offsets.empty()) {
+    // Forget start offsets of files that are gone.
+    std::erase_if(start_offsets, [&](const auto& entry) {
+      return std::none_of(candidates.begin(), candidates.end(),
+                          [&](const Candidate& c) { return c.id == entry.first; });
+    });
+  }
+  started = true;
+  ReadAll();
+  CloseQuietFiles();
+}
+
+// Poll() must not throw (the observer or an allocation might); what is
+// caught is reported like any other error and the next Poll() carries on.
+void FileTailer::Impl::PollNoThrow() {
+  try {
+    Poll();
+  } catch (const std::exception& e) {
+    try {
+      Event(TailEvent::kReadError, "", e.what());
+    } catch (...) {
+    }
+  } catch (...) {
+  }
+}
+
+void FileTailer::Impl::FlushPartialLines() {
+  for (auto& [id, file] : files) {
+    if (!file.skipping && !file.partial.empty()) {
+      const std::string_view line = file.partial;
+      observer->OnLines(file.path, std::span(&line, 1), 0);
+    }
+    file.partial.clear();
+    file.skipping = false;
+  }
+}
+
+void FileTailer::Impl::WatchDirectories() {
+  for (const Pattern& pattern : patterns) {
+    if (watches.count(pattern.dir) != 0) continue;
+    // Fails for a missing or unreadable directory; retried on the next Poll,
+    // and until then the poll interval covers it.
+    const int wd = inotify_add_watch(inotify_fd, pattern.dir.c_str(), kWatchMask);
+    if (wd >= 0) watches[pattern.dir] = wd;
+  }
+}
+
+void FileTailer::Impl::DrainInotify() {
+  alignas(inotify_event) char events[4096];
+  while (true) {
+    const ssize_t n = read(inotify_fd, events, sizeof(events));
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      return;  // EAGAIN: drained
+    }
+    for (ssize_t pos = 0; pos < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(events + pos);
+      if (event->mask & IN_IGNORED) {
+        // The directory went away; watch it again once it is back.
+        std::erase_if(watches, [&](const auto& w) { return w.second == event->wd; });
+      }
+      pos += sizeof(inotify_event) + event->len;
+    }
+  }
+}
+
+void FileTailer::Impl::Run(std::stop_token stop_token) {
+  stop = stop_token;
+  inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (inotify_fd < 0) {
+    Event(TailEvent::kReadError, "", ErrorText("inotify_init1 (polling instead)", errno));
+  }
+  const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  auto timeout = options.poll_interval;
+  if (wake_fd < 0) {
+    // Without a wake-up fd a stop request is only noticed on timeout.
+    timeout = std::min(timeout, std::chrono::milliseconds(50));
+  }
+  const int timeout_ms =
+      static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, 24 * 3600 * 1000));
+  {
+    std::stop_callback on_stop(stop_token, [wake_fd] {
+      if (wake_fd < 0) return;
+      const uint64_t one = 1;
+      [[maybe_unused]] ssize_t ignored = write(wake_fd, &one, sizeof(one));
+    });
+    while (!stop_token.stop_requested()) {
+      PollNoThrow();
+      if (stop_token.stop_requested()) break;
+      pollfd fds[2];
+      nfds_t count = 0;
+      if (wake_fd >= 0) fds[count++] = pollfd{wake_fd, POLLIN, 0};
+      const nfds_t inotify_index = count;
+      if (inotify_fd >= 0) fds[count++] = pollfd{inotify_fd, POLLIN, 0};
+      const int ready = poll(fds, count, timeout_ms);
+      if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) DrainInotify();
+    }
+  }
+  if (wake_fd >= 0) close(wake_fd);
+  if (inotify_fd >= 0) close(inotify_fd);  // drops every watch
+  inotify_fd = -1;
+  watches.clear();
+  stop = std::stop_token();
+}
+
+// ---------------------------------------------------------------------------
+// Public API
+
+FileTailer::FileTailer(TailerOptions options, TailerObserver* observer)
+    : impl_(std::make_unique<Impl>(std::move(options), observer)) {}
+
+FileTailer::~FileTailer() = default;
+
+void FileTailer::Poll() { impl_->PollNoThrow(); }
+
+void FileTailer::FlushPartialLines() {
+  try {
+    impl_->FlushPartialLines();
+  } catch (...) {
+  }
+}
+
+void FileTailer::Run(std::stop_token stop) { impl_->Run(std::move(stop)); }
+
+}  // namespace metrics_adapter

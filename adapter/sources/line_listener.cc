@@ -1,0 +1,471 @@
+#include "adapter/sources/line_listener.h"
+
+#include "adapter/base/host_port.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "adapter/base/log_limiter.h"
+
+namespace metrics_adapter {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Datagrams per recvmmsg(2): enough to amortize the syscall and the handler
+// call, small enough that one batch's buffers stay modest.
+constexpr int kUdpBatch = 64;
+// The largest UDP payload (IPv6 without jumbograms; IPv4 allows 65507).
+constexpr std::size_t kMaxDatagram = 65527;
+// One read(2) from a TCP connection.
+constexpr std::size_t kTcpReadChunk = 64 * 1024;
+// Connections accepted per loop turn, so a connect storm cannot starve reads.
+constexpr int kAcceptsPerTurn = 64;
+// After accept fails for lack of descriptors the listening socket stays
+// readable; it is left out of the poll set this long instead of spinning.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+std::string Errno(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+// Parses HOST:PORT, :PORT (all IPv4 interfaces) or [IPV6]:PORT, as the web
+// listen address is parsed, resolving a name once.
+bool ParseAddress(const std::string& address, sockaddr_storage* out, socklen_t* length,
+                  std::string* why) {
+  HostPort hp;
+  if (!SplitHostPort(address, &hp, why)) return false;
+  const std::string& host = hp.host;
+  const bool bracketed = hp.bracketed;
+  const unsigned port = static_cast<unsigned>(hp.port);
+  *out = {};
+  if (bracketed) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(out);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    if (inet_pton(AF_INET6, host.c_str(), &sin6->sin6_addr) != 1) {
+      *why = "invalid IPv6 address";
+      return false;
+    }
+    *length = sizeof(sockaddr_in6);
+    return true;
+  }
+  auto* sin = reinterpret_cast<sockaddr_in*>(out);
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons(static_cast<std::uint16_t>(port));
+  *length = sizeof(sockaddr_in);
+  if (host.empty()) {
+    sin->sin_addr.s_addr = htonl(INADDR_ANY);
+    return true;
+  }
+  if (inet_pton(AF_INET, host.c_str(), &sin->sin_addr) == 1) return true;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* result = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &result);
+  if (rc != 0 || result == nullptr || result->ai_addrlen > sizeof(sockaddr_storage)) {
+    *why = std::string("cannot resolve host: ") + (rc != 0 ? gai_strerror(rc) : "no address");
+    if (result != nullptr) freeaddrinfo(result);
+    return false;
+  }
+  std::memcpy(out, result->ai_addr, result->ai_addrlen);
+  *length = result->ai_addrlen;
+  freeaddrinfo(result);
+  if (out->ss_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(out)->sin6_port = htons(static_cast<std::uint16_t>(port));
+  } else {
+    reinterpret_cast<sockaddr_in*>(out)->sin_port = htons(static_cast<std::uint16_t>(port));
+  }
+  return true;
+}
+
+// Appends the non-empty lines of `data` to `lines`, stripping a trailing \r;
+// the last line needs no \n.
+void SplitLines(const char* data, std::size_t size, std::vector<std::string_view>* lines) {
+  const char* p = data;
+  const char* end = data + size;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    const char* line_end = nl != nullptr ? nl : end;
+    std::size_t length = line_end - p;
+    if (length > 0 && p[length - 1] == '\r') --length;
+    if (length > 0) lines->emplace_back(p, length);
+    p = nl != nullptr ? nl + 1 : end;
+  }
+}
+
+}  // namespace
+
+struct LineListener::Impl {
+  ListenerOptions options;
+  LineHandler* handler = nullptr;
+  int socket_fd = -1;
+  int wake_fd = -1;  // eventfd: written once by the destructor
+  int port = 0;
+  std::size_t receive_buffer = 0;
+  std::atomic<std::uint64_t> kernel_drops{0};
+  std::atomic<std::size_t> open_connections{0};
+  std::atomic<bool> stopping{false};
+  LogLimiter log_limiter{std::chrono::seconds(60)};
+  std::thread thread;
+
+  ~Impl() {
+    if (socket_fd >= 0) close(socket_fd);
+    if (wake_fd >= 0) close(wake_fd);
+  }
+
+  void RunUdp();
+  void RunTcp();
+};
+
+void LineListener::Impl::RunUdp() {
+  // One slot per datagram, one byte longer than the limit so that an
+  // oversized datagram is recognizable even when it is cut to the slot.
+  const std::size_t slot = std::min(options.max_line_bytes, kMaxDatagram) + 1;
+  // Not value-initialized: pages no datagram ever reaches stay untouched.
+  std::unique_ptr<char[]> buffers(new char[slot * kUdpBatch]);
+  std::vector<iovec> iovs(kUdpBatch);
+  std::vector<mmsghdr> messages(kUdpBatch);
+#ifdef SO_RXQ_OVFL
+  constexpr std::size_t kControlBytes = CMSG_SPACE(sizeof(std::uint32_t));
+#else
+  constexpr std::size_t kControlBytes = 0;
+#endif
+  // cmsghdr-aligned storage for each message's ancillary data.
+  std::vector<cmsghdr> control((kControlBytes * kUdpBatch + sizeof(cmsghdr) - 1) / sizeof(cmsghdr) +
+                               1);
+  auto* control_bytes = reinterpret_cast<char*>(control.data());
+  for (int i = 0; i < kUdpBatch; ++i) {
+    iovs[i] = {buffers.get() + i * slot, slot};
+  }
+  std::vector<std::string_view> lines;
+  lines.reserve(kUdpBatch * 16);
+  std::uint32_t last_drop_count = 0;
+
+  pollfd fds[2] = {{wake_fd, POLLIN, 0}, {socket_fd, POLLIN, 0}};
+  while (!stopping.load(std::memory_order_relaxed)) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("udp listener {}: poll: {}", options.address, Errno(errno));
+      return;
+    }
+    if (fds[0].revents != 0) return;
+    // Drain what is queued, a batch at a time, checking for stop in between.
+    while (!stopping.load(std::memory_order_relaxed)) {
+      for (int i = 0; i < kUdpBatch; ++i) {
+        msghdr& h = messages[i].msg_hdr;
+        h = {};
+        h.msg_iov = &iovs[i];
+        h.msg_iovlen = 1;
+        if (kControlBytes > 0) {
+          h.msg_control = control_bytes + i * kControlBytes;
+          h.msg_controllen = kControlBytes;
+        }
+      }
+      int n = recvmmsg(socket_fd, messages.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          handler->OnDrop("read_error", 1);
+          if (auto suppressed = log_limiter.Allow("recv")) {
+            spdlog::warn("udp listener {}: receive: {} ({} similar suppressed)", options.address,
+                         Errno(errno), *suppressed);
+          }
+        }
+        break;
+      }
+      lines.clear();
+      std::size_t bytes = 0;
+      std::uint32_t new_drops = 0;
+      for (int i = 0; i < n; ++i) {
+        msghdr& h = messages[i].msg_hdr;
+#ifdef SO_RXQ_OVFL
+        for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+            // The socket's cumulative 32-bit drop count when this datagram
+            // was queued; the difference survives wrap-around.
+            std::uint32_t count;
+            std::memcpy(&count, CMSG_DATA(c), sizeof(count));
+            new_drops += count - last_drop_count;
+            last_drop_count = count;
+          }
+        }
+#endif
+        std::size_t length = messages[i].msg_len;
+        if ((h.msg_flags & MSG_TRUNC) != 0 || length > options.max_line_bytes) {
+          handler->OnDrop("too_large", 1);
+          continue;
+        }
+        bytes += length;
+        SplitLines(static_cast<const char*>(h.msg_iov->iov_base), length, &lines);
+      }
+      // Before the lines: whoever sees a datagram sent after the drops also
+      // sees the drops.
+      if (new_drops > 0) {
+        kernel_drops.fetch_add(new_drops, std::memory_order_relaxed);
+        handler->OnDrop("receive_buffer_full", new_drops);
+      }
+      if (bytes > 0) handler->OnLines(lines, bytes);
+      // A short batch means the queue was empty a moment ago: poll again
+      // rather than pay for a recvmmsg that finds nothing.
+      if (n < kUdpBatch) break;
+    }
+  }
+}
+
+namespace {
+
+struct Connection {
+  int fd = -1;
+  std::string partial;    // the start of a line whose \n has not arrived
+  bool skipping = false;  // inside an over-long line, already reported
+};
+
+}  // namespace
+
+void LineListener::Impl::RunTcp() {
+  std::vector<Connection> connections;
+  std::vector<pollfd> fds;
+  std::unique_ptr<char[]> buffer(new char[kTcpReadChunk]);
+  std::vector<std::string_view> lines;
+  std::string joined;  // a held partial line completed by the current read
+  Clock::time_point accept_paused_until{};
+  const std::size_t max_line = options.max_line_bytes;
+
+  auto close_all = [&] {
+    for (Connection& c : connections) close(c.fd);
+    connections.clear();
+    open_connections.store(0);
+  };
+
+  // Frames one read from `c` into lines and hands them over.
+  auto frame = [&](Connection& c, const char* data, std::size_t size) {
+    lines.clear();
+    const char* p = data;
+    const char* end = data + size;
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      if (nl == nullptr) {
+        // The rest is the start of a line; hold it unless it is already too long.
+        if (c.skipping) break;
+        if (c.partial.size() + (end - p) > max_line) {
+          c.partial.clear();
+          c.skipping = true;
+          handler->OnDrop("too_large", 1);
+          break;
+        }
+        c.partial.append(p, end - p);
+        break;
+      }
+      std::string_view segment(p, nl - p);
+      p = nl + 1;
+      if (c.skipping) {  // the end of an over-long line
+        c.skipping = false;
+        continue;
+      }
+      std::string_view line = segment;
+      if (!c.partial.empty()) {
+        if (c.partial.size() + segment.size() > max_line) {
+          c.partial.clear();
+          handler->OnDrop("too_large", 1);
+          continue;
+        }
+        // Only the first line of a read can complete a held one, so one
+        // buffer suffices; swapping keeps both strings' capacity.
+        c.partial.append(segment);
+        joined.swap(c.partial);
+        c.partial.clear();
+        line = joined;
+      } else if (segment.size() > max_line) {
+        handler->OnDrop("too_large", 1);
+        continue;
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!line.empty()) lines.push_back(line);
+    }
+    handler->OnLines(lines, size);
+  };
+
+  while (!stopping.load(std::memory_order_relaxed)) {
+    const bool accepting = Clock::now() >= accept_paused_until;
+    fds.clear();
+    fds.push_back({wake_fd, POLLIN, 0});
+    fds.push_back({accepting ? socket_fd : -1, POLLIN, 0});
+    for (const Connection& c : connections) fds.push_back({c.fd, POLLIN, 0});
+    int timeout = accepting ? -1 : static_cast<int>(kAcceptBackoff.count());
+    if (poll(fds.data(), fds.size(), timeout) < 0) {
+      if (errno == EINTR) continue;
+      spdlog::error("tcp listener {}: poll: {}", options.address, Errno(errno));
+      break;
+    }
+    if (fds[0].revents != 0) break;
+
+    // One read per ready connection per turn keeps busy clients fair.
+    bool closed_any = false;
+    for (std::size_t i = 0; i < connections.size(); ++i) {
+      if (fds[i + 2].revents == 0) continue;
+      Connection& c = connections[i];
+      ssize_t n = read(c.fd, buffer.get(), kTcpReadChunk);
+      if (n > 0) {
+        frame(c, buffer.get(), static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+      if (n < 0) {
+        handler->OnDrop("read_error", 1);
+      } else if (!c.partial.empty()) {
+        handler->OnDrop("unterminated", 1);
+      }
+      close(c.fd);
+      c.fd = -1;
+      closed_any = true;
+    }
+    if (closed_any) {
+      std::erase_if(connections, [](const Connection& c) { return c.fd < 0; });
+    }
+
+    if (fds[1].revents != 0) {
+      for (int i = 0; i < kAcceptsPerTurn; ++i) {
+        int fd = accept4(socket_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+          if (errno == EINTR || errno == ECONNABORTED) continue;
+          if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+          // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays
+          // queued and the socket readable; retry later instead of spinning.
+          if (auto suppressed = log_limiter.Allow("accept")) {
+            spdlog::warn("tcp listener {}: accept: {} ({} similar suppressed)", options.address,
+                         Errno(errno), *suppressed);
+          }
+          accept_paused_until = Clock::now() + kAcceptBackoff;
+          break;
+        }
+        if (connections.size() >= options.max_connections) {
+          handler->OnDrop("connection_limit", 1);
+          close(fd);
+          continue;
+        }
+        // Dead peers (no FIN: a crashed host, a dropped NAT entry) would hold
+        // a connection slot forever; keepalive finds them in about 2 minutes.
+        int on = 1, idle = 60, interval = 10, count = 6;
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+        connections.push_back({fd, {}, false});
+      }
+    }
+    open_connections.store(connections.size());
+  }
+  close_all();
+}
+
+std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineHandler* handler,
+                                                  std::string* error) {
+  const bool udp = options.protocol == ListenerOptions::Protocol::kUdp;
+  const std::string prefix = std::string("listen ") + (udp ? "udp " : "tcp ") + options.address;
+  auto fail = [&](const std::string& why) {
+    *error = prefix + ": " + why;
+    return nullptr;
+  };
+  sockaddr_storage address{};
+  socklen_t address_length = 0;
+  std::string why;
+  if (!ParseAddress(options.address, &address, &address_length, &why)) return fail(why);
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->handler = handler;
+  impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->wake_fd < 0) return fail("eventfd: " + Errno(errno));
+  impl->socket_fd =
+      socket(address.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (impl->socket_fd < 0) return fail("socket: " + Errno(errno));
+  const int fd = impl->socket_fd;
+  int on = 1;
+  if (udp) {
+    // Ask for the buffer; if the kernel capped it at net.core.rmem_max, ask
+    // again with SO_RCVBUFFORCE, which only CAP_NET_ADMIN may use.
+    int want = static_cast<int>(
+        std::min<std::size_t>(impl->options.udp_receive_buffer_bytes, INT_MAX / 2));
+    int got = 0;
+    socklen_t len = sizeof(got);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+    if (got < want) {
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want));
+      len = sizeof(got);
+      getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+    }
+    impl->receive_buffer = static_cast<std::size_t>(std::max(got, 0));
+    if (got < want) {
+      spdlog::info(
+          "udp listener {}: receive buffer {} bytes (asked for {}; raise "
+          "net.core.rmem_max to allow more)",
+          impl->options.address, got, want);
+    }
+#ifdef SO_RXQ_OVFL
+    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
+#endif
+  } else {
+    // A restarted adapter must not wait for old connections' TIME_WAIT.
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  }
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&address), address_length) != 0) {
+    return fail(Errno(errno));
+  }
+  if (!udp && listen(fd, SOMAXCONN) != 0) return fail(Errno(errno));
+  sockaddr_storage bound{};
+  socklen_t bound_length = sizeof(bound);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length) != 0) {
+    return fail("getsockname: " + Errno(errno));
+  }
+  impl->port =
+      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port
+                                        : reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+  Impl* raw = impl.get();
+  try {
+    impl->thread = std::thread([raw, udp] { udp ? raw->RunUdp() : raw->RunTcp(); });
+  } catch (const std::system_error& e) {
+    return fail(std::string("cannot start thread: ") + e.what());
+  }
+  return std::unique_ptr<LineListener>(new LineListener(std::move(impl)));
+}
+
+LineListener::LineListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+LineListener::~LineListener() {
+  impl_->stopping.store(true);
+  std::uint64_t one = 1;
+  // Cannot fail short of a bug: the counter is far from overflowing.
+  [[maybe_unused]] ssize_t n = write(impl_->wake_fd, &one, sizeof(one));
+  impl_->thread.join();
+}
+
+int LineListener::port() const { return impl_->port; }
+
+std::uint64_t LineListener::kernel_drops() const {
+  return impl_->kernel_drops.load(std::memory_order_relaxed);
+}
+
+std::size_t LineListener::receive_buffer_bytes() const { return impl_->receive_buffer; }
+
+std::size_t LineListener::open_connections() const { return impl_->open_connections.load(); }
+
+}  // namespace metrics_adapter

@@ -1,0 +1,117 @@
+#include "adapter/store/self_metrics.h"
+
+namespace metrics_adapter {
+namespace {
+
+prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& registry,
+                                                       const std::string& name,
+                                                       const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+}  // namespace
+
+SelfMetrics::SelfMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      lines_read_(CounterFamily(*registry_, "metrics_adapter_lines_read_total",
+                                "Complete lines read from the source.")),
+      bytes_read_(
+          CounterFamily(*registry_, "metrics_adapter_bytes_read_total",
+                        "Bytes read from the source, including newlines and skipped bytes.")),
+      lines_unmatched_(CounterFamily(*registry_, "metrics_adapter_lines_unmatched_total",
+                                     "Lines that no rule matched.")),
+      lines_skipped_(CounterFamily(*registry_, "metrics_adapter_lines_skipped_total",
+                                   "Lines skipped without matching, by reason.")),
+      invalid_utf8_(
+          CounterFamily(*registry_, "metrics_adapter_invalid_utf8_total",
+                        "Label values that held invalid UTF-8, exposed with U+FFFD in its place.")),
+      update_errors_(CounterFamily(*registry_, "metrics_adapter_update_errors_total",
+                                   "Updates a matching rule could not apply, by reason.")),
+      read_errors_(CounterFamily(*registry_, "metrics_adapter_read_errors_total",
+                                 "Failures to open, stat or read a followed file.")),
+      rotations_(CounterFamily(*registry_, "metrics_adapter_file_rotations_total",
+                               "Rotations seen: the path now names another file (rename) or "
+                               "the file was truncated or rewritten in place (truncate).")),
+      deletions_(CounterFamily(*registry_, "metrics_adapter_files_deleted_total",
+                               "Followed files that were deleted.")),
+      rule_matches_(CounterFamily(*registry_, "metrics_adapter_rule_matches_total",
+                                  "Records each rule matched.")),
+      parse_errors_(CounterFamily(*registry_, "metrics_adapter_parse_errors_total",
+                                  "Input a parser could not read and skipped, by reason.")),
+      dropped_(CounterFamily(*registry_, "metrics_adapter_lines_dropped_total",
+                             "Lines or packets a listener dropped, by reason.")),
+      source_up_(prometheus::BuildGauge()
+                     .Name("metrics_adapter_source_up")
+                     .Help("Whether the last scrape of a pulled source succeeded (1) or not (0).")
+                     .Register(*registry_)),
+      scrape_duration_(prometheus::BuildGauge()
+                           .Name("metrics_adapter_source_scrape_duration_seconds")
+                           .Help("How long the last scrape of a pulled source took.")
+                           .Register(*registry_)),
+      scrape_errors_(CounterFamily(*registry_, "metrics_adapter_source_scrape_errors_total",
+                                   "Failed scrapes of a pulled source, by reason.")) {
+  prometheus::BuildGauge()
+      .Name("metrics_adapter_build_info")
+      .Help("A metric with a constant '1' value labeled by the version of metrics-adapter.")
+      .Register(*registry_)
+      .Add({{"version", METRICS_ADAPTER_VERSION}})
+      .Set(1);
+}
+
+SourceMetrics& SelfMetrics::ForSource(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = sources_.find(source);
+  if (it != sources_.end()) return it->second;
+  const prometheus::Labels s = {{"source", source}};
+  SourceMetrics m{
+      &lines_read_.Add(s),
+      &bytes_read_.Add(s),
+      &lines_unmatched_.Add(s),
+      &lines_skipped_.Add({{"source", source}, {"reason", "too_long"}}),
+      &invalid_utf8_.Add(s),
+      &update_errors_.Add({{"source", source}, {"reason", "invalid_value"}}),
+      &read_errors_.Add(s),
+      &rotations_.Add({{"source", source}, {"kind", "rename"}}),
+      &rotations_.Add({{"source", source}, {"kind", "truncate"}}),
+      &deletions_.Add(s),
+  };
+  return sources_.emplace(source, m).first->second;
+}
+
+prometheus::Counter* SelfMetrics::RuleMatches(const std::string& source,
+                                              const std::string& rule_file,
+                                              const std::string& rule) {
+  return &rule_matches_.Add({{"source", source}, {"rule_file", rule_file}, {"rule", rule}});
+}
+
+prometheus::Counter* SelfMetrics::ParseErrors(const std::string& source,
+                                              const std::string& reason) {
+  return &parse_errors_.Add({{"source", source}, {"reason", reason}});
+}
+
+prometheus::Counter* SelfMetrics::Dropped(const std::string& source, const std::string& reason) {
+  return &dropped_.Add({{"source", source}, {"reason", reason}});
+}
+
+SelfMetrics::PulledGauges SelfMetrics::AcquirePulled(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++pulled_holders_[source];
+  return {&source_up_.Add({{"source", source}}), &scrape_duration_.Add({{"source", source}})};
+}
+
+void SelfMetrics::ReleasePulled(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pulled_holders_.find(source);
+  if (it == pulled_holders_.end() || --it->second > 0) return;
+  pulled_holders_.erase(it);
+  // Add returns the existing gauge for these labels; Remove deletes it.
+  source_up_.Remove(&source_up_.Add({{"source", source}}));
+  scrape_duration_.Remove(&scrape_duration_.Add({{"source", source}}));
+}
+
+prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,
+                                               const std::string& reason) {
+  return &scrape_errors_.Add({{"source", source}, {"reason", reason}});
+}
+
+}  // namespace metrics_adapter

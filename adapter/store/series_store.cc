@@ -1,0 +1,324 @@
+#include "adapter/store/series_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "adapter/exposition/text_format.h"
+
+namespace metrics_adapter {
+namespace {
+
+// Separates label values in a series key. 0xFF never occurs in valid UTF-8,
+// and label values are valid UTF-8 by the time they reach the store.
+constexpr char kKeySeparator = '\xff';
+
+// Orders series keys by their label values, value by value: the separator
+// sorts before every byte, so {a} comes before {ab}.
+bool KeyLess(const std::string& a, const std::string& b) {
+  // Only the first differing byte decides; std::mismatch finds it with a
+  // plain byte comparison, much faster than ranking every byte.
+  const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  if (ib == b.end()) return false;  // b is a prefix of a, or equal
+  if (ia == a.end()) return true;   // a is a proper prefix of b
+  const auto rank = [](char c) {
+    return c == kKeySeparator ? -1 : static_cast<int>(static_cast<unsigned char>(c));
+  };
+  return rank(*ia) < rank(*ib);
+}
+
+bool SameShape(const FamilySpec& a, const FamilySpec& b) {
+  return a.name == b.name && a.type == b.type && a.labels == b.labels && a.buckets == b.buckets;
+}
+
+prometheus::MetricType PrometheusType(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter:
+      return prometheus::MetricType::Counter;
+    case MetricType::kGauge:
+      return prometheus::MetricType::Gauge;
+    case MetricType::kHistogram:
+      return prometheus::MetricType::Histogram;
+  }
+  return prometheus::MetricType::Untyped;
+}
+
+}  // namespace
+
+SeriesStore::SeriesStore(const Schema& schema, std::size_t default_max_series, bool own_metrics)
+    : own_metrics_(own_metrics) {
+  Reconfigure(schema, default_max_series, [] {});
+}
+
+void SeriesStore::SetClockForTesting(std::function<Clock::time_point()> clock) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clock_ = std::move(clock);
+}
+
+void SeriesStore::Reconfigure(const Schema& schema, std::size_t default_max_series,
+                              const std::function<void()>& under_lock) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Family> next;
+  next.reserve(static_cast<std::size_t>(schema.size()));
+  for (const FamilySpec& spec : schema.families()) {
+    Family family{spec, spec.max_series > 0 ? spec.max_series : default_max_series, {}, 0, 0};
+    for (Family& old : families_) {
+      if (SameShape(old.spec, spec)) {
+        family.series = std::move(old.series);
+        family.overflowed = old.overflowed;
+        family.expired = old.expired;
+        break;
+      }
+    }
+    next.push_back(std::move(family));
+  }
+  families_ = std::move(next);
+  under_lock();
+}
+
+void SeriesStore::Writer::Apply(const Update& update) { store_.ApplyLocked(update, now_); }
+
+SeriesStore::Series& SeriesStore::FindOrCreate(Family& family,
+                                               std::span<const std::string_view> label_values) {
+  key_buffer_.clear();
+  for (std::string_view value : label_values) {
+    key_buffer_.append(value);
+    key_buffer_.push_back(kKeySeparator);
+  }
+  if (auto it = family.series.find(std::string_view(key_buffer_)); it != family.series.end()) {
+    return it->second;
+  }
+  if (family.series.size() >= family.max_series) {
+    // Past the limit: fold into the one overflow series (which itself does
+    // not count against the limit), so memory stays bounded whatever the input.
+    ++family.overflowed;
+    key_buffer_.clear();
+    for (std::size_t i = 0; i < label_values.size(); ++i) {
+      key_buffer_.append(kOverflowLabelValue);
+      key_buffer_.push_back(kKeySeparator);
+    }
+    if (auto it = family.series.find(std::string_view(key_buffer_)); it != family.series.end()) {
+      return it->second;
+    }
+  }
+  Series fresh;
+  if (family.spec.type == MetricType::kHistogram) {
+    fresh.counts.assign(family.spec.buckets.size() + 1, 0);
+  }
+  return family.series.emplace(key_buffer_, std::move(fresh)).first->second;
+}
+
+void SeriesStore::ApplyLocked(const Update& update, Clock::time_point now) {
+  Family& family = families_[static_cast<std::size_t>(update.family)];
+  Series& series = FindOrCreate(family, update.label_values);
+  series.last_update = now;
+  switch (update.op) {
+    case UpdateOp::kInc:
+    case UpdateOp::kAdd:
+      series.value += update.value;
+      break;
+    case UpdateOp::kSet:
+      series.value = update.value;
+      break;
+    case UpdateOp::kObserve: {
+      const std::vector<double>& bounds = family.spec.buckets;
+      // The first bucket whose upper bound is >= the value; +Inf otherwise.
+      const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), update.value);
+      ++series.counts[static_cast<std::size_t>(bucket - bounds.begin())];
+      series.sum += update.value;
+      ++series.count;
+      break;
+    }
+  }
+}
+
+void SeriesStore::ExpireLocked(Clock::time_point now) const {
+  for (Family& family : families_) {
+    if (family.spec.ttl.count() == 0) continue;
+    family.expired += std::erase_if(family.series, [&](const auto& entry) {
+      return now - entry.second.last_update > family.spec.ttl;
+    });
+  }
+}
+
+std::vector<const SeriesStore::Entry*> SeriesStore::Sorted(const Family& family) {
+  std::vector<const Entry*> sorted;
+  sorted.reserve(family.series.size());
+  for (const Entry& entry : family.series) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const Entry* a, const Entry* b) { return KeyLess(a->first, b->first); });
+  return sorted;
+}
+
+std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ExpireLocked(clock_());
+  std::vector<prometheus::MetricFamily> out;
+  for (const Family& family : families_) {
+    if (family.series.empty()) continue;
+    prometheus::MetricFamily mf;
+    mf.name = family.spec.name;
+    mf.help = family.spec.help;
+    mf.type = PrometheusType(family.spec.type);
+    const std::vector<const Entry*> sorted = Sorted(family);
+    mf.metric.reserve(sorted.size());
+    for (const auto* entry : sorted) {
+      const Series& series = entry->second;
+      prometheus::ClientMetric metric;
+      // The key is the label values in label order, each followed by the
+      // separator: split in place, without a temporary vector.
+      metric.label.reserve(family.spec.labels.size());
+      std::string_view key = entry->first;
+      for (std::size_t i = 0; i < family.spec.labels.size() && !key.empty(); ++i) {
+        const std::size_t end = key.find(kKeySeparator);
+        metric.label.push_back({family.spec.labels[i], std::string(key.substr(0, end))});
+        key.remove_prefix(end + 1);
+      }
+      switch (family.spec.type) {
+        case MetricType::kCounter:
+          metric.counter.value = series.value;
+          break;
+        case MetricType::kGauge:
+          metric.gauge.value = series.value;
+          break;
+        case MetricType::kHistogram: {
+          std::uint64_t cumulative = 0;
+          for (std::size_t b = 0; b < series.counts.size(); ++b) {
+            cumulative += series.counts[b];
+            const double bound = b < family.spec.buckets.size()
+                                     ? family.spec.buckets[b]
+                                     : std::numeric_limits<double>::infinity();
+            metric.histogram.bucket.push_back({cumulative, bound});
+          }
+          metric.histogram.sample_count = series.count;
+          metric.histogram.sample_sum = series.sum;
+          break;
+        }
+      }
+      mf.metric.push_back(std::move(metric));
+    }
+    out.push_back(std::move(mf));
+  }
+  if (own_metrics_) AppendOwnMetrics(out);
+  return out;
+}
+
+void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const {
+  prometheus::MetricFamily series{"metrics_adapter_series",
+                                  "Series each metric family holds from streamed sources (pulled "
+                                  "sources' series live for one scrape).",
+                                  prometheus::MetricType::Gauge,
+                                  {}};
+  prometheus::MetricFamily overflow{
+      "metrics_adapter_series_overflow_total",
+      "Updates folded into a family's overflow series because it held max_series series.",
+      prometheus::MetricType::Counter,
+      {}};
+  prometheus::MetricFamily expired{"metrics_adapter_series_expired_total",
+                                   "Series removed because they were not updated within their "
+                                   "family's ttl.",
+                                   prometheus::MetricType::Counter,
+                                   {}};
+  for (const Family& family : families_) {
+    prometheus::ClientMetric metric;
+    metric.label = {{"family", family.spec.name}};
+    metric.gauge.value = static_cast<double>(family.series.size());
+    series.metric.push_back(metric);
+    metric.counter.value = static_cast<double>(family.overflowed);
+    overflow.metric.push_back(metric);
+    if (family.spec.ttl.count() > 0) {
+      metric.counter.value = static_cast<double>(family.expired);
+      expired.metric.push_back(metric);
+    }
+  }
+  if (series.metric.empty()) return;
+  out.push_back(std::move(series));
+  out.push_back(std::move(overflow));
+  if (!expired.metric.empty()) out.push_back(std::move(expired));
+}
+
+SeriesStore::TextView::TextView(const SeriesStore& store) : store_(store), lock_(store.mu_) {
+  store.ExpireLocked(store.clock_());
+  for (std::size_t i = 0; i < store.families_.size(); ++i) {
+    const SeriesStore::Family& family = store.families_[i];
+    if (family.series.empty()) continue;
+    refs_.push_back({family.spec.name, family.spec.help, PrometheusType(family.spec.type)});
+    indices_.push_back(i);
+  }
+}
+
+std::size_t SeriesStore::TextView::EstimateTextSize(std::size_t i) const {
+  const SeriesStore::Family& family = store_.families_[indices_[i]];
+  std::size_t line = family.spec.name.size() + 24;  // suffix, braces, value
+  for (const std::string& label : family.spec.labels) line += label.size() + 16;
+  const std::size_t lines =
+      family.spec.type == MetricType::kHistogram ? family.spec.buckets.size() + 3 : 1;
+  return family.spec.help.size() + 64 + family.series.size() * lines * (line + 8);
+}
+
+void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
+                                          std::unordered_set<std::string>* seen) const {
+  const SeriesStore::Family& family = store_.families_[indices_[i]];
+  const FamilySpec& spec = family.spec;
+  // The le="..." text of each bucket, formatted once for all series.
+  std::vector<std::string> le;
+  if (spec.type == MetricType::kHistogram) {
+    for (double bound : spec.buckets) {
+      le.emplace_back();
+      AppendNumber(le.back(), bound);
+    }
+    le.emplace_back("+Inf");
+  }
+  std::string block, bucket_block;
+  for (const Entry* entry : Sorted(family)) {
+    // The key is the label values in label order, each followed by the
+    // separator.
+    block.clear();
+    std::string_view key = entry->first;
+    for (std::size_t l = 0; l < spec.labels.size() && !key.empty(); ++l) {
+      const std::size_t end = key.find(kKeySeparator);
+      if (l > 0) block += ',';
+      AppendLabelPair(block, spec.labels[l], key.substr(0, end));
+      key.remove_prefix(end + 1);
+    }
+    if (seen != nullptr && !seen->insert(block).second) continue;
+    const Series& series = entry->second;
+    if (spec.type != MetricType::kHistogram) {
+      AppendSample(out, spec.name, "", block, series.value);
+      continue;
+    }
+    // _count, _sum, then the cumulative buckets: the order Collect's
+    // histograms are written in.
+    AppendSample(out, spec.name, "_count", block, static_cast<double>(series.count));
+    AppendSample(out, spec.name, "_sum", block, series.sum);
+    std::uint64_t cumulative = 0;
+    for (std::size_t b = 0; b < series.counts.size(); ++b) {
+      cumulative += series.counts[b];
+      bucket_block = block;
+      if (!bucket_block.empty()) bucket_block += ',';
+      bucket_block += "le=\"";
+      bucket_block += le[b];
+      bucket_block += '"';
+      AppendSample(out, spec.name, "_bucket", bucket_block, static_cast<double>(cumulative));
+    }
+  }
+}
+
+std::vector<prometheus::MetricFamily> SeriesStore::TextView::CollectedFamilies() const {
+  std::vector<prometheus::MetricFamily> out;
+  if (store_.own_metrics_) store_.AppendOwnMetrics(out);
+  return out;
+}
+
+std::unique_ptr<TextSnapshot> SeriesStore::OpenSnapshot() const {
+  return std::make_unique<TextView>(*this);
+}
+
+std::size_t SeriesStore::SeriesCount() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::size_t total = 0;
+  for (const Family& family : families_) total += family.series.size();
+  return total;
+}
+
+}  // namespace metrics_adapter
