@@ -15,6 +15,9 @@ case "$kind" in
 esac
 
 dir=build/$kind
+# ccache hits across clones of the repository (the test command runs in a
+# fresh one): paths are hashed relative to it, not to where it lies.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 cmake -S . -B "$dir" "${args[@]}" >/dev/null
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done
