@@ -29,7 +29,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 // Loads the config and builds the runtime, printing every diagnostic.
-std::unique_ptr<Runtime> Load(const Flags& flags, Runtime::Mode mode, AdapterConfig* config) {
+std::unique_ptr<Runtime> Load(const Flags& flags, RunMode mode, AdapterConfig* config) {
   if (flags.config_file.empty()) {
     std::cerr << "metrics-adapter: --config.file is required (see --help)\n";
     return nullptr;
@@ -50,7 +50,7 @@ std::unique_ptr<Runtime> Load(const Flags& flags, Runtime::Mode mode, AdapterCon
 
 int Check(const Flags& flags) {
   AdapterConfig config;
-  std::unique_ptr<Runtime> runtime = Load(flags, Runtime::Mode::kCheck, &config);
+  std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kCheck, &config);
   if (!runtime) return kExitFailure;
   std::size_t rule_files = 0;
   for (const SourceConfig& source : config.sources) rule_files += source.rule_files.size();
@@ -62,7 +62,7 @@ int Check(const Flags& flags) {
 
 int Once(const Flags& flags) {
   AdapterConfig config;
-  std::unique_ptr<Runtime> runtime = Load(flags, Runtime::Mode::kOnce, &config);
+  std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kOnce, &config);
   if (!runtime) return kExitFailure;
   runtime->ReadOnce();
   std::cout << runtime->Exposition();
@@ -80,7 +80,7 @@ int Run(const Flags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   AdapterConfig config;
-  std::unique_ptr<Runtime> runtime = Load(flags, Runtime::Mode::kFollow, &config);
+  std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kFollow, &config);
   if (!runtime) return kExitFailure;
   const std::string address =
       flags.listen_address.empty() ? config.listen_address : flags.listen_address;

@@ -1,11 +1,12 @@
-// Runtime: everything one loaded config runs: the schema, the series store,
-// and per source its parser, rules and input: a tailer thread (`file`), a
-// listener (`udp`, `tcp_listener`) or a fetch at each scrape (`http`, `tcp`).
-// Reload swaps in a new config without losing counts or file positions.
+// Runtime: everything one loaded config runs, put together from its parts:
+// LoadedConfig (rule files loaded and checked), StreamedSources (tailers and
+// listeners, kept or replaced on reload), the series store they write, and
+// a Scraper (pulled sources fetched at scrape time, then rendering). Reload
+// swaps in a new config without losing counts or file positions.
 //
 // Usage:
 //   Diagnostics diags;
-//   std::unique_ptr<Runtime> runtime = Runtime::Build(config, Runtime::Mode::kFollow, diags);
+//   std::unique_ptr<Runtime> runtime = Runtime::Build(config, RunMode::kFollow, diags);
 //   if (!runtime) { std::cerr << diags.Format(); return 1; }
 //   runtime->Start();
 //   std::string body = runtime->Exposition();  // also scrapes the pulled sources
@@ -16,33 +17,27 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
 #include "adapter/base/diagnostics.h"
 #include "adapter/config/config.h"
-#include "adapter/pipeline/pull_source.h"
-#include "adapter/pipeline/source_pipeline.h"
-#include "adapter/sources/file_tailer.h"
-#include "adapter/sources/line_listener.h"
+#include "adapter/runtime/loaded_config.h"
+#include "adapter/runtime/scraper.h"
+#include "adapter/runtime/streamed_sources.h"
 #include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
-#include "rules/schema.h"
 
 namespace metrics_adapter {
 
 class Runtime {
  public:
-  enum class Mode {
-    kFollow,  // tail files, listen, scrape on request (the adapter's normal job)
-    kOnce,    // read every file from its start to its end, then stop
-    kCheck,   // load and check everything, open no file and no socket
-  };
-
   // Loads every rule file of `config` and builds the sources. Returns null
   // after reporting every error to `diags`.
-  static std::unique_ptr<Runtime> Build(const AdapterConfig& config, Mode mode, Diagnostics& diags);
+  static std::unique_ptr<Runtime> Build(const AdapterConfig& config, RunMode mode,
+                                        Diagnostics& diags);
   ~Runtime();
 
   // kFollow: starts the tailer threads and the listeners. Returns at once;
@@ -82,40 +77,23 @@ class Runtime {
   int family_count() const;
 
  private:
-  // A streamed source: lines from a tailer thread or a listener.
-  struct Source;
-  // A config with its rules loaded and checked, not yet running.
-  struct Loaded {
-    std::shared_ptr<const Schema> schema;
-    std::vector<std::shared_ptr<const RuleSet>> rule_sets;  // by source
-    std::vector<ParserChoice> parsers;                      // by source
-    std::vector<std::string> files;
-  };
-  static std::optional<Loaded> Load(const AdapterConfig& config, Diagnostics& diags,
-                                    std::vector<std::string>* files_read);
+  explicit Runtime(RunMode mode);
+  // The one place rules change: the store switches schema and, under its
+  // lock, every kept streamed source switches rules; then the pulled sources
+  // and the explain registry are built anew. Under mu_.
+  void SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next,
+                    std::size_t max_series_per_family, const std::string& config_dir);
 
-  explicit Runtime(Mode mode);
-  std::unique_ptr<Source> MakeSource(const SourceConfig& config, const ParserChoice& parser,
-                                     std::shared_ptr<const RuleSet> rules);
-  bool StartSource(Source& source);
-
-  const Mode mode_;
   mutable std::mutex mu_;  // guards everything below; reloads hold it throughout
   SelfMetrics self_;
-  std::unique_ptr<SeriesStore> store_;
+  std::unique_ptr<SeriesStore> store_;  // what the streamed sources write
   std::shared_ptr<const Schema> schema_;
-  std::size_t max_series_per_family_ = kDefaultMaxSeriesPerFamily;
-  std::string config_dir_;
-  std::map<std::string, std::unique_ptr<Source>> sources_;
-  std::vector<std::shared_ptr<PullSource>> pulls_;
-  struct Explainable {
-    ParserChoice parser;
-    std::shared_ptr<const RuleSet> rules;
-  };
-  std::map<std::string, Explainable> explainable_;  // every source, by name
+  StreamedSources streamed_;
+  std::shared_ptr<const Scraper> scraper_;
+  // Every source by name, streamed or pulled: what `explain` runs.
+  std::map<std::string, LoadedSource> explainable_;
   std::vector<std::string> files_;
   std::size_t rule_count_ = 0;
-  bool running_ = false;
 };
 
 }  // namespace metrics_adapter

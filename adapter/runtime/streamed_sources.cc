@@ -1,0 +1,147 @@
+#include "adapter/runtime/streamed_sources.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "adapter/pipeline/source_pipeline.h"
+#include "adapter/sources/file_tailer.h"
+#include "adapter/sources/line_listener.h"
+
+namespace metrics_adapter {
+
+// Forwards a listener's lines to the source's pipeline and counts its drops
+// (the kernel's included) in metrics_adapter_lines_dropped_total.
+class ListenerBridge : public LineHandler {
+ public:
+  ListenerBridge(SourcePipeline& pipeline, SelfMetrics& self, std::string source)
+      : pipeline_(pipeline), self_(self), source_(std::move(source)) {}
+  void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
+    pipeline_.OnLines("", lines, bytes);
+  }
+  void OnDrop(std::string_view reason, std::uint64_t count) override {
+    self_.Dropped(source_, std::string(reason))->Increment(static_cast<double>(count));
+  }
+
+ private:
+  SourcePipeline& pipeline_;
+  SelfMetrics& self_;
+  std::string source_;
+};
+
+struct StreamedSources::Source {
+  SourceConfig config;
+  ParserChoice parser;
+  std::unique_ptr<SourcePipeline> pipeline;
+  std::unique_ptr<FileTailer> tailer;  // type file
+  std::jthread thread;                 // runs the tailer
+  std::unique_ptr<ListenerBridge> bridge;
+  std::unique_ptr<LineListener> listener;  // types udp, tcp_listener
+
+  void Stop() {
+    thread = std::jthread();  // request stop and join
+    listener.reset();         // closes the socket, joins its thread
+  }
+};
+
+namespace {
+
+// Whether a running source can keep its input (file positions, a bound
+// socket) under the new config, switching only its rules.
+bool CanKeep(const SourceConfig& running, const ParserChoice& running_parser,
+             const LoadedSource& next) {
+  if (running.type != next.config.type || !(running_parser == next.parser)) return false;
+  if (running.type == "file") return running.tailer == next.config.tailer;
+  return running.listener.address == next.config.listener.address &&
+         running.listener.max_line_bytes == next.config.listener.max_line_bytes;
+}
+
+}  // namespace
+
+StreamedSources::StreamedSources(RunMode mode) : mode_(mode) {}
+
+StreamedSources::~StreamedSources() { Stop(); }
+
+void StreamedSources::RemoveChanged(const SourcesByName& next) {
+  for (auto it = sources_.begin(); it != sources_.end();) {
+    auto wanted = next.find(it->first);
+    if (wanted != next.end() && CanKeep(it->second->config, it->second->parser, *wanted->second)) {
+      ++it;
+      continue;
+    }
+    spdlog::info("source {}: {}", it->first, wanted == next.end() ? "removed" : "replaced");
+    it->second->Stop();
+    it = sources_.erase(it);
+  }
+}
+
+void StreamedSources::SwapRulesLocked(const SourcesByName& next) {
+  for (auto& [name, source] : sources_) {
+    const LoadedSource& wanted = *next.at(name);
+    source->pipeline->SetRulesLocked(wanted.rules);
+    source->config = wanted.config;
+  }
+}
+
+void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, SelfMetrics& self,
+                             const std::string& config_dir) {
+  for (const auto& [name, wanted] : next) {
+    if (wanted->config.pulled() || sources_.contains(name)) continue;
+    auto source = std::make_unique<Source>();
+    source->config = wanted->config;
+    source->parser = wanted->parser;
+    source->pipeline = std::make_unique<SourcePipeline>(name, wanted->parser, wanted->rules, store,
+                                                        self, config_dir);
+    const std::string& type = wanted->config.type;
+    if (type == "file" && mode_ != RunMode::kCheck) {
+      TailerOptions options = wanted->config.tailer;
+      if (mode_ == RunMode::kOnce) options.from_beginning = true;
+      source->tailer = std::make_unique<FileTailer>(options, source->pipeline.get());
+    }
+    if (type == "udp" || type == "tcp_listener") {
+      source->bridge = std::make_unique<ListenerBridge>(*source->pipeline, self, name);
+    }
+    if (running_) StartSource(*source);
+    sources_.emplace(name, std::move(source));
+  }
+}
+
+bool StreamedSources::StartSource(Source& source) {
+  if (source.tailer && !source.thread.joinable()) {
+    FileTailer* tailer = source.tailer.get();
+    source.thread = std::jthread([tailer](std::stop_token stop) { tailer->Run(stop); });
+  }
+  if (source.bridge && !source.listener) {
+    std::string error;
+    source.listener = LineListener::Start(source.config.listener, source.bridge.get(), &error);
+    if (!source.listener) {
+      spdlog::error("source {}: {}", source.config.name, error);
+      return false;
+    }
+    spdlog::info("source {}: listening on {} (port {})", source.config.name,
+                 source.config.listener.address, source.listener->port());
+  }
+  return true;
+}
+
+bool StreamedSources::Start() {
+  running_ = true;
+  bool ok = true;
+  for (auto& [name, source] : sources_) ok = StartSource(*source) && ok;
+  return ok;
+}
+
+void StreamedSources::Stop() {
+  running_ = false;
+  for (auto& [name, source] : sources_) source->Stop();
+}
+
+void StreamedSources::ReadOnce() {
+  for (auto& [name, source] : sources_) {
+    if (!source->tailer) continue;
+    source->tailer->Poll();
+    source->tailer->FlushPartialLines();
+  }
+}
+
+}  // namespace metrics_adapter
