@@ -23,9 +23,15 @@ echo "fresh root: $base; groups: ${groups[*]}"
 
 # --network=host: apt reaches the mirror the base image's sources name, as
 # the image builds of the pod test do. The repository is read-only inside;
-# the npm cache goes to the container's own /tmp.
+# the npm cache goes to the container's own /tmp. A CA this machine adds for
+# node (NODE_EXTRA_CA_CERTS: a TLS-inspecting proxy's, say) is trusted
+# inside too, as it is here.
+extra_ca=()
+if [ -r "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  extra_ca=(-v "$NODE_EXTRA_CA_CERTS:/etc/extra-ca.crt:ro" -e NODE_EXTRA_CA_CERTS=/etc/extra-ca.crt)
+fi
 # shellcheck disable=SC2016  # the script is expanded inside the container
-timeout 3600 podman run --rm --network=host -v "$root:/src:ro" \
+timeout 3600 podman run --rm --network=host -v "$root:/src:ro" "${extra_ca[@]}" \
   -e GROUPS_TO_INSTALL="${groups[*]}" "$base" bash -euo pipefail -c '
     ls /usr/bin | wc -l | xargs echo "commands before:"
     read -ra groups <<<"$GROUPS_TO_INSTALL"
