@@ -65,6 +65,38 @@ void LoadPullLimits(YamlMap& map, FetchOptions& options, Diagnostics& diags) {
   if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) options.max_body_bytes = *max;
 }
 
+// A file the fetch reads at every scrape (a CA bundle, a client key): it
+// must be readable now, or the config names it and its key.
+std::string ReadableFileField(YamlMap& map, std::string_view key, const std::string& base_dir,
+                              Diagnostics& diags) {
+  const std::optional<std::string> value = map.String(key);
+  if (!value) return "";
+  const std::string path = Resolve(base_dir, *value);
+  std::ifstream in(path);
+  if (!in || std::filesystem::is_directory(path)) {
+    diags.Error(map.PositionOfKey(key), Quoted(key) + ": cannot read " + Quoted(path));
+  }
+  return path;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+// tls_config: as in Prometheus scrape configs.
+void LoadTlsConfig(YamlMap& map, const std::string& base_dir, TlsOptions& tls, Diagnostics& diags) {
+  tls.ca_file = ReadableFileField(map, "ca_file", base_dir, diags);
+  tls.cert_file = ReadableFileField(map, "cert_file", base_dir, diags);
+  tls.key_file = ReadableFileField(map, "key_file", base_dir, diags);
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    const char* given = tls.cert_file.empty() ? "key_file" : "cert_file";
+    diags.Error(map.PositionOfKey(given), "give \"cert_file\" and \"key_file\" together");
+  }
+  tls.server_name = map.String("server_name").value_or("");
+  tls.insecure_skip_verify = map.Bool("insecure_skip_verify").value_or(false);
+  map.RejectUnknownKeys();
+}
+
 void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   HttpFetchOptions& http = source.http;
@@ -109,6 +141,19 @@ void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
       }
     }
     auth_map.RejectUnknownKeys();
+  }
+  if (auto proxy = map.String("proxy_url")) {
+    if (std::string error = CheckProxyUrl(*proxy); !error.empty()) {
+      diags.Error(map.PositionOfKey("proxy_url"), "\"proxy_url\": " + error);
+    }
+    http.proxy_url = *proxy;
+  }
+  if (YAML::Node tls = map.Node("tls_config"); tls.IsDefined()) {
+    YamlMap tls_map(tls, map.file(), diags, "\"tls_config\"");
+    LoadTlsConfig(tls_map, base_dir, http.tls, diags);
+    if (!http.url.empty() && !StartsWithIgnoreCase(http.url, "https://")) {
+      diags.Error(map.PositionOfKey("tls_config"), "\"tls_config\" needs an https:// url");
+    }
   }
   LoadPullLimits(map, http, diags);
 }

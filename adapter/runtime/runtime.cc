@@ -191,7 +191,8 @@ bool Runtime::Reload(const AdapterConfig& config, Diagnostics& diags,
   }
   schema_ = loaded->schema;
 
-  // Pulled sources keep nothing between scrapes: build them anew.
+  // Pulled sources keep no series between scrapes, only their HTTP client:
+  // build them anew, so that the clients take the new options and TLS files.
   pulls_.clear();
   explainable_.clear();
   for (const auto& [name, wanted] : next) {
