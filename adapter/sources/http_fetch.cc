@@ -62,8 +62,9 @@ std::string ParseUrl(std::string_view url, const std::vector<std::string_view>& 
   if (std::none_of(schemes.begin(), schemes.end(),
                    [&](std::string_view s) { return EqualsIgnoreCase(s, scheme); })) {
     std::string expected;
-    for (std::string_view s : schemes)
+    for (std::string_view s : schemes) {
       expected += (expected.empty() ? "" : " or ") + std::string(s) + "://";
+    }
     return "unsupported scheme " + Quoted(scheme) + " (expected " + expected + ")";
   }
   if (UrlPart(parsed.get(), CURLUPART_PORT) == "0") return "invalid port \"0\"";
@@ -148,6 +149,7 @@ struct HttpClient::Impl {
   void SetHeaders();
   void SetTls();
   void Finish(CURLcode code);
+  void FailFromCurl(CURLcode code, bool success_status);
   void FailHttpStatus();
   std::string TimeoutPhase();
 
@@ -223,6 +225,7 @@ std::string HttpClient::Impl::SetUrl() {
   host = UrlPart(url.get(), CURLUPART_HOST);
   const std::string port = UrlPart(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   peer = host + ":" + port;
+  if (!options.proxy_url.empty()) peer += " (through proxy_url)";
   curl_url_set(url.get(), CURLUPART_FRAGMENT, nullptr, 0);
   if (!options.tls.server_name.empty()) {
     const std::string explicit_port = UrlPart(url.get(), CURLUPART_PORT);
@@ -253,8 +256,9 @@ void HttpClient::Impl::SetHeaders() {
     return std::any_of(options.headers.begin(), options.headers.end(),
                        [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
   };
-  if (!overridden("User-Agent"))
+  if (!overridden("User-Agent")) {
     headers = curl_slist_append(headers, "User-Agent: metrics-adapter");
+  }
   if (!overridden("Accept-Encoding")) {
     headers = curl_slist_append(headers, "Accept-Encoding: identity");
   }
@@ -289,7 +293,9 @@ std::size_t HttpClient::Impl::OnHeader(std::string_view line) {
   if (header_bytes > kMaxHeaderBytes) {
     return Abort("protocol", "response headers over " + std::to_string(kMaxHeaderBytes) + " bytes");
   }
-  const std::string_view text = Trim(line, " \t\r\n");
+  std::string_view text = line;
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  text = Trim(text, kBlanksAndCr);
   if (text.empty()) {  // the end of one response's headers
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -365,37 +371,42 @@ void HttpClient::Impl::Finish(CURLcode code) {
   if (body_over) {
     r.FailTooLarge(options.max_body_bytes);
     if (!success_status) FailHttpStatus();
-    return;
+  } else if (failed_in_callback) {
+    // The callback has said why.
+  } else if (code != CURLE_OK) {
+    FailFromCurl(code, success_status);
+  } else if (!headers_done) {  // curl takes a close there as the end
+    r.Fail("protocol", peer + ": connection closed inside the response headers");
+  } else if (success_status) {
+    r.ok = true;
+  } else {
+    FailHttpStatus();
   }
-  if (failed_in_callback) return;
-  if (code == CURLE_OK && !headers_done) {  // curl takes a close there as the end
-    return r.Fail("protocol", peer + ": connection closed inside the response headers");
-  }
-  if (code == CURLE_OK) {
-    if (success_status) {
-      r.ok = true;
-    } else {
-      FailHttpStatus();
-    }
-    return;
-  }
-  long os_errno = 0;
+}
+
+void HttpClient::Impl::FailFromCurl(CURLcode code, bool success_status) {
+  FetchResult& r = *result;
+  long os_errno = 0, tunnel_status = 0;
   curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &tunnel_status);
   const std::string_view reason = ReasonFor(code, os_errno);
+  const std::string detail = curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code);
   if (reason == "timeout") {
     // An error status is the news even if its body never completed.
     if (headers_done && !success_status) return FailHttpStatus();
-    return r.Fail(reason,
-                  "timeout after " + FormatTimeout(options.timeout) + ": " + TimeoutPhase());
+    r.Fail(reason, "timeout after " + FormatTimeout(options.timeout) + ": " + TimeoutPhase());
+  } else if (tunnel_status >= 300) {
+    r.Fail("connect",
+           peer + ": the proxy answered CONNECT with HTTP " + std::to_string(tunnel_status));
+  } else if (reason == "resolve") {
+    r.Fail(reason, "resolve " + host + ": " + detail);
+  } else if (reason == "connect" && os_errno != 0) {
+    r.Fail(reason,
+           "connect " + peer + ": " +
+               std::error_code(static_cast<int>(os_errno), std::generic_category()).message());
+  } else {
+    r.Fail(reason, peer + ": " + detail);
   }
-  const std::string detail = curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code);
-  if (reason == "resolve") return r.Fail(reason, "resolve " + host + ": " + detail);
-  if (reason == "connect" && os_errno != 0) {
-    return r.Fail(
-        reason, "connect " + peer + ": " +
-                    std::error_code(static_cast<int>(os_errno), std::generic_category()).message());
-  }
-  r.Fail(reason, peer + ": " + detail);
 }
 
 HttpClient::HttpClient(HttpFetchOptions options)

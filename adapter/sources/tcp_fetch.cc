@@ -107,8 +107,6 @@ class Exchange {
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
-  FetchResult& result() { return *result_; }
-
   // Sets the failure; returns false for `return Fail(...)`.
   bool Fail(std::string_view reason, std::string error) {
     result_->Fail(reason, std::move(error));

@@ -641,6 +641,20 @@ TEST_CASE("HttpClient: proxy_url sends the request through the proxy") {
   CHECK(proxy.request().rfind("GET http://status.invalid:8080/status?x=1 HTTP/1.0\r\n", 0) == 0);
 }
 
+TEST_CASE("HttpClient: a proxy that refuses the tunnel is a connect failure") {
+  ScriptedServer proxy("\r\n\r\n", Answer("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"));
+  HttpFetchOptions options;
+  options.url = "https://status.invalid:8443/status";
+  options.proxy_url = "http://" + proxy.address();
+  options.timeout = milliseconds(5000);
+  FetchResult r = HttpGet(options);
+  CHECK_FALSE(r.ok);
+  CHECK(r.reason == "connect");
+  CHECK(r.error ==
+        "status.invalid:8443 (through proxy_url): the proxy answered CONNECT with HTTP 403");
+  CHECK(proxy.request().rfind("CONNECT status.invalid:8443 HTTP/1.1\r\n", 0) == 0);
+}
+
 TEST_CASE("HttpClient: https to a server that does not speak TLS") {
   SUBCASE("a plain HTTP answer is a tls failure") {
     ScriptedServer server("", Answer("HTTP/1.0 400 Bad Request\r\n\r\n"));
