@@ -65,8 +65,8 @@ void LoadPullLimits(YamlMap& map, FetchOptions& options, Diagnostics& diags) {
   if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) options.max_body_bytes = *max;
 }
 
-// A file the fetch reads at every scrape (a CA bundle, a client key): it
-// must be readable now, or the config names it and its key.
+// A file the HTTP client reads (a CA bundle, a client certificate or key):
+// it must be readable now, or the config names it and its key.
 std::string ReadableFileField(YamlMap& map, std::string_view key, const std::string& base_dir,
                               Diagnostics& diags) {
   const std::optional<std::string> value = map.String(key);
@@ -97,6 +97,29 @@ void LoadTlsConfig(YamlMap& map, const std::string& base_dir, TlsOptions& tls, D
   map.RejectUnknownKeys();
 }
 
+// basic_auth: a username and a password, given or read from a file.
+void LoadBasicAuth(YamlMap& auth_map, const std::string& base_dir, HttpFetchOptions& http,
+                   Diagnostics& diags) {
+  http.basic_auth_user = auth_map.String("username", Required::kYes).value_or("");
+  const std::optional<std::string> password = auth_map.String("password");
+  const std::optional<std::string> password_file = auth_map.String("password_file");
+  if (password && password_file) {
+    diags.Error(auth_map.PositionOfKey("password_file"),
+                "give \"password\" or \"password_file\", not both");
+  } else if (password) {
+    http.basic_auth_password = *password;
+  } else if (password_file) {
+    // Read once at load (and again at each reload): a mounted Secret.
+    const std::string path = Resolve(base_dir, *password_file);
+    std::ifstream in(path);
+    if (!in || !std::getline(in, http.basic_auth_password)) {
+      diags.Error(auth_map.PositionOfKey("password_file"),
+                  "cannot read password file " + Quoted(path));
+    }
+  }
+  auth_map.RejectUnknownKeys();
+}
+
 void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   HttpFetchOptions& http = source.http;
@@ -123,24 +146,7 @@ void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
   }
   if (YAML::Node auth = map.Node("basic_auth"); auth.IsDefined()) {
     YamlMap auth_map(auth, map.file(), diags, "\"basic_auth\"");
-    http.basic_auth_user = auth_map.String("username", Required::kYes).value_or("");
-    const std::optional<std::string> password = auth_map.String("password");
-    const std::optional<std::string> password_file = auth_map.String("password_file");
-    if (password && password_file) {
-      diags.Error(auth_map.PositionOfKey("password_file"),
-                  "give \"password\" or \"password_file\", not both");
-    } else if (password) {
-      http.basic_auth_password = *password;
-    } else if (password_file) {
-      // Read once at load (and again at each reload): a mounted Secret.
-      const std::string path = Resolve(base_dir, *password_file);
-      std::ifstream in(path);
-      if (!in || !std::getline(in, http.basic_auth_password)) {
-        diags.Error(auth_map.PositionOfKey("password_file"),
-                    "cannot read password file " + Quoted(path));
-      }
-    }
-    auth_map.RejectUnknownKeys();
+    LoadBasicAuth(auth_map, base_dir, http, diags);
   }
   if (auto proxy = map.String("proxy_url")) {
     if (std::string error = CheckProxyUrl(*proxy); !error.empty()) {
