@@ -484,6 +484,16 @@ TEST_CASE("HttpGet: connection refused") {
   close(fd);
 }
 
+TEST_CASE("HttpGet: a timeout of 0 is over at once, not unlimited") {
+  ScriptedServer server("\r\n\r\n", [](ServerConnection& c) { c.HoldOpen(); });
+  HttpFetchOptions options = Http(server);
+  options.timeout = milliseconds(0);
+  auto start = Clock::now();
+  FetchResult r = HttpGet(options);
+  CHECK(SecondsSince(start) < 2.0);
+  CHECK(r.reason == "timeout");
+}
+
 TEST_CASE("HttpGet: a connect that gets no answer times out on time") {
   // A listener whose accept queue is full drops further SYNs, so connect()
   // neither succeeds nor fails: the client can only give up.
