@@ -33,12 +33,14 @@ build     nlohmann-json3-dev         -
 build     libspdlog-dev              -
 build     libyaml-cpp-dev            -
 build     zlib1g-dev                 -
+build     libcurl4-openssl-dev       -
 build     doctest-dev                -
 build     libbenchmark-dev           -
 test      ccache                     ccache
 test      clang-format               clang-format
 test      shellcheck                 shellcheck
 test      curl                       curl
+test      openssl                    openssl
 test      ca-certificates            -
 test      procps                     ps
 test      time                       /usr/bin/time

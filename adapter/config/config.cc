@@ -65,6 +65,61 @@ void LoadPullLimits(YamlMap& map, FetchOptions& options, Diagnostics& diags) {
   if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) options.max_body_bytes = *max;
 }
 
+// A file the HTTP client reads (a CA bundle, a client certificate or key):
+// it must be readable now, or the config names it and its key.
+std::string ReadableFileField(YamlMap& map, std::string_view key, const std::string& base_dir,
+                              Diagnostics& diags) {
+  const std::optional<std::string> value = map.String(key);
+  if (!value) return "";
+  const std::string path = Resolve(base_dir, *value);
+  std::ifstream in(path);
+  if (!in || std::filesystem::is_directory(path)) {
+    diags.Error(map.PositionOfKey(key), Quoted(key) + ": cannot read " + Quoted(path));
+  }
+  return path;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+// tls_config: as in Prometheus scrape configs.
+void LoadTlsConfig(YamlMap& map, const std::string& base_dir, TlsOptions& tls, Diagnostics& diags) {
+  tls.ca_file = ReadableFileField(map, "ca_file", base_dir, diags);
+  tls.cert_file = ReadableFileField(map, "cert_file", base_dir, diags);
+  tls.key_file = ReadableFileField(map, "key_file", base_dir, diags);
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    const char* given = tls.cert_file.empty() ? "key_file" : "cert_file";
+    diags.Error(map.PositionOfKey(given), "give \"cert_file\" and \"key_file\" together");
+  }
+  tls.server_name = map.String("server_name").value_or("");
+  tls.insecure_skip_verify = map.Bool("insecure_skip_verify").value_or(false);
+  map.RejectUnknownKeys();
+}
+
+// basic_auth: a username and a password, given or read from a file.
+void LoadBasicAuth(YamlMap& auth_map, const std::string& base_dir, HttpFetchOptions& http,
+                   Diagnostics& diags) {
+  http.basic_auth_user = auth_map.String("username", Required::kYes).value_or("");
+  const std::optional<std::string> password = auth_map.String("password");
+  const std::optional<std::string> password_file = auth_map.String("password_file");
+  if (password && password_file) {
+    diags.Error(auth_map.PositionOfKey("password_file"),
+                "give \"password\" or \"password_file\", not both");
+  } else if (password) {
+    http.basic_auth_password = *password;
+  } else if (password_file) {
+    // Read once at load (and again at each reload): a mounted Secret.
+    const std::string path = Resolve(base_dir, *password_file);
+    std::ifstream in(path);
+    if (!in || !std::getline(in, http.basic_auth_password)) {
+      diags.Error(auth_map.PositionOfKey("password_file"),
+                  "cannot read password file " + Quoted(path));
+    }
+  }
+  auth_map.RejectUnknownKeys();
+}
+
 void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   HttpFetchOptions& http = source.http;
@@ -91,24 +146,20 @@ void LoadHttpSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
   }
   if (YAML::Node auth = map.Node("basic_auth"); auth.IsDefined()) {
     YamlMap auth_map(auth, map.file(), diags, "\"basic_auth\"");
-    http.basic_auth_user = auth_map.String("username", Required::kYes).value_or("");
-    const std::optional<std::string> password = auth_map.String("password");
-    const std::optional<std::string> password_file = auth_map.String("password_file");
-    if (password && password_file) {
-      diags.Error(auth_map.PositionOfKey("password_file"),
-                  "give \"password\" or \"password_file\", not both");
-    } else if (password) {
-      http.basic_auth_password = *password;
-    } else if (password_file) {
-      // Read once at load (and again at each reload): a mounted Secret.
-      const std::string path = Resolve(base_dir, *password_file);
-      std::ifstream in(path);
-      if (!in || !std::getline(in, http.basic_auth_password)) {
-        diags.Error(auth_map.PositionOfKey("password_file"),
-                    "cannot read password file " + Quoted(path));
-      }
+    LoadBasicAuth(auth_map, base_dir, http, diags);
+  }
+  if (auto proxy = map.String("proxy_url")) {
+    if (std::string error = CheckProxyUrl(*proxy); !error.empty()) {
+      diags.Error(map.PositionOfKey("proxy_url"), "\"proxy_url\": " + error);
     }
-    auth_map.RejectUnknownKeys();
+    http.proxy_url = *proxy;
+  }
+  if (YAML::Node tls = map.Node("tls_config"); tls.IsDefined()) {
+    YamlMap tls_map(tls, map.file(), diags, "\"tls_config\"");
+    LoadTlsConfig(tls_map, base_dir, http.tls, diags);
+    if (!http.url.empty() && !StartsWithIgnoreCase(http.url, "https://")) {
+      diags.Error(map.PositionOfKey("tls_config"), "\"tls_config\" needs an https:// url");
+    }
   }
   LoadPullLimits(map, http, diags);
 }

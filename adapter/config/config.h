@@ -29,9 +29,10 @@
 
 #include "adapter/base/diagnostics.h"
 #include "adapter/base/duration.h"
-#include "adapter/sources/fetch.h"
 #include "adapter/sources/file_tailer.h"
+#include "adapter/sources/http_fetch.h"
 #include "adapter/sources/line_listener.h"
+#include "adapter/sources/tcp_fetch.h"
 #include "parsers/parser_config.h"
 #include "rules/schema.h"
 

@@ -10,6 +10,7 @@ PullSource::PullSource(const SourceConfig& config, const ParserChoice& parser,
                        std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
                        const std::string& rule_file_base)
     : config_(config),
+      http_(config.type == "http" ? std::make_unique<HttpClient>(config.http) : nullptr),
       pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base),
       self_(self),
       gauges_(self.AcquirePulled(config.name)),
@@ -20,8 +21,7 @@ PullSource::~PullSource() { self_.ReleasePulled(config_.name); }
 bool PullSource::Scrape(SeriesStore& store) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto start = std::chrono::steady_clock::now();
-  const FetchResult result =
-      config_.type == "http" ? HttpGet(config_.http) : TcpExchange(config_.tcp);
+  const FetchResult result = http_ ? http_->Get() : TcpExchange(config_.tcp);
   // A body the parser refused whole (no record, only errors) is a failed
   // scrape too: the source answered, but nothing it said could be read.
   const bool ok = result.ok && pipeline_.ProcessBody(result.body, store);

@@ -18,6 +18,7 @@
 #include "adapter/base/log_limiter.h"
 #include "adapter/config/config.h"
 #include "adapter/pipeline/source_pipeline.h"
+#include "adapter/sources/http_fetch.h"
 #include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
 
@@ -43,6 +44,8 @@ class PullSource {
  private:
   SourceConfig config_;
   std::mutex mu_;
+  // type "http": the source's client, reused by every scrape (under mu_).
+  std::unique_ptr<HttpClient> http_;
   SourcePipeline pipeline_;
   SelfMetrics& self_;
   SelfMetrics::PulledGauges gauges_;

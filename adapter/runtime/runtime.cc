@@ -47,7 +47,8 @@ void Runtime::SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next
   }
   schema_ = loaded.schema;
 
-  // Pulled sources keep nothing between scrapes: built anew.
+  // Pulled sources keep no series between scrapes, only their HTTP client:
+  // built anew, so that the clients take the new options and TLS files.
   std::vector<std::shared_ptr<PullSource>> pulls;
   explainable_.clear();
   for (const auto& [name, wanted] : next) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers with libFuzzer: builds every fuzz target with clang,
-# AddressSanitizer and UndefinedBehaviorSanitizer into build/fuzz, then runs
-# each for SECONDS (default 60) from its corpus in test/fuzz/corpus/<parser>/.
+# Fuzzes the parsers and the tcp sources' reply framings (tcp_framing) with
+# libFuzzer: builds every fuzz target with clang, AddressSanitizer and
+# UndefinedBehaviorSanitizer into build/fuzz, then runs each for SECONDS
+# (default 60) from its corpus in test/fuzz/corpus/<target>/.
 # New inputs that reach new code go to a scratch corpus, not the repo's; a
 # crash leaves its input in build/fuzz/crashes/ and makes the script exit 1.
-# Add an input worth keeping (a crash once fixed) to the parser's corpus:
+# Add an input worth keeping (a crash once fixed) to the target's corpus:
 # the test suite replays every corpus file.
-# Usage: test/fuzz/run.sh [--seconds N] [PARSER...]   (default: every parser)
+# Usage: test/fuzz/run.sh [--seconds N] [TARGET...]   (default: every target)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -295,6 +295,100 @@ sources:
           "adapter.yaml:9:5: error: source name \"s\" is used twice (first at adapter.yaml:4:5)\n");
 }
 
+TEST_CASE("LoadConfig reads an http source's TLS and proxy options") {
+  TempDir dir;
+  Diagnostics diags;
+  dir.Write("etc/tls/ca.pem", "ca");
+  dir.Write("etc/tls/client.pem", "cert");
+  dir.Write("etc/tls/client.key", "key");
+  const std::string path = dir.Write("etc/adapter.yaml", R"(sources:
+  - name: app
+    type: http
+    url: https://127.0.0.1:8443/status
+    rules: [r.yaml]
+    tls_config:
+      ca_file: tls/ca.pem
+      cert_file: tls/client.pem
+      key_file: tls/client.key
+      server_name: app.internal
+      insecure_skip_verify: true
+    proxy_url: http://127.0.0.1:3128
+  - {name: plain, type: http, url: "http://127.0.0.1/", rules: [r.yaml]}
+)");
+  std::optional<AdapterConfig> config = LoadConfig(path, diags);
+  CHECK(diags.Format() == "");
+  REQUIRE(config.has_value());
+  REQUIRE(config->sources.size() == 2);
+  const HttpFetchOptions& http = config->sources[0].http;
+  CHECK(http.url == "https://127.0.0.1:8443/status");
+  CHECK(http.tls.ca_file == dir / "etc/tls/ca.pem");  // relative to the config
+  CHECK(http.tls.cert_file == dir / "etc/tls/client.pem");
+  CHECK(http.tls.key_file == dir / "etc/tls/client.key");
+  CHECK(http.tls.server_name == "app.internal");
+  CHECK(http.tls.insecure_skip_verify);
+  CHECK(http.proxy_url == "http://127.0.0.1:3128");
+
+  const HttpFetchOptions& plain = config->sources[1].http;
+  CHECK(plain.tls.ca_file.empty());
+  CHECK_FALSE(plain.tls.insecure_skip_verify);
+  CHECK(plain.proxy_url.empty());
+}
+
+TEST_CASE("LoadConfig reports tls_config files it cannot read, naming file and key") {
+  TempDir dir;
+  Diagnostics diags;
+  dir.Write("client.pem", "cert");
+  std::filesystem::create_directories(dir / "key.d");
+  const std::string path = dir.Write("adapter.yaml", R"(sources:
+  - name: app
+    type: http
+    url: https://127.0.0.1/status
+    rules: [r.yaml]
+    tls_config:
+      ca_file: missing-ca.pem
+      cert_file: client.pem
+      key_file: key.d
+)");
+  LoadConfig(path, diags);
+  CHECK(diags.Format() == path + ":7:16: error: \"ca_file\": cannot read \"" +
+                              dir / "missing-ca.pem\"\n" + path +
+                              ":9:17: error: \"key_file\": cannot read \"" + dir / "key.d\"\n");
+}
+
+TEST_CASE("LoadConfig checks the rest of tls_config and proxy_url") {
+  SUBCASE("cert_file without key_file") {
+    TempDir dir;
+    Diagnostics diags;
+    dir.Write("client.pem", "cert");
+    const std::string path = dir.Write("adapter.yaml", R"(sources:
+  - {name: a, type: http, url: "https://h/", rules: [r.yaml], tls_config: {cert_file: client.pem}}
+)");
+    LoadConfig(path, diags);
+    CHECK(diags.Format() == path + ":2:87: error: give \"cert_file\" and \"key_file\" together\n");
+  }
+  SUBCASE("tls_config on an http:// url, an unknown key, a bad proxy_url") {
+    Loaded loaded = LoadText(R"(sources:
+  - name: a
+    type: http
+    url: http://127.0.0.1/
+    rules: [r.yaml]
+    tls_config: {insecure_skip_verify: true, ca: x.pem}
+    proxy_url: ftp://proxy
+)");
+    CHECK(loaded.errors ==
+          "adapter.yaml:7:16: error: \"proxy_url\": unsupported scheme \"ftp\" (expected http:// "
+          "or https:// or socks5:// or socks5h://)\n"
+          "adapter.yaml:6:46: error: unknown key \"ca\" in \"tls_config\"\n"
+          "adapter.yaml:6:17: error: \"tls_config\" needs an https:// url\n");
+  }
+  SUBCASE("an https url is fine without tls_config") {
+    Loaded loaded = LoadText(R"(sources:
+  - {name: a, type: http, url: "https://127.0.0.1:8443/", rules: [r.yaml]}
+)");
+    CHECK(loaded.errors == "");
+  }
+}
+
 TEST_CASE("ParseDuration reads Prometheus-style durations") {
   CHECK(ParseDuration("250ms") == milliseconds(250));
   CHECK(ParseDuration("5s") == milliseconds(5000));

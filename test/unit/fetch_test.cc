@@ -1,8 +1,9 @@
-// Tests for HttpGet and TcpExchange against a tiny scripted TCP server on
+// Tests for HttpClient and TcpExchange against a tiny scripted TCP server on
 // 127.0.0.1:0 (a thread below). Each test scripts what the server writes,
 // including the misbehaviours a scrape must survive: never answering,
 // answering too much, closing early, keeping the connection open.
-#include "adapter/sources/fetch.h"
+#include "adapter/sources/http_fetch.h"
+#include "adapter/sources/tcp_fetch.h"
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -211,6 +212,9 @@ TcpFetchOptions Tcp(const ScriptedServer& server, TcpFraming framing, std::strin
   return options;
 }
 
+// One GET with a client of its own, as a source's first scrape.
+FetchResult HttpGet(const HttpFetchOptions& options) { return HttpClient(options).Get(); }
+
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -259,7 +263,7 @@ TEST_CASE("HttpGet: the request carries path, Host, User-Agent, basic auth and e
     REQUIRE(HttpGet(vhost).ok);
     const std::string second = server.request();
     CHECK(second.rfind("GET / HTTP/1.0\r\n", 0) == 0);
-    CHECK(second.find("\r\nhost: app.example\r\n") != std::string::npos);
+    CHECK(second.find("\r\nHost: app.example\r\n") != std::string::npos);
     CHECK(second.find("127.0.0.1") == std::string::npos);
     CHECK(second.find("Authorization") == std::string::npos);
   }
@@ -314,7 +318,7 @@ TEST_CASE("HttpGet: a malformed chunk is a protocol error") {
   FetchResult r = HttpGet(Http(server));
   CHECK_FALSE(r.ok);
   CHECK(r.reason == "protocol");
-  CHECK(r.error.find("chunk size") != std::string::npos);
+  CHECK(r.error.find("in chunked-encoding") != std::string::npos);
 }
 
 TEST_CASE("HttpGet: 503 is not ok but keeps the body, and the error quotes it") {
@@ -480,6 +484,16 @@ TEST_CASE("HttpGet: connection refused") {
   close(fd);
 }
 
+TEST_CASE("HttpGet: a timeout of 0 is over at once, not unlimited") {
+  ScriptedServer server("\r\n\r\n", [](ServerConnection& c) { c.HoldOpen(); });
+  HttpFetchOptions options = Http(server);
+  options.timeout = milliseconds(0);
+  auto start = Clock::now();
+  FetchResult r = HttpGet(options);
+  CHECK(SecondsSince(start) < 2.0);
+  CHECK(r.reason == "timeout");
+}
+
 TEST_CASE("HttpGet: a connect that gets no answer times out on time") {
   // A listener whose accept queue is full drops further SYNs, so connect()
   // neither succeeds nor fails: the client can only give up.
@@ -568,15 +582,17 @@ TEST_CASE("HttpGet: protocol errors") {
     const char* response;
     const char* error_part;
   };
+  // The messages are curl's, after the server's address.
   const Case cases[] = {
-      {"", "connection closed without a response"},
+      {"", "Empty reply from server"},
       {"HTTP/1.1 200 OK\r\nContent-Le", "connection closed inside the response headers"},
-      {"SSH-2.0-OpenSSH_9.2\r\n\r\n", "malformed status line \"SSH-2.0-OpenSSH_9.2\""},
-      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "connection closed after 5 of 10"},
-      {"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "invalid Content-Length"},
+      {"SSH-2.0-OpenSSH_9.2\r\n\r\n", "Received HTTP/0.9 when not allowed"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "closed with 5 bytes remaining"},
+      {"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "Invalid Content-Length"},
       {"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n\x1f\x8b", "unsupported Content-Encoding"},
       {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "unsupported Transfer-Enc"},
-      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", "inside the chunked body"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+       "closed with outstanding read data remaining"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.response);
@@ -602,11 +618,73 @@ TEST_CASE("HttpGet: bad options fail without a connection") {
   HttpFetchOptions options = Http(server);
   SUBCASE("header injection") { options.headers = {{"X-A", "1\r\nX-Injected: 1"}}; }
   SUBCASE("header name") { options.headers = {{"Bad Name", "1"}}; }
-  SUBCASE("https") { options.url = "https://" + server.address() + "/"; }
+  SUBCASE("scheme") { options.url = "ftp://" + server.address() + "/"; }
+  SUBCASE("credentials") { options.url = "http://u:p@" + server.address() + "/"; }
   FetchResult r = HttpGet(options);
   CHECK_FALSE(r.ok);
   CHECK(r.reason == "protocol");
   CHECK(server.connections() == 0);
+}
+
+TEST_CASE("HttpClient: every Get is a fresh connection, the client is reused") {
+  ScriptedServer server("\r\n\r\n",
+                        AnswerAndHold("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  HttpClient client(Http(server));
+  for (int i = 1; i <= 3; ++i) {
+    FetchResult r = client.Get();
+    CHECK(r.ok);
+    CHECK(r.body == "ok");
+    CHECK(server.connections() == i);
+  }
+}
+
+TEST_CASE("HttpClient: proxy_url sends the request through the proxy") {
+  ScriptedServer proxy("\r\n\r\n", Answer("HTTP/1.0 200 OK\r\n\r\nvia proxy"));
+  HttpFetchOptions options;
+  // The proxy resolves the name: it need not resolve here.
+  options.url = "http://status.invalid:8080/status?x=1";
+  options.proxy_url = "http://" + proxy.address();
+  options.timeout = milliseconds(5000);
+  FetchResult r = HttpGet(options);
+  CHECK_MESSAGE(r.ok, r.error);
+  CHECK(r.body == "via proxy");
+  CHECK(proxy.request().rfind("GET http://status.invalid:8080/status?x=1 HTTP/1.0\r\n", 0) == 0);
+}
+
+TEST_CASE("HttpClient: a proxy that refuses the tunnel is a connect failure") {
+  ScriptedServer proxy("\r\n\r\n", Answer("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"));
+  HttpFetchOptions options;
+  options.url = "https://status.invalid:8443/status";
+  options.proxy_url = "http://" + proxy.address();
+  options.timeout = milliseconds(5000);
+  FetchResult r = HttpGet(options);
+  CHECK_FALSE(r.ok);
+  CHECK(r.reason == "connect");
+  CHECK(r.error ==
+        "status.invalid:8443 (through proxy_url): the proxy answered CONNECT with HTTP 403");
+  CHECK(proxy.request().rfind("CONNECT status.invalid:8443 HTTP/1.1\r\n", 0) == 0);
+}
+
+TEST_CASE("HttpClient: https to a server that does not speak TLS") {
+  SUBCASE("a plain HTTP answer is a tls failure") {
+    ScriptedServer server("", Answer("HTTP/1.0 400 Bad Request\r\n\r\n"));
+    HttpFetchOptions options = Http(server);
+    options.url = "https://" + server.address() + "/status";
+    FetchResult r = HttpGet(options);
+    CHECK_FALSE(r.ok);
+    CHECK_MESSAGE(r.reason == "tls", r.error);
+  }
+  SUBCASE("no answer times out in the handshake") {
+    ScriptedServer server("", [](ServerConnection& c) { c.HoldOpen(); });
+    HttpFetchOptions options = Http(server);
+    options.url = "https://" + server.address() + "/status";
+    options.timeout = milliseconds(200);
+    auto start = Clock::now();
+    FetchResult r = HttpGet(options);
+    CHECK(SecondsSince(start) < 2.0);
+    CHECK(r.reason == "timeout");
+    CHECK(r.error == "timeout after 200ms: connect and TLS handshake with " + server.address());
+  }
 }
 
 TEST_CASE("CheckHttpUrl") {
@@ -617,22 +695,38 @@ TEST_CASE("CheckHttpUrl") {
   CHECK(CheckHttpUrl("http://[::1]/stats") == "");
   CHECK(CheckHttpUrl("http://host:/x") == "");  // empty port: the default
   CHECK(CheckHttpUrl("http://host/a%20b?x=1&y=2#top") == "");
+  CHECK(CheckHttpUrl("https://host/") == "");
+  CHECK(CheckHttpUrl("https://host:8443/status") == "");
 
-  CHECK(CheckHttpUrl("https://host/") == "https is not supported");
-  CHECK(CheckHttpUrl("ftp://host/") == "unsupported scheme \"ftp\" (expected http://)");
-  CHECK(CheckHttpUrl("localhost:8080/status") == "expected http://HOST[:PORT]/PATH");
+  CHECK(CheckHttpUrl("ftp://host/") == "unsupported scheme \"ftp\" (expected http:// or https://)");
+  CHECK(CheckHttpUrl("localhost:8080/status") == "expected SCHEME://HOST[:PORT]/PATH");
   CHECK(CheckHttpUrl("http:///status") == "missing host");
-  CHECK(CheckHttpUrl("http://host:80a/") == "invalid port \"80a\"");
+  const std::string bad_port = "Port number was not a decimal number between 0 and 65535";
+  CHECK(CheckHttpUrl("http://host:80a/") == bad_port);
   CHECK(CheckHttpUrl("http://host:0/") == "invalid port \"0\"");
-  CHECK(CheckHttpUrl("http://host:65536/") == "invalid port \"65536\"");
-  CHECK(CheckHttpUrl("http://::1:80/") == "IPv6 addresses must be bracketed, as in [::1]:8080");
-  CHECK(CheckHttpUrl("http://[::1/") == "missing ] after IPv6 address");
-  CHECK(CheckHttpUrl("http://[zz]:80/") == "invalid IPv6 address \"zz\"");
+  CHECK(CheckHttpUrl("http://host:65536/") == bad_port);
+  CHECK(CheckHttpUrl("http://::1:80/") == bad_port);  // IPv6 must be bracketed
+  CHECK(CheckHttpUrl("http://[::1/") == "Bad IPv6 address");
+  CHECK(CheckHttpUrl("http://[zz]:80/") == "Bad IPv6 address");
   CHECK(CheckHttpUrl("http://user:pw@host/") ==
         "credentials in the URL are not supported (use basic auth)");
-  CHECK(CheckHttpUrl("http://ho st/") == "invalid host \"ho st\"");
-  CHECK(CheckHttpUrl("http://host/a b") ==
-        "invalid character in path (spaces and non-ASCII must be %-encoded)");
+  CHECK(CheckHttpUrl("http://ho%20st/") == "Bad hostname");
+  const std::string bad_character =
+      "invalid character in URL (spaces and non-ASCII must be %-encoded)";
+  CHECK(CheckHttpUrl("http://ho st/") == bad_character);
+  CHECK(CheckHttpUrl("http://host/a b") == bad_character);
+  CHECK(CheckHttpUrl("http://host/caf\xc3\xa9") == bad_character);
+}
+
+TEST_CASE("CheckProxyUrl") {
+  CHECK(CheckProxyUrl("http://127.0.0.1:3128") == "");
+  CHECK(CheckProxyUrl("https://proxy.internal:3129/") == "");
+  CHECK(CheckProxyUrl("socks5://127.0.0.1:1080") == "");
+  CHECK(CheckProxyUrl("socks5h://proxy:1080") == "");
+  CHECK(CheckProxyUrl("http://user:pw@proxy:3128") == "");  // proxy credentials are fine
+  CHECK(CheckProxyUrl("ftp://proxy/") ==
+        "unsupported scheme \"ftp\" (expected http:// or https:// or socks5:// or socks5h://)");
+  CHECK(CheckProxyUrl("proxy:3128") == "expected SCHEME://HOST[:PORT]/PATH");
 }
 
 TEST_CASE("CheckHttpHeader") {
@@ -786,7 +880,11 @@ TEST_CASE("TcpExchange: a bad address fails without a connection") {
   options.address = "127.0.0.1";
   FetchResult r = TcpExchange(options);
   CHECK(r.reason == "protocol");
-  CHECK(r.error == "address \"127.0.0.1\": missing port");
+  CHECK(r.error == "address \"127.0.0.1\": expected HOST:PORT, :PORT or [IPV6]:PORT");
+  options.address = ":6379";
+  r = TcpExchange(options);
+  CHECK(r.reason == "protocol");
+  CHECK(r.error == "address \":6379\": missing host");
 }
 
 }  // namespace
