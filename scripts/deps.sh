@@ -34,6 +34,7 @@ build     libspdlog-dev              -
 build     libyaml-cpp-dev            -
 build     zlib1g-dev                 -
 build     libcurl4-openssl-dev       -
+build     ca-certificates            -
 build     doctest-dev                -
 build     libbenchmark-dev           -
 test      ccache                     ccache
@@ -41,7 +42,6 @@ test      clang-format               clang-format
 test      shellcheck                 shellcheck
 test      curl                       curl
 test      openssl                    openssl
-test      ca-certificates            -
 test      procps                     ps
 test      time                       /usr/bin/time
 test      gzip                       gzip
