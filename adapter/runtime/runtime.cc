@@ -9,36 +9,17 @@
 #include "adapter/base/strings.h"
 #include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/explain.h"
+#include "adapter/pipeline/input_driver.h"
 #include "rules/rule_loader.h"
 
 namespace metrics_adapter {
-
-// Forwards a listener's lines to the source's pipeline and counts its drops
-// (the kernel's included) in metrics_adapter_lines_dropped_total.
-class ListenerBridge : public LineHandler {
- public:
-  ListenerBridge(SourcePipeline& pipeline, SelfMetrics& self, std::string source)
-      : pipeline_(pipeline), self_(self), source_(std::move(source)) {}
-  void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
-    pipeline_.OnLines("", lines, bytes);
-  }
-  void OnDrop(std::string_view reason, std::uint64_t count) override {
-    self_.Dropped(source_, std::string(reason))->Increment(static_cast<double>(count));
-  }
-
- private:
-  SourcePipeline& pipeline_;
-  SelfMetrics& self_;
-  std::string source_;
-};
 
 struct Runtime::Source {
   SourceConfig config;
   ParserChoice parser;
   std::unique_ptr<SourcePipeline> pipeline;
-  std::unique_ptr<FileTailer> tailer;  // type file
-  std::jthread thread;                 // runs the tailer
-  std::unique_ptr<ListenerBridge> bridge;
+  std::unique_ptr<FileTailer> tailer;      // type file
+  std::jthread thread;                     // runs the tailer
   std::unique_ptr<LineListener> listener;  // types udp, tcp_listener
 
   void Stop() {
@@ -121,9 +102,6 @@ std::unique_ptr<Runtime::Source> Runtime::MakeSource(const SourceConfig& config,
     if (mode_ == Mode::kOnce) options.from_beginning = true;
     source->tailer = std::make_unique<FileTailer>(options, source->pipeline.get());
   }
-  if (config.type == "udp" || config.type == "tcp_listener") {
-    source->bridge = std::make_unique<ListenerBridge>(*source->pipeline, self_, config.name);
-  }
   return source;
 }
 
@@ -132,9 +110,10 @@ bool Runtime::StartSource(Source& source) {
     FileTailer* tailer = source.tailer.get();
     source.thread = std::jthread([tailer](std::stop_token stop) { tailer->Run(stop); });
   }
-  if (source.bridge && !source.listener) {
+  const bool listens = source.config.type == "udp" || source.config.type == "tcp_listener";
+  if (listens && !source.listener) {
     std::string error;
-    source.listener = LineListener::Start(source.config.listener, source.bridge.get(), &error);
+    source.listener = LineListener::Start(source.config.listener, source.pipeline.get(), &error);
     if (!source.listener) {
       spdlog::error("source {}: {}", source.config.name, error);
       return false;
@@ -195,7 +174,8 @@ bool Runtime::Reload(const AdapterConfig& config, Diagnostics& diags,
   pulls_.clear();
   explainable_.clear();
   for (const auto& [name, wanted] : next) {
-    explainable_.emplace(name, Explainable{*wanted.parser, wanted.rules});
+    explainable_.emplace(name,
+                         Explainable{*wanted.parser, FramingFor(*wanted.config), wanted.rules});
     if (wanted.config->pulled()) {
       pulls_.push_back(std::make_shared<PullSource>(*wanted.config, *wanted.parser, wanted.rules,
                                                     self_, config_dir_));
@@ -281,7 +261,7 @@ std::optional<std::string> Runtime::Explain(const std::string& source,
     explainable = it->second;
     schema = schema_;
   }
-  return ExplainInput(*explainable.rules, *schema, explainable.parser, input);
+  return ExplainInput(*explainable.rules, *schema, explainable.parser, explainable.framing, input);
 }
 
 std::vector<std::string> Runtime::LoadedFiles() const {

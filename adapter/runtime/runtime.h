@@ -110,6 +110,7 @@ class Runtime {
   std::vector<std::shared_ptr<PullSource>> pulls_;
   struct Explainable {
     ParserChoice parser;
+    LineFramer::Options framing;  // the source's, so explain frames as it does
     std::shared_ptr<const RuleSet> rules;
   };
   std::map<std::string, Explainable> explainable_;  // every source, by name
