@@ -16,6 +16,7 @@
 #include "adapter/config/config.h"
 #include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/explain.h"
+#include "adapter/pipeline/input_driver.h"
 #include "adapter/runtime/reloader.h"
 #include "adapter/runtime/runtime.h"
 #include "adapter/web/http_server.h"
@@ -138,19 +139,24 @@ int Run(const Flags& flags) {
 int ExplainCommand(const Flags& flags) {
   std::vector<std::string> args = flags.args;
   // Groups of rule files (a rule file, or each source of a config), by the
-  // name to show for them.
-  std::vector<std::pair<std::string, std::vector<std::string>>> rule_groups;
+  // name to show for them, with the framing of the source they stand for.
+  struct RuleGroup {
+    std::string name;
+    std::vector<std::string> files;
+    LineFramer::Options framing;
+  };
+  std::vector<RuleGroup> rule_groups;
   Diagnostics diags;
   if (!flags.config_file.empty()) {
     if (std::optional<AdapterConfig> config = LoadConfig(flags.config_file, diags)) {
       for (const SourceConfig& source : config->sources) {
         if (flags.source.empty() || flags.source == source.name) {
-          rule_groups.push_back({"source " + source.name, source.rule_files});
+          rule_groups.push_back({"source " + source.name, source.rule_files, FramingFor(source)});
         }
       }
     }
   } else if (!args.empty()) {
-    rule_groups.push_back({"rule file " + args.front(), {args.front()}});
+    rule_groups.push_back({"rule file " + args.front(), {args.front()}, BodyFraming()});
     args.erase(args.begin());
   }
   if (rule_groups.empty() && !diags.HasErrors()) {
@@ -165,8 +171,8 @@ int ExplainCommand(const Flags& flags) {
   Schema schema;
   std::vector<std::shared_ptr<const RuleSet>> rule_sets;
   std::vector<ParserChoice> parsers;
-  for (const auto& [name, files] : rule_groups) {
-    RuleFiles loaded = LoadRuleFiles(files, schema, diags);
+  for (const RuleGroup& group : rule_groups) {
+    RuleFiles loaded = LoadRuleFiles(group.files, schema, diags);
     rule_sets.push_back(loaded.rule_set);
     parsers.push_back(loaded.parser ? *loaded.parser : DefaultParserChoice());
   }
@@ -181,9 +187,10 @@ int ExplainCommand(const Flags& flags) {
     stdin_text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
   for (std::size_t i = 0; i < rule_groups.size(); ++i) {
-    if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].first << "\n";
+    if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].name << "\n";
     for (const std::string& arg : args) {
-      std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], arg == "-" ? stdin_text : arg);
+      std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], rule_groups[i].framing,
+                                arg == "-" ? stdin_text : arg);
     }
   }
   return kExitOk;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "adapter/exposition/exposition.h"
+#include "adapter/pipeline/input_driver.h"
 #include "adapter/store/series_store.h"
 #include "rules/rule_loader.h"
 
@@ -53,12 +54,7 @@ std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& ru
   {
     SeriesStore::Writer writer = store.Write();
     Matcher matcher(rules, writer);
-    if (parser_choice.info->unit == ParserUnit::kBody) {
-      parser->Parse(test.input, matcher);
-    } else {
-      std::istringstream lines(test.input);
-      for (std::string line; std::getline(lines, line);) parser->Parse(line, matcher);
-    }
+    InputDriver(parser_choice.info->unit, BodyFraming()).Feed(test.input, *parser, matcher);
     unmatched = matcher.counts.unmatched;
   }
   std::map<std::string, double> actual;

@@ -1,5 +1,6 @@
 // Runs the tests embedded in rule files (`metrics-adapter test FILE...`):
-// each test's input lines go through the file's rules into a fresh store,
+// each test's input goes through the file's parser (an InputDriver, framing
+// it as a pulled source's body: see BodyFraming) and rules into a fresh store,
 // and every series the test's `expect` names must have exactly that value.
 // For each metric name `expect` mentions, the output must hold no other
 // series of that name (histogram `_bucket` lines excepted: they are checked

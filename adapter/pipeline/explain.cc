@@ -7,6 +7,7 @@
 
 #include "adapter/base/strings.h"
 #include "adapter/exposition/exposition.h"
+#include "adapter/pipeline/input_driver.h"
 
 namespace metrics_adapter {
 namespace {
@@ -140,7 +141,7 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
 }
 
 std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
-                         std::string_view input) {
+                         const LineFramer::Options& framing, std::string_view input) {
   struct Printer : RecordSink {
     Printer(const RuleSet& r, const Schema& s) : rules(r), schema(s) {}
     void OnRecord(const Record& record) override { out += Explain(rules, schema, record) + "\n"; }
@@ -152,15 +153,12 @@ std::string ExplainInput(const RuleSet& rules, const Schema& schema, const Parse
     std::string out;
   } printer(rules, schema);
   std::unique_ptr<Parser> instance = parser.Create();
-  if (parser.info->unit == ParserUnit::kBody) {
-    instance->Parse(input, printer);
-  } else {
-    for (std::size_t start = 0; start < input.size();) {
-      std::size_t end = input.find('\n', start);
-      if (end == std::string_view::npos) end = input.size();
-      instance->Parse(input.substr(start, end - start), printer);
-      start = end + 1;
-    }
+  InputDriver driver(parser.info->unit, framing);
+  const InputCounts counts = driver.Feed(input, *instance, printer);
+  if (counts.too_long > 0) {
+    printer.out += std::to_string(counts.too_long) + " line(s) longer than " +
+                   std::to_string(framing.max_line_bytes) +
+                   " bytes (max_line_bytes) skipped, as the source skips them\n\n";
   }
   return printer.out;
 }

@@ -11,7 +11,7 @@ SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
                                SelfMetrics& self, const std::string& rule_file_base)
     : source_(std::move(source)),
       parser_(parser.Create()),
-      unit_(parser.info->unit),
+      body_driver_(parser.info->unit, BodyFraming()),
       rules_(std::move(rules)),
       store_(store),
       metrics_(self.ForSource(source_)),
@@ -41,8 +41,7 @@ void SourcePipeline::AdoptRules() {
   }
 }
 
-void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_view> lines,
-                             std::size_t bytes_read) {
+void SourcePipeline::OnLines(std::span<const std::string_view> lines, std::size_t bytes) {
   {
     SeriesStore::Writer writer = store_->Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
@@ -50,32 +49,21 @@ void SourcePipeline::OnLines(std::string_view path, std::span<const std::string_
     for (std::string_view line : lines) parser_->Parse(line, *this);
     writer_ = nullptr;
   }
-  FlushCounts(lines.size(), bytes_read);
+  FlushCounts(lines.size(), bytes);
 }
 
 bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
-  std::size_t lines = 0;
   records_ = 0;
+  InputCounts counts;
   {
     SeriesStore::Writer writer = store.Write();
     writer_ = &writer;
-    if (unit_ == ParserUnit::kBody) {
-      parser_->Parse(body, *this);
-    } else {
-      for (std::size_t start = 0; start < body.size();) {
-        std::size_t end = body.find('\n', start);
-        if (end == std::string_view::npos) end = body.size();
-        std::string_view line = body.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        parser_->Parse(line, *this);
-        ++lines;
-        start = end + 1;
-      }
-    }
+    counts = body_driver_.Feed(body, *parser_, *this);
     writer_ = nullptr;
   }
   const bool readable = records_ > 0 || parse_errors_.empty();
-  FlushCounts(lines, body.size());
+  if (counts.too_long > 0) metrics_.lines_too_long->Increment(static_cast<double>(counts.too_long));
+  FlushCounts(counts.lines, body.size());
   return readable;
 }
 
@@ -134,6 +122,10 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
   }
   parse_errors_.clear();
   counts_.Reset();
+}
+
+void SourcePipeline::OnDrop(std::string_view reason, std::uint64_t count) {
+  self_.Dropped(source_, std::string(reason))->Increment(static_cast<double>(count));
 }
 
 void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string_view detail) {

@@ -1,11 +1,15 @@
-// SourcePipeline is the path of one streaming source: lines from the tailer
-// go through the source's parser and rules straight into the series store,
-// on the tailer's thread, with no queue in between. The tailer only moves
-// past a chunk once OnLines returns, so every line is counted exactly once.
+// SourcePipeline is the path of one source's input through its parser and
+// rules into a series store. Streamed lines arrive through LineSink::OnLines,
+// from a file tailer or a listener alike, and go straight into the store on
+// that source's thread, with no queue in between: the source only moves past
+// a chunk once OnLines returns, so every line is counted exactly once. What
+// is special to each kind of source comes beside the lines: a tailer's file
+// events (OnEvent), a listener's drops (OnDrop). A pulled source's response
+// body goes through ProcessBody, framed by an InputDriver.
 //
 // Usage:
-//   SourcePipeline pipeline("access", CreateParser("line"), rules, store, self, "/etc/adapter");
-//   FileTailer tailer(options, &pipeline);
+//   SourcePipeline pipeline("access", parser_choice, rules, &store, self, "/etc/adapter");
+//   FileTailer tailer(options, &pipeline);  // or LineListener::Start(options, &pipeline, &error)
 #pragma once
 
 #include <memory>
@@ -13,7 +17,9 @@
 #include <vector>
 
 #include "adapter/base/log_limiter.h"
+#include "adapter/pipeline/input_driver.h"
 #include "adapter/sources/file_tailer.h"
+#include "adapter/sources/line_listener.h"
 #include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
 #include "parsers/parser.h"
@@ -22,7 +28,7 @@
 
 namespace metrics_adapter {
 
-class SourcePipeline : public TailerObserver, private RecordSink {
+class SourcePipeline : public TailerObserver, public LineHandler, private RecordSink {
  public:
   // `store` receives what streamed lines (OnLines) produce; null for a
   // pulled source, whose every scrape goes to a fresh store (ProcessBody).
@@ -32,17 +38,20 @@ class SourcePipeline : public TailerObserver, private RecordSink {
                  std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
                  const std::string& rule_file_base);
 
-  // Streamed input: each line is one unit for the parser. Not thread-safe:
-  // one tailer or listener thread feeds a pipeline.
-  void OnLines(std::string_view path, std::span<const std::string_view> lines,
-               std::size_t bytes_read) override;
-  // Pulled input: one response body, parsed whole (body parsers) or line by
-  // line (line parsers), into `store`. Returns whether the body was readable:
-  // false when the parser gave no record at all but reported errors (a
-  // malformed JSON document, an HTML error page where keyvalue lines were
-  // expected). Not thread-safe.
-  bool ProcessBody(std::string_view body, SeriesStore& store);
+  // Streamed input (LineSink): each line is one unit for the parser. Not
+  // thread-safe: one tailer or listener thread feeds a pipeline.
+  void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override;
+  // A tailer's file events: counted and logged.
   void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
+  // A listener's drops: counted by reason.
+  void OnDrop(std::string_view reason, std::uint64_t count) override;
+
+  // Pulled input: one response body, parsed whole (body parsers) or line by
+  // line (line parsers; framed by BodyFraming()), into `store`. Returns
+  // whether the body was readable: false when the parser gave no record at
+  // all but reported errors (a malformed JSON document, an HTML error page
+  // where keyvalue lines were expected). Not thread-safe.
+  bool ProcessBody(std::string_view body, SeriesStore& store);
 
   // Replaces the rules. Call only while holding the store's lock (inside
   // SeriesStore::Reconfigure's under_lock): the pipeline reads its rules only
@@ -59,7 +68,7 @@ class SourcePipeline : public TailerObserver, private RecordSink {
 
   std::string source_;
   std::unique_ptr<Parser> parser_;
-  ParserUnit unit_;
+  InputDriver body_driver_;
   std::shared_ptr<const RuleSet> rules_;
   SeriesStore* store_;
   SourceMetrics& metrics_;

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "adapter/pipeline/explain.h"
+#include "adapter/pipeline/input_driver.h"
 
 namespace metrics_adapter {
 
@@ -97,7 +98,8 @@ std::optional<std::string> Runtime::Explain(const std::string& source,
     explainable = it->second;
     schema = schema_;
   }
-  return ExplainInput(*explainable.rules, *schema, explainable.parser, input);
+  return ExplainInput(*explainable.rules, *schema, explainable.parser,
+                      FramingFor(explainable.config), input);
 }
 
 std::vector<std::string> Runtime::LoadedFiles() const {

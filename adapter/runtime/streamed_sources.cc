@@ -10,32 +10,12 @@
 
 namespace metrics_adapter {
 
-// Forwards a listener's lines to the source's pipeline and counts its drops
-// (the kernel's included) in metrics_adapter_lines_dropped_total.
-class ListenerBridge : public LineHandler {
- public:
-  ListenerBridge(SourcePipeline& pipeline, SelfMetrics& self, std::string source)
-      : pipeline_(pipeline), self_(self), source_(std::move(source)) {}
-  void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
-    pipeline_.OnLines("", lines, bytes);
-  }
-  void OnDrop(std::string_view reason, std::uint64_t count) override {
-    self_.Dropped(source_, std::string(reason))->Increment(static_cast<double>(count));
-  }
-
- private:
-  SourcePipeline& pipeline_;
-  SelfMetrics& self_;
-  std::string source_;
-};
-
 struct StreamedSources::Source {
   SourceConfig config;
   ParserChoice parser;
   std::unique_ptr<SourcePipeline> pipeline;
-  std::unique_ptr<FileTailer> tailer;  // type file
-  std::jthread thread;                 // runs the tailer
-  std::unique_ptr<ListenerBridge> bridge;
+  std::unique_ptr<FileTailer> tailer;      // type file
+  std::jthread thread;                     // runs the tailer
   std::unique_ptr<LineListener> listener;  // types udp, tcp_listener
 
   void Stop() {
@@ -98,9 +78,6 @@ void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, Self
       if (mode_ == RunMode::kOnce) options.from_beginning = true;
       source->tailer = std::make_unique<FileTailer>(options, source->pipeline.get());
     }
-    if (type == "udp" || type == "tcp_listener") {
-      source->bridge = std::make_unique<ListenerBridge>(*source->pipeline, self, name);
-    }
     if (running_) StartSource(*source);
     sources_.emplace(name, std::move(source));
   }
@@ -111,9 +88,10 @@ bool StreamedSources::StartSource(Source& source) {
     FileTailer* tailer = source.tailer.get();
     source.thread = std::jthread([tailer](std::stop_token stop) { tailer->Run(stop); });
   }
-  if (source.bridge && !source.listener) {
+  const bool listens = source.config.type == "udp" || source.config.type == "tcp_listener";
+  if (listens && !source.listener) {
     std::string error;
-    source.listener = LineListener::Start(source.config.listener, source.bridge.get(), &error);
+    source.listener = LineListener::Start(source.config.listener, source.pipeline.get(), &error);
     if (!source.listener) {
       spdlog::error("source {}: {}", source.config.name, error);
       return false;

@@ -87,20 +87,25 @@ struct Candidate {
 };
 
 struct TailedFile {
+  explicit TailedFile(const TailerOptions& options) : framer(TailerFraming(options)) {}
+
   FileId id;
   int fd = -1;
   std::string path;
-  off_t offset = 0;       // next byte to read
-  std::string partial;    // bytes of the current line read so far
-  bool skipping = false;  // discarding bytes up to the next newline
-  std::string head;       // first min(64, offset) bytes of the file
-  std::string tail;       // the min(64, offset) bytes just before `offset`
-  bool active = true;     // false: rotated away or deleted, being drained
-  bool seen = false;      // found at a matching path in the current scan
+  off_t offset = 0;    // next byte to read
+  LineFramer framer;   // the current line's bytes read so far; keeps '\r'
+  std::string head;    // first min(64, offset) bytes of the file
+  std::string tail;    // the min(64, offset) bytes just before `offset`
+  bool active = true;  // false: rotated away or deleted, being drained
+  bool seen = false;   // found at a matching path in the current scan
   Clock::time_point last_growth;
 };
 
 }  // namespace
+
+LineFramer::Options TailerFraming(const TailerOptions& options) {
+  return {.max_line_bytes = options.max_line_bytes, .strip_cr = false, .skip_empty = false};
+}
 
 std::string_view TailEventName(TailEvent event) {
   switch (event) {
@@ -157,6 +162,7 @@ struct FileTailer::Impl {
   bool HeadMatches(const TailedFile& file);
   void Restart(TailedFile& file, std::string_view why);
   void Consume(TailedFile& file, const char* data, std::size_t len);
+  void FinishLine(TailedFile& file);
   void RememberBytes(TailedFile& file, const char* data, std::size_t len);
   void CloseQuietFiles();
 
@@ -332,7 +338,7 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
     close(fd);
     return;
   }
-  TailedFile file;
+  TailedFile file(options);
   file.id = IdOf(st);
   file.fd = fd;
   file.path = candidate.path;
@@ -370,7 +376,7 @@ void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
   }
   // The writer is in the middle of a line: its start is not ours to report,
   // so the rest of it is skipped rather than delivered as a broken line.
-  file.skipping = file.tail.back() != '\n';
+  if (file.tail.back() != '\n') file.framer.SkipRestOfLine();
 }
 
 // ---------------------------------------------------------------------------
@@ -436,60 +442,28 @@ void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
   file.offset = 0;
   file.head.clear();
   file.tail.clear();
-  file.partial.clear();
-  file.skipping = false;
+  file.framer.Reset();
 }
 
-// Frames `data` into lines and hands them over in one OnLines call. The
-// views point into the read buffer, except the first line when it continues
-// a held partial line.
+// Frames `data` into lines and hands them over in one OnLines call, then
+// reports the over-long lines it dropped.
 void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t len) {
-  const std::size_t max = options.max_line_bytes;
   lines.clear();
-  std::size_t too_long = 0;
-  bool partial_used = false;
-  std::size_t pos = 0;
-  while (pos < len) {
-    const void* found = std::memchr(data + pos, '\n', len - pos);
-    if (found == nullptr) break;
-    const std::size_t end = static_cast<const char*>(found) - data;
-    const std::size_t piece = end - pos;
-    if (file.skipping) {
-      file.skipping = false;  // the skipped line ends here
-    } else if (!file.partial.empty() && !partial_used) {
-      if (file.partial.size() + piece > max) {
-        ++too_long;
-        file.partial.clear();
-      } else {
-        file.partial.append(data + pos, piece);
-        lines.emplace_back(file.partial);
-        partial_used = true;
-      }
-    } else if (piece > max) {
-      ++too_long;
-    } else {
-      lines.emplace_back(data + pos, piece);
-    }
-    pos = end + 1;
-  }
+  const std::size_t too_long = file.framer.Frame(std::string_view(data, len), lines);
   RememberBytes(file, data, len);
-  observer->OnLines(file.path, lines, len);
-  if (pos > 0) file.partial.clear();  // a newline ended it (delivered or skipped)
-
-  const std::size_t rest = len - pos;
-  if (!file.skipping && rest > 0) {
-    if (file.partial.size() + rest > max) {
-      ++too_long;
-      file.partial.clear();
-      file.skipping = true;
-    } else {
-      file.partial.append(data + pos, rest);
-    }
-  }
+  observer->OnLines(lines, len);
   for (std::size_t i = 0; i < too_long; ++i) {
     Event(TailEvent::kLineTooLong, file.path,
-          "a line longer than " + std::to_string(max) + " bytes (max_line_bytes) was skipped");
+          "a line longer than " + std::to_string(options.max_line_bytes) +
+              " bytes (max_line_bytes) was skipped");
   }
+}
+
+// Hands over the file's held unterminated line, if any, as a final line.
+void FileTailer::Impl::FinishLine(TailedFile& file) {
+  lines.clear();
+  file.framer.Finish(lines);
+  if (!lines.empty()) observer->OnLines(lines, 0);
 }
 
 void FileTailer::Impl::RememberBytes(TailedFile& file, const char* data, std::size_t len) {
@@ -515,10 +489,7 @@ void FileTailer::Impl::CloseQuietFiles() {
       continue;
     }
     // Nobody writes to it any more, so its unterminated last line is final.
-    if (!file.skipping && !file.partial.empty()) {
-      const std::string_view line = file.partial;
-      observer->OnLines(file.path, std::span(&line, 1), 0);
-    }
+    FinishLine(file);
     close(file.fd);
     const std::string path = std::move(file.path);
     it = files.erase(it);
@@ -563,14 +534,7 @@ void FileTailer::Impl::PollNoThrow() {
 }
 
 void FileTailer::Impl::FlushPartialLines() {
-  for (auto& [id, file] : files) {
-    if (!file.skipping && !file.partial.empty()) {
-      const std::string_view line = file.partial;
-      observer->OnLines(file.path, std::span(&line, 1), 0);
-    }
-    file.partial.clear();
-    file.skipping = false;
-  }
+  for (auto& [id, file] : files) FinishLine(file);
 }
 
 void FileTailer::Impl::WatchDirectories() {

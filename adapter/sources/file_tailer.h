@@ -16,7 +16,8 @@
 //     is read from its start;
 //   - a file renamed to another name that still matches a glob is recognised
 //     by its inode and not read again.
-// A partial last line is held until its newline arrives. Lines longer than
+// Each file's bytes are cut into lines by a LineFramer (line_framer.h): a
+// partial last line is held until its newline arrives; lines longer than
 // `max_line_bytes` are skipped up to the next newline and reported.
 // Files that exist when the tailer starts are read from their end unless
 // `from_beginning` is set; files that appear later are read from their start.
@@ -54,6 +55,9 @@
 #include <string_view>
 #include <vector>
 
+#include "adapter/sources/line_framer.h"
+#include "adapter/sources/line_sink.h"
+
 namespace metrics_adapter {
 
 struct TailerOptions {
@@ -85,19 +89,21 @@ enum class TailEvent {
 
 std::string_view TailEventName(TailEvent event);
 
+// How a FileTailer frames each file: lines kept byte for byte (a '\r' before
+// the '\n' stays, empty lines are lines), over-long ones dropped.
+LineFramer::Options TailerFraming(const TailerOptions& options);
+
 // Receives the output of a FileTailer. Called only from the thread running
 // Poll()/Run(); the string_views are valid only for the duration of the call.
-class TailerObserver {
+//
+// OnLines (see LineSink): complete lines, without their '\n' (a trailing '\r'
+// is kept: rules see the bytes the writer wrote); `bytes` counts every byte
+// consumed from a file by this read, including newlines and skipped bytes.
+// Called once per read chunk, also when the chunk completed no line (then
+// `lines` is empty); a held partial line handed over on its own comes with
+// `bytes` 0, its bytes having been counted when read.
+class TailerObserver : public virtual LineSink {
  public:
-  virtual ~TailerObserver() = default;
-  // Complete lines from `path`, without their '\n' (a trailing '\r' is kept:
-  // rules see the bytes the writer wrote). `bytes_read` counts every byte
-  // consumed from the file by this read, including newlines and skipped bytes.
-  // Called once per read chunk, also when the chunk completed no line (then
-  // `lines` is empty); a held partial line handed over on its own comes with
-  // `bytes_read` 0, its bytes having been counted when read.
-  virtual void OnLines(std::string_view path, std::span<const std::string_view> lines,
-                       std::size_t bytes_read) = 0;
   virtual void OnEvent(TailEvent event, std::string_view path, std::string_view detail) = 0;
 };
 

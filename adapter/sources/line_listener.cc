@@ -96,8 +96,10 @@ bool ParseAddress(const std::string& address, sockaddr_storage* out, socklen_t* 
   return true;
 }
 
-// Appends the non-empty lines of `data` to `lines`, stripping a trailing \r;
-// the last line needs no \n.
+// Appends the non-empty lines of `data`, one whole datagram, to `lines`,
+// stripping a trailing \r; the last line needs no \n. Not a LineFramer: a
+// datagram holds nothing over to the next one, and the views must stay valid
+// for a whole batch of datagrams, so they point into the datagram itself.
 void SplitLines(const char* data, std::size_t size, std::vector<std::string_view>* lines) {
   const char* p = data;
   const char* end = data + size;
@@ -110,6 +112,61 @@ void SplitLines(const char* data, std::size_t size, std::vector<std::string_view
     p = nl != nullptr ? nl + 1 : end;
   }
 }
+
+#ifdef SO_RXQ_OVFL
+constexpr std::size_t kControlBytes = CMSG_SPACE(sizeof(std::uint32_t));
+#else
+constexpr std::size_t kControlBytes = 0;
+#endif
+
+// The buffers of one recvmmsg(2) batch, allocated once: one slot per
+// datagram, one byte longer than the limit so that an oversized datagram is
+// recognizable even when it is cut to the slot, and room for each message's
+// ancillary data (the kernel's drop count).
+class UdpBatch {
+ public:
+  explicit UdpBatch(std::size_t max_datagram)
+      : slot_(std::min(max_datagram, kMaxDatagram) + 1),
+        // Not value-initialized: pages no datagram ever reaches stay untouched.
+        buffers_(new char[slot_ * kUdpBatch]),
+        iovs_(kUdpBatch),
+        messages_(kUdpBatch),
+        // cmsghdr-aligned storage.
+        control_((kControlBytes * kUdpBatch + sizeof(cmsghdr) - 1) / sizeof(cmsghdr) + 1) {
+    for (int i = 0; i < kUdpBatch; ++i) iovs_[i] = {buffers_.get() + i * slot_, slot_};
+  }
+
+  // Receives up to kUdpBatch queued datagrams without waiting. Returns how
+  // many, or -1 with errno set.
+  int Receive(int fd) {
+    auto* control_bytes = reinterpret_cast<char*>(control_.data());
+    for (int i = 0; i < kUdpBatch; ++i) {
+      msghdr& h = messages_[i].msg_hdr;
+      h = {};
+      h.msg_iov = &iovs_[i];
+      h.msg_iovlen = 1;
+      if (kControlBytes > 0) {
+        h.msg_control = control_bytes + i * kControlBytes;
+        h.msg_controllen = kControlBytes;
+      }
+    }
+    return recvmmsg(fd, messages_.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+  }
+
+  mmsghdr& message(int i) { return messages_[i]; }
+
+ private:
+  std::size_t slot_;
+  std::unique_ptr<char[]> buffers_;
+  std::vector<iovec> iovs_;
+  std::vector<mmsghdr> messages_;
+  std::vector<cmsghdr> control_;
+};
+
+struct Connection {
+  int fd = -1;
+  LineFramer framer;  // the connection's own partial or over-long line
+};
 
 }  // namespace
 
@@ -126,39 +183,38 @@ struct LineListener::Impl {
   LogLimiter log_limiter{std::chrono::seconds(60)};
   std::thread thread;
 
+  // The listener thread's own state.
+  std::vector<std::string_view> lines;  // reused for every handler call
+  std::uint32_t last_drop_count = 0;    // UDP: the socket's SO_RXQ_OVFL count so far
+  std::vector<Connection> connections;  // TCP
+  std::vector<pollfd> poll_fds;         // TCP: wake_fd, socket_fd, then connections
+  std::unique_ptr<char[]> read_buffer;  // TCP: one read from one connection
+  Clock::time_point accept_paused_until{};
+
   ~Impl() {
     if (socket_fd >= 0) close(socket_fd);
     if (wake_fd >= 0) close(wake_fd);
   }
 
+  // UDP
   void RunUdp();
+  void DrainUdp(UdpBatch& batch);
+  void DeliverUdpBatch(UdpBatch& batch, int count);
+  std::uint32_t KernelDropsBefore(msghdr& message);
+
+  // TCP
   void RunTcp();
+  void FillPollSet(bool accepting);
+  void ReadConnections();
+  bool ReadConnection(Connection& connection);
+  void AcceptConnections();
+  void AddConnection(int fd);
+  void CloseConnections();
 };
 
 void LineListener::Impl::RunUdp() {
-  // One slot per datagram, one byte longer than the limit so that an
-  // oversized datagram is recognizable even when it is cut to the slot.
-  const std::size_t slot = std::min(options.max_line_bytes, kMaxDatagram) + 1;
-  // Not value-initialized: pages no datagram ever reaches stay untouched.
-  std::unique_ptr<char[]> buffers(new char[slot * kUdpBatch]);
-  std::vector<iovec> iovs(kUdpBatch);
-  std::vector<mmsghdr> messages(kUdpBatch);
-#ifdef SO_RXQ_OVFL
-  constexpr std::size_t kControlBytes = CMSG_SPACE(sizeof(std::uint32_t));
-#else
-  constexpr std::size_t kControlBytes = 0;
-#endif
-  // cmsghdr-aligned storage for each message's ancillary data.
-  std::vector<cmsghdr> control((kControlBytes * kUdpBatch + sizeof(cmsghdr) - 1) / sizeof(cmsghdr) +
-                               1);
-  auto* control_bytes = reinterpret_cast<char*>(control.data());
-  for (int i = 0; i < kUdpBatch; ++i) {
-    iovs[i] = {buffers.get() + i * slot, slot};
-  }
-  std::vector<std::string_view> lines;
+  UdpBatch batch(options.max_line_bytes);
   lines.reserve(kUdpBatch * 16);
-  std::uint32_t last_drop_count = 0;
-
   pollfd fds[2] = {{wake_fd, POLLIN, 0}, {socket_fd, POLLIN, 0}};
   while (!stopping.load(std::memory_order_relaxed)) {
     if (poll(fds, 2, -1) < 0) {
@@ -167,213 +223,183 @@ void LineListener::Impl::RunUdp() {
       return;
     }
     if (fds[0].revents != 0) return;
-    // Drain what is queued, a batch at a time, checking for stop in between.
-    while (!stopping.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < kUdpBatch; ++i) {
-        msghdr& h = messages[i].msg_hdr;
-        h = {};
-        h.msg_iov = &iovs[i];
-        h.msg_iovlen = 1;
-        if (kControlBytes > 0) {
-          h.msg_control = control_bytes + i * kControlBytes;
-          h.msg_controllen = kControlBytes;
-        }
-      }
-      int n = recvmmsg(socket_fd, messages.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          handler->OnDrop("read_error", 1);
-          if (auto suppressed = log_limiter.Allow("recv")) {
-            spdlog::warn("udp listener {}: receive: {} ({} similar suppressed)", options.address,
-                         Errno(errno), *suppressed);
-          }
-        }
-        break;
-      }
-      lines.clear();
-      std::size_t bytes = 0;
-      std::uint32_t new_drops = 0;
-      for (int i = 0; i < n; ++i) {
-        msghdr& h = messages[i].msg_hdr;
-#ifdef SO_RXQ_OVFL
-        for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
-          if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-            // The socket's cumulative 32-bit drop count when this datagram
-            // was queued; the difference survives wrap-around.
-            std::uint32_t count;
-            std::memcpy(&count, CMSG_DATA(c), sizeof(count));
-            new_drops += count - last_drop_count;
-            last_drop_count = count;
-          }
-        }
-#endif
-        std::size_t length = messages[i].msg_len;
-        if ((h.msg_flags & MSG_TRUNC) != 0 || length > options.max_line_bytes) {
-          handler->OnDrop("too_large", 1);
-          continue;
-        }
-        bytes += length;
-        SplitLines(static_cast<const char*>(h.msg_iov->iov_base), length, &lines);
-      }
-      // Before the lines: whoever sees a datagram sent after the drops also
-      // sees the drops.
-      if (new_drops > 0) {
-        kernel_drops.fetch_add(new_drops, std::memory_order_relaxed);
-        handler->OnDrop("receive_buffer_full", new_drops);
-      }
-      if (bytes > 0) handler->OnLines(lines, bytes);
-      // A short batch means the queue was empty a moment ago: poll again
-      // rather than pay for a recvmmsg that finds nothing.
-      if (n < kUdpBatch) break;
-    }
+    DrainUdp(batch);
   }
 }
 
-namespace {
+// Receives what is queued, a batch at a time, checking for stop in between.
+void LineListener::Impl::DrainUdp(UdpBatch& batch) {
+  while (!stopping.load(std::memory_order_relaxed)) {
+    const int n = batch.Receive(socket_fd);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        handler->OnDrop("read_error", 1);
+        if (auto suppressed = log_limiter.Allow("recv")) {
+          spdlog::warn("udp listener {}: receive: {} ({} similar suppressed)", options.address,
+                       Errno(errno), *suppressed);
+        }
+      }
+      return;
+    }
+    DeliverUdpBatch(batch, n);
+    // A short batch means the queue was empty a moment ago: poll again
+    // rather than pay for a recvmmsg that finds nothing.
+    if (n < kUdpBatch) return;
+  }
+}
 
-struct Connection {
-  int fd = -1;
-  std::string partial;    // the start of a line whose \n has not arrived
-  bool skipping = false;  // inside an over-long line, already reported
-};
+// Hands the lines of `count` received datagrams to the handler in one call,
+// after dropping those over the limit and reporting the kernel's drops.
+void LineListener::Impl::DeliverUdpBatch(UdpBatch& batch, int count) {
+  lines.clear();
+  std::size_t bytes = 0;
+  std::uint32_t new_drops = 0;
+  for (int i = 0; i < count; ++i) {
+    msghdr& h = batch.message(i).msg_hdr;
+    new_drops += KernelDropsBefore(h);
+    const std::size_t length = batch.message(i).msg_len;
+    if ((h.msg_flags & MSG_TRUNC) != 0 || length > options.max_line_bytes) {
+      handler->OnDrop("too_large", 1);
+      continue;
+    }
+    bytes += length;
+    SplitLines(static_cast<const char*>(h.msg_iov->iov_base), length, &lines);
+  }
+  // Before the lines: whoever sees a datagram sent after the drops also
+  // sees the drops.
+  if (new_drops > 0) {
+    kernel_drops.fetch_add(new_drops, std::memory_order_relaxed);
+    handler->OnDrop("receive_buffer_full", new_drops);
+  }
+  if (bytes > 0) handler->OnLines(lines, bytes);
+}
 
-}  // namespace
+// Datagrams the kernel dropped since the previous datagram, from the
+// message's SO_RXQ_OVFL count.
+std::uint32_t LineListener::Impl::KernelDropsBefore([[maybe_unused]] msghdr& message) {
+  std::uint32_t new_drops = 0;
+#ifdef SO_RXQ_OVFL
+  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+      // The socket's cumulative 32-bit drop count when this datagram was
+      // queued; the difference survives wrap-around.
+      std::uint32_t count;
+      std::memcpy(&count, CMSG_DATA(c), sizeof(count));
+      new_drops += count - last_drop_count;
+      last_drop_count = count;
+    }
+  }
+#endif
+  return new_drops;
+}
 
 void LineListener::Impl::RunTcp() {
-  std::vector<Connection> connections;
-  std::vector<pollfd> fds;
-  std::unique_ptr<char[]> buffer(new char[kTcpReadChunk]);
-  std::vector<std::string_view> lines;
-  std::string joined;  // a held partial line completed by the current read
-  Clock::time_point accept_paused_until{};
-  const std::size_t max_line = options.max_line_bytes;
-
-  auto close_all = [&] {
-    for (Connection& c : connections) close(c.fd);
-    connections.clear();
-    open_connections.store(0);
-  };
-
-  // Frames one read from `c` into lines and hands them over.
-  auto frame = [&](Connection& c, const char* data, std::size_t size) {
-    lines.clear();
-    const char* p = data;
-    const char* end = data + size;
-    while (p < end) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
-      if (nl == nullptr) {
-        // The rest is the start of a line; hold it unless it is already too long.
-        if (c.skipping) break;
-        if (c.partial.size() + (end - p) > max_line) {
-          c.partial.clear();
-          c.skipping = true;
-          handler->OnDrop("too_large", 1);
-          break;
-        }
-        c.partial.append(p, end - p);
-        break;
-      }
-      std::string_view segment(p, nl - p);
-      p = nl + 1;
-      if (c.skipping) {  // the end of an over-long line
-        c.skipping = false;
-        continue;
-      }
-      std::string_view line = segment;
-      if (!c.partial.empty()) {
-        if (c.partial.size() + segment.size() > max_line) {
-          c.partial.clear();
-          handler->OnDrop("too_large", 1);
-          continue;
-        }
-        // Only the first line of a read can complete a held one, so one
-        // buffer suffices; swapping keeps both strings' capacity.
-        c.partial.append(segment);
-        joined.swap(c.partial);
-        c.partial.clear();
-        line = joined;
-      } else if (segment.size() > max_line) {
-        handler->OnDrop("too_large", 1);
-        continue;
-      }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!line.empty()) lines.push_back(line);
-    }
-    handler->OnLines(lines, size);
-  };
-
+  read_buffer.reset(new char[kTcpReadChunk]);
   while (!stopping.load(std::memory_order_relaxed)) {
     const bool accepting = Clock::now() >= accept_paused_until;
-    fds.clear();
-    fds.push_back({wake_fd, POLLIN, 0});
-    fds.push_back({accepting ? socket_fd : -1, POLLIN, 0});
-    for (const Connection& c : connections) fds.push_back({c.fd, POLLIN, 0});
-    int timeout = accepting ? -1 : static_cast<int>(kAcceptBackoff.count());
-    if (poll(fds.data(), fds.size(), timeout) < 0) {
+    FillPollSet(accepting);
+    const int timeout = accepting ? -1 : static_cast<int>(kAcceptBackoff.count());
+    if (poll(poll_fds.data(), poll_fds.size(), timeout) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("tcp listener {}: poll: {}", options.address, Errno(errno));
       break;
     }
-    if (fds[0].revents != 0) break;
-
-    // One read per ready connection per turn keeps busy clients fair.
-    bool closed_any = false;
-    for (std::size_t i = 0; i < connections.size(); ++i) {
-      if (fds[i + 2].revents == 0) continue;
-      Connection& c = connections[i];
-      ssize_t n = read(c.fd, buffer.get(), kTcpReadChunk);
-      if (n > 0) {
-        frame(c, buffer.get(), static_cast<std::size_t>(n));
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-      if (n < 0) {
-        handler->OnDrop("read_error", 1);
-      } else if (!c.partial.empty()) {
-        handler->OnDrop("unterminated", 1);
-      }
-      close(c.fd);
-      c.fd = -1;
-      closed_any = true;
-    }
-    if (closed_any) {
-      std::erase_if(connections, [](const Connection& c) { return c.fd < 0; });
-    }
-
-    if (fds[1].revents != 0) {
-      for (int i = 0; i < kAcceptsPerTurn; ++i) {
-        int fd = accept4(socket_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-          if (errno == EINTR || errno == ECONNABORTED) continue;
-          if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-          // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays
-          // queued and the socket readable; retry later instead of spinning.
-          if (auto suppressed = log_limiter.Allow("accept")) {
-            spdlog::warn("tcp listener {}: accept: {} ({} similar suppressed)", options.address,
-                         Errno(errno), *suppressed);
-          }
-          accept_paused_until = Clock::now() + kAcceptBackoff;
-          break;
-        }
-        if (connections.size() >= options.max_connections) {
-          handler->OnDrop("connection_limit", 1);
-          close(fd);
-          continue;
-        }
-        // Dead peers (no FIN: a crashed host, a dropped NAT entry) would hold
-        // a connection slot forever; keepalive finds them in about 2 minutes.
-        int on = 1, idle = 60, interval = 10, count = 6;
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
-        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
-        connections.push_back({fd, {}, false});
-      }
-    }
+    if (poll_fds[0].revents != 0) break;
+    ReadConnections();
+    if (poll_fds[1].revents != 0) AcceptConnections();
     open_connections.store(connections.size());
   }
-  close_all();
+  CloseConnections();
+}
+
+// The wake-up fd, the listening socket (left out while accepting is paused)
+// and every connection, in the order of `connections`.
+void LineListener::Impl::FillPollSet(bool accepting) {
+  poll_fds.clear();
+  poll_fds.push_back({wake_fd, POLLIN, 0});
+  poll_fds.push_back({accepting ? socket_fd : -1, POLLIN, 0});
+  for (const Connection& c : connections) poll_fds.push_back({c.fd, POLLIN, 0});
+}
+
+// One read per ready connection per turn keeps busy clients fair.
+void LineListener::Impl::ReadConnections() {
+  bool closed_any = false;
+  for (std::size_t i = 0; i < connections.size(); ++i) {
+    if (poll_fds[i + 2].revents != 0 && !ReadConnection(connections[i])) closed_any = true;
+  }
+  if (closed_any) {
+    std::erase_if(connections, [](const Connection& c) { return c.fd < 0; });
+  }
+}
+
+// Reads once from `c` and hands over the lines it completes. Returns false
+// when the connection ended (then closed, its fd set to -1).
+bool LineListener::Impl::ReadConnection(Connection& c) {
+  const ssize_t n = read(c.fd, read_buffer.get(), kTcpReadChunk);
+  if (n > 0) {
+    lines.clear();
+    const std::size_t too_long =
+        c.framer.Frame(std::string_view(read_buffer.get(), static_cast<std::size_t>(n)), lines);
+    for (std::size_t i = 0; i < too_long; ++i) handler->OnDrop("too_large", 1);
+    handler->OnLines(lines, static_cast<std::size_t>(n));
+    return true;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+  if (n < 0) {
+    handler->OnDrop("read_error", 1);
+  } else if (c.framer.holding_line()) {
+    handler->OnDrop("unterminated", 1);
+  }
+  close(c.fd);
+  c.fd = -1;
+  return false;
+}
+
+void LineListener::Impl::AcceptConnections() {
+  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+    const int fd = accept4(socket_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      // EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays
+      // queued and the socket readable; retry later instead of spinning.
+      if (auto suppressed = log_limiter.Allow("accept")) {
+        spdlog::warn("tcp listener {}: accept: {} ({} similar suppressed)", options.address,
+                     Errno(errno), *suppressed);
+      }
+      accept_paused_until = Clock::now() + kAcceptBackoff;
+      return;
+    }
+    if (connections.size() >= options.max_connections) {
+      handler->OnDrop("connection_limit", 1);
+      close(fd);
+      continue;
+    }
+    AddConnection(fd);
+  }
+}
+
+void LineListener::Impl::AddConnection(int fd) {
+  // Dead peers (no FIN: a crashed host, a dropped NAT entry) would hold a
+  // connection slot forever; keepalive finds them in about 2 minutes.
+  int on = 1, idle = 60, interval = 10, count = 6;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+  connections.push_back(Connection{fd, LineFramer(ListenerFraming(options))});
+}
+
+// Shutdown: held partial lines are dropped silently (not a client's fault).
+void LineListener::Impl::CloseConnections() {
+  for (Connection& c : connections) close(c.fd);
+  connections.clear();
+  open_connections.store(0);
+}
+
+LineFramer::Options ListenerFraming(const ListenerOptions& options) {
+  return {.max_line_bytes = options.max_line_bytes, .strip_cr = true, .skip_empty = true};
 }
 
 std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineHandler* handler,

@@ -10,9 +10,9 @@
 // dropped whole (its lines cannot be trusted to be complete).
 //
 // TCP: one poll(2) loop over the listening socket and every connection. Each
-// connection has its own line framing: a partial line is held until its \n
-// arrives; a line longer than max_line_bytes is skipped up to the next \n and
-// reported once. An unterminated line left when a connection ends is dropped
+// connection has its own LineFramer (line_framer.h): a partial line is held
+// until its \n arrives; a line longer than max_line_bytes is skipped up to the
+// next \n and reported once. An unterminated line left when a connection ends is dropped
 // and reported ("unterminated"), as Graphite's carbon does: a client that dies
 // mid-write would otherwise deliver a cut-off value as if it were whole. A
 // connection beyond max_connections is accepted and closed at once (reported
@@ -51,20 +51,22 @@
 #include <string>
 #include <string_view>
 
+#include "adapter/sources/line_framer.h"
+#include "adapter/sources/line_sink.h"
+
 namespace metrics_adapter {
 
-class LineHandler {
+// Receives the output of a LineListener.
+//
+// OnLines (see LineSink): complete lines (without \n; a trailing \r stripped;
+// never empty), valid during the call only. `bytes`: the bytes received that
+// this call accounts for — UDP: the batch's datagrams, TCP: one read from one
+// connection, including the start of a line whose end is still to come — so
+// that the sum over all calls is the bytes received (less datagrams dropped
+// whole). `lines` may therefore be empty. Called from the listener's thread
+// only.
+class LineHandler : public virtual LineSink {
  public:
-  virtual ~LineHandler() = default;
-
-  // Complete lines (without \n; a trailing \r stripped; never empty), valid
-  // during the call only. `bytes`: the bytes received that this call accounts
-  // for — UDP: the batch's datagrams, TCP: one read from one connection,
-  // including the start of a line whose end is still to come — so that the
-  // sum over all calls is the bytes received (less datagrams dropped whole).
-  // `lines` may therefore be empty. Called from the listener's thread only.
-  virtual void OnLines(std::span<const std::string_view> lines, std::size_t bytes) = 0;
-
   // `count` datagrams, lines or connections were dropped; `reason` is one of
   // a fixed set, for a metric label:
   //   "too_large"            a datagram or a line over max_line_bytes
@@ -93,6 +95,11 @@ struct ListenerOptions {
   // has CAP_NET_ADMIN (then SO_RCVBUFFORCE is used); see receive_buffer_bytes().
   std::size_t udp_receive_buffer_bytes = 4 << 20;
 };
+
+// How a TCP connection is framed: a '\r' before the '\n' stripped, empty
+// lines left out, over-long ones dropped. (A UDP datagram is split the same
+// way, its limit applying to the whole datagram.)
+LineFramer::Options ListenerFraming(const ListenerOptions& options);
 
 class LineListener {
  public:

@@ -68,7 +68,7 @@ class CountingObserver : public TailerObserver {
  public:
   void Expect(const std::string& tag, long lines) { seen_[tag].assign(lines, 0); }
 
-  void OnLines(std::string_view, std::span<const std::string_view> lines, std::size_t) override {
+  void OnLines(std::span<const std::string_view> lines, std::size_t) override {
     std::lock_guard lock(mu_);
     for (std::string_view line : lines) Count(line);
     total_ += static_cast<long>(lines.size());

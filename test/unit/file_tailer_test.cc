@@ -46,8 +46,7 @@ struct Event {
 
 class Recorder : public TailerObserver {
  public:
-  void OnLines(std::string_view /*path*/, std::span<const std::string_view> batch,
-               std::size_t bytes_read) override {
+  void OnLines(std::span<const std::string_view> batch, std::size_t bytes_read) override {
     for (std::string_view line : batch) lines.emplace_back(line);
     bytes += bytes_read;
     ++calls;
@@ -657,7 +656,7 @@ TEST_CASE("a directory without read permission: reported, retried, listed after 
 TEST_CASE("Run wakes on inotify and returns promptly on stop") {
   TempDir dir;
   struct Counting : TailerObserver {
-    void OnLines(std::string_view, std::span<const std::string_view> lines, std::size_t) override {
+    void OnLines(std::span<const std::string_view> lines, std::size_t) override {
       count += lines.size();
     }
     void OnEvent(TailEvent, std::string_view, std::string_view) override {}

@@ -1,0 +1,61 @@
+// InputDriver is the one way a whole input reaches a parser: a pulled
+// source's response body (SourcePipeline::ProcessBody), the input of
+// `explain` and /-/explain (ExplainInput), and a rule test's input
+// (`metrics-adapter test`). A body parser gets the input whole; a line parser
+// gets the lines a LineFramer cuts it into, the end of the input ending the
+// last line. Since all three go through here with the framing of the source
+// they stand for, what `explain` and `test` show is what production does.
+//
+// Usage:
+//   InputDriver driver(parser_choice.info->unit, FramingFor(source_config));
+//   std::unique_ptr<Parser> parser = parser_choice.Create();
+//   InputCounts counts = driver.Feed(body, *parser, sink);
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "adapter/config/config.h"
+#include "adapter/sources/line_framer.h"
+#include "parsers/parser.h"
+#include "parsers/parser_config.h"
+
+namespace metrics_adapter {
+
+// The framing of input that stands for a response body, as a pulled source
+// has always split its body: a '\r' before each '\n' stripped, empty lines
+// kept (the parser decides what they mean), no limit on a line (max_body_bytes
+// bounds the body). Also the framing of input that belongs to no source: a
+// rule test's input, `explain RULEFILE`.
+LineFramer::Options BodyFraming();
+
+// How `source` frames its input into lines: as its tailer (file), its
+// listener (udp, tcp_listener; for udp the limit is on the whole datagram,
+// here on each line) or a response body (http, tcp).
+LineFramer::Options FramingFor(const SourceConfig& source);
+
+// What one Feed did.
+struct InputCounts {
+  std::size_t lines = 0;     // lines handed to a line parser (0 for a body parser)
+  std::size_t too_long = 0;  // lines dropped for being longer than max_line_bytes
+};
+
+class InputDriver {
+ public:
+  InputDriver(ParserUnit unit, LineFramer::Options framing);
+
+  // Hands `input`, whole, to `parser` as its units; the parser reports to
+  // `sink`. Keeps its buffers between calls, so feeding the same kind of
+  // input again allocates nothing. Not thread-safe.
+  InputCounts Feed(std::string_view input, Parser& parser, RecordSink& sink);
+
+ private:
+  void ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts);
+
+  ParserUnit unit_;
+  LineFramer framer_;
+  std::vector<std::string_view> lines_;
+};
+
+}  // namespace metrics_adapter
