@@ -93,7 +93,7 @@ struct TailedFile {
   int fd = -1;
   std::string path;
   off_t offset = 0;    // next byte to read
-  LineFramer framer;   // the current line's bytes read so far; keeps '\r'
+  LineFramer framer;   // the current line's bytes read so far
   std::string head;    // first min(64, offset) bytes of the file
   std::string tail;    // the min(64, offset) bytes just before `offset`
   bool active = true;  // false: rotated away or deleted, being drained
@@ -104,7 +104,7 @@ struct TailedFile {
 }  // namespace
 
 LineFramer::Options TailerFraming(const TailerOptions& options) {
-  return {.max_line_bytes = options.max_line_bytes, .strip_cr = false, .skip_empty = false};
+  return {.max_line_bytes = options.max_line_bytes, .strip_cr = true, .skip_empty = false};
 }
 
 std::string_view TailEventName(TailEvent event) {

@@ -89,15 +89,16 @@ enum class TailEvent {
 
 std::string_view TailEventName(TailEvent event);
 
-// How a FileTailer frames each file: lines kept byte for byte (a '\r' before
-// the '\n' stays, empty lines are lines), over-long ones dropped.
+// How a FileTailer frames each file: a '\r' before the '\n' removed (CRLF
+// logs read as LF ones, as every source reads them), empty lines kept as
+// lines, over-long ones dropped.
 LineFramer::Options TailerFraming(const TailerOptions& options);
 
 // Receives the output of a FileTailer. Called only from the thread running
 // Poll()/Run(); the string_views are valid only for the duration of the call.
 //
-// OnLines (see LineSink): complete lines, without their '\n' (a trailing '\r'
-// is kept: rules see the bytes the writer wrote); `bytes` counts every byte
+// OnLines (see LineSink): complete lines, without their '\n' and a '\r'
+// before it; otherwise the bytes the writer wrote; `bytes` counts every byte
 // consumed from a file by this read, including newlines and skipped bytes.
 // Called once per read chunk, also when the chunk completed no line (then
 // `lines` is empty); a held partial line handed over on its own comes with
