@@ -36,6 +36,16 @@ bool ParserInfo::HasOption(std::string_view option) const {
   return false;
 }
 
+namespace {
+
+// The factory of a parser that takes no options.
+template <typename ParserType>
+std::unique_ptr<Parser> CreateWithoutOptions(const ParserOptions&, std::string*) {
+  return std::make_unique<ParserType>();
+}
+
+}  // namespace
+
 const std::vector<ParserInfo>& BuiltinParsers() {
   // The one list of built-in parsers.
   static const std::vector<ParserInfo> kParsers = {
@@ -43,9 +53,7 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "each line of input is one record; rules match the whole line",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<LineParser>();
-       }},
+       &CreateWithoutOptions<LineParser>},
       {"keyvalue",
        "key<separator>value lines (redis INFO, apache server-status?auto, memcached stats)",
        ParserUnit::kBody,
@@ -61,9 +69,7 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "the whole body is one record, for multi-line regexes over a status page",
        ParserUnit::kBody,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<TextParser>();
-       }},
+       &CreateWithoutOptions<TextParser>},
       {"json",
        "a JSON document flattened into one record per leaf, named by its path",
        ParserUnit::kBody,
@@ -80,16 +86,12 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "StatsD/DogStatsD lines name:value|type[|@rate][|#tags]; text = name, labels = type, tags",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<StatsdParser>();
-       }},
+       &CreateWithoutOptions<StatsdParser>},
       {"graphite",
        "Graphite plaintext lines path[;tag=v...] value [timestamp]; text = path, labels = tags",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<GraphiteParser>();
-       }},
+       &CreateWithoutOptions<GraphiteParser>},
       {"influx",
        "InfluxDB line protocol; one record per field, text = measurement.field, labels = tags",
        ParserUnit::kLine,
@@ -99,16 +101,12 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "logfmt lines key=value key2=\"v\"; one record per pair, labels = all the line's pairs",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<LogfmtParser>();
-       }},
+       &CreateWithoutOptions<LogfmtParser>},
       {"prometheus",
        "Prometheus text exposition 0.0.4 body; one record per sample, text = metric name",
        ParserUnit::kBody,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<PrometheusParser>();
-       }},
+       &CreateWithoutOptions<PrometheusParser>},
   };
   return kParsers;
 }
