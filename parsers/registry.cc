@@ -44,6 +44,17 @@ std::unique_ptr<Parser> CreateWithoutOptions(const ParserOptions&, std::string*)
   return std::make_unique<ParserType>();
 }
 
+// The keyvalue parser's options, the longest list.
+std::vector<ParserOptionSpec> KeyValueOptions() {
+  return {{"separator", ":", "splits key from value at its first occurrence; \" \" = spaces/tabs"},
+          {"comment_prefix", "#", "lines starting with it are skipped; empty: no comments"},
+          {"line_prefix", "", "stripped from each line; lines without it are skipped"},
+          {"subfields", "", "splits values of sub-field pairs into key.subkey records"},
+          {"subfield_separator", "=", "splits a sub-field into subkey and value"},
+          {"skip_lines_without_separator", "false",
+           "true: lines without the separator are skipped, not parse errors (apache ?auto)"}};
+}
+
 }  // namespace
 
 const std::vector<ParserInfo>& BuiltinParsers() {
@@ -56,15 +67,7 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        &CreateWithoutOptions<LineParser>},
       {"keyvalue",
        "key<separator>value lines (redis INFO, apache server-status?auto, memcached stats)",
-       ParserUnit::kBody,
-       {{"separator", ":", "splits key from value at its first occurrence; \" \" = spaces/tabs"},
-        {"comment_prefix", "#", "lines starting with it are skipped; empty: no comments"},
-        {"line_prefix", "", "stripped from each line; lines without it are skipped"},
-        {"subfields", "", "splits values of sub-field pairs into key.subkey records"},
-        {"subfield_separator", "=", "splits a sub-field into subkey and value"},
-        {"skip_lines_without_separator", "false",
-         "true: lines without the separator are skipped, not parse errors (apache ?auto)"}},
-       &KeyValueParser::Create},
+       ParserUnit::kBody, KeyValueOptions(), &KeyValueParser::Create},
       {"text",
        "the whole body is one record, for multi-line regexes over a status page",
        ParserUnit::kBody,
