@@ -140,6 +140,66 @@ class RuleCompiler {
     return -1;
   }
 
+  // A `$name` or `${name}` in a label template: the name is
+  // text[start, end), the template goes on at `next`.
+  struct Reference {
+    std::size_t start;
+    std::size_t end;
+    std::size_t next;
+  };
+
+  // The reference whose `$` is text[dollar]; nullopt (reported) when no name
+  // follows the `$` or a `${` is not closed.
+  std::optional<Reference> FindReference(const std::string& text, std::size_t dollar,
+                                         const YAML::Node& node) {
+    std::size_t start = dollar + 1, end;
+    const bool braced = start < text.size() && text[start] == '{';
+    if (braced) {
+      ++start;
+      end = text.find('}', start);
+      if (end == std::string::npos) {
+        diags_.Error(PositionOf(file_, node), what_ + ": unclosed \"${\" in " + Quoted(text));
+        return std::nullopt;
+      }
+    } else {
+      end = start;
+      while (end < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+        ++end;
+      }
+    }
+    if (end == start) {
+      diags_.Error(PositionOf(file_, node),
+                   what_ +
+                       ": \"$\" must be followed by a capture name (write \"$$\" for a "
+                       "literal \"$\") in " +
+                       Quoted(text));
+      return std::nullopt;
+    }
+    return Reference{start, end, braced ? end + 1 : end};
+  }
+
+  // Adds the piece the reference `name` stands for to `expr`: a record label
+  // (`label.NAME`) or a capture. False (reported) when it names neither; the
+  // piece is added anyway.
+  bool AddReferencePiece(const std::string& name, const RE2& regex, const YAML::Node& node,
+                         LabelExpr& expr) {
+    using Kind = LabelExpr::Piece::Kind;
+    if (name.starts_with(kRecordLabelPrefix)) {
+      // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
+      const std::string label = name.substr(kRecordLabelPrefix.size());
+      expr.pieces.push_back({Kind::kRecordLabel, label, -1});
+      if (label.empty()) {
+        diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
+        return false;
+      }
+      return true;
+    }
+    const int index = CaptureIndex(name, regex, node);
+    expr.pieces.push_back({Kind::kCapture, "", index});
+    return index >= 0;
+  }
+
   // Splits a label template into literal text and capture references.
   std::optional<LabelExpr> CompileLabel(const std::string& text, const RE2& regex,
                                         const YAML::Node& node) {
@@ -156,48 +216,15 @@ class RuleCompiler {
         i += 2;
         continue;
       }
-      std::size_t start = i + 1, end;
-      const bool braced = start < text.size() && text[start] == '{';
-      if (braced) {
-        ++start;
-        end = text.find('}', start);
-        if (end == std::string::npos) {
-          diags_.Error(PositionOf(file_, node), what_ + ": unclosed \"${\" in " + Quoted(text));
-          return std::nullopt;
-        }
-      } else {
-        end = start;
-        while (end < text.size() &&
-               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
-          ++end;
-        }
+      const std::optional<Reference> reference = FindReference(text, i, node);
+      if (!reference) return std::nullopt;
+      if (!literal.empty()) {
+        expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
       }
-      if (end == start) {
-        diags_.Error(PositionOf(file_, node),
-                     what_ +
-                         ": \"$\" must be followed by a capture name (write \"$$\" for a "
-                         "literal \"$\") in " +
-                         Quoted(text));
-        return std::nullopt;
-      }
-      using Kind = LabelExpr::Piece::Kind;
-      if (!literal.empty()) expr.pieces.push_back({Kind::kLiteral, std::move(literal), -1});
       literal.clear();
-      const std::string name = text.substr(start, end - start);
-      if (name.starts_with(kRecordLabelPrefix)) {
-        // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
-        const std::string label = name.substr(kRecordLabelPrefix.size());
-        if (label.empty()) {
-          diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
-          ok = false;
-        }
-        expr.pieces.push_back({Kind::kRecordLabel, label, -1});
-      } else {
-        const int index = CaptureIndex(name, regex, node);
-        ok = ok && index >= 0;
-        expr.pieces.push_back({Kind::kCapture, "", index});
-      }
-      i = braced ? end + 1 : end;
+      const std::string name = text.substr(reference->start, reference->end - reference->start);
+      ok = AddReferencePiece(name, regex, node, expr) && ok;
+      i = reference->next;
     }
     if (!literal.empty() || expr.pieces.empty()) {
       expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
