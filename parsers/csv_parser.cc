@@ -54,80 +54,104 @@ bool CsvParser::SkipBlankLines(std::string_view body, std::size_t& pos) {
   return false;
 }
 
+namespace {
+
+// The quote that closes a quoted cell whose text starts at `from`, or npos
+// when there is none; "" is an escaped quote, not the end, and sets *escaped.
+std::size_t FindClosingQuote(std::string_view body, std::size_t from, bool* escaped) {
+  std::size_t pos = from;
+  while (true) {
+    const std::size_t close = body.find('"', pos);
+    if (close == std::string_view::npos) return close;
+    if (close + 1 < body.size() && body[close + 1] == '"') {
+      *escaped = true;
+      pos = close + 2;
+      continue;
+    }
+    return close;
+  }
+}
+
+}  // namespace
+
 CsvParser::RowStatus CsvParser::ReadRow(std::string_view body, std::size_t& pos) {
-  const char separator = options_.separator;
   cells_.clear();
   unescaped_cells_.clear();
-  while (true) {
-    if (pos < body.size() && body[pos] == '"') {
-      // A quoted cell: up to the quote not followed by another; "" is a quote.
-      std::size_t start = ++pos;
-      bool escaped = false;
-      std::size_t close;
-      while (true) {
-        close = body.find('"', pos);
-        if (close == std::string_view::npos) {
-          pos = body.size();  // nothing after an unclosed quote can be framed
-          return RowStatus::kBadQuote;
-        }
-        if (close + 1 < body.size() && body[close + 1] == '"') {
-          escaped = true;
-          pos = close + 2;
-          continue;
-        }
-        break;
-      }
-      std::string_view cell = body.substr(start, close - start);
-      if (escaped) {
-        std::size_t n = unescaped_cells_.size();
-        if (unescaped_.size() <= n) unescaped_.emplace_back();
-        std::string& out = unescaped_[n];
-        out.clear();
-        for (std::size_t i = 0; i < cell.size(); ++i) {
-          out += cell[i];
-          if (cell[i] == '"') ++i;  // the second quote of a pair
-        }
-        unescaped_cells_.push_back(static_cast<int>(cells_.size()));
-      }
-      cells_.push_back(cell);  // replaced by the unescaped text below
-      pos = close + 1;
-      if (pos < body.size() && body[pos] == separator) {
-        ++pos;
-        continue;
-      }
-      if (pos == body.size()) break;
-      if (body[pos] == '\n') {
-        ++pos;
-        break;
-      }
-      if (body.substr(pos) == "\r" || body.substr(pos).starts_with("\r\n")) {
-        pos = std::min(pos + 2, body.size());
-        break;
-      }
-      // Text after the closing quote: skip to the end of the line.
-      std::size_t newline = body.find('\n', pos);
-      pos = newline == std::string_view::npos ? body.size() : newline + 1;
-      return RowStatus::kBadQuote;
-    }
-    // An unquoted cell: up to the separator or the end of the line.
-    std::size_t end = pos;
-    while (end < body.size() && body[end] != separator && body[end] != '\n') ++end;
-    std::string_view cell = body.substr(pos, end - pos);
-    if (end < body.size() && body[end] == separator) {
-      cells_.push_back(cell);
-      pos = end + 1;
-      continue;  // a separator at the end of a line makes a last, empty cell
-    }
-    if (cell.ends_with('\r')) cell.remove_suffix(1);
-    cells_.push_back(cell);
-    pos = end == body.size() ? end : end + 1;
-    break;
+  CellEnd end = CellEnd::kSeparator;
+  while (end == CellEnd::kSeparator) {
+    const bool quoted = pos < body.size() && body[pos] == '"';
+    end = quoted ? ReadQuotedCell(body, pos) : ReadUnquotedCell(body, pos);
   }
+  if (end == CellEnd::kBadQuote) return RowStatus::kBadQuote;
   // Now that cells_ and unescaped_ no longer grow, point at the unescaped text.
   for (std::size_t i = 0; i < unescaped_cells_.size(); ++i) {
     cells_[static_cast<std::size_t>(unescaped_cells_[i])] = unescaped_[i];
   }
   return RowStatus::kOk;
+}
+
+CsvParser::CellEnd CsvParser::ReadQuotedCell(std::string_view body, std::size_t& pos) {
+  // A quoted cell: up to the quote not followed by another; "" is a quote.
+  const std::size_t start = ++pos;
+  bool escaped = false;
+  const std::size_t close = FindClosingQuote(body, start, &escaped);
+  if (close == std::string_view::npos) {
+    pos = body.size();  // nothing after an unclosed quote can be framed
+    return CellEnd::kBadQuote;
+  }
+  const std::string_view cell = body.substr(start, close - start);
+  if (escaped) KeepUnescaped(cell);
+  cells_.push_back(cell);  // replaced by the unescaped text at the end of the row
+  pos = close + 1;
+  return EndOfQuotedCell(body, pos);
+}
+
+CsvParser::CellEnd CsvParser::EndOfQuotedCell(std::string_view body, std::size_t& pos) const {
+  if (pos < body.size() && body[pos] == options_.separator) {
+    ++pos;
+    return CellEnd::kSeparator;
+  }
+  if (pos == body.size()) return CellEnd::kRowEnd;
+  if (body[pos] == '\n') {
+    ++pos;
+    return CellEnd::kRowEnd;
+  }
+  if (body.substr(pos) == "\r" || body.substr(pos).starts_with("\r\n")) {
+    pos = std::min(pos + 2, body.size());
+    return CellEnd::kRowEnd;
+  }
+  // Text after the closing quote: skip to the end of the line.
+  const std::size_t newline = body.find('\n', pos);
+  pos = newline == std::string_view::npos ? body.size() : newline + 1;
+  return CellEnd::kBadQuote;
+}
+
+void CsvParser::KeepUnescaped(std::string_view cell) {
+  const std::size_t n = unescaped_cells_.size();
+  if (unescaped_.size() <= n) unescaped_.emplace_back();
+  std::string& out = unescaped_[n];
+  out.clear();
+  for (std::size_t i = 0; i < cell.size(); ++i) {
+    out += cell[i];
+    if (cell[i] == '"') ++i;  // the second quote of a pair
+  }
+  unescaped_cells_.push_back(static_cast<int>(cells_.size()));
+}
+
+CsvParser::CellEnd CsvParser::ReadUnquotedCell(std::string_view body, std::size_t& pos) {
+  // Up to the separator or the end of the line.
+  std::size_t end = pos;
+  while (end < body.size() && body[end] != options_.separator && body[end] != '\n') ++end;
+  std::string_view cell = body.substr(pos, end - pos);
+  if (end < body.size() && body[end] == options_.separator) {
+    cells_.push_back(cell);
+    pos = end + 1;
+    return CellEnd::kSeparator;  // a separator at the end of a line makes a last, empty cell
+  }
+  if (cell.ends_with('\r')) cell.remove_suffix(1);
+  cells_.push_back(cell);
+  pos = end == body.size() ? end : end + 1;
+  return CellEnd::kRowEnd;
 }
 
 bool CsvParser::UseHeader(RecordSink& sink) {

@@ -56,9 +56,21 @@ class CsvParser : public Parser {
 
  private:
   enum class RowStatus { kOk, kBadQuote };
+  // What ends a cell: a separator (another cell follows), the end of the
+  // row, or a malformed quoted cell (pos is then past its line).
+  enum class CellEnd { kSeparator, kRowEnd, kBadQuote };
 
   // Reads the row starting at `pos` into cells_ and moves `pos` past it.
   RowStatus ReadRow(std::string_view body, std::size_t& pos);
+  // Reads the cell starting at `pos` (at its opening quote, or not quoted)
+  // into cells_ and moves `pos` past it and what ends it.
+  CellEnd ReadQuotedCell(std::string_view body, std::size_t& pos);
+  CellEnd ReadUnquotedCell(std::string_view body, std::size_t& pos);
+  // After a quoted cell's closing quote, at `pos`: what ends the cell.
+  CellEnd EndOfQuotedCell(std::string_view body, std::size_t& pos) const;
+  // Keeps the text of `cell` with each "" made one quote, for the cell about
+  // to be appended to cells_.
+  void KeepUnescaped(std::string_view cell);
   // Skips blank lines; false at the end of the body.
   static bool SkipBlankLines(std::string_view body, std::size_t& pos);
   // Sets header_ from cells_ and finds the key columns in it.

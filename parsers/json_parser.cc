@@ -11,11 +11,11 @@ namespace metrics_adapter {
 namespace {
 
 // Room for a typical status page before the first body asks for more.
-constexpr std::size_t kInitialCapacity = 64 * 1024;
+constexpr std::size_t kInitialCapacity = std::size_t{64} * 1024;
 // simdjson's buffers take about 8 bytes per byte of body. Kept for bodies up
 // to this size, so a scrape allocates nothing; after a larger one they are
 // given back, so a rare 10 MiB page does not pin ~80 MiB until the next.
-constexpr std::size_t kKeptCapacity = 1024 * 1024;
+constexpr std::size_t kKeptCapacity = std::size_t{1024} * 1024;
 
 }  // namespace
 

@@ -37,6 +37,14 @@ std::optional<double> ParseSampleValue(std::string_view text) {
   return ParseNumber(text);
 }
 
+// Whether `text` is a whole timestamp: an integer of milliseconds.
+bool IsTimestamp(std::string_view text) {
+  std::int64_t timestamp = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, timestamp);
+  return ec == std::errc() && ptr == end;
+}
+
 }  // namespace
 
 bool PrometheusParser::Unescape(std::string_view& value) {
@@ -83,46 +91,8 @@ bool PrometheusParser::ParseSample(std::string_view line, RecordSink& sink) {
   const std::string_view name = line.substr(0, pos);
   if (name.empty()) return false;
   SkipBlanks(line, pos);
-
   if (pos < line.size() && line[pos] == '{') {
-    ++pos;
-    while (true) {
-      SkipBlanks(line, pos);
-      if (pos == line.size()) return false;
-      if (line[pos] == '}') break;  // also after a trailing comma, which the format allows
-      const std::size_t label_start = pos;
-      while (pos < line.size() && IsNameChar(line[pos])) ++pos;
-      const std::string_view label_name = line.substr(label_start, pos - label_start);
-      if (label_name.empty()) return false;
-      SkipBlanks(line, pos);
-      if (pos == line.size() || line[pos] != '=') return false;
-      ++pos;
-      SkipBlanks(line, pos);
-      if (pos == line.size() || line[pos] != '"') return false;
-      ++pos;
-      const std::size_t quoted_start = pos;
-      bool escaped = false;
-      while (pos < line.size() && line[pos] != '"') {
-        if (line[pos] == '\\') {
-          escaped = true;
-          ++pos;
-        }
-        ++pos;
-      }
-      if (pos >= line.size()) return false;  // unterminated label value
-      std::string_view label_value = line.substr(quoted_start, pos - quoted_start);
-      ++pos;  // closing '"'
-      if (escaped && !Unescape(label_value)) return false;
-      labels_.push_back({label_name, label_value});
-      SkipBlanks(line, pos);
-      if (pos < line.size() && line[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      if (pos == line.size() || line[pos] != '}') return false;
-      break;
-    }
-    ++pos;  // '}'
+    if (!ReadLabelSet(line, pos)) return false;
     SkipBlanks(line, pos);
   }
 
@@ -131,14 +101,56 @@ bool PrometheusParser::ParseSample(std::string_view line, RecordSink& sink) {
   const std::optional<double> value = ParseSampleValue(line.substr(value_start, pos - value_start));
   if (!value) return false;
   SkipBlanks(line, pos);
-  if (pos < line.size()) {
-    // Milliseconds since the epoch; checked only, since a record has no time.
-    std::int64_t timestamp = 0;
-    const char* end = line.data() + line.size();
-    auto [ptr, ec] = std::from_chars(line.data() + pos, end, timestamp);
-    if (ec != std::errc() || ptr != end) return false;
-  }
+  // Milliseconds since the epoch; checked only, since a record has no time.
+  if (pos < line.size() && !IsTimestamp(line.substr(pos))) return false;
   sink.OnRecord(Record{name, value, labels_});
+  return true;
+}
+
+bool PrometheusParser::ReadLabelSet(std::string_view line, std::size_t& pos) {
+  ++pos;  // '{'
+  while (true) {
+    SkipBlanks(line, pos);
+    if (pos == line.size()) return false;
+    if (line[pos] == '}') break;  // also after a trailing comma, which the format allows
+    if (!ReadLabel(line, pos)) return false;
+    SkipBlanks(line, pos);
+    if (pos < line.size() && line[pos] == ',') {
+      ++pos;
+      continue;
+    }
+    if (pos == line.size() || line[pos] != '}') return false;
+    break;
+  }
+  ++pos;  // '}'
+  return true;
+}
+
+bool PrometheusParser::ReadLabel(std::string_view line, std::size_t& pos) {
+  const std::size_t name_start = pos;
+  while (pos < line.size() && IsNameChar(line[pos])) ++pos;
+  const std::string_view name = line.substr(name_start, pos - name_start);
+  if (name.empty()) return false;
+  SkipBlanks(line, pos);
+  if (pos == line.size() || line[pos] != '=') return false;
+  ++pos;
+  SkipBlanks(line, pos);
+  if (pos == line.size() || line[pos] != '"') return false;
+  ++pos;
+  const std::size_t quoted_start = pos;
+  bool escaped = false;
+  while (pos < line.size() && line[pos] != '"') {
+    if (line[pos] == '\\') {
+      escaped = true;
+      ++pos;
+    }
+    ++pos;
+  }
+  if (pos >= line.size()) return false;  // unterminated label value
+  std::string_view value = line.substr(quoted_start, pos - quoted_start);
+  ++pos;  // closing '"'
+  if (escaped && !Unescape(value)) return false;
+  labels_.push_back({name, value});
   return true;
 }
 

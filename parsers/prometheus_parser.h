@@ -23,6 +23,11 @@ class PrometheusParser : public Parser {
   // Parses one sample line into labels_ and emits its record; false if the
   // line is malformed.
   bool ParseSample(std::string_view line, RecordSink& sink);
+  // Reads the label set `{...}` at `pos` (its `{`) into labels_ and moves
+  // `pos` past its `}`; false if it is malformed.
+  bool ReadLabelSet(std::string_view line, std::size_t& pos);
+  // Reads one `name="value"` at `pos` into labels_ and moves `pos` past it.
+  bool ReadLabel(std::string_view line, std::size_t& pos);
   // Resolves the escapes of a quoted label value into unescaped_ and points
   // `value` there; false on an escape the format does not define.
   bool Unescape(std::string_view& value);

@@ -36,6 +36,27 @@ bool ParserInfo::HasOption(std::string_view option) const {
   return false;
 }
 
+namespace {
+
+// The factory of a parser that takes no options.
+template <typename ParserType>
+std::unique_ptr<Parser> CreateWithoutOptions(const ParserOptions&, std::string*) {
+  return std::make_unique<ParserType>();
+}
+
+// The keyvalue parser's options, the longest list.
+std::vector<ParserOptionSpec> KeyValueOptions() {
+  return {{"separator", ":", "splits key from value at its first occurrence; \" \" = spaces/tabs"},
+          {"comment_prefix", "#", "lines starting with it are skipped; empty: no comments"},
+          {"line_prefix", "", "stripped from each line; lines without it are skipped"},
+          {"subfields", "", "splits values of sub-field pairs into key.subkey records"},
+          {"subfield_separator", "=", "splits a sub-field into subkey and value"},
+          {"skip_lines_without_separator", "false",
+           "true: lines without the separator are skipped, not parse errors (apache ?auto)"}};
+}
+
+}  // namespace
+
 const std::vector<ParserInfo>& BuiltinParsers() {
   // The one list of built-in parsers.
   static const std::vector<ParserInfo> kParsers = {
@@ -43,27 +64,15 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "each line of input is one record; rules match the whole line",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<LineParser>();
-       }},
+       &CreateWithoutOptions<LineParser>},
       {"keyvalue",
        "key<separator>value lines (redis INFO, apache server-status?auto, memcached stats)",
-       ParserUnit::kBody,
-       {{"separator", ":", "splits key from value at its first occurrence; \" \" = spaces/tabs"},
-        {"comment_prefix", "#", "lines starting with it are skipped; empty: no comments"},
-        {"line_prefix", "", "stripped from each line; lines without it are skipped"},
-        {"subfields", "", "splits values of sub-field pairs into key.subkey records"},
-        {"subfield_separator", "=", "splits a sub-field into subkey and value"},
-        {"skip_lines_without_separator", "false",
-         "true: lines without the separator are skipped, not parse errors (apache ?auto)"}},
-       &KeyValueParser::Create},
+       ParserUnit::kBody, KeyValueOptions(), &KeyValueParser::Create},
       {"text",
        "the whole body is one record, for multi-line regexes over a status page",
        ParserUnit::kBody,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<TextParser>();
-       }},
+       &CreateWithoutOptions<TextParser>},
       {"json",
        "a JSON document flattened into one record per leaf, named by its path",
        ParserUnit::kBody,
@@ -80,16 +89,12 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "StatsD/DogStatsD lines name:value|type[|@rate][|#tags]; text = name, labels = type, tags",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<StatsdParser>();
-       }},
+       &CreateWithoutOptions<StatsdParser>},
       {"graphite",
        "Graphite plaintext lines path[;tag=v...] value [timestamp]; text = path, labels = tags",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<GraphiteParser>();
-       }},
+       &CreateWithoutOptions<GraphiteParser>},
       {"influx",
        "InfluxDB line protocol; one record per field, text = measurement.field, labels = tags",
        ParserUnit::kLine,
@@ -99,16 +104,12 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        "logfmt lines key=value key2=\"v\"; one record per pair, labels = all the line's pairs",
        ParserUnit::kLine,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<LogfmtParser>();
-       }},
+       &CreateWithoutOptions<LogfmtParser>},
       {"prometheus",
        "Prometheus text exposition 0.0.4 body; one record per sample, text = metric name",
        ParserUnit::kBody,
        {},
-       [](const ParserOptions&, std::string*) -> std::unique_ptr<Parser> {
-         return std::make_unique<PrometheusParser>();
-       }},
+       &CreateWithoutOptions<PrometheusParser>},
   };
   return kParsers;
 }

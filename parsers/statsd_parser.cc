@@ -24,100 +24,133 @@ bool IsReservedLabel(std::string_view name) {
   return name == "type" || name == "delta" || name == "value";
 }
 
+// DogStatsD events and service checks are valid input but not metrics.
+bool IsEventOrServiceCheck(std::string_view line) {
+  return line.starts_with("_e{") || line.starts_with("_sc|");
+}
+
+// The reason a line is skipped, as RecordSink::OnParseError takes it; empty
+// when the line reads.
+using ErrorReason = std::string_view;
+
+// The fields every metric line starts with: `name:value|type`.
+struct Head {
+  std::string_view name;
+  std::string_view value_text;  // never empty
+  std::string_view type;        // one IsKnownType accepts
+};
+
+// Reads the head of a line off the front of `rest`.
+ErrorReason ReadHead(std::string_view& rest, Head& head) {
+  const std::string_view name_value = NextField(rest, '|');
+  const std::size_t colon = name_value.find(':');
+  if (colon == std::string_view::npos || colon + 1 == name_value.size()) return "missing_value";
+  head.name = name_value.substr(0, colon);
+  head.value_text = name_value.substr(colon + 1);
+  if (head.name.empty()) return "missing_name";
+  head.type = NextField(rest, '|');
+  // "name:1|c:2|c" (several values in one line) lands here too: its type is "c:2".
+  if (!IsKnownType(head.type)) return "bad_type";
+  return {};
+}
+
+// Reads `@rate`, a sample rate in (0, 1].
+ErrorReason ReadSampleRate(std::string_view text, double& rate) {
+  std::optional<double> parsed = ParseNumber(text);
+  if (!parsed || !(*parsed > 0) || *parsed > 1) return "bad_sample_rate";
+  rate = *parsed;
+  return {};
+}
+
+// Reads `#tag:v,tag2:v2` into `labels`; a tag without a value has an empty one.
+ErrorReason ReadTags(std::string_view tags, std::vector<RecordLabel>& labels) {
+  while (!tags.empty()) {
+    const std::string_view tag = NextField(tags, ',');
+    if (tag.empty()) continue;  // "#a:1,,b:2" or a trailing comma: nothing there
+    const std::size_t colon = tag.find(':');
+    const std::string_view name = tag.substr(0, colon);
+    const std::string_view value =
+        colon == std::string_view::npos ? std::string_view() : tag.substr(colon + 1);
+    if (name.empty()) return "bad_tag";
+    if (!IsReservedLabel(name)) labels.push_back({name, value});
+  }
+  return {};
+}
+
+// Reads the `|`-separated sections after the head: the sample rate into
+// `rate`, the tags into `labels`.
+ErrorReason ReadSections(std::string_view rest, double& rate, std::vector<RecordLabel>& labels) {
+  while (!rest.empty()) {
+    const std::string_view section = NextField(rest, '|');
+    ErrorReason error;
+    if (section.starts_with('@')) {
+      error = ReadSampleRate(section.substr(1), rate);
+    } else if (section.starts_with('#')) {
+      error = ReadTags(section.substr(1), labels);
+    }
+    // Other sections are DogStatsD extensions (`c:` container ID, `T`
+    // timestamp, `e:` external data, `card:` cardinality) that carry nothing
+    // a rule can use; like the Datadog agent, skip them rather than refuse
+    // the line, so newer clients keep working.
+    if (!error.empty()) return error;
+  }
+  return {};
+}
+
+// The record's value from the head and the sample rate, into `value`; a set
+// member and a gauge's sign become labels instead.
+ErrorReason ReadValue(const Head& head, double rate, std::optional<double>& value,
+                      std::vector<RecordLabel>& labels) {
+  if (head.type == "s") {
+    // A set counts distinct members; the member is text, not a number.
+    labels.push_back({"value", head.value_text});
+    return {};
+  }
+  value = ParseNumber(head.value_text);
+  if (!value) return "bad_value";
+  if (head.type == "c") {
+    // A counter sampled at rate r was sent for a fraction r of the events:
+    // dividing estimates the true count.
+    *value /= rate;
+  }
+  // Timers, histograms and distributions keep their value: each line is one
+  // observation of that size whatever the rate, and dividing would distort
+  // the observed duration. Gauges are not sampled.
+  if (head.type == "g" && (head.value_text.front() == '+' || head.value_text.front() == '-')) {
+    // StatsD gauge semantics: a signed value changes the gauge by that much.
+    labels.push_back({"delta", "true"});
+  }
+  return {};
+}
+
 }  // namespace
 
 void StatsdParser::Parse(std::string_view unit, RecordSink& sink) {
   const std::string_view line = Trim(unit, kBlanksAndCr);
   // A packet ending in a newline leaves an empty last line: nothing to read.
   if (line.empty()) return;
-
-  // DogStatsD events and service checks are valid input but not metrics:
-  // counted apart from malformed lines, so a dashboard can tell them apart.
-  if (line.starts_with("_e{") || line.starts_with("_sc|")) {
+  // Counted apart from malformed lines, so a dashboard can tell them apart.
+  if (IsEventOrServiceCheck(line)) {
     sink.OnParseError("unsupported_event");
     return;
   }
 
   std::string_view rest = line;
-  const std::string_view head = NextField(rest, '|');  // name:value
-  const std::size_t colon = head.find(':');
-  if (colon == std::string_view::npos || colon + 1 == head.size()) {
-    sink.OnParseError("missing_value");
-    return;
-  }
-  const std::string_view name = head.substr(0, colon);
-  const std::string_view value_text = head.substr(colon + 1);
-  if (name.empty()) {
-    sink.OnParseError("missing_name");
-    return;
-  }
-  const std::string_view type = NextField(rest, '|');
-  // "name:1|c:2|c" (several values in one line) lands here too: its type is "c:2".
-  if (!IsKnownType(type)) {
-    sink.OnParseError("bad_type");
-    return;
-  }
-
-  labels_.clear();
-  labels_.push_back({"type", type});
+  Head head;
   double rate = 1;
-  while (!rest.empty()) {
-    const std::string_view section = NextField(rest, '|');
-    if (section.starts_with('@')) {
-      std::optional<double> parsed = ParseNumber(section.substr(1));
-      if (!parsed || !(*parsed > 0) || *parsed > 1) {
-        sink.OnParseError("bad_sample_rate");
-        return;
-      }
-      rate = *parsed;
-    } else if (section.starts_with('#')) {
-      std::string_view tags = section.substr(1);
-      while (!tags.empty()) {
-        const std::string_view tag = NextField(tags, ',');
-        if (tag.empty()) continue;  // "#a:1,,b:2" or a trailing comma: nothing there
-        const std::size_t tag_colon = tag.find(':');
-        const std::string_view tag_name = tag.substr(0, tag_colon);
-        const std::string_view tag_value =
-            tag_colon == std::string_view::npos ? std::string_view() : tag.substr(tag_colon + 1);
-        if (tag_name.empty()) {
-          sink.OnParseError("bad_tag");
-          return;
-        }
-        if (!IsReservedLabel(tag_name)) labels_.push_back({tag_name, tag_value});
-      }
-    }
-    // Other sections are DogStatsD extensions (`c:` container ID, `T`
-    // timestamp, `e:` external data, `card:` cardinality) that carry nothing
-    // a rule can use; like the Datadog agent, skip them rather than refuse
-    // the line, so newer clients keep working.
+  std::optional<double> value;
+  ErrorReason error = ReadHead(rest, head);
+  if (error.empty()) {
+    labels_.clear();
+    labels_.push_back({"type", head.type});
+    error = ReadSections(rest, rate, labels_);
   }
-
-  Record record{name, std::nullopt, {}};
-  if (type == "s") {
-    // A set counts distinct members; the member is text, not a number.
-    labels_.push_back({"value", value_text});
-  } else {
-    std::optional<double> value = ParseNumber(value_text);
-    if (!value) {
-      sink.OnParseError("bad_value");
-      return;
-    }
-    if (type == "c") {
-      // A counter sampled at rate r was sent for a fraction r of the events:
-      // dividing estimates the true count.
-      *value /= rate;
-    }
-    // Timers, histograms and distributions keep their value: each line is one
-    // observation of that size whatever the rate, and dividing would distort
-    // the observed duration. Gauges are not sampled.
-    if (type == "g" && (value_text.front() == '+' || value_text.front() == '-')) {
-      // StatsD gauge semantics: a signed value changes the gauge by that much.
-      labels_.push_back({"delta", "true"});
-    }
-    record.value = value;
+  if (error.empty()) error = ReadValue(head, rate, value, labels_);
+  if (!error.empty()) {
+    sink.OnParseError(error);
+    return;
   }
-  record.labels = labels_;
-  sink.OnRecord(record);
+  sink.OnRecord(Record{head.name, value, labels_});
 }
 
 }  // namespace metrics_adapter

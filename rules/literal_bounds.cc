@@ -56,104 +56,174 @@ bool IsRepetition(std::string_view pattern, std::size_t i, std::size_t* end) {
   return true;
 }
 
+// One token of the pattern: what it contributes, and its byte if a literal.
+struct Step {
+  Token token = Token::kOther;
+  char literal = 0;
+};
+
+// Reads a pattern token by token, left to right, keeping track of the open
+// groups. Next() returns nullopt for anything it does not fully understand,
+// after which the reader is not to be used further.
+class PatternReader {
+ public:
+  explicit PatternReader(std::string_view pattern) : pattern_(pattern) {}
+
+  bool AtEnd() const { return i_ >= pattern_.size(); }
+  // Whether every group opened so far has been closed.
+  bool GroupsClosed() const { return alternation_.empty(); }
+
+  // Reads the token at the current position and moves past it. Requires
+  // !AtEnd().
+  std::optional<Step> Next() {
+    const char c = pattern_[i_];
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;  // a multi-byte character
+    switch (c) {
+      case '\\':
+        return ReadEscape();
+      case '[':
+        return SkipClass();
+      case '(':
+        return OpenGroup();
+      case ')':
+        return CloseGroup();
+      case '|':
+        return MarkAlternative();
+      case '{':
+        return ReadBrace();
+      case '*':
+      case '+':
+      case '?':
+        ++i_;
+        return Step{Token::kQuantifier};
+      case '.':
+      case '^':
+      case '$':
+        ++i_;
+        return Step{Token::kOther};
+      default:
+        ++i_;
+        return Step{Token::kLiteral, c};
+    }
+  }
+
+ private:
+  // `\c`: a literal byte, or a class or assertion such as \d or \b.
+  std::optional<Step> ReadEscape() {
+    if (i_ + 1 >= pattern_.size()) return std::nullopt;
+    const char escaped = pattern_[i_ + 1];
+    i_ += 2;
+    if (std::optional<char> byte = EscapedLiteral(escaped)) return Step{Token::kLiteral, *byte};
+    if (std::string_view("dDsSwWbBAz").find(escaped) == std::string_view::npos) {
+      return std::nullopt;  // \x41, \pN, \Q...\E, \C, octal: not worth reading here
+    }
+    return Step{Token::kOther};
+  }
+
+  // A class: skip to its closing `]`, which may not be its first member.
+  std::optional<Step> SkipClass() {
+    ++i_;
+    if (i_ < pattern_.size() && pattern_[i_] == '^') ++i_;
+    if (i_ < pattern_.size() && pattern_[i_] == ']') ++i_;
+    while (i_ < pattern_.size() && pattern_[i_] != ']') {
+      if (pattern_[i_] == '\\') {
+        i_ += 2;
+      } else if (pattern_.substr(i_, 2) == "[:") {
+        const std::size_t close = pattern_.find(":]", i_ + 2);
+        if (close == std::string_view::npos) return std::nullopt;
+        i_ = close + 2;
+      } else {
+        ++i_;
+      }
+    }
+    if (i_ >= pattern_.size()) return std::nullopt;
+    ++i_;
+    return Step{Token::kOther};
+  }
+
+  // Skips the group's header: (?:, (?P<name>, (?<name>. Flags such as (?i)
+  // change what literals match: gives up on them.
+  std::optional<Step> OpenGroup() {
+    if (pattern_.substr(i_, 3) == "(?:") {
+      i_ += 3;
+    } else if (pattern_.substr(i_, 4) == "(?P<" || pattern_.substr(i_, 3) == "(?<") {
+      const std::size_t close = pattern_.find('>', i_);
+      if (close == std::string_view::npos) return std::nullopt;
+      i_ = close + 1;
+    } else if (pattern_.substr(i_, 2) == "(?") {
+      return std::nullopt;
+    } else {
+      ++i_;
+    }
+    alternation_.push_back(false);
+    return Step{Token::kGroupOpen};
+  }
+
+  std::optional<Step> CloseGroup() {
+    if (alternation_.empty()) return std::nullopt;
+    const Token token = alternation_.back() ? Token::kOther : Token::kGroupClose;
+    alternation_.pop_back();
+    ++i_;
+    return Step{token};
+  }
+
+  std::optional<Step> MarkAlternative() {
+    if (alternation_.empty()) return std::nullopt;  // the other alternative may end differently
+    alternation_.back() = true;
+    ++i_;
+    return Step{Token::kOther};
+  }
+
+  // `{n}`, `{n,}` or `{n,m}` repeat what comes before; any other `{` is a literal.
+  std::optional<Step> ReadBrace() {
+    if (std::size_t end = 0; IsRepetition(pattern_, i_, &end)) {
+      i_ = end;
+      return Step{Token::kQuantifier};
+    }
+    ++i_;
+    return Step{Token::kLiteral, '{'};
+  }
+
+  std::string_view pattern_;
+  std::size_t i_ = 0;
+  // Per open group, whether it has an alternative: a group such as
+  // (?P<class>[1-5]xx) is a plain sequence, so its literals continue the run
+  // past its `)`; after (a|bc) nothing is known.
+  std::vector<bool> alternation_;
+};
+
+// Adds what `step` does to `run`, the literal bytes since the last token that
+// breaks the run.
+void ExtendRun(const Step& step, std::string& run) {
+  switch (step.token) {
+    case Token::kLiteral:
+      run += step.literal;
+      break;
+    case Token::kGroupOpen:
+    case Token::kGroupClose:
+      break;  // a plain group does not interrupt the run
+    case Token::kOther:
+    case Token::kQuantifier:
+      // Anything else ends the run; a quantifier also takes back what it
+      // repeats (a literal or a group), so the run restarts empty.
+      run.clear();
+      break;
+  }
+}
+
 }  // namespace
 
 std::string RequiredLiteralSuffix(std::string_view pattern) {
   if (pattern.empty() || pattern.back() != '$') return {};
   pattern.remove_suffix(1);
-  std::string suffix;  // the literal bytes since the last token that breaks the run
-  // Per open group, whether it has an alternative: a group such as
-  // (?P<class>[1-5]xx) is a plain sequence, so its literals continue the run
-  // past its `)`; after (a|bc) nothing is known.
-  std::vector<bool> alternation;
-  std::size_t i = 0;
-  while (i < pattern.size()) {
-    const char c = pattern[i];
-    Token token = Token::kOther;
-    char literal = 0;
-    if (static_cast<unsigned char>(c) >= 0x80) return {};  // a multi-byte character
-    if (c == '\\') {
-      if (i + 1 >= pattern.size()) return {};
-      const char escaped = pattern[i + 1];
-      i += 2;
-      if (std::optional<char> byte = EscapedLiteral(escaped)) {
-        token = Token::kLiteral;
-        literal = *byte;
-      } else if (std::string_view("dDsSwWbBAz").find(escaped) == std::string_view::npos) {
-        return {};  // \x41, \pN, \Q...\E, \C, octal: not worth reading here
-      }
-    } else if (c == '[') {
-      // A class: skip to its closing `]`, which may not be its first member.
-      ++i;
-      if (i < pattern.size() && pattern[i] == '^') ++i;
-      if (i < pattern.size() && pattern[i] == ']') ++i;
-      while (i < pattern.size() && pattern[i] != ']') {
-        if (pattern[i] == '\\') {
-          i += 2;
-        } else if (pattern.substr(i, 2) == "[:") {
-          const std::size_t close = pattern.find(":]", i + 2);
-          if (close == std::string_view::npos) return {};
-          i = close + 2;
-        } else {
-          ++i;
-        }
-      }
-      if (i >= pattern.size()) return {};
-      ++i;
-    } else if (c == '(') {
-      // Skip the group's header: (?:, (?P<name>, (?<name>. Flags such as
-      // (?i) change what literals match: give up on them.
-      if (pattern.substr(i, 3) == "(?:") {
-        i += 3;
-      } else if (pattern.substr(i, 4) == "(?P<" || pattern.substr(i, 3) == "(?<") {
-        const std::size_t close = pattern.find('>', i);
-        if (close == std::string_view::npos) return {};
-        i = close + 1;
-      } else if (pattern.substr(i, 2) == "(?") {
-        return {};
-      } else {
-        ++i;
-      }
-      alternation.push_back(false);
-      token = Token::kGroupOpen;
-    } else if (c == ')') {
-      if (alternation.empty()) return {};
-      if (!alternation.back()) token = Token::kGroupClose;
-      alternation.pop_back();
-      ++i;
-    } else if (c == '*' || c == '+' || c == '?') {
-      token = Token::kQuantifier;
-      ++i;
-    } else if (std::size_t end = 0; c == '{' && IsRepetition(pattern, i, &end)) {
-      token = Token::kQuantifier;
-      i = end;
-    } else if (c == '|') {
-      if (alternation.empty()) return {};  // the other alternative may end differently
-      alternation.back() = true;
-      ++i;
-    } else if (c == '.' || c == '^' || c == '$') {
-      ++i;
-    } else {
-      token = Token::kLiteral;
-      literal = c;
-      ++i;
-    }
-    switch (token) {
-      case Token::kLiteral:
-        suffix += literal;
-        break;
-      case Token::kGroupOpen:
-      case Token::kGroupClose:
-        break;  // a plain group does not interrupt the run
-      case Token::kOther:
-      case Token::kQuantifier:
-        // Anything else ends the run; a quantifier also takes back what it
-        // repeats (a literal or a group), so the run restarts empty.
-        suffix.clear();
-        break;
-    }
+  PatternReader reader(pattern);
+  std::string suffix;
+  while (!reader.AtEnd()) {
+    const std::optional<Step> step = reader.Next();
+    if (!step) return {};
+    ExtendRun(*step, suffix);
   }
-  if (!alternation.empty()) return {};
+  if (!reader.GroupsClosed()) return {};
   return suffix;
 }
 

@@ -26,6 +26,15 @@ std::string ReadLine(const std::string& file, int number) {
   return in ? line : "";
 }
 
+// The operations an emit can name, by their key.
+const std::map<std::string, UpdateOp>& UpdateOps() {
+  static const std::map<std::string, UpdateOp> kOps = {{"inc", UpdateOp::kInc},
+                                                       {"add", UpdateOp::kAdd},
+                                                       {"set", UpdateOp::kSet},
+                                                       {"observe", UpdateOp::kObserve}};
+  return kOps;
+}
+
 // Everything about one rule file that compiling its rules needs.
 struct ParsedFile {
   std::string path;
@@ -131,6 +140,66 @@ class RuleCompiler {
     return -1;
   }
 
+  // A `$name` or `${name}` in a label template: the name is
+  // text[start, end), the template goes on at `next`.
+  struct Reference {
+    std::size_t start;
+    std::size_t end;
+    std::size_t next;
+  };
+
+  // The reference whose `$` is text[dollar]; nullopt (reported) when no name
+  // follows the `$` or a `${` is not closed.
+  std::optional<Reference> FindReference(const std::string& text, std::size_t dollar,
+                                         const YAML::Node& node) {
+    std::size_t start = dollar + 1, end;
+    const bool braced = start < text.size() && text[start] == '{';
+    if (braced) {
+      ++start;
+      end = text.find('}', start);
+      if (end == std::string::npos) {
+        diags_.Error(PositionOf(file_, node), what_ + ": unclosed \"${\" in " + Quoted(text));
+        return std::nullopt;
+      }
+    } else {
+      end = start;
+      while (end < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+        ++end;
+      }
+    }
+    if (end == start) {
+      diags_.Error(PositionOf(file_, node),
+                   what_ +
+                       ": \"$\" must be followed by a capture name (write \"$$\" for a "
+                       "literal \"$\") in " +
+                       Quoted(text));
+      return std::nullopt;
+    }
+    return Reference{start, end, braced ? end + 1 : end};
+  }
+
+  // Adds the piece the reference `name` stands for to `expr`: a record label
+  // (`label.NAME`) or a capture. False (reported) when it names neither; the
+  // piece is added anyway.
+  bool AddReferencePiece(const std::string& name, const RE2& regex, const YAML::Node& node,
+                         LabelExpr& expr) {
+    using Kind = LabelExpr::Piece::Kind;
+    if (name.starts_with(kRecordLabelPrefix)) {
+      // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
+      const std::string label = name.substr(kRecordLabelPrefix.size());
+      expr.pieces.push_back({Kind::kRecordLabel, label, -1});
+      if (label.empty()) {
+        diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
+        return false;
+      }
+      return true;
+    }
+    const int index = CaptureIndex(name, regex, node);
+    expr.pieces.push_back({Kind::kCapture, "", index});
+    return index >= 0;
+  }
+
   // Splits a label template into literal text and capture references.
   std::optional<LabelExpr> CompileLabel(const std::string& text, const RE2& regex,
                                         const YAML::Node& node) {
@@ -147,48 +216,15 @@ class RuleCompiler {
         i += 2;
         continue;
       }
-      std::size_t start = i + 1, end;
-      const bool braced = start < text.size() && text[start] == '{';
-      if (braced) {
-        ++start;
-        end = text.find('}', start);
-        if (end == std::string::npos) {
-          diags_.Error(PositionOf(file_, node), what_ + ": unclosed \"${\" in " + Quoted(text));
-          return std::nullopt;
-        }
-      } else {
-        end = start;
-        while (end < text.size() &&
-               (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
-          ++end;
-        }
+      const std::optional<Reference> reference = FindReference(text, i, node);
+      if (!reference) return std::nullopt;
+      if (!literal.empty()) {
+        expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
       }
-      if (end == start) {
-        diags_.Error(PositionOf(file_, node),
-                     what_ +
-                         ": \"$\" must be followed by a capture name (write \"$$\" for a "
-                         "literal \"$\") in " +
-                         Quoted(text));
-        return std::nullopt;
-      }
-      using Kind = LabelExpr::Piece::Kind;
-      if (!literal.empty()) expr.pieces.push_back({Kind::kLiteral, std::move(literal), -1});
       literal.clear();
-      const std::string name = text.substr(start, end - start);
-      if (name.starts_with(kRecordLabelPrefix)) {
-        // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
-        const std::string label = name.substr(kRecordLabelPrefix.size());
-        if (label.empty()) {
-          diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
-          ok = false;
-        }
-        expr.pieces.push_back({Kind::kRecordLabel, label, -1});
-      } else {
-        const int index = CaptureIndex(name, regex, node);
-        ok = ok && index >= 0;
-        expr.pieces.push_back({Kind::kCapture, "", index});
-      }
-      i = braced ? end + 1 : end;
+      const std::string name = text.substr(reference->start, reference->end - reference->start);
+      ok = AddReferencePiece(name, regex, node, expr) && ok;
+      i = reference->next;
     }
     if (!literal.empty() || expr.pieces.empty()) {
       expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
@@ -203,36 +239,9 @@ class RuleCompiler {
     const int errors_before = diags_.error_count();
     EmitPlan plan;
     plan.position = PositionOf(file_, node);
-    const std::string metric = map.String("metric", Required::kYes).value_or("");
-    plan.family = metric.empty() ? -1 : schema_.IndexOf(metric);
-    if (!metric.empty() && plan.family < 0 && !schema_.IsInvalid(metric)) {
-      std::string hint = ClosestMatch(metric, schema_.Names());
-      diags_.Error(map.PositionOfKey("metric"),
-                   what_ + ": unknown metric family " + Quoted(metric) +
-                       (hint.empty() ? " (declare it in a schema file or the \"metrics\" section)"
-                                     : " (did you mean " + Quoted(hint) + "?)"));
-    }
-
-    static const std::map<std::string, UpdateOp> kOps = {{"inc", UpdateOp::kInc},
-                                                         {"add", UpdateOp::kAdd},
-                                                         {"set", UpdateOp::kSet},
-                                                         {"observe", UpdateOp::kObserve}};
-    std::string op_key;
-    for (const auto& [key, op] : kOps) {
-      if (!map.Has(key)) continue;
-      if (!op_key.empty()) {
-        diags_.Error(map.PositionOfKey(key), what_ +
-                                                 ": an emit takes one of inc, add, set or "
-                                                 "observe, not both " +
-                                                 Quoted(op_key) + " and " + Quoted(key));
-      }
-      op_key = key;
-      plan.op = op;
-    }
-    std::optional<std::string> value_text;
-    for (const auto& [key, op] : kOps) {
-      if (auto v = map.String(key); v && key == op_key) value_text = v;
-    }
+    plan.family = FamilyIndex(map);
+    std::string op_key = ReadOp(map, plan.op);
+    const std::optional<std::string> value_text = ReadOpValue(map, op_key);
     const std::string unit_text = map.String("unit").value_or("");
     YAML::Node labels = map.Node("labels");
     YAML::Node value_map = map.Node("value_map");
@@ -242,24 +251,63 @@ class RuleCompiler {
     const FamilySpec& family = schema_.at(plan.family);
     CheckOpFitsType(op_key, family, map);
     plan.non_negative = family.type == MetricType::kCounter;
+    CompileValue(value_text, op_key, regex, map, plan);
+    CompileValueMap(value_map, plan.value);
+    CompileUnit(unit_text, family, map, plan);
+    CompileLabels(labels, family, regex, map, plan);
+    if (diags_.error_count() != errors_before) return std::nullopt;
+    return plan;
+  }
 
+  // The index of the family the emit's "metric" names; -1 when it names none
+  // (reported, with the closest known name).
+  int FamilyIndex(YamlMap& map) {
+    const std::string metric = map.String("metric", Required::kYes).value_or("");
+    const int family = metric.empty() ? -1 : schema_.IndexOf(metric);
+    if (!metric.empty() && family < 0 && !schema_.IsInvalid(metric)) {
+      std::string hint = ClosestMatch(metric, schema_.Names());
+      diags_.Error(map.PositionOfKey("metric"),
+                   what_ + ": unknown metric family " + Quoted(metric) +
+                       (hint.empty() ? " (declare it in a schema file or the \"metrics\" section)"
+                                     : " (did you mean " + Quoted(hint) + "?)"));
+    }
+    return family;
+  }
+
+  // The key of the operation the emit names (inc, add, set or observe), its
+  // operation set into `op`; "" when it names none. Naming two is reported.
+  std::string ReadOp(YamlMap& map, UpdateOp& op) {
+    std::string op_key;
+    for (const auto& [key, key_op] : UpdateOps()) {
+      if (!map.Has(key)) continue;
+      if (!op_key.empty()) {
+        diags_.Error(map.PositionOfKey(key), what_ +
+                                                 ": an emit takes one of inc, add, set or "
+                                                 "observe, not both " +
+                                                 Quoted(op_key) + " and " + Quoted(key));
+      }
+      op_key = key;
+      op = key_op;
+    }
+    return op_key;
+  }
+
+  // The text given to operation `op_key`. Every operation key is read, so
+  // that a second one is not also reported as an unknown key.
+  std::optional<std::string> ReadOpValue(YamlMap& map, const std::string& op_key) {
+    std::optional<std::string> value_text;
+    for (const auto& [key, op] : UpdateOps()) {
+      if (auto v = map.String(key); v && key == op_key) value_text = v;
+    }
+    return value_text;
+  }
+
+  // The emit's value from `value_text`: a reference (`$capture`, `$value`,
+  // `${label.NAME}`) or a number; an operation other than inc needs one.
+  void CompileValue(const std::optional<std::string>& value_text, const std::string& op_key,
+                    const RE2& regex, YamlMap& map, EmitPlan& plan) {
     if (value_text && value_text->starts_with('$')) {
-      std::string name = value_text->substr(1);
-      if (name.size() >= 2 && name.front() == '{' && name.back() == '}') {
-        name = name.substr(1, name.size() - 2);
-      }
-      const auto& groups = regex.NamedCapturingGroups();
-      if (name.starts_with(kRecordLabelPrefix)) {
-        // ${label.NAME}: a label's text, read as a number or through value_map.
-        plan.value.source = ValueExpr::Source::kRecordLabel;
-        plan.value.label = name.substr(kRecordLabelPrefix.size());
-      } else if (name == "value" && !groups.contains("value")) {
-        // The number the record itself carries (statsd, JSON, CSV, ...).
-        plan.value.source = ValueExpr::Source::kRecordValue;
-      } else {
-        plan.value.source = ValueExpr::Source::kCapture;
-        plan.value.capture = CaptureIndex(name, regex, map.Node(op_key));
-      }
+      CompileValueReference(value_text->substr(1), op_key, regex, map, plan.value);
     } else if (value_text) {
       if (auto number = ParseNumber(*value_text)) {
         plan.value.constant = *number;
@@ -272,34 +320,55 @@ class RuleCompiler {
     } else if (plan.op != UpdateOp::kInc) {
       diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
     }
+  }
 
-    if (value_map.IsDefined()) {
-      if (plan.value.source != ValueExpr::Source::kCapture &&
-          plan.value.source != ValueExpr::Source::kRecordLabel) {
-        diags_.Error(PositionOf(file_, value_map),
-                     what_ +
-                         ": \"value_map\" maps text, so the value must be a \"$capture\" or "
-                         "\"${label.NAME}\"");
-      } else if (!value_map.IsMap()) {
-        diags_.Error(PositionOf(file_, value_map),
-                     what_ + ": \"value_map\" must map texts to numbers, as {UP: 1, DOWN: 0}");
-      } else {
-        for (const auto& entry : value_map) {
-          std::optional<double> number =
-              entry.second.IsScalar() ? ParseNumber(entry.second.Scalar()) : std::nullopt;
-          if (!number) {
-            diags_.Error(PositionOf(file_, entry.second),
-                         what_ + ": value_map values must be numbers");
-            continue;
-          }
-          plan.value.value_map.emplace_back(entry.first.Scalar(), *number);
-        }
-      }
+  // A value reference, `name` or `{name}` (what follows the `$`): a record
+  // label, the record's own value, or a capture.
+  void CompileValueReference(std::string name, const std::string& op_key, const RE2& regex,
+                             YamlMap& map, ValueExpr& value) {
+    if (name.size() >= 2 && name.front() == '{' && name.back() == '}') {
+      name = name.substr(1, name.size() - 2);
     }
-    CompileUnit(unit_text, family, map, plan);
-    CompileLabels(labels, family, regex, map, plan);
-    if (diags_.error_count() != errors_before) return std::nullopt;
-    return plan;
+    const auto& groups = regex.NamedCapturingGroups();
+    if (name.starts_with(kRecordLabelPrefix)) {
+      // ${label.NAME}: a label's text, read as a number or through value_map.
+      value.source = ValueExpr::Source::kRecordLabel;
+      value.label = name.substr(kRecordLabelPrefix.size());
+    } else if (name == "value" && !groups.contains("value")) {
+      // The number the record itself carries (statsd, JSON, CSV, ...).
+      value.source = ValueExpr::Source::kRecordValue;
+    } else {
+      value.source = ValueExpr::Source::kCapture;
+      value.capture = CaptureIndex(name, regex, map.Node(op_key));
+    }
+  }
+
+  // `value_map: {UP: 1, DOWN: 0}`, which only a text value (a capture or a
+  // record label) can go through.
+  void CompileValueMap(const YAML::Node& value_map, ValueExpr& value) {
+    if (!value_map.IsDefined()) return;
+    if (value.source != ValueExpr::Source::kCapture &&
+        value.source != ValueExpr::Source::kRecordLabel) {
+      diags_.Error(PositionOf(file_, value_map),
+                   what_ +
+                       ": \"value_map\" maps text, so the value must be a \"$capture\" or "
+                       "\"${label.NAME}\"");
+      return;
+    }
+    if (!value_map.IsMap()) {
+      diags_.Error(PositionOf(file_, value_map),
+                   what_ + ": \"value_map\" must map texts to numbers, as {UP: 1, DOWN: 0}");
+      return;
+    }
+    for (const auto& entry : value_map) {
+      std::optional<double> number =
+          entry.second.IsScalar() ? ParseNumber(entry.second.Scalar()) : std::nullopt;
+      if (!number) {
+        diags_.Error(PositionOf(file_, entry.second), what_ + ": value_map values must be numbers");
+        continue;
+      }
+      value.value_map.emplace_back(entry.first.Scalar(), *number);
+    }
   }
 
   void CheckOpFitsType(std::string& op_key, const FamilySpec& family, YamlMap& map) {
@@ -448,6 +517,77 @@ const CompiledRule* ShadowingRule(const std::vector<CompiledRule>& earlier,
   return nullptr;
 }
 
+// Sets the parser a rule file declares into `parser`; a second file naming a
+// different one is an error.
+void ReadDeclaredParser(const YAML::Node& node, const std::string& path,
+                        std::optional<ParserChoice>& parser, Diagnostics& diags) {
+  std::optional<ParserChoice> declared = ReadParserChoice(node, path, diags);
+  if (!declared) return;
+  if (!parser) {
+    parser = std::move(declared);
+  } else if (!(*parser == *declared)) {
+    diags.Error(declared->position, "rule file is for parser " + Quoted(declared->Describe()) +
+                                        ", but " + parser->position.ToString() + " is for " +
+                                        Quoted(parser->Describe()) + "; one source has one parser");
+  }
+}
+
+// Pass 1 over one rule file: its parser, schema files and families into
+// `result` and `schema`; its rules and tests, for pass 2, into `parsed`.
+void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, RuleFiles& result,
+                  std::vector<ParsedFile>& parsed) {
+  result.files_read.push_back(path);
+  std::optional<YAML::Node> root = LoadYamlFile(path, diags);
+  if (!root) return;
+  YamlMap map(*root, path, diags, "rule file");
+  if (!map.valid()) return;
+  if (YAML::Node node = map.Node("parser"); node.IsDefined()) {
+    ReadDeclaredParser(node, path, result.parser, diags);
+  }
+  // Shared family declarations, relative to this rule file.
+  for (const std::string& schema_file :
+       map.StringList("schema").value_or(std::vector<std::string>{})) {
+    result.files_read.push_back(ResolveBeside(path, schema_file));
+    LoadSchemaFile(result.files_read.back(), schema, diags);
+  }
+  if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
+    LoadFamilies(metrics, path, schema, diags);
+  }
+  ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests")};
+  map.RejectUnknownKeys();
+  parsed.push_back(std::move(file));
+}
+
+// Pass 2 over one rule file: its rules compiled onto `rules`. A rule defined
+// twice, or one an earlier rule keeps from ever matching, is an error.
+void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& diags,
+                  std::vector<CompiledRule>& rules) {
+  if (!file.rules.IsDefined()) return;
+  if (!file.rules.IsSequence()) {
+    diags.Error(PositionOf(file.path, file.rules), "\"rules\" must be a list");
+    return;
+  }
+  std::map<std::string, SourcePosition> names;
+  RuleCompiler compiler(file.path, schema, diags);
+  for (const YAML::Node& node : file.rules) {
+    std::optional<CompiledRule> rule = compiler.Compile(node);
+    if (!rule) continue;
+    if (auto [it, inserted] = names.emplace(rule->name, rule->position); !inserted) {
+      diags.Error(rule->position, "rule " + Quoted(rule->name) + " is defined twice (first at " +
+                                      it->second.ToString() + ")");
+      continue;
+    }
+    if (const CompiledRule* shadow = ShadowingRule(rules, *rule)) {
+      diags.Error(rule->position, "rule " + Quoted(rule->name) + " can never match: rule " +
+                                      Quoted(shadow->name) + " at " + shadow->position.ToString() +
+                                      " matches every record it would, and stops there (give "
+                                      "that rule `continue: true`, or reorder them)");
+      continue;
+    }
+    rules.push_back(std::move(*rule));
+  }
+}
+
 }  // namespace
 
 RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags) {
@@ -455,67 +595,13 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
   // Pass 1: every file's families, so a rule may write a family another file declares.
   std::vector<ParsedFile> parsed;
   RuleFiles result;
-  for (const std::string& path : paths) {
-    result.files_read.push_back(path);
-    std::optional<YAML::Node> root = LoadYamlFile(path, diags);
-    if (!root) continue;
-    YamlMap map(*root, path, diags, "rule file");
-    if (!map.valid()) continue;
-    if (YAML::Node node = map.Node("parser"); node.IsDefined()) {
-      if (std::optional<ParserChoice> declared = ReadParserChoice(node, path, diags)) {
-        if (!result.parser) {
-          result.parser = std::move(declared);
-        } else if (!(*result.parser == *declared)) {
-          diags.Error(declared->position,
-                      "rule file is for parser " + Quoted(declared->Describe()) + ", but " +
-                          result.parser->position.ToString() + " is for " +
-                          Quoted(result.parser->Describe()) + "; one source has one parser");
-        }
-      }
-    }
-    // Shared family declarations, relative to this rule file.
-    for (const std::string& schema_file :
-         map.StringList("schema").value_or(std::vector<std::string>{})) {
-      result.files_read.push_back(ResolveBeside(path, schema_file));
-      LoadSchemaFile(result.files_read.back(), schema, diags);
-    }
-    if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
-      LoadFamilies(metrics, path, schema, diags);
-    }
-    ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests")};
-    map.RejectUnknownKeys();
-    parsed.push_back(std::move(file));
-  }
+  for (const std::string& path : paths) ReadRuleFile(path, schema, diags, result, parsed);
 
   // Pass 2: the rules, in file order.
   std::vector<CompiledRule> rules;
   for (const ParsedFile& file : parsed) {
     LoadTests(file, diags, result.tests);
-    if (!file.rules.IsDefined()) continue;
-    if (!file.rules.IsSequence()) {
-      diags.Error(PositionOf(file.path, file.rules), "\"rules\" must be a list");
-      continue;
-    }
-    std::map<std::string, SourcePosition> names;
-    RuleCompiler compiler(file.path, schema, diags);
-    for (const YAML::Node& node : file.rules) {
-      std::optional<CompiledRule> rule = compiler.Compile(node);
-      if (!rule) continue;
-      if (auto [it, inserted] = names.emplace(rule->name, rule->position); !inserted) {
-        diags.Error(rule->position, "rule " + Quoted(rule->name) + " is defined twice (first at " +
-                                        it->second.ToString() + ")");
-        continue;
-      }
-      if (const CompiledRule* shadow = ShadowingRule(rules, *rule)) {
-        diags.Error(rule->position, "rule " + Quoted(rule->name) + " can never match: rule " +
-                                        Quoted(shadow->name) + " at " +
-                                        shadow->position.ToString() +
-                                        " matches every record it would, and stops there (give "
-                                        "that rule `continue: true`, or reorder them)");
-        continue;
-      }
-      rules.push_back(std::move(*rule));
-    }
+    CompileRules(file, schema, diags, rules);
   }
   if (diags.error_count() == errors_before) {
     result.rule_set = RuleSet::Create(std::move(rules), diags);

@@ -248,93 +248,139 @@ std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
   return {};
 }
 
+// A captured or labelled text as a number: read as one, or looked up in the
+// value_map when there is one (nullopt for text it does not list).
+std::optional<double> NumberFromText(const ValueExpr& expr, std::string_view text) {
+  if (expr.value_map.empty()) return ParseNumber(text);
+  std::optional<double> number;
+  for (const auto& [key, mapped] : expr.value_map) {
+    if (key == text) number = mapped;
+  }
+  return number;
+}
+
+// The text a kCapture or kRecordLabel value reads; nullopt for an optional
+// group that did not take part (e.g. "-" for no bytes), which means "no
+// value": the update is skipped, not an error.
+std::optional<std::string_view> ValueText(const ValueExpr& expr, const Record& record,
+                                          const std::vector<re2::StringPiece>& captures) {
+  if (expr.source == ValueExpr::Source::kRecordLabel) return RecordLabelValue(record, expr.label);
+  const re2::StringPiece group = captures[static_cast<std::size_t>(expr.capture)];
+  if (group.data() == nullptr) return std::nullopt;
+  return std::string_view(group);
+}
+
+// The value `expr` takes from a match, before scaling; nullopt when there is
+// nothing to emit. A value that is not a usable number is counted in `counts`.
+std::optional<double> RawValue(const ValueExpr& expr, const Record& record,
+                               const std::vector<re2::StringPiece>& captures, MatchCounts& counts) {
+  switch (expr.source) {
+    case ValueExpr::Source::kCapture:
+    case ValueExpr::Source::kRecordLabel: {
+      const std::optional<std::string_view> text = ValueText(expr, record, captures);
+      if (!text) return std::nullopt;
+      const std::optional<double> number = NumberFromText(expr, *text);
+      if (!number) ++counts.invalid_values;
+      return number;
+    }
+    case ValueExpr::Source::kRecordValue: {
+      const std::optional<double> number = record.Number();
+      // No number: the record carries none, nothing to emit.
+      if (number && !std::isfinite(*number)) {
+        ++counts.invalid_values;  // NaN or ±Inf from a format that allows them
+        return std::nullopt;
+      }
+      return number;
+    }
+    case ValueExpr::Source::kConstant:
+      break;
+  }
+  return expr.constant;
+}
+
+// The value `emit` applies, in its family's base unit; nullopt when the
+// update is skipped. A negative counter increment is counted as invalid.
+std::optional<double> EmitValue(const EmitPlan& emit, const Record& record,
+                                const std::vector<re2::StringPiece>& captures,
+                                MatchCounts& counts) {
+  std::optional<double> value = RawValue(emit.value, record, captures, counts);
+  if (!value) return std::nullopt;
+  *value *= emit.value.scale;
+  if (emit.non_negative && *value < 0) {
+    ++counts.invalid_values;
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The pieces of a label joined: a view of the one piece, or of `storage`.
+std::string_view JoinPieces(const LabelExpr& label, const Record& record,
+                            const std::vector<re2::StringPiece>& captures, std::string& storage) {
+  if (label.pieces.size() == 1) return PieceValue(label.pieces[0], record, captures);
+  storage.clear();
+  for (const LabelExpr::Piece& piece : label.pieces) {
+    storage.append(PieceValue(piece, record, captures));
+  }
+  return storage;
+}
+
+// `value` case-folded as `fold` says, in `storage` (which `value` may view).
+std::string_view FoldCase(LabelBound::Fold fold, std::string_view value, std::string& storage) {
+  if (fold == LabelBound::Fold::kNone) return value;
+  if (value.data() != storage.data()) storage.assign(value);
+  for (char& c : storage) {
+    c = static_cast<char>(fold == LabelBound::Fold::kLower
+                              ? std::tolower(static_cast<unsigned char>(c))
+                              : std::toupper(static_cast<unsigned char>(c)));
+  }
+  return storage;
+}
+
+// `value`, or the bound's `other` when the bound lists values and not this one.
+std::string_view WithinBound(const LabelBound& bound, std::string_view value) {
+  if (bound.values.empty() ||
+      std::find(bound.values.begin(), bound.values.end(), value) != bound.values.end()) {
+    return value;
+  }
+  return bound.other;
+}
+
+// `value`, or its invalid UTF-8 replaced, in `storage` (which `value` may
+// view), counted in `counts`.
+std::string_view ValidUtf8(std::string_view value, std::string& storage, MatchCounts& counts) {
+  if (IsValidUtf8(value)) return value;
+  ++counts.invalid_utf8;
+  std::string fixed;
+  AppendSanitizedUtf8(value, fixed);
+  storage = std::move(fixed);
+  return storage;
+}
+
+// A label's value for one match: its pieces joined, case-folded, held to the
+// schema's bound and made valid UTF-8. It may view `storage`, the label's own
+// buffer, so it is valid until that changes.
+std::string_view LabelValue(const LabelExpr& label, const Record& record,
+                            const std::vector<re2::StringPiece>& captures, std::string& storage,
+                            MatchCounts& counts) {
+  std::string_view value = JoinPieces(label, record, captures, storage);
+  value = FoldCase(label.bound.fold, value, storage);
+  value = WithinBound(label.bound, value);
+  return ValidUtf8(value, storage, counts);
+}
+
 }  // namespace
 
 void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                    MatchCounts& counts, UpdateSink& sink) const {
-  const std::vector<re2::StringPiece>& captures = scratch.captures;
   for (const EmitPlan& emit : rule.emits) {
-    double value = emit.value.constant;
-    if (emit.value.source == ValueExpr::Source::kCapture ||
-        emit.value.source == ValueExpr::Source::kRecordLabel) {
-      std::string_view text;
-      if (emit.value.source == ValueExpr::Source::kCapture) {
-        const re2::StringPiece group = captures[static_cast<std::size_t>(emit.value.capture)];
-        // An optional group that did not take part (e.g. "-" for no bytes)
-        // means "no value": the update is skipped, not an error.
-        if (group.data() == nullptr) continue;
-        text = group;
-      } else {
-        text = RecordLabelValue(record, emit.value.label);
-      }
-      std::optional<double> number;
-      if (emit.value.value_map.empty()) {
-        number = ParseNumber(text);
-      } else {
-        for (const auto& [key, mapped] : emit.value.value_map) {
-          if (key == text) number = mapped;
-        }
-      }
-      if (!number) {
-        ++counts.invalid_values;
-        continue;
-      }
-      value = *number;
-    } else if (emit.value.source == ValueExpr::Source::kRecordValue) {
-      const std::optional<double> number = record.Number();
-      if (!number) continue;  // the record carries no number: nothing to emit
-      if (!std::isfinite(*number)) {
-        ++counts.invalid_values;  // NaN or ±Inf from a format that allows them
-        continue;
-      }
-      value = *number;
-    }
-    value *= emit.value.scale;
-    if (emit.non_negative && value < 0) {
-      ++counts.invalid_values;
-      continue;
-    }
-
+    const std::optional<double> value = EmitValue(emit, record, scratch.captures, counts);
+    if (!value) continue;
     for (std::size_t i = 0; i < emit.labels.size(); ++i) {
-      const LabelExpr& label = emit.labels[i];
-      std::string_view result;
-      if (label.pieces.size() == 1) {
-        result = PieceValue(label.pieces[0], record, captures);
-      } else {
-        std::string& storage = scratch.label_storage[i];
-        storage.clear();
-        for (const LabelExpr::Piece& piece : label.pieces) {
-          storage.append(PieceValue(piece, record, captures));
-        }
-        result = storage;
-      }
-      if (label.bound.fold != LabelBound::Fold::kNone) {
-        std::string& storage = scratch.label_storage[i];
-        if (result.data() != storage.data()) storage.assign(result);
-        for (char& c : storage) {
-          c = static_cast<char>(label.bound.fold == LabelBound::Fold::kLower
-                                    ? std::tolower(static_cast<unsigned char>(c))
-                                    : std::toupper(static_cast<unsigned char>(c)));
-        }
-        result = storage;
-      }
-      if (!label.bound.values.empty() &&
-          std::find(label.bound.values.begin(), label.bound.values.end(), result) ==
-              label.bound.values.end()) {
-        result = label.bound.other;
-      }
-      if (!IsValidUtf8(result)) {
-        ++counts.invalid_utf8;
-        std::string& storage = scratch.label_storage[i];
-        std::string fixed;
-        AppendSanitizedUtf8(result, fixed);
-        storage = std::move(fixed);
-        result = storage;
-      }
-      scratch.label_values[i] = result;
+      scratch.label_values[i] =
+          LabelValue(emit.labels[i], record, scratch.captures, scratch.label_storage[i], counts);
     }
     sink.Apply(
-        Update{emit.family, emit.op, value,
+        Update{emit.family, emit.op, *value,
                std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
   }
 }

@@ -39,6 +39,7 @@ build     doctest-dev                -
 build     libbenchmark-dev           -
 test      ccache                     ccache
 test      clang-format               clang-format
+test      clang-tidy                 clang-tidy
 test      shellcheck                 shellcheck
 test      curl                       curl
 test      openssl                    openssl

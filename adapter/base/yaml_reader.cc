@@ -59,8 +59,8 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string>& 
   return best;
 }
 
-YamlMap::YamlMap(YAML::Node node, std::string file, Diagnostics& diags, std::string what)
-    : node_(std::move(node)),
+YamlMap::YamlMap(const YAML::Node& node, std::string file, Diagnostics& diags, std::string what)
+    : node_(node),
       file_(std::move(file)),
       diags_(diags),
       what_(std::move(what)),

@@ -32,7 +32,7 @@ class YamlMap {
  public:
   // `what` names the mapping in messages ("source", "rule \"request\"").
   // A node that is not a mapping is reported once; getters then return nullopt.
-  YamlMap(YAML::Node node, std::string file, Diagnostics& diags, std::string what);
+  YamlMap(const YAML::Node& node, std::string file, Diagnostics& diags, std::string what);
 
   bool valid() const { return valid_; }
   const std::string& file() const { return file_; }

@@ -6,76 +6,113 @@
 
 namespace metrics_adapter {
 
+namespace {
+
+bool IsCommand(std::string_view arg) {
+  return arg == "run" || arg == "once" || arg == "check" || arg == "test" || arg == "explain";
+}
+
+// A long flag without its `--`: `name` or `name=value`.
+struct LongFlag {
+  std::string_view name;
+  std::string value;
+  bool has_value = false;  // written as name=value
+};
+
+LongFlag SplitLongFlag(std::string_view text) {
+  LongFlag flag{text, "", false};
+  if (const std::size_t eq = text.find('='); eq != std::string_view::npos) {
+    flag.value = std::string(text.substr(eq + 1));
+    flag.name = text.substr(0, eq);
+    flag.has_value = true;
+  }
+  return flag;
+}
+
+bool IsSwitch(std::string_view name) {
+  return name == "web.enable-lifecycle" || name == "web.enable-explain";
+}
+
+// A switch: on when given alone or as =true, off as =false.
+bool SetSwitch(const LongFlag& flag, Flags* flags, std::string* error) {
+  if (flag.has_value && flag.value != "true" && flag.value != "false") {
+    *error = "flag --" + std::string(flag.name) + " takes true or false";
+    return false;
+  }
+  (flag.name == "web.enable-lifecycle" ? flags->enable_lifecycle : flags->enable_explain) =
+      !flag.has_value || flag.value == "true";
+  return true;
+}
+
+// Where the value of flag `name` goes; null when there is no such flag.
+// --config.watch-interval goes to `*watch_interval`, to be read as a duration.
+std::string* ValueTarget(std::string_view name, Flags* flags, std::string* watch_interval) {
+  if (name == "config.watch-interval") return watch_interval;
+  if (name == "config.file") return &flags->config_file;
+  if (name == "web.listen-address") return &flags->listen_address;
+  if (name == "log.level") return &flags->log_level;
+  if (name == "log.format") return &flags->log_format;
+  if (name == "source") return &flags->source;
+  return nullptr;
+}
+
+bool SetWatchInterval(const std::string& value, Flags* flags, std::string* error) {
+  std::optional<std::chrono::milliseconds> interval = ParseDuration(value);
+  if (!interval) {
+    *error = "flag --config.watch-interval takes a duration such as 5s or 0s, not " + value;
+    return false;
+  }
+  flags->watch_interval = *interval;
+  return true;
+}
+
+// Reads the flag argv[*i], `arg`, into `flags`; a value given as the next
+// argument moves *i past it.
+bool ParseLongFlag(std::string_view arg, int argc, char** argv, int* i, Flags* flags,
+                   std::string* error) {
+  if (!arg.starts_with("--") || arg.size() == 2) {
+    *error = "unknown flag " + std::string(arg) + " (see --help)";
+    return false;
+  }
+  LongFlag flag = SplitLongFlag(arg.substr(2));
+  if (IsSwitch(flag.name)) return SetSwitch(flag, flags, error);
+  std::string watch_interval;
+  std::string* target = ValueTarget(flag.name, flags, &watch_interval);
+  if (target == nullptr) {
+    *error = "unknown flag " + std::string(arg) + " (see --help)";
+    return false;
+  }
+  if (!flag.has_value) {
+    if (*i + 1 >= argc) {
+      *error = "flag --" + std::string(flag.name) + " needs a value";
+      return false;
+    }
+    flag.value = argv[++*i];
+  }
+  *target = flag.value;
+  if (target == &watch_interval) return SetWatchInterval(flag.value, flags, error);
+  return true;
+}
+
+}  // namespace
+
 bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
   bool command_seen = false;
   for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
+    const std::string_view arg = argv[i];
     if (!arg.starts_with("-") || arg == "-") {  // "-" is stdin, an argument
-      if (!command_seen &&
-          (arg == "run" || arg == "once" || arg == "check" || arg == "test" || arg == "explain")) {
+      if (!command_seen && IsCommand(arg)) {
         flags->command = std::string(arg);
         command_seen = true;
       } else {
         flags->args.emplace_back(arg);
       }
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") {
+    } else if (arg == "-h" || arg == "--help") {
       flags->help = true;
-      continue;
-    }
-    if (arg == "--version") {
+    } else if (arg == "--version") {
       flags->version = true;
-      continue;
-    }
-    if (!arg.starts_with("--") || arg.size() == 2) {
-      *error = "unknown flag " + std::string(arg) + " (see --help)";
+    } else if (!ParseLongFlag(arg, argc, argv, &i, flags, error)) {
       return false;
-    }
-    std::string_view name = arg.substr(2);
-    std::string value;
-    bool has_value = false;
-    if (const std::size_t eq = name.find('='); eq != std::string_view::npos) {
-      value = std::string(name.substr(eq + 1));
-      name = name.substr(0, eq);
-      has_value = true;
-    }
-    if (name == "web.enable-lifecycle" || name == "web.enable-explain") {
-      if (has_value && value != "true" && value != "false") {
-        *error = "flag --" + std::string(name) + " takes true or false";
-        return false;
-      }
-      (name == "web.enable-lifecycle" ? flags->enable_lifecycle : flags->enable_explain) =
-          !has_value || value == "true";
-      continue;
-    }
-    std::string* target = nullptr;
-    std::string watch_interval;
-    if (name == "config.watch-interval") target = &watch_interval;
-    if (name == "config.file") target = &flags->config_file;
-    if (name == "web.listen-address") target = &flags->listen_address;
-    if (name == "log.level") target = &flags->log_level;
-    if (name == "log.format") target = &flags->log_format;
-    if (name == "source") target = &flags->source;
-    if (target == nullptr) {
-      *error = "unknown flag " + std::string(arg) + " (see --help)";
-      return false;
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) {
-        *error = "flag --" + std::string(name) + " needs a value";
-        return false;
-      }
-      value = argv[++i];
-    }
-    *target = value;
-    if (target == &watch_interval) {
-      std::optional<std::chrono::milliseconds> interval = ParseDuration(value);
-      if (!interval) {
-        *error = "flag --config.watch-interval takes a duration such as 5s or 0s, not " + value;
-        return false;
-      }
-      flags->watch_interval = *interval;
     }
   }
   return true;

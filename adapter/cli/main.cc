@@ -70,41 +70,67 @@ int Once(const Flags& flags) {
   return kExitOk;
 }
 
-int Run(const Flags& flags) {
-  // Block the signals we wait for before any thread starts, so every thread
-  // inherits the mask and they all reach sigwait below.
+// Blocks the signals Run waits for. Called before any thread starts, so that
+// every thread inherits the mask and the signals all reach WaitForShutdown.
+sigset_t BlockShutdownSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
+// What the server answers: /metrics, readiness once `started`, and reload and
+// explain when the flags turn them on.
+HttpHandlers ServingHandlers(const Flags& flags, Runtime& runtime, Reloader& reloader,
+                             const std::atomic<bool>& started) {
+  HttpHandlers handlers;
+  handlers.metrics = [&runtime] {
+    return std::make_pair(runtime.Exposition(), std::string(kTextContentType));
+  };
+  // Ready once every source's tailer runs; until then a scrape would see
+  // counters that are about to jump.
+  handlers.ready = [&started] { return started.load(); };
+  if (flags.enable_lifecycle) {
+    handlers.reload = [&reloader] { return reloader.Reload("POST /-/reload"); };
+  }
+  if (flags.enable_explain) {
+    handlers.explain = [&runtime](const std::string& source, std::string_view input) {
+      return runtime.Explain(source, input);
+    };
+  }
+  return handlers;
+}
+
+// Returns on SIGTERM or SIGINT (of `signals`, blocked); reloads on SIGHUP.
+void WaitForShutdown(const sigset_t& signals, Reloader& reloader) {
+  for (;;) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (signal == SIGHUP) {
+      reloader.Reload("SIGHUP");
+      continue;
+    }
+    spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    return;
+  }
+}
+
+int Run(const Flags& flags) {
+  const sigset_t signals = BlockShutdownSignals();
   AdapterConfig config;
   std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kFollow, &config);
   if (!runtime) return kExitFailure;
   const std::string address =
       flags.listen_address.empty() ? config.listen_address : flags.listen_address;
 
-  HttpHandlers handlers;
-  handlers.metrics = [&runtime] {
-    return std::make_pair(runtime->Exposition(), std::string(kTextContentType));
-  };
-  // Ready once every source's tailer runs; until then a scrape would see
-  // counters that are about to jump.
   std::atomic<bool> started{false};
-  handlers.ready = [&started] { return started.load(); };
   Reloader reloader(flags.config_file, *runtime);
-  if (flags.enable_lifecycle) {
-    handlers.reload = [&reloader] { return reloader.Reload("POST /-/reload"); };
-  }
-  if (flags.enable_explain) {
-    handlers.explain = [&runtime](const std::string& source, std::string_view input) {
-      return runtime->Explain(source, input);
-    };
-  }
   std::string error;
-  std::unique_ptr<HttpServer> server = HttpServer::Start(address, std::move(handlers), &error);
+  std::unique_ptr<HttpServer> server =
+      HttpServer::Start(address, ServingHandlers(flags, *runtime, reloader, started), &error);
   if (!server) {
     spdlog::error("cannot serve metrics: {}", error);
     return kExitFailure;
@@ -120,16 +146,7 @@ int Run(const Flags& flags) {
   spdlog::info("metrics-adapter {} serving /metrics on {} (port {}), {} source(s)",
                METRICS_ADAPTER_VERSION, address, server->port(), config.sources.size());
 
-  for (;;) {
-    int signal = 0;
-    sigwait(&signals, &signal);
-    if (signal == SIGHUP) {
-      reloader.Reload("SIGHUP");
-      continue;
-    }
-    spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    break;
-  }
+  WaitForShutdown(signals, reloader);
   server.reset();  // stop serving (and reloading over HTTP) before the runtime goes away
   watcher = std::jthread();
   runtime->Stop();

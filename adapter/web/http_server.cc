@@ -114,7 +114,9 @@ void Send(mg_connection* conn, const Response& r, bool head) noexcept try {
   out += "Date: " + HttpDate(std::time(nullptr)) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\n";
   out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : r.headers) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
   out += "Connection: close\r\n\r\n";
   // HEAD gets GET's headers, including its Content-Length, but no body. One
   // write of head + body costs a copy but avoids a small head segment waiting
@@ -208,7 +210,9 @@ void SetPort(ListenTarget* target, int port) {
 void PokeListener(const ListenTarget& target) {
   int fd = socket(target.self.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return;
-  connect(fd, reinterpret_cast<const sockaddr*>(&target.self), target.self_len);
+  // Its outcome does not matter: either way the listener has woken up or the
+  // caller tries again.
+  (void)connect(fd, reinterpret_cast<const sockaddr*>(&target.self), target.self_len);
   close(fd);
 }
 
