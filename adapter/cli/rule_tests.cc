@@ -34,9 +34,16 @@ bool SameValue(double a, double b) {
 // "name" of "name{labels}".
 std::string SampleName(const std::string& series) { return series.substr(0, series.find('{')); }
 
-// Runs one test; returns the diff lines, empty on success.
-std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules,
-                   const ParserChoice& parser_choice) {
+// What a test's input made: every series rendered, and the unmatched lines.
+struct TestOutput {
+  std::map<std::string, double> series;  // canonical series (ParseSampleLine) -> value
+  std::uint64_t unmatched = 0;
+};
+
+// Feeds `input` through the parser and rules into a fresh store, the way a
+// pulled source's body goes (InputDriver), and reads the rendered series back.
+TestOutput RunInput(std::string_view input, const Schema& schema, const RuleSet& rules,
+                    const ParserChoice& parser_choice) {
   SeriesStore store(schema, kDefaultMaxSeriesPerFamily, /*own_metrics=*/false);
   struct Matcher : RecordSink {
     Matcher(const RuleSet& r, SeriesStore::Writer& w)
@@ -50,23 +57,30 @@ std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& ru
     std::uint64_t parse_errors = 0;
   };
   std::unique_ptr<Parser> parser = parser_choice.Create();
-  std::uint64_t unmatched = 0;
+  TestOutput output;
   {
     SeriesStore::Writer writer = store.Write();
     Matcher matcher(rules, writer);
-    InputDriver(parser_choice.info->unit, BodyFraming()).Feed(test.input, *parser, matcher);
-    unmatched = matcher.counts.unmatched;
+    InputDriver(parser_choice.info->unit, BodyFraming()).Feed(input, *parser, matcher);
+    output.unmatched = matcher.counts.unmatched;
   }
-  std::map<std::string, double> actual;
   std::istringstream rendered(RenderExposition({&store}));
   for (std::string line; std::getline(rendered, line);) {
-    if (auto sample = ParseSampleLine(line)) actual.emplace(sample->series, sample->value);
+    if (auto sample = ParseSampleLine(line)) output.series.emplace(sample->series, sample->value);
   }
+  return output;
+}
 
+// The diff lines between a test's `expect` and what its input made, empty
+// when they agree. A name `expect` mentions must have exactly the series it
+// lists, so a test also catches series that should not exist (histogram
+// buckets are checked only where listed: listing every bucket would drown
+// the test).
+std::string Compare(const RuleTest& test, const TestOutput& actual) {
   std::string diff;
-  if (test.unmatched && static_cast<std::uint64_t>(*test.unmatched) != unmatched) {
+  if (test.unmatched && static_cast<std::uint64_t>(*test.unmatched) != actual.unmatched) {
     diff += "  -unmatched lines: " + std::to_string(*test.unmatched) +
-            "\n  +unmatched lines: " + std::to_string(unmatched) + "\n";
+            "\n  +unmatched lines: " + std::to_string(actual.unmatched) + "\n";
   }
   std::istringstream expected(test.expect);
   std::set<std::string> expected_series, exact_names;
@@ -81,23 +95,26 @@ std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& ru
     expected_series.insert(want->series);
     const std::string name = SampleName(want->series);
     if (!name.ends_with("_bucket")) exact_names.insert(name);
-    auto it = actual.find(want->series);
-    if (it == actual.end()) {
+    auto it = actual.series.find(want->series);
+    if (it == actual.series.end()) {
       diff += "  -" + want->series + " " + FormatValue(want->value) + "\n  +(no such series)\n";
     } else if (!SameValue(it->second, want->value)) {
       diff += "  -" + want->series + " " + FormatValue(want->value) + "\n  +" + it->first + " " +
               FormatValue(it->second) + "\n";
     }
   }
-  // A name the test mentions must have exactly the series it lists, so a
-  // test also catches series that should not exist. (Histogram buckets are
-  // checked only where listed: listing every bucket would drown the test.)
-  for (const auto& [series, value] : actual) {
+  for (const auto& [series, value] : actual.series) {
     if (exact_names.contains(SampleName(series)) && !expected_series.contains(series)) {
       diff += "  +" + series + " " + FormatValue(value) + "   (not in expect)\n";
     }
   }
   return diff;
+}
+
+// Runs one test; returns the diff lines, empty on success.
+std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules,
+                   const ParserChoice& parser_choice) {
+  return Compare(test, RunInput(test.input, schema, rules, parser_choice));
 }
 
 }  // namespace

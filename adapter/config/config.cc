@@ -71,7 +71,7 @@ std::string ReadableFileField(YamlMap& map, std::string_view key, const std::str
                               Diagnostics& diags) {
   const std::optional<std::string> value = map.String(key);
   if (!value) return "";
-  const std::string path = Resolve(base_dir, *value);
+  std::string path = Resolve(base_dir, *value);
   std::ifstream in(path);
   if (!in || std::filesystem::is_directory(path)) {
     diags.Error(map.PositionOfKey(key), Quoted(key) + ": cannot read " + Quoted(path));

@@ -59,15 +59,83 @@ PartialMatch FindPartialMatch(const RE2& regex, std::string_view text) {
   return best;
 }
 
-std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record) {
-  const std::string_view text = record.text;
-  std::ostringstream out;
-  out << "record: " << Quoted(text);
+// "record: "text" value 5 ${label.x}="y"" and a newline.
+void WriteRecord(const Record& record, std::ostringstream& out) {
+  out << "record: " << Quoted(record.text);
   if (const std::optional<double> number = record.Number()) out << " value " << *number;
   for (const RecordLabel& label : record.labels) {
     out << " ${label." << label.name << "}=" << Quoted(label.value);
   }
   out << "\n";
+}
+
+void WriteLabelsDoNotHold(const CompiledRule& rule, std::ostringstream& out) {
+  out << "no match: its match_labels do not hold (";
+  for (std::size_t i = 0; i < rule.match_labels.size(); ++i) {
+    out << (i ? ", " : "") << rule.match_labels[i].first << " = "
+        << Quoted(rule.match_labels[i].second);
+  }
+  out << ")\n";
+}
+
+// Where the pattern stops matching `text`.
+void WriteNoMatch(const CompiledRule& rule, std::string_view text, std::ostringstream& out) {
+  out << "no match\n";
+  PartialMatch partial = FindPartialMatch(*rule.regex, text);
+  if (partial.last_group.empty()) {
+    out << "  the pattern fails before its first capture group\n";
+  } else {
+    out << "  the pattern matches up to and including (?P<" << partial.last_group
+        << ">...), then fails at offset " << partial.matched_up_to << ": "
+        << Quoted(text.substr(partial.matched_up_to, 40)) << "\n";
+  }
+}
+
+// Writes each update a rule's emit makes, as "name{labels} op value unit".
+class UpdateWriter : public UpdateSink {
+ public:
+  UpdateWriter(const Schema& schema, std::ostringstream& out) : schema_(schema), out_(out) {}
+  void Apply(const Update& update) override {
+    const FamilySpec& family = schema_.at(update.family);
+    out_ << "  " << family.name << "{";
+    for (std::size_t i = 0; i < update.label_values.size(); ++i) {
+      out_ << (i ? "," : "") << family.labels[i] << "=" << Quoted(update.label_values[i]);
+    }
+    out_ << "} " << UpdateOpName(update.op) << " " << update.value
+         << (family.unit.empty() ? "" : " " + family.unit) << "\n";
+  }
+
+ private:
+  const Schema& schema_;
+  std::ostringstream& out_;
+};
+
+// A matched rule: its captures in pattern order, then the updates it emits.
+void WriteMatch(const RuleSet& rules, const Schema& schema, const CompiledRule& rule,
+                const Record& record, MatchScratch& scratch, std::ostringstream& out) {
+  out << "matched\n";
+  std::map<int, std::string> by_position;  // captures in pattern order
+  for (const auto& [name, group] : rule.regex->NamedCapturingGroups()) by_position[group] = name;
+  for (const auto& [group, name] : by_position) {
+    const re2::StringPiece value = scratch.captures[static_cast<std::size_t>(group)];
+    out << "  $" << name << " = "
+        << (value.data() == nullptr ? std::string("(did not take part)")
+                                    : Quoted(std::string_view(value)))
+        << "\n";
+  }
+  MatchCounts counts(rules);
+  UpdateWriter writer(schema, out);
+  rules.EmitForExplain(rule, record, scratch, counts, writer);
+  if (counts.invalid_values > 0) {
+    out << "  (" << counts.invalid_values
+        << " update(s) skipped: a captured value was not a number, or negative for a counter)\n";
+  }
+}
+
+std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record) {
+  const std::string_view text = record.text;
+  std::ostringstream out;
+  WriteRecord(record, out);
   MatchScratch scratch(rules);
   std::vector<int> candidates;
   // Which rules the pre-filter lets through, if there is one.
@@ -81,12 +149,7 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
       continue;
     }
     if (!rule.LabelsHold(record)) {
-      out << "no match: its match_labels do not hold (";
-      for (std::size_t i = 0; i < rule.match_labels.size(); ++i) {
-        out << (i ? ", " : "") << rule.match_labels[i].first << " = "
-            << Quoted(rule.match_labels[i].second);
-      }
-      out << ")\n";
+      WriteLabelsDoNotHold(rule, out);
       continue;
     }
     const bool candidate =
@@ -94,47 +157,10 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
     if (!candidate || !rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED,
                                          scratch.captures.data(), groups)) {
-      out << "no match\n";
-      PartialMatch partial = FindPartialMatch(*rule.regex, text);
-      if (partial.last_group.empty()) {
-        out << "  the pattern fails before its first capture group\n";
-      } else {
-        out << "  the pattern matches up to and including (?P<" << partial.last_group
-            << ">...), then fails at offset " << partial.matched_up_to << ": "
-            << Quoted(text.substr(partial.matched_up_to, 40)) << "\n";
-      }
+      WriteNoMatch(rule, text, out);
       continue;
     }
-    out << "matched\n";
-    std::map<int, std::string> by_position;  // captures in pattern order
-    for (const auto& [name, group] : rule.regex->NamedCapturingGroups()) by_position[group] = name;
-    for (const auto& [group, name] : by_position) {
-      const re2::StringPiece value = scratch.captures[static_cast<std::size_t>(group)];
-      out << "  $" << name << " = "
-          << (value.data() == nullptr ? std::string("(did not take part)")
-                                      : Quoted(std::string_view(value)))
-          << "\n";
-    }
-    MatchCounts counts(rules);
-    struct Recorder : UpdateSink {
-      Recorder(const Schema& s, std::ostringstream& o) : schema(s), out(o) {}
-      void Apply(const Update& update) override {
-        const FamilySpec& family = schema.at(update.family);
-        out << "  " << family.name << "{";
-        for (std::size_t i = 0; i < update.label_values.size(); ++i) {
-          out << (i ? "," : "") << family.labels[i] << "=" << Quoted(update.label_values[i]);
-        }
-        out << "} " << UpdateOpName(update.op) << " " << update.value
-            << (family.unit.empty() ? "" : " " + family.unit) << "\n";
-      }
-      const Schema& schema;
-      std::ostringstream& out;
-    } recorder(schema, out);
-    rules.EmitForExplain(rule, record, scratch, counts, recorder);
-    if (counts.invalid_values > 0) {
-      out << "  (" << counts.invalid_values
-          << " update(s) skipped: a captured value was not a number, or negative for a counter)\n";
-    }
+    WriteMatch(rules, schema, rule, record, scratch, out);
     stopped = !rule.continue_matching;
   }
   return out.str();

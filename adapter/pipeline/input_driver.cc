@@ -10,7 +10,7 @@ namespace {
 
 // Input is framed a slice at a time, so a large body needs no line index of
 // its own size; a line across slices is joined by the framer.
-constexpr std::size_t kSliceBytes = 64 * 1024;
+constexpr std::size_t kSliceBytes = std::size_t{64} * 1024;
 
 }  // namespace
 

@@ -366,7 +366,7 @@ void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
   file.head.resize(head_len);
   file.tail.resize(tail_len);
   if (pread(file.fd, file.head.data(), head_len, 0) != static_cast<ssize_t>(head_len) ||
-      pread(file.fd, file.tail.data(), tail_len, file.offset - tail_len) !=
+      pread(file.fd, file.tail.data(), tail_len, file.offset - static_cast<off_t>(tail_len)) !=
           static_cast<ssize_t>(tail_len)) {
     // Shrank meanwhile: it is a new file as far as we can tell.
     file.offset = 0;
@@ -397,7 +397,8 @@ void FileTailer::Impl::ReadFile(TailedFile& file) {
     // The remembered tail is re-read with the new bytes in one pread(), so a
     // truncation cannot slip in between checking and reading.
     const std::size_t known = file.tail.size();
-    const ssize_t n = pread(file.fd, buffer.data(), known + chunk, file.offset - known);
+    const ssize_t n =
+        pread(file.fd, buffer.data(), known + chunk, file.offset - static_cast<off_t>(known));
     if (n < 0) {
       if (errno == EINTR) continue;
       Event(TailEvent::kReadError, file.path, ErrorText("read", errno));
@@ -561,7 +562,7 @@ void FileTailer::Impl::DrainInotify() {
         // The directory went away; watch it again once it is back.
         std::erase_if(watches, [&](const auto& w) { return w.second == event->wd; });
       }
-      pos += sizeof(inotify_event) + event->len;
+      pos += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
   }
 }
@@ -579,7 +580,7 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
     timeout = std::min(timeout, std::chrono::milliseconds(50));
   }
   const int timeout_ms =
-      static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, 24 * 3600 * 1000));
+      static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, int64_t{24} * 3600 * 1000));
   {
     std::stop_callback on_stop(stop_token, [wake_fd] {
       if (wake_fd < 0) return;

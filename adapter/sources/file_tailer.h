@@ -66,13 +66,13 @@ struct TailerOptions {
   // Read files present at start from their start instead of their end.
   bool from_beginning = false;
   // Longer lines (not counting the newline) are skipped and reported.
-  std::size_t max_line_bytes = 64 * 1024;
+  std::size_t max_line_bytes = std::size_t{64} * 1024;
   // Fallback re-scan interval; inotify wakes the tailer sooner when available.
   std::chrono::milliseconds poll_interval{250};
   // How long a rotated-away or deleted file stays open after it stops growing.
   std::chrono::milliseconds rotate_wait{5000};
   // Size of one read(2).
-  std::size_t read_chunk_bytes = 256 * 1024;
+  std::size_t read_chunk_bytes = std::size_t{256} * 1024;
 
   bool operator==(const TailerOptions&) const = default;
 };

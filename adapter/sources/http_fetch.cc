@@ -14,11 +14,11 @@ namespace metrics_adapter {
 namespace {
 
 // Bound on the response headers: no status page needs more.
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{64} * 1024;
 // How much of an error response's body goes into FetchResult::error.
 constexpr std::size_t kErrorBodySnippet = 200;
 // curl's receive buffer; status pages are mostly a few KiB to a few 100 KiB.
-constexpr long kReceiveBufferBytes = 64 * 1024;
+constexpr long kReceiveBufferBytes = 64L * 1024;
 
 // curl_global_init is not thread-safe everywhere: run it once, before the
 // first handle, whichever thread gets there first.
@@ -267,7 +267,12 @@ void HttpClient::Impl::SetHeaders() {
   if (!overridden("Accept")) headers = curl_slist_append(headers, "Accept:");
   for (const auto& [name, value] : options.headers) {
     // "Name;" is curl's way to send a header with an empty value.
-    const std::string line = value.empty() ? name + ";" : name + ": " + value;
+    std::string line = name;
+    if (value.empty()) {
+      line += ';';
+    } else {
+      line.append(": ").append(value);
+    }
     headers = curl_slist_append(headers, line.c_str());
   }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -429,7 +434,7 @@ FetchResult HttpClient::Get() {
   s.header_bytes = s.received = 0;
   s.curl_error[0] = '\0';
   // The body may be 0..max; reserving for typical status pages only.
-  result.body.reserve(std::min<std::size_t>(s.options.max_body_bytes, 16 * 1024));
+  result.body.reserve(std::min<std::size_t>(s.options.max_body_bytes, std::size_t{16} * 1024));
   s.Finish(curl_easy_perform(s.curl));
   s.result = nullptr;
   return result;

@@ -40,7 +40,7 @@ class LineFramer {
  public:
   struct Options {
     // Longer lines are dropped and counted (see the contract above).
-    std::size_t max_line_bytes = 64 * 1024;
+    std::size_t max_line_bytes = std::size_t{64} * 1024;
     // Remove one '\r' at the end of each line.
     bool strip_cr = false;
     // Leave out empty lines.

@@ -36,7 +36,7 @@ constexpr int kUdpBatch = 64;
 // The largest UDP payload (IPv6 without jumbograms; IPv4 allows 65507).
 constexpr std::size_t kMaxDatagram = 65527;
 // One read(2) from a TCP connection.
-constexpr std::size_t kTcpReadChunk = 64 * 1024;
+constexpr std::size_t kTcpReadChunk = std::size_t{64} * 1024;
 // Connections accepted per loop turn, so a connect storm cannot starve reads.
 constexpr int kAcceptsPerTurn = 64;
 // After accept fails for lack of descriptors the listening socket stays
@@ -214,7 +214,7 @@ struct LineListener::Impl {
 
 void LineListener::Impl::RunUdp() {
   UdpBatch batch(options.max_line_bytes);
-  lines.reserve(kUdpBatch * 16);
+  lines.reserve(std::size_t{kUdpBatch} * 16);
   pollfd fds[2] = {{wake_fd, POLLIN, 0}, {socket_fd, POLLIN, 0}};
   while (!stopping.load(std::memory_order_relaxed)) {
     if (poll(fds, 2, -1) < 0) {
@@ -402,6 +402,44 @@ LineFramer::Options ListenerFraming(const ListenerOptions& options) {
   return {.max_line_bytes = options.max_line_bytes, .strip_cr = true, .skip_empty = true};
 }
 
+namespace {
+
+// Asks for the receive buffer `options` wants; if the kernel caps it at
+// net.core.rmem_max, asks again with SO_RCVBUFFORCE, which only
+// CAP_NET_ADMIN may use. Returns the size granted (logged when smaller).
+std::size_t SizeUdpReceiveBuffer(int fd, const ListenerOptions& options) {
+  const int want =
+      static_cast<int>(std::min<std::size_t>(options.udp_receive_buffer_bytes, INT_MAX / 2));
+  int got = 0;
+  socklen_t len = sizeof(got);
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+  if (got < want) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want));
+    len = sizeof(got);
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+  }
+  if (got < want) {
+    spdlog::info(
+        "udp listener {}: receive buffer {} bytes (asked for {}; raise "
+        "net.core.rmem_max to allow more)",
+        options.address, got, want);
+  }
+  return static_cast<std::size_t>(std::max(got, 0));
+}
+
+// The port `fd` is bound to, or -1 with errno set.
+int BoundPort(int fd) {
+  sockaddr_storage bound{};
+  socklen_t bound_length = sizeof(bound);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length) != 0) return -1;
+  return ntohs(bound.ss_family == AF_INET6
+                   ? reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port
+                   : reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+}
+
+}  // namespace
+
 std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineHandler* handler,
                                                   std::string* error) {
   const bool udp = options.protocol == ListenerOptions::Protocol::kUdp;
@@ -424,28 +462,9 @@ std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineH
       socket(address.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (impl->socket_fd < 0) return fail("socket: " + Errno(errno));
   const int fd = impl->socket_fd;
-  int on = 1;
+  const int on = 1;
   if (udp) {
-    // Ask for the buffer; if the kernel capped it at net.core.rmem_max, ask
-    // again with SO_RCVBUFFORCE, which only CAP_NET_ADMIN may use.
-    int want = static_cast<int>(
-        std::min<std::size_t>(impl->options.udp_receive_buffer_bytes, INT_MAX / 2));
-    int got = 0;
-    socklen_t len = sizeof(got);
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
-    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
-    if (got < want) {
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want));
-      len = sizeof(got);
-      getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
-    }
-    impl->receive_buffer = static_cast<std::size_t>(std::max(got, 0));
-    if (got < want) {
-      spdlog::info(
-          "udp listener {}: receive buffer {} bytes (asked for {}; raise "
-          "net.core.rmem_max to allow more)",
-          impl->options.address, got, want);
-    }
+    impl->receive_buffer = SizeUdpReceiveBuffer(fd, impl->options);
 #ifdef SO_RXQ_OVFL
     setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
 #endif
@@ -457,14 +476,8 @@ std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineH
     return fail(Errno(errno));
   }
   if (!udp && listen(fd, SOMAXCONN) != 0) return fail(Errno(errno));
-  sockaddr_storage bound{};
-  socklen_t bound_length = sizeof(bound);
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_length) != 0) {
-    return fail("getsockname: " + Errno(errno));
-  }
-  impl->port =
-      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port
-                                        : reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
+  impl->port = BoundPort(fd);
+  if (impl->port < 0) return fail("getsockname: " + Errno(errno));
   Impl* raw = impl.get();
   try {
     impl->thread = std::thread([raw, udp] { udp ? raw->RunUdp() : raw->RunTcp(); });

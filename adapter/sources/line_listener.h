@@ -87,7 +87,7 @@ struct ListenerOptions {
   // resolved once at start. Port 0 picks a free port; see port().
   std::string address;
   // Longest line (not counting its \n) for TCP, longest datagram for UDP.
-  std::size_t max_line_bytes = 64 * 1024;
+  std::size_t max_line_bytes = std::size_t{64} * 1024;
   // Concurrent TCP connections; more are accepted and closed at once.
   std::size_t max_connections = 64;
   // SO_RCVBUF to ask for: the datagrams that may queue while the thread is

@@ -28,7 +28,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Reads go through one buffer of this size; the body grows by appends.
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 // Lookups that outlived their deadline still hold a thread until getaddrinfo
 // returns (it cannot be cancelled); with a dead DNS server every scrape would
 // add one, so the count is capped.

@@ -8,7 +8,7 @@ namespace metrics_adapter {
 namespace {
 
 // Bound on a redis reply line ("+OK", "$1234"): no reply needs more.
-constexpr std::size_t kMaxLineBytes = 64 * 1024;
+constexpr std::size_t kMaxLineBytes = std::size_t{64} * 1024;
 
 // Takes one line ending in \n from `data` into `line` (without the \n or a
 // \r before it). Returns true when the line is complete; consumes what it used.
