@@ -248,124 +248,92 @@ std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
   return {};
 }
 
-// A captured or labelled text as a number: read as one, or looked up in the
-// value_map when there is one (nullopt for text it does not list).
-std::optional<double> NumberFromText(const ValueExpr& expr, std::string_view text) {
-  if (expr.value_map.empty()) return ParseNumber(text);
-  std::optional<double> number;
-  for (const auto& [key, mapped] : expr.value_map) {
-    if (key == text) number = mapped;
-  }
-  return number;
-}
-
-// The text a kCapture or kRecordLabel value reads; nullopt for an optional
-// group that did not take part (e.g. "-" for no bytes), which means "no
-// value": the update is skipped, not an error.
-std::optional<std::string_view> ValueText(const ValueExpr& expr, const Record& record,
-                                          const std::vector<re2::StringPiece>& captures) {
-  if (expr.source == ValueExpr::Source::kRecordLabel) return RecordLabelValue(record, expr.label);
-  const re2::StringPiece group = captures[static_cast<std::size_t>(expr.capture)];
-  if (group.data() == nullptr) return std::nullopt;
-  return std::string_view(group);
-}
-
-// The value `expr` takes from a match, before scaling; nullopt when there is
-// nothing to emit. A value that is not a usable number is counted in `counts`.
-std::optional<double> RawValue(const ValueExpr& expr, const Record& record,
-                               const std::vector<re2::StringPiece>& captures, MatchCounts& counts) {
-  switch (expr.source) {
-    case ValueExpr::Source::kCapture:
-    case ValueExpr::Source::kRecordLabel: {
-      const std::optional<std::string_view> text = ValueText(expr, record, captures);
-      if (!text) return std::nullopt;
-      const std::optional<double> number = NumberFromText(expr, *text);
-      if (!number) ++counts.invalid_values;
-      return number;
+// The value `emit` applies for this match, in its family's base unit, into
+// *value; false when the update is skipped: an optional group that did not
+// take part (e.g. "-" for no bytes) or a record with no number means "no
+// value", not an error; a value that is not a usable number (or a negative
+// counter increment) is counted in `counts`. Written as one flat function on
+// purpose: it runs for every emit of every matched line.
+bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
+               const std::vector<re2::StringPiece>& captures, MatchCounts& counts, double* value) {
+  *value = expr.constant;
+  if (expr.source == ValueExpr::Source::kCapture ||
+      expr.source == ValueExpr::Source::kRecordLabel) {
+    std::string_view text;
+    if (expr.source == ValueExpr::Source::kCapture) {
+      const re2::StringPiece group = captures[static_cast<std::size_t>(expr.capture)];
+      if (group.data() == nullptr) return false;
+      text = group;
+    } else {
+      text = RecordLabelValue(record, expr.label);
     }
-    case ValueExpr::Source::kRecordValue: {
-      const std::optional<double> number = record.Number();
-      // No number: the record carries none, nothing to emit.
-      if (number && !std::isfinite(*number)) {
-        ++counts.invalid_values;  // NaN or ±Inf from a format that allows them
-        return std::nullopt;
+    std::optional<double> number;
+    if (expr.value_map.empty()) {
+      number = ParseNumber(text);
+    } else {
+      for (const auto& [key, mapped] : expr.value_map) {
+        if (key == text) number = mapped;
       }
-      return number;
     }
-    case ValueExpr::Source::kConstant:
-      break;
+    if (!number) {
+      ++counts.invalid_values;
+      return false;
+    }
+    *value = *number;
+  } else if (expr.source == ValueExpr::Source::kRecordValue) {
+    const std::optional<double> number = record.Number();
+    if (!number) return false;
+    if (!std::isfinite(*number)) {
+      ++counts.invalid_values;  // NaN or ±Inf from a format that allows them
+      return false;
+    }
+    *value = *number;
   }
-  return expr.constant;
-}
-
-// The value `emit` applies, in its family's base unit; nullopt when the
-// update is skipped. A negative counter increment is counted as invalid.
-std::optional<double> EmitValue(const EmitPlan& emit, const Record& record,
-                                const std::vector<re2::StringPiece>& captures,
-                                MatchCounts& counts) {
-  std::optional<double> value = RawValue(emit.value, record, captures, counts);
-  if (!value) return std::nullopt;
-  *value *= emit.value.scale;
-  if (emit.non_negative && *value < 0) {
+  *value *= expr.scale;
+  if (non_negative && *value < 0) {
     ++counts.invalid_values;
-    return std::nullopt;
+    return false;
   }
-  return value;
-}
-
-// The pieces of a label joined: a view of the one piece, or of `storage`.
-std::string_view JoinPieces(const LabelExpr& label, const Record& record,
-                            const std::vector<re2::StringPiece>& captures, std::string& storage) {
-  if (label.pieces.size() == 1) return PieceValue(label.pieces[0], record, captures);
-  storage.clear();
-  for (const LabelExpr::Piece& piece : label.pieces) {
-    storage.append(PieceValue(piece, record, captures));
-  }
-  return storage;
-}
-
-// `value` case-folded as `fold` says, in `storage` (which `value` may view).
-std::string_view FoldCase(LabelBound::Fold fold, std::string_view value, std::string& storage) {
-  if (fold == LabelBound::Fold::kNone) return value;
-  if (value.data() != storage.data()) storage.assign(value);
-  for (char& c : storage) {
-    c = static_cast<char>(fold == LabelBound::Fold::kLower
-                              ? std::tolower(static_cast<unsigned char>(c))
-                              : std::toupper(static_cast<unsigned char>(c)));
-  }
-  return storage;
-}
-
-// `value`, or the bound's `other` when the bound lists values and not this one.
-std::string_view WithinBound(const LabelBound& bound, std::string_view value) {
-  if (bound.values.empty() ||
-      std::find(bound.values.begin(), bound.values.end(), value) != bound.values.end()) {
-    return value;
-  }
-  return bound.other;
-}
-
-// `value`, or its invalid UTF-8 replaced, in `storage` (which `value` may
-// view), counted in `counts`.
-std::string_view ValidUtf8(std::string_view value, std::string& storage, MatchCounts& counts) {
-  if (IsValidUtf8(value)) return value;
-  ++counts.invalid_utf8;
-  std::string fixed;
-  AppendSanitizedUtf8(value, fixed);
-  storage = std::move(fixed);
-  return storage;
+  return true;
 }
 
 // A label's value for one match: its pieces joined, case-folded, held to the
 // schema's bound and made valid UTF-8. It may view `storage`, the label's own
-// buffer, so it is valid until that changes.
+// buffer, so it is valid until that changes. Flat, as EmitValue.
 std::string_view LabelValue(const LabelExpr& label, const Record& record,
                             const std::vector<re2::StringPiece>& captures, std::string& storage,
                             MatchCounts& counts) {
-  std::string_view value = JoinPieces(label, record, captures, storage);
-  value = FoldCase(label.bound.fold, value, storage);
-  value = WithinBound(label.bound, value);
-  return ValidUtf8(value, storage, counts);
+  std::string_view result;
+  if (label.pieces.size() == 1) {
+    result = PieceValue(label.pieces[0], record, captures);
+  } else {
+    storage.clear();
+    for (const LabelExpr::Piece& piece : label.pieces) {
+      storage.append(PieceValue(piece, record, captures));
+    }
+    result = storage;
+  }
+  if (label.bound.fold != LabelBound::Fold::kNone) {
+    if (result.data() != storage.data()) storage.assign(result);
+    for (char& c : storage) {
+      c = static_cast<char>(label.bound.fold == LabelBound::Fold::kLower
+                                ? std::tolower(static_cast<unsigned char>(c))
+                                : std::toupper(static_cast<unsigned char>(c)));
+    }
+    result = storage;
+  }
+  if (!label.bound.values.empty() && std::find(label.bound.values.begin(), label.bound.values.end(),
+                                               result) == label.bound.values.end()) {
+    result = label.bound.other;
+  }
+  if (!IsValidUtf8(result)) {
+    ++counts.invalid_utf8;
+    std::string fixed;
+    AppendSanitizedUtf8(result, fixed);
+    storage = std::move(fixed);
+    result = storage;
+  }
+  return result;
 }
 
 }  // namespace
@@ -373,14 +341,16 @@ std::string_view LabelValue(const LabelExpr& label, const Record& record,
 void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                    MatchCounts& counts, UpdateSink& sink) const {
   for (const EmitPlan& emit : rule.emits) {
-    const std::optional<double> value = EmitValue(emit, record, scratch.captures, counts);
-    if (!value) continue;
+    double value = 0;
+    if (!EmitValue(emit.value, emit.non_negative, record, scratch.captures, counts, &value)) {
+      continue;
+    }
     for (std::size_t i = 0; i < emit.labels.size(); ++i) {
       scratch.label_values[i] =
           LabelValue(emit.labels[i], record, scratch.captures, scratch.label_storage[i], counts);
     }
     sink.Apply(
-        Update{emit.family, emit.op, *value,
+        Update{emit.family, emit.op, value,
                std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
   }
 }
