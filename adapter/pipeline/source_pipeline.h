@@ -43,6 +43,8 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override;
   // A tailer's file events: counted and logged.
   void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
+  // A tailer's scan: the files followed and the lag, as gauges.
+  void OnStatus(const TailerStatus& status) override;
   // A listener's drops: counted by reason.
   void OnDrop(std::string_view reason, std::uint64_t count) override;
 
@@ -63,6 +65,7 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   void OnRecord(const Record& record) override;
   void OnParseError(std::string_view reason) override;
   void FlushCounts(std::size_t lines, std::size_t bytes);
+  void OnPatternEvent(TailEvent event, std::string_view pattern, std::string_view detail);
   // Sizes the scratch space and per-rule counters for rules_; under the lock.
   void AdoptRules();
 
@@ -72,6 +75,8 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   std::shared_ptr<const RuleSet> rules_;
   SeriesStore* store_;
   SourceMetrics& metrics_;
+  prometheus::Gauge* last_read_ = nullptr;          // created when the first line arrives
+  SelfMetrics::TailerGauges tailer_gauges_{};       // created by the first OnStatus
   std::shared_ptr<const RuleSet> adopted_;          // the rules scratch_ and counts_ fit
   std::vector<prometheus::Counter*> rule_matches_;  // by rule index of adopted_
   MatchScratch scratch_;

@@ -1,8 +1,6 @@
 #include "adapter/sources/file_tailer.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -14,9 +12,12 @@
 #include <cstring>
 #include <exception>
 #include <map>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "adapter/sources/path_pattern.h"
 
 namespace metrics_adapter {
 
@@ -46,38 +47,22 @@ struct FileId {
 
 FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
 
-// One glob split into a wildcard-free directory and a basename pattern.
-struct Pattern {
-  std::string dir;     // what opendir() and inotify get ("." for a bare name)
-  std::string prefix;  // prepended to directory entries to form the reported path
-  std::string base;    // fnmatch() pattern, or the file name when `literal`
-  std::string full;    // the pattern as configured
-  bool literal = false;
+// A configured path and what the last scans found there.
+struct PatternState {
+  explicit PatternState(const std::string& text) : pattern(text) {}
+
+  PathPattern pattern;
+  enum class Reported { kNothing, kEmpty, kMatching } reported = Reported::kNothing;
+  bool matched_before = false;  // some scan found a file (so emptiness may be a rotation)
+  Clock::time_point empty_since;
+  bool empty_now = false;  // the last scan found none
 };
 
-Pattern ParsePattern(const std::string& text) {
-  Pattern p;
-  p.full = text;
-  const std::size_t slash = text.rfind('/');
-  if (slash == std::string::npos) {
-    p.dir = ".";
-    p.base = text;
-  } else {
-    p.dir = slash == 0 ? "/" : text.substr(0, slash);
-    p.prefix = text.substr(0, slash + 1);
-    p.base = text.substr(slash + 1);
-  }
-  p.literal = p.base.find_first_of("*?[") == std::string::npos;
-  return p;
-}
-
-// The directory part of a path, spelled the way ParsePattern spells it.
-std::string_view DirOf(std::string_view path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
+// A watched directory: its descriptor, and whether the current scan reached it.
+struct Watch {
+  int wd = -1;
+  bool reached = false;
+};
 
 // A regular file seen at a matching path during one scan.
 struct Candidate {
@@ -123,18 +108,25 @@ std::string_view TailEventName(TailEvent event) {
       return "line_too_long";
     case TailEvent::kReadError:
       return "read_error";
+    case TailEvent::kPatternEmpty:
+      return "pattern_empty";
+    case TailEvent::kPatternMatching:
+      return "pattern_matching";
+    case TailEvent::kWatchFailed:
+      return "watch_failed";
   }
   return "unknown";
 }
 
-struct FileTailer::Impl {
-  Impl(TailerOptions opts, TailerObserver* obs) : options(std::move(opts)), observer(obs) {
+struct FileTailer::Impl : PathWalkVisitor {
+  Impl(TailerOptions opts, TailerObserver* obs)
+      : options(std::move(opts)), observer(obs), excludes(options.exclude) {
     if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
-    for (const std::string& path : options.paths) patterns.push_back(ParsePattern(path));
+    for (const std::string& path : options.paths) patterns.emplace_back(path);
     buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
   }
 
-  ~Impl() {
+  ~Impl() override {
     for (auto& [id, file] : files) close(file.fd);
   }
 
@@ -143,10 +135,12 @@ struct FileTailer::Impl {
   void FlushPartialLines();
   void Run(std::stop_token stop);
 
-  // Scanning.
+  // Scanning (the walk's PathWalkVisitor).
   void Scan();
-  void ListDirectory(const Pattern& pattern);
-  void AddCandidate(std::string path);
+  void OnDirectory(const std::string& dir) override;
+  void OnFile(std::string path, const struct stat& st) override;
+  void OnError(const std::string& path, std::string_view call, int err) override;
+  void ReportPattern(PatternState& state, std::size_t matched, bool uncertain_scan);
   bool Uncertain(const TailedFile& file) const;
   const Candidate* CandidateAt(std::string_view path) const;
 
@@ -157,6 +151,7 @@ struct FileTailer::Impl {
   void PrimeFingerprints(TailedFile& file);
 
   // Reading.
+  void ReportStatus();
   void ReadAll();
   void ReadFile(TailedFile& file);
   bool HeadMatches(const TailedFile& file);
@@ -167,7 +162,7 @@ struct FileTailer::Impl {
   void CloseQuietFiles();
 
   // inotify.
-  void WatchDirectories();
+  void UnwatchUnreached();
   void DrainInotify();
 
   void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
@@ -176,7 +171,8 @@ struct FileTailer::Impl {
 
   TailerOptions options;
   TailerObserver* observer;
-  std::vector<Pattern> patterns;
+  PathExcludes excludes;
+  std::vector<PatternState> patterns;
   std::map<FileId, TailedFile> files;
   // Files present at the first scan that could not be opened then: reading
   // starts at the size they had, as it would have had they been readable.
@@ -195,7 +191,8 @@ struct FileTailer::Impl {
   std::vector<std::string_view> lines;
 
   int inotify_fd = -1;
-  std::map<std::string, int> watches;  // dir -> watch descriptor
+  std::map<std::string, Watch, std::less<>> watches;  // by directory
+  bool watch_failure_reported = false;                // until a watch succeeds again
 };
 
 // ---------------------------------------------------------------------------
@@ -204,13 +201,14 @@ struct FileTailer::Impl {
 void FileTailer::Impl::Scan() {
   candidates.clear();
   uncertain.clear();
-  for (const Pattern& pattern : patterns) {
-    if (pattern.literal) {
-      AddCandidate(pattern.full);
-    } else {
-      ListDirectory(pattern);
-    }
+  for (auto& [dir, watch] : watches) watch.reached = false;
+  for (PatternState& state : patterns) {
+    const std::size_t found = candidates.size();
+    const std::size_t errors = uncertain.size();
+    state.pattern.Walk(*this);
+    ReportPattern(state, candidates.size() - found, uncertain.size() > errors);
   }
+  if (inotify_fd >= 0) UnwatchUnreached();
   // Several patterns may match one path; keep it once.
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
@@ -220,54 +218,77 @@ void FileTailer::Impl::Scan() {
       candidates.end());
 }
 
-void FileTailer::Impl::ListDirectory(const Pattern& pattern) {
-  DIR* dir = opendir(pattern.dir.c_str());
-  if (dir == nullptr) {
-    // A directory that does not exist (yet) is normal: nothing matches.
-    if (errno != ENOENT) {
-      Event(TailEvent::kReadError, pattern.dir, ErrorText("opendir", errno));
-      uncertain.push_back(pattern.dir);
+// Watching before listing: an entry created after the listing wakes Run().
+void FileTailer::Impl::OnDirectory(const std::string& dir) {
+  if (inotify_fd < 0) return;
+  auto it = watches.find(dir);
+  if (it != watches.end()) {
+    it->second.reached = true;
+    return;
+  }
+  const int wd = inotify_add_watch(inotify_fd, dir.c_str(), kWatchMask);
+  if (wd < 0) {
+    // ENOENT: gone since the walk saw it. Otherwise (ENOSPC: watches ran
+    // out) polling covers it; said once until a watch works again.
+    if (errno != ENOENT && !watch_failure_reported) {
+      Event(TailEvent::kWatchFailed, dir, ErrorText("inotify_add_watch", errno));
+      watch_failure_reported = true;
     }
     return;
   }
-  while (true) {
-    errno = 0;
-    const dirent* entry = readdir(dir);
-    if (entry == nullptr) {
-      if (errno != 0) {
-        Event(TailEvent::kReadError, pattern.dir, ErrorText("readdir", errno));
-        uncertain.push_back(pattern.dir);
-      }
-      break;
-    }
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    if (fnmatch(pattern.base.c_str(), entry->d_name, FNM_PERIOD) != 0) continue;
-    AddCandidate(pattern.prefix + entry->d_name);
-  }
-  closedir(dir);
+  watch_failure_reported = false;
+  watches.emplace(dir, Watch{wd, true});
 }
 
-void FileTailer::Impl::AddCandidate(std::string path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    // ENOENT: removed since readdir(), or a dangling symlink; nothing to read.
-    if (errno != ENOENT) {
-      Event(TailEvent::kReadError, path, ErrorText("stat", errno));
-      uncertain.push_back(std::move(path));
+void FileTailer::Impl::OnFile(std::string path, const struct stat& st) {
+  if (excludes.Excludes(path)) return;
+  candidates.push_back(Candidate{std::move(path), IdOf(st), st.st_size});
+}
+
+void FileTailer::Impl::OnError(const std::string& path, std::string_view call, int err) {
+  Event(TailEvent::kReadError, path, ErrorText(call, err));
+  uncertain.push_back(path);
+}
+
+// Says when a pattern matches nothing, and when it matches again. A pattern
+// that matched is only called empty after rotate_wait without a match, so a
+// rotation's moment between rename and create is not reported; a scan that
+// could not look everywhere proves nothing and changes nothing.
+void FileTailer::Impl::ReportPattern(PatternState& state, std::size_t matched,
+                                     bool uncertain_scan) {
+  using Reported = PatternState::Reported;
+  if (matched > 0) {
+    if (state.reported == Reported::kEmpty) {
+      Event(TailEvent::kPatternMatching, state.pattern.text(),
+            std::to_string(matched) + " file(s)");
     }
+    state.reported = Reported::kMatching;
+    state.matched_before = true;
+    state.empty_now = false;
     return;
   }
-  if (!S_ISREG(st.st_mode)) return;
-  candidates.push_back(Candidate{std::move(path), IdOf(st), st.st_size});
+  if (uncertain_scan || state.reported == Reported::kEmpty) return;
+  if (!state.empty_now) {
+    state.empty_now = true;
+    state.empty_since = now;
+  }
+  if (!state.matched_before) {
+    Event(TailEvent::kPatternEmpty, state.pattern.text(), "matches no file");
+  } else if (now - state.empty_since >= options.rotate_wait) {
+    Event(TailEvent::kPatternEmpty, state.pattern.text(), "no longer matches any file");
+  } else {
+    return;
+  }
+  state.reported = Reported::kEmpty;
 }
 
 // A followed file missing from a scan that could not look where it lives may
 // still be there: it must not be taken for rotated.
 bool FileTailer::Impl::Uncertain(const TailedFile& file) const {
-  const std::string_view dir = DirOf(file.path);
-  return std::any_of(uncertain.begin(), uncertain.end(),
-                     [&](const std::string& u) { return u == file.path || u == dir; });
+  const std::string_view path = file.path;
+  return std::any_of(uncertain.begin(), uncertain.end(), [&](const std::string& u) {
+    return path == u || (path.size() > u.size() && path.starts_with(u) && path[u.size()] == '/');
+  });
 }
 
 const Candidate* FileTailer::Impl::CandidateAt(std::string_view path) const {
@@ -381,6 +402,18 @@ void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
 
 // ---------------------------------------------------------------------------
 // Reading
+
+void FileTailer::Impl::ReportStatus() {
+  TailerStatus status;
+  for (const auto& [id, file] : files) {
+    if (file.active) ++status.files;
+    struct stat st;
+    if (fstat(file.fd, &st) == 0 && st.st_size > file.offset) {
+      status.lag_bytes += static_cast<std::uint64_t>(st.st_size - file.offset);
+    }
+  }
+  observer->OnStatus(status);
+}
 
 void FileTailer::Impl::ReadAll() {
   // Rotated files first: their lines were written before the new file's.
@@ -503,7 +536,6 @@ void FileTailer::Impl::CloseQuietFiles() {
 
 void FileTailer::Impl::Poll() {
   now = Clock::now();
-  if (inotify_fd >= 0) WatchDirectories();
   Scan();
   MatchKnownFiles();
   RetireVanishedFiles();
@@ -516,6 +548,7 @@ void FileTailer::Impl::Poll() {
     });
   }
   started = true;
+  ReportStatus();
   ReadAll();
   CloseQuietFiles();
 }
@@ -538,14 +571,21 @@ void FileTailer::Impl::FlushPartialLines() {
   for (auto& [id, file] : files) FinishLine(file);
 }
 
-void FileTailer::Impl::WatchDirectories() {
-  for (const Pattern& pattern : patterns) {
-    if (watches.count(pattern.dir) != 0) continue;
-    // Fails for a missing or unreadable directory; retried on the next Poll,
-    // and until then the poll interval covers it.
-    const int wd = inotify_add_watch(inotify_fd, pattern.dir.c_str(), kWatchMask);
-    if (wd >= 0) watches[pattern.dir] = wd;
+// Directories the patterns no longer reach (renamed away, or a missing fixed
+// directory's ancestor once the directory exists) are not watched any more.
+// One directory reached under two names has one watch descriptor: it stays
+// while either name is reached.
+void FileTailer::Impl::UnwatchUnreached() {
+  std::set<int> kept;
+  for (const auto& [dir, watch] : watches) {
+    if (watch.reached) kept.insert(watch.wd);
   }
+  std::erase_if(watches, [&](const auto& entry) {
+    const Watch& watch = entry.second;
+    if (watch.reached) return false;
+    if (kept.count(watch.wd) == 0) inotify_rm_watch(inotify_fd, watch.wd);
+    return true;
+  });
 }
 
 void FileTailer::Impl::DrainInotify() {
@@ -560,7 +600,7 @@ void FileTailer::Impl::DrainInotify() {
       const auto* event = reinterpret_cast<const inotify_event*>(events + pos);
       if (event->mask & IN_IGNORED) {
         // The directory went away; watch it again once it is back.
-        std::erase_if(watches, [&](const auto& w) { return w.second == event->wd; });
+        std::erase_if(watches, [&](const auto& w) { return w.second.wd == event->wd; });
       }
       pos += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
@@ -569,8 +609,8 @@ void FileTailer::Impl::DrainInotify() {
 
 void FileTailer::Impl::Run(std::stop_token stop_token) {
   stop = stop_token;
-  inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (inotify_fd < 0) {
+  inotify_fd = options.inotify ? inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1;
+  if (inotify_fd < 0 && options.inotify) {
     Event(TailEvent::kReadError, "", ErrorText("inotify_init1 (polling instead)", errno));
   }
   const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

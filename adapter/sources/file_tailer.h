@@ -1,7 +1,14 @@
 // FileTailer follows log files named by globs and hands every complete line,
 // exactly once, to a TailerObserver.
 //
-// It is the streaming source behind `type: file`. Files are identified by
+// It is the streaming source behind `type: file`. Its paths are PathPatterns
+// (path_pattern.h): wildcards in any component, `**` for any depth, within
+// the walk's bounds; files an `exclude` pattern names are left out. Files
+// and directories that appear later are found by the next scan, which
+// inotify (a watch on every directory the patterns reach, and on the nearest
+// existing ancestor of a fixed directory that does not exist yet) triggers at
+// once, and poll_interval at the latest (when inotify is unavailable, or its
+// watches ran out). Files are identified by
 // (device, inode), not by name, so the usual rotation schemes lose no line and
 // count no line twice:
 //   - rename + create: the renamed file is drained to its end (and kept open
@@ -35,6 +42,11 @@
 //   - a file that is renamed to a non-matching name or deleted before the
 //     tailer first saw it is never read: nobody can (inotify makes the window
 //     short, and a glob that matches rotated names closes it for renames).
+// Nothing is silent: a pattern that matches no file is reported
+// (kPatternEmpty) at the first scan, or once it has matched nothing for
+// rotate_wait after matching (so a rotation does not count); it is reported
+// again when it matches (kPatternMatching). After each scan the observer
+// gets the number of files followed and the bytes not yet read (OnStatus).
 //
 // Usage:
 //   FileTailer tailer(options, &observer);
@@ -61,8 +73,11 @@
 namespace metrics_adapter {
 
 struct TailerOptions {
-  // Paths or glob(3) patterns. A directory part may not contain wildcards.
+  // Paths or PathPatterns (wildcards in any component, `**`).
   std::vector<std::string> paths;
+  // Files these name are not followed (see PathExcludes: a pattern without
+  // a '/' is matched against the file name, one with a '/' the whole path).
+  std::vector<std::string> exclude;
   // Read files present at start from their start instead of their end.
   bool from_beginning = false;
   // Longer lines (not counting the newline) are skipped and reported.
@@ -73,6 +88,9 @@ struct TailerOptions {
   std::chrono::milliseconds rotate_wait{5000};
   // Size of one read(2).
   std::size_t read_chunk_bytes = std::size_t{256} * 1024;
+  // false: Run() never uses inotify and finds changes by polling alone, as
+  // it does when inotify is unavailable.
+  bool inotify = true;
 
   bool operator==(const TailerOptions&) const = default;
 };
@@ -85,6 +103,13 @@ enum class TailEvent {
   kClosed,       // a rotated or deleted file was drained and closed
   kLineTooLong,  // a line longer than max_line_bytes was skipped
   kReadError,    // open/read/stat failed (detail: strerror text); retried later
+  // A pattern (path: the pattern as configured) matches no file: at the first
+  // scan, or after it matched some for rotate_wait (detail says which).
+  kPatternEmpty,
+  kPatternMatching,  // a pattern reported empty matches again (detail: how many)
+  // A directory could not be watched (detail: strerror text, ENOSPC when the
+  // inotify watches ran out): polling every poll_interval covers it.
+  kWatchFailed,
 };
 
 std::string_view TailEventName(TailEvent event);
@@ -103,9 +128,21 @@ LineFramer::Options TailerFraming(const TailerOptions& options);
 // Called once per read chunk, also when the chunk completed no line (then
 // `lines` is empty); a held partial line handed over on its own comes with
 // `bytes` 0, its bytes having been counted when read.
+// What one Poll() found, after its scan and before its reads.
+struct TailerStatus {
+  // Files followed at paths the patterns match (rotated-away files still
+  // being drained not included).
+  std::size_t files = 0;
+  // Bytes written to every followed file (drained ones included) beyond
+  // what was read: the size minus the read offset, summed.
+  std::uint64_t lag_bytes = 0;
+};
+
 class TailerObserver : public virtual LineSink {
  public:
   virtual void OnEvent(TailEvent event, std::string_view path, std::string_view detail) = 0;
+  // Once per Poll(); the default ignores it.
+  virtual void OnStatus(const TailerStatus& /*status*/) {}
 };
 
 class FileTailer {
@@ -115,8 +152,8 @@ class FileTailer {
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
 
-  // One pass: expands the globs, notices new, rotated, truncated and deleted
-  // files, and reads every followed file to its current end. Never throws;
+  // One pass: walks the patterns, notices new, rotated, truncated and deleted
+  // files, reports the status, and reads every followed file to its current end. Never throws;
   // errors are reported as kReadError events and retried on the next pass.
   void Poll();
 

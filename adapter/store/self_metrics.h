@@ -63,6 +63,15 @@ class SelfMetrics {
   void ReleasePulled(const std::string& source);
   // Why a pulled source's scrapes failed.
   prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
+  // A file source's gauges, set after each scan of its tailer: the files it
+  // follows, the bytes written to them and not read yet.
+  struct TailerGauges {
+    prometheus::Gauge* files;
+    prometheus::Gauge* lag_bytes;
+  };
+  TailerGauges ForTailer(const std::string& source);
+  // When a streamed source last read a line, as a Unix timestamp in seconds.
+  prometheus::Gauge* LastRead(const std::string& source);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -81,6 +90,9 @@ class SelfMetrics {
   prometheus::Family<prometheus::Gauge>& source_up_;
   prometheus::Family<prometheus::Gauge>& scrape_duration_;
   prometheus::Family<prometheus::Counter>& scrape_errors_;
+  prometheus::Family<prometheus::Gauge>& source_files_;
+  prometheus::Family<prometheus::Gauge>& file_lag_;
+  prometheus::Family<prometheus::Gauge>& last_read_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
   std::map<std::string, int> pulled_holders_;  // AcquirePulled minus ReleasePulled, by source
