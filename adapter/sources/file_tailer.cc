@@ -548,9 +548,12 @@ void FileTailer::Impl::Poll() {
     });
   }
   started = true;
+  // Before reading: the lag this pass found. After: what is left (nothing,
+  // unless writers outran the reads), and the files once drained ones closed.
   ReportStatus();
   ReadAll();
   CloseQuietFiles();
+  ReportStatus();
 }
 
 // Poll() must not throw (the observer or an allocation might); what is

@@ -46,7 +46,8 @@
 // (kPatternEmpty) at the first scan, or once it has matched nothing for
 // rotate_wait after matching (so a rotation does not count); it is reported
 // again when it matches (kPatternMatching). After each scan the observer
-// gets the number of files followed and the bytes not yet read (OnStatus).
+// gets the number of files followed and the bytes not yet read (OnStatus),
+// before reading and after.
 //
 // Usage:
 //   FileTailer tailer(options, &observer);
@@ -128,7 +129,8 @@ LineFramer::Options TailerFraming(const TailerOptions& options);
 // Called once per read chunk, also when the chunk completed no line (then
 // `lines` is empty); a held partial line handed over on its own comes with
 // `bytes` 0, its bytes having been counted when read.
-// What one Poll() found, after its scan and before its reads.
+// What one Poll() found: reported after its scan, before its reads (the lag
+// found), and again after them (the lag left).
 struct TailerStatus {
   // Files followed at paths the patterns match (rotated-away files still
   // being drained not included).
@@ -141,7 +143,7 @@ struct TailerStatus {
 class TailerObserver : public virtual LineSink {
  public:
   virtual void OnEvent(TailEvent event, std::string_view path, std::string_view detail) = 0;
-  // Once per Poll(); the default ignores it.
+  // Twice per Poll(), before and after reading; the default ignores it.
   virtual void OnStatus(const TailerStatus& /*status*/) {}
 };
 

@@ -32,7 +32,7 @@ YAML
 # check: the missing directory is a warning, not an error.
 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>"$tmp/check.err" ||
   { cat "$tmp/check.err"; fail "check refused a config whose directory is missing"; }
-grep -q "adapter.yaml:10:12: warning: directory \"$tmp/nowhere\" of path \"$tmp/nowhere/access.log\" does not exist" \
+grep -q "adapter.yaml:9:12: warning: directory \"$tmp/nowhere\" of path \"$tmp/nowhere/access.log\" does not exist" \
   "$tmp/check.err" || { cat "$tmp/check.err"; fail "check did not warn about the missing directory"; }
 [ "$(grep -c warning "$tmp/check.err")" = 1 ] || { cat "$tmp/check.err"; fail "check warned more than once"; }
 

@@ -64,10 +64,14 @@ class Recorder : public TailerObserver {
     std::lock_guard lock(mu_);
     return statuses_.size();
   }
-  TailerStatus LastStatus() {
+  // The last status reported (after the last Poll's reads).
+  TailerStatus LastStatus() { return StatusBack(0); }
+  // The status reported before the last Poll's reads.
+  TailerStatus StatusBeforeReading() { return StatusBack(1); }
+  TailerStatus StatusBack(std::size_t back) {
     std::lock_guard lock(mu_);
-    REQUIRE(!statuses_.empty());
-    return statuses_.back();
+    REQUIRE(statuses_.size() > back);
+    return statuses_[statuses_.size() - 1 - back];
   }
   // The events of one kind, as "path: detail".
   std::vector<std::string> Events(TailEvent kind) {
@@ -191,22 +195,22 @@ TEST_CASE("a pattern is not called empty while a rotation is under way (within r
   CHECK(rec.Events(TailEvent::kPatternMatching).empty());
 }
 
-TEST_CASE("status: lag is what was written and not read yet, measured before reading") {
+TEST_CASE("status: lag is what was written and not read yet, before and after reading") {
   TempDir dir("tailer-globs");
   Append(dir / "a.log", "existing\n");
   Recorder rec;
   FileTailer tailer(Options({dir / "*.log"}), &rec);
   tailer.Poll();
-  CHECK(rec.LastStatus().lag_bytes == 0);  // started at its end
+  CHECK(rec.StatusBeforeReading().lag_bytes == 0);  // started at its end
   Append(dir / "a.log", std::string(99, 'a') + "\n");
   Append(dir / "b.log", std::string(49, 'b') + "\n");  // new: read from its start
   tailer.Poll();
   // b.log was opened in this scan: its 50 bytes count as well.
-  CHECK(rec.LastStatus().lag_bytes == 150);
+  CHECK(rec.StatusBeforeReading().lag_bytes == 150);
+  CHECK(rec.StatusBeforeReading().files == 2);
+  CHECK(rec.LastStatus().lag_bytes == 0);
   CHECK(rec.LastStatus().files == 2);
   CHECK(rec.Take().size() == 2);
-  tailer.Poll();
-  CHECK(rec.LastStatus().lag_bytes == 0);
 }
 
 // Run() with the poll interval at an hour: only inotify can find the
