@@ -131,7 +131,8 @@ struct FileTailer::Impl : PathWalkVisitor {
   }
 
   void Poll();
-  void PollNoThrow();
+  void ReadPass();  // reads the followed files without walking the patterns
+  void PollNoThrow(bool scan);
   void FlushPartialLines();
   void Run(std::stop_token stop);
 
@@ -163,7 +164,9 @@ struct FileTailer::Impl : PathWalkVisitor {
 
   // inotify.
   void UnwatchUnreached();
-  void DrainInotify();
+  // Reads inotify's events; returns whether one may change what the
+  // patterns match (anything but writes).
+  bool DrainInotify();
 
   void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
     observer->OnEvent(event, path, detail);
@@ -548,8 +551,13 @@ void FileTailer::Impl::Poll() {
     });
   }
   started = true;
-  // Before reading: the lag this pass found. After: what is left (nothing,
-  // unless writers outran the reads), and the files once drained ones closed.
+  ReadPass();
+}
+
+// Before reading: the lag this pass found. After: what is left (nothing,
+// unless writers outran the reads), and the files once drained ones closed.
+void FileTailer::Impl::ReadPass() {
+  now = Clock::now();
   ReportStatus();
   ReadAll();
   CloseQuietFiles();
@@ -558,9 +566,13 @@ void FileTailer::Impl::Poll() {
 
 // Poll() must not throw (the observer or an allocation might); what is
 // caught is reported like any other error and the next Poll() carries on.
-void FileTailer::Impl::PollNoThrow() {
+void FileTailer::Impl::PollNoThrow(bool scan) {
   try {
-    Poll();
+    if (scan) {
+      Poll();
+    } else {
+      ReadPass();
+    }
   } catch (const std::exception& e) {
     try {
       Event(TailEvent::kReadError, "", e.what());
@@ -591,16 +603,23 @@ void FileTailer::Impl::UnwatchUnreached() {
   });
 }
 
-void FileTailer::Impl::DrainInotify() {
+bool FileTailer::Impl::DrainInotify() {
   alignas(inotify_event) char events[4096];
+  bool changed = false;
   while (true) {
     const ssize_t n = read(inotify_fd, events, sizeof(events));
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
-      return;  // EAGAIN: drained
+      return changed;  // EAGAIN: drained
     }
     for (ssize_t pos = 0; pos < n;) {
       const auto* event = reinterpret_cast<const inotify_event*>(events + pos);
+      // Writes to files (copytruncate included) only need a read; anything
+      // else (created, moved, deleted, permissions, a queue overflow) may
+      // change what the patterns match.
+      if ((event->mask & ~static_cast<uint32_t>(IN_MODIFY | IN_CLOSE_WRITE | IN_ISDIR)) != 0) {
+        changed = true;
+      }
       if (event->mask & IN_IGNORED) {
         // The directory went away; watch it again once it is back.
         std::erase_if(watches, [&](const auto& w) { return w.second.wd == event->wd; });
@@ -630,8 +649,15 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       const uint64_t one = 1;
       [[maybe_unused]] ssize_t ignored = write(wake_fd, &one, sizeof(one));
     });
+    // A writer's every append wakes the tailer: it reads. The patterns are
+    // walked again when inotify reports a change of directory entries, and
+    // every poll_interval whatever it reports.
+    bool scan = true;
+    Clock::time_point last_scan;
     while (!stop_token.stop_requested()) {
-      PollNoThrow();
+      scan = scan || Clock::now() - last_scan >= options.poll_interval;
+      if (scan) last_scan = Clock::now();
+      PollNoThrow(scan);
       if (stop_token.stop_requested()) break;
       pollfd fds[2];
       nfds_t count = 0;
@@ -639,7 +665,10 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       const nfds_t inotify_index = count;
       if (inotify_fd >= 0) fds[count++] = pollfd{inotify_fd, POLLIN, 0};
       const int ready = poll(fds, count, timeout_ms);
-      if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) DrainInotify();
+      scan = ready == 0;  // poll_interval passed quietly
+      if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) {
+        scan = DrainInotify();
+      }
     }
   }
   if (wake_fd >= 0) close(wake_fd);
@@ -657,7 +686,7 @@ FileTailer::FileTailer(TailerOptions options, TailerObserver* observer)
 
 FileTailer::~FileTailer() = default;
 
-void FileTailer::Poll() { impl_->PollNoThrow(); }
+void FileTailer::Poll() { impl_->PollNoThrow(/*scan=*/true); }
 
 void FileTailer::FlushPartialLines() {
   try {

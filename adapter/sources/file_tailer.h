@@ -163,8 +163,10 @@ class FileTailer {
   // newline. For one-shot reading, where end of file is final.
   void FlushPartialLines();
 
-  // Calls Poll() whenever inotify reports a change in a watched directory, and
-  // at least every poll_interval, until `stop` is requested. Returns promptly
+  // Until `stop` is requested: calls Poll() when inotify reports a change of
+  // entries in a watched directory (created, moved, deleted, permissions) and
+  // at least every poll_interval; when it reports only writes, reads the
+  // followed files without walking the patterns again. Returns promptly
   // after a stop request.
   void Run(std::stop_token stop);
 

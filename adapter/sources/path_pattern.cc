@@ -194,7 +194,8 @@ class PathPattern::Walker {
 
   // Goes into `path` if it is a directory (a symbolic link to one only when
   // `follow`) on a file system that is not the kernel's.
-  void Descend(std::string path, std::size_t index, int depth, dev_t parent_dev, bool follow) {
+  void Descend(const std::string& path, std::size_t index, int depth, dev_t parent_dev,
+               bool follow) {
     struct stat st;
     if ((follow ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) {
       if (errno != ENOENT && errno != ENOTDIR) visitor_.OnError(path, "stat", errno);
