@@ -152,7 +152,7 @@ struct FileTailer::Impl : PathWalkVisitor {
   void PrimeFingerprints(TailedFile& file);
 
   // Reading.
-  void ReportStatus();
+  void ReportStatus(bool after_reading);
   void ReadAll();
   void ReadFile(TailedFile& file);
   bool HeadMatches(const TailedFile& file);
@@ -406,10 +406,14 @@ void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
 // ---------------------------------------------------------------------------
 // Reading
 
-void FileTailer::Impl::ReportStatus() {
+// After a read that was not stopped, every file was read until read() came
+// up short: nothing was left as of its last read, and no fstat is needed.
+void FileTailer::Impl::ReportStatus(bool after_reading) {
   TailerStatus status;
+  const bool measure = !after_reading || stop.stop_requested();
   for (const auto& [id, file] : files) {
     if (file.active) ++status.files;
+    if (!measure) continue;
     struct stat st;
     if (fstat(file.fd, &st) == 0 && st.st_size > file.offset) {
       status.lag_bytes += static_cast<std::uint64_t>(st.st_size - file.offset);
@@ -558,10 +562,10 @@ void FileTailer::Impl::Poll() {
 // unless writers outran the reads), and the files once drained ones closed.
 void FileTailer::Impl::ReadPass() {
   now = Clock::now();
-  ReportStatus();
+  ReportStatus(/*after_reading=*/false);
   ReadAll();
   CloseQuietFiles();
-  ReportStatus();
+  ReportStatus(/*after_reading=*/true);
 }
 
 // Poll() must not throw (the observer or an allocation might); what is

@@ -181,9 +181,18 @@ class PathPattern::Walker {
   // `**` again in every subdirectory, within the depth bound.
   void Globstar(const std::string& dir, const std::string& prefix, std::size_t index, int depth,
                 dev_t dev) {
-    const bool last = index + 1 == pattern_.rest_.size();
-    if (!last) Visit(dir, prefix, index + 1, depth, dev);
+    const std::vector<std::string>& rest = pattern_.rest_;
+    const bool last = index + 1 == rest.size();
+    // `**/NAME` (NAME last, not `**`), the usual form: the file names are
+    // matched in the same listing as the subdirectories are found.
+    const std::string* name_pattern =
+        index + 2 == rest.size() && rest[index + 1] != kGlobstar ? &rest[index + 1] : nullptr;
+    if (!last && name_pattern == nullptr) Visit(dir, prefix, index + 1, depth, dev);
     ForEachEntry(dir, [&](const char* name, unsigned char type) {
+      if (name_pattern != nullptr && type != DT_DIR &&
+          fnmatch(name_pattern->c_str(), name, FNM_PERIOD) == 0) {
+        File(prefix + name);
+      }
       if (name[0] == '.') return;  // hidden entries, as FNM_PERIOD leaves them out
       if (last && type != DT_DIR) File(prefix + name);
       if ((type == DT_DIR || type == DT_UNKNOWN) && depth < kMaxGlobstarDepth) {
