@@ -24,6 +24,10 @@ SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
   AdoptRules();
 }
 
+SourcePipeline::~SourcePipeline() {
+  if (tailer_gauges_.files != nullptr) self_.RemoveTailer(source_);
+}
+
 void SourcePipeline::SetRulesLocked(std::shared_ptr<const RuleSet> rules) {
   rules_ = std::move(rules);
 }

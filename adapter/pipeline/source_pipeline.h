@@ -37,6 +37,11 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   SourcePipeline(std::string source, const ParserChoice& parser,
                  std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
                  const std::string& rule_file_base);
+  // Takes the tailer gauges (files, lag) of a file source out of the
+  // exposition: they describe a tailer that no longer runs.
+  ~SourcePipeline() override;
+  SourcePipeline(const SourcePipeline&) = delete;
+  SourcePipeline& operator=(const SourcePipeline&) = delete;
 
   // Streamed input (LineSink): each line is one unit for the parser. Not
   // thread-safe: one tailer or listener thread feeds a pipeline.

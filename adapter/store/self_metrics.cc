@@ -131,6 +131,12 @@ SelfMetrics::TailerGauges SelfMetrics::ForTailer(const std::string& source) {
   return {&source_files_.Add({{"source", source}}), &file_lag_.Add({{"source", source}})};
 }
 
+void SelfMetrics::RemoveTailer(const std::string& source) {
+  // Add returns the existing gauge for these labels; Remove deletes it.
+  source_files_.Remove(&source_files_.Add({{"source", source}}));
+  file_lag_.Remove(&file_lag_.Add({{"source", source}}));
+}
+
 prometheus::Gauge* SelfMetrics::LastRead(const std::string& source) {
   return &last_read_.Add({{"source", source}});
 }

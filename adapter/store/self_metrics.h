@@ -70,6 +70,10 @@ class SelfMetrics {
     prometheus::Gauge* lag_bytes;
   };
   TailerGauges ForTailer(const std::string& source);
+  // Takes a file source's tailer gauges out of the exposition, when the
+  // source stops (removed or replaced by a reload: its replacement sets them
+  // again at its first scan), so no stale file count stays behind.
+  void RemoveTailer(const std::string& source);
   // When a streamed source last read a line, as a Unix timestamp in seconds.
   prometheus::Gauge* LastRead(const std::string& source);
 
