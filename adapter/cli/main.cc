@@ -161,6 +161,7 @@ int ExplainCommand(const Flags& flags) {
     std::string name;
     std::vector<std::string> files;
     LineFramer::Options framing;
+    std::optional<MultilineOptions> multiline;
   };
   std::vector<RuleGroup> rule_groups;
   Diagnostics diags;
@@ -168,12 +169,14 @@ int ExplainCommand(const Flags& flags) {
     if (std::optional<AdapterConfig> config = LoadConfig(flags.config_file, diags)) {
       for (const SourceConfig& source : config->sources) {
         if (flags.source.empty() || flags.source == source.name) {
-          rule_groups.push_back({"source " + source.name, source.rule_files, FramingFor(source)});
+          rule_groups.push_back({"source " + source.name, source.rule_files, FramingFor(source),
+                                 MultilineFor(source)});
         }
       }
     }
   } else if (!args.empty()) {
-    rule_groups.push_back({"rule file " + args.front(), {args.front()}, BodyFraming()});
+    rule_groups.push_back(
+        {"rule file " + args.front(), {args.front()}, BodyFraming(), std::nullopt});
     args.erase(args.begin());
   }
   if (rule_groups.empty() && !diags.HasErrors()) {
@@ -207,7 +210,7 @@ int ExplainCommand(const Flags& flags) {
     if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].name << "\n";
     for (const std::string& arg : args) {
       std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], rule_groups[i].framing,
-                                arg == "-" ? stdin_text : arg);
+                                arg == "-" ? stdin_text : arg, rule_groups[i].multiline);
     }
   }
   return kExitOk;
