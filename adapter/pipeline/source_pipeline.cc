@@ -164,7 +164,7 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
             source_, path, detail, *suppressed);
       }
       return;
-    case TailEvent::kRecordWithoutStart:
+    case TailEvent::kNoStartLine:
       self_.RecordsWithoutStart(source_)->Increment();
       spdlog::debug("source {}: {}: a multi-line record began without its start line", source_,
                     path);

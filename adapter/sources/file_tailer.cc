@@ -94,14 +94,15 @@ struct TailedFile {
   FileId id;
   int fd = -1;
   std::string path;
-  off_t offset = 0;                      // next byte to read
-  LineFramer framer;                     // the current line's bytes read so far
-  std::unique_ptr<RecordJoiner> joiner;  // with `multiline`: the pending record
-  std::string head;                      // first min(64, offset) bytes of the file
-  std::string tail;                      // the min(64, offset) bytes just before `offset`
-  bool active = true;                    // false: rotated away or deleted, being drained
-  bool seen = false;                     // found at a matching path in the current scan
+  off_t offset = 0;    // next byte to read
+  LineFramer framer;   // the current line's bytes read so far
+  std::string head;    // first min(64, offset) bytes of the file
+  std::string tail;    // the min(64, offset) bytes just before `offset`
+  bool active = true;  // false: rotated away or deleted, being drained
+  bool seen = false;   // found at a matching path in the current scan
   Clock::time_point last_growth;
+
+  std::unique_ptr<RecordJoiner> joiner;  // with `multiline`: the pending record
 };
 
 }  // namespace
@@ -128,8 +129,8 @@ std::string_view TailEventName(TailEvent event) {
       return "read_error";
     case TailEvent::kRecordCut:
       return "record_cut";
-    case TailEvent::kRecordWithoutStart:
-      return "record_without_start";
+    case TailEvent::kNoStartLine:
+      return "no_start_line";
   }
   return "unknown";
 }
@@ -517,7 +518,7 @@ void FileTailer::Impl::ReportJoined(TailedFile& file) {
     Event(TailEvent::kRecordCut, file.path, "max_bytes");
   }
   for (std::uint64_t i = 0; i < counts.without_start; ++i) {
-    Event(TailEvent::kRecordWithoutStart, file.path);
+    Event(TailEvent::kNoStartLine, file.path);
   }
 }
 

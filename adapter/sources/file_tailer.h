@@ -83,15 +83,15 @@ struct TailerOptions {
 };
 
 enum class TailEvent {
-  kOpened,              // a file started being followed (detail: "start" or "end")
-  kRotated,             // the path now names a different file than the one followed
-  kTruncated,           // the file was truncated or rewritten in place; reading from 0
-  kDeleted,             // the followed file was unlinked
-  kClosed,              // a rotated or deleted file was drained and closed
-  kLineTooLong,         // a line longer than max_line_bytes was skipped
-  kReadError,           // open/read/stat failed (detail: strerror text); retried later
-  kRecordCut,           // multiline: a record was cut (detail: "max_lines" or "max_bytes")
-  kRecordWithoutStart,  // multiline: a record began with a line that would join one
+  kOpened,       // a file started being followed (detail: "start" or "end")
+  kRotated,      // the path now names a different file than the one followed
+  kTruncated,    // the file was truncated or rewritten in place; reading from 0
+  kDeleted,      // the followed file was unlinked
+  kClosed,       // a rotated or deleted file was drained and closed
+  kLineTooLong,  // a line longer than max_line_bytes was skipped
+  kReadError,    // open/read/stat failed (detail: strerror text); retried later
+  kRecordCut,    // multiline: a record was cut (detail: "max_lines" or "max_bytes")
+  kNoStartLine,  // multiline: a record began with a line that would have joined one
 };
 
 std::string_view TailEventName(TailEvent event);

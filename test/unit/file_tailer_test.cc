@@ -128,7 +128,7 @@ TEST_CASE("TailEventName names every event") {
   CHECK(TailEventName(TailEvent::kLineTooLong) == "line_too_long");
   CHECK(TailEventName(TailEvent::kReadError) == "read_error");
   CHECK(TailEventName(TailEvent::kRecordCut) == "record_cut");
-  CHECK(TailEventName(TailEvent::kRecordWithoutStart) == "record_without_start");
+  CHECK(TailEventName(TailEvent::kNoStartLine) == "no_start_line");
 }
 
 TEST_CASE("existing files are read from their end by default") {
@@ -715,7 +715,7 @@ TEST_CASE("multiline: a record spans reads and is handed over when the next one 
   tailer.FlushPartialLines();  // end of input in `once`: the partial line, then the record
   CHECK(rec.Take() == Lines{"S2\nd"});
   CHECK(rec.bytes == fs::file_size(dir / "app.log"));
-  CHECK(rec.Count(TailEvent::kRecordWithoutStart) == 0);
+  CHECK(rec.Count(TailEvent::kNoStartLine) == 0);
 }
 
 TEST_CASE("multiline: rename rotation never joins the old file's record with the new file") {
@@ -734,7 +734,7 @@ TEST_CASE("multiline: rename rotation never joins the old file's record with the
   // record ends when that file is closed.
   CHECK(rec.Take() == Lines{"b", "S1\na"});
   CHECK(rec.Count(TailEvent::kClosed) == 1);
-  CHECK(rec.Count(TailEvent::kRecordWithoutStart) == 1);
+  CHECK(rec.Count(TailEvent::kNoStartLine) == 1);
   tailer.FlushPartialLines();
   CHECK(rec.Take() == Lines{"S2\nc"});
   CHECK(rec.bytes == fs::file_size(dir / "app.log") + fs::file_size(dir / "app.log.1"));
