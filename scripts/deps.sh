@@ -56,6 +56,8 @@ test      redis-server               redis-server
 test      memcached                  memcached
 test      nodejs                     node
 test      npm                        npm
+test      mariadb-server             mariadbd mariadb-install-db
+test      mariadb-client             mariadb
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon

@@ -42,6 +42,35 @@ std::optional<std::size_t> SizeField(YamlMap& map, std::string_view key, std::in
   return static_cast<std::size_t>(*value);
 }
 
+// multiline: exactly one of `start` and `continue` (a regex), and limits.
+MultilineOptions LoadMultiline(YamlMap& map, Diagnostics& diags) {
+  MultilineOptions multiline;
+  const std::optional<std::string> start = map.String("start");
+  const std::optional<std::string> cont = map.String("continue");
+  if (start.has_value() == cont.has_value()) {
+    diags.Error(start ? map.PositionOfKey("continue") : map.position(),
+                "\"multiline\" needs exactly one of \"start\" and \"continue\"");
+  }
+  const std::string_view key = cont ? "continue" : "start";
+  multiline.mode = cont ? MultilineOptions::Mode::kContinue : MultilineOptions::Mode::kStart;
+  multiline.pattern = cont ? *cont : start.value_or("");
+  if (start || cont) {
+    if (std::string error = RecordJoiner::CheckPattern(multiline.pattern); !error.empty()) {
+      diags.Error(map.PositionOfKey(key), Quoted(key) + ": invalid regex: " + error);
+    }
+  }
+  if (auto max = SizeField(map, "max_lines", 1, 1 << 20, diags)) multiline.max_lines = *max;
+  if (auto max = SizeField(map, "max_bytes", 1, 64 << 20, diags)) multiline.max_bytes = *max;
+  if (auto d = DurationField(map, "flush_after", diags)) {
+    if (d->count() <= 0) {
+      diags.Error(map.PositionOfKey("flush_after"), "\"flush_after\" must be more than 0s");
+    }
+    multiline.flush_after = *d;
+  }
+  map.RejectUnknownKeys();
+  return multiline;
+}
+
 void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   TailerOptions& t = source.tailer;
@@ -56,6 +85,10 @@ void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
   if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) t.max_line_bytes = *max;
   if (auto d = DurationField(map, "poll_interval", diags)) t.poll_interval = *d;
   if (auto d = DurationField(map, "rotate_wait", diags)) t.rotate_wait = *d;
+  if (YAML::Node multiline = map.Node("multiline"); multiline.IsDefined()) {
+    YamlMap multiline_map(multiline, map.file(), diags, "\"multiline\"");
+    if (multiline_map.valid()) t.multiline = LoadMultiline(multiline_map, diags);
+  }
 }
 
 // Options every pulled source has: how long a fetch may take, how much it may read.

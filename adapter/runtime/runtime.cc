@@ -99,7 +99,7 @@ std::optional<std::string> Runtime::Explain(const std::string& source,
     schema = schema_;
   }
   return ExplainInput(*explainable.rules, *schema, explainable.parser,
-                      FramingFor(explainable.config), input);
+                      FramingFor(explainable.config), input, MultilineFor(explainable.config));
 }
 
 std::vector<std::string> Runtime::LoadedFiles() const {

@@ -87,7 +87,9 @@ struct Candidate {
 };
 
 struct TailedFile {
-  explicit TailedFile(const TailerOptions& options) : framer(TailerFraming(options)) {}
+  explicit TailedFile(const TailerOptions& options) : framer(TailerFraming(options)) {
+    if (options.multiline) joiner = std::make_unique<RecordJoiner>(*options.multiline);
+  }
 
   FileId id;
   int fd = -1;
@@ -99,6 +101,8 @@ struct TailedFile {
   bool active = true;  // false: rotated away or deleted, being drained
   bool seen = false;   // found at a matching path in the current scan
   Clock::time_point last_growth;
+
+  std::unique_ptr<RecordJoiner> joiner;  // with `multiline`: the pending record
 };
 
 }  // namespace
@@ -123,6 +127,10 @@ std::string_view TailEventName(TailEvent event) {
       return "line_too_long";
     case TailEvent::kReadError:
       return "read_error";
+    case TailEvent::kRecordCut:
+      return "record_cut";
+    case TailEvent::kNoStartLine:
+      return "no_start_line";
   }
   return "unknown";
 }
@@ -163,6 +171,9 @@ struct FileTailer::Impl {
   void Restart(TailedFile& file, std::string_view why);
   void Consume(TailedFile& file, const char* data, std::size_t len);
   void FinishLine(TailedFile& file);
+  void Deliver(TailedFile& file, std::size_t bytes);
+  void FlushRecord(TailedFile& file, bool only_if_idle);
+  void ReportJoined(TailedFile& file);
   void RememberBytes(TailedFile& file, const char* data, std::size_t len);
   void CloseQuietFiles();
 
@@ -193,6 +204,7 @@ struct FileTailer::Impl {
   // Reused read buffer: kFingerprintBytes for the tail check, then one chunk.
   std::vector<char> buffer;
   std::vector<std::string_view> lines;
+  std::vector<std::string_view> records;  // `lines` joined by a file's joiner
 
   int inotify_fd = -1;
   std::map<std::string, int> watches;  // dir -> watch descriptor
@@ -440,6 +452,8 @@ bool FileTailer::Impl::HeadMatches(const TailedFile& file) {
 // written it, went to the copy, and gluing it to new bytes would fabricate a line.
 void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
   Event(TailEvent::kTruncated, file.path, why);
+  // The pending record's lines were complete: it is handed over, not dropped.
+  FlushRecord(file, false);
   file.offset = 0;
   file.head.clear();
   file.tail.clear();
@@ -452,7 +466,7 @@ void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t l
   lines.clear();
   const std::size_t too_long = file.framer.Frame(std::string_view(data, len), lines);
   RememberBytes(file, data, len);
-  observer->OnLines(lines, len);
+  Deliver(file, len);
   for (std::size_t i = 0; i < too_long; ++i) {
     Event(TailEvent::kLineTooLong, file.path,
           "a line longer than " + std::to_string(options.max_line_bytes) +
@@ -460,11 +474,52 @@ void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t l
   }
 }
 
-// Hands over the file's held unterminated line, if any, as a final line.
+// Hands over the file's held unterminated line, if any, as a final line, and
+// the file's pending record: nothing more will join it.
 void FileTailer::Impl::FinishLine(TailedFile& file) {
   lines.clear();
   file.framer.Finish(lines);
-  if (!lines.empty()) observer->OnLines(lines, 0);
+  if (!lines.empty()) Deliver(file, 0);
+  FlushRecord(file, false);
+}
+
+// Hands `lines`, framed from `bytes` of the file, to the observer: as they
+// are, or joined into records by the file's joiner.
+void FileTailer::Impl::Deliver(TailedFile& file, std::size_t bytes) {
+  if (!file.joiner) {
+    observer->OnLines(lines, bytes);
+    return;
+  }
+  records.clear();
+  file.joiner->Feed(lines, now, records);
+  observer->OnLines(records, bytes);
+  ReportJoined(file);
+}
+
+// Hands over the file's pending record, if any (if idle for flush_after).
+void FileTailer::Impl::FlushRecord(TailedFile& file, bool only_if_idle) {
+  if (!file.joiner || !file.joiner->pending()) return;
+  records.clear();
+  if (only_if_idle) {
+    file.joiner->FlushIdle(now, records);
+  } else {
+    file.joiner->Flush(records);
+  }
+  if (!records.empty()) observer->OnLines(records, 0);
+}
+
+void FileTailer::Impl::ReportJoined(TailedFile& file) {
+  const RecordJoiner::Counts counts = file.joiner->TakeCounts();
+  if (!counts.any()) return;
+  for (std::uint64_t i = 0; i < counts.cut_max_lines; ++i) {
+    Event(TailEvent::kRecordCut, file.path, "max_lines");
+  }
+  for (std::uint64_t i = 0; i < counts.cut_max_bytes; ++i) {
+    Event(TailEvent::kRecordCut, file.path, "max_bytes");
+  }
+  for (std::uint64_t i = 0; i < counts.without_start; ++i) {
+    Event(TailEvent::kNoStartLine, file.path);
+  }
 }
 
 void FileTailer::Impl::RememberBytes(TailedFile& file, const char* data, std::size_t len) {
@@ -517,6 +572,7 @@ void FileTailer::Impl::Poll() {
   }
   started = true;
   ReadAll();
+  for (auto& [id, file] : files) FlushRecord(file, true);
   CloseQuietFiles();
 }
 
@@ -598,6 +654,12 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       const int ready = poll(fds, count, timeout_ms);
       if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) DrainInotify();
     }
+  }
+  // Stopping ends the records being joined: they are handed over, not lost.
+  // What the observer throws is dropped, as Run may not throw.
+  try {
+    for (auto& [id, file] : files) FlushRecord(file, false);
+  } catch (...) {
   }
   if (wake_fd >= 0) close(wake_fd);
   if (inotify_fd >= 0) close(inotify_fd);  // drops every watch

@@ -40,6 +40,13 @@ SelfMetrics::SelfMetrics()
                                   "Input a parser could not read and skipped, by reason.")),
       dropped_(CounterFamily(*registry_, "metrics_adapter_lines_dropped_total",
                              "Lines or packets a listener dropped, by reason.")),
+      records_cut_(CounterFamily(*registry_, "metrics_adapter_records_cut_total",
+                                 "Multi-line records cut at a limit, by reason; the rest of "
+                                 "their lines was skipped.")),
+      records_without_start_(
+          CounterFamily(*registry_, "metrics_adapter_records_without_start_total",
+                        "Multi-line records begun by a line that would have joined a record "
+                        "(the input started, or resumed after flush_after, inside one).")),
       source_up_(prometheus::BuildGauge()
                      .Name("metrics_adapter_source_up")
                      .Help("Whether the last scrape of a pulled source succeeded (1) or not (0).")
@@ -91,6 +98,14 @@ prometheus::Counter* SelfMetrics::ParseErrors(const std::string& source,
 
 prometheus::Counter* SelfMetrics::Dropped(const std::string& source, const std::string& reason) {
   return &dropped_.Add({{"source", source}, {"reason", reason}});
+}
+
+prometheus::Counter* SelfMetrics::RecordsCut(const std::string& source, const std::string& reason) {
+  return &records_cut_.Add({{"source", source}, {"reason", reason}});
+}
+
+prometheus::Counter* SelfMetrics::RecordsWithoutStart(const std::string& source) {
+  return &records_without_start_.Add({{"source", source}});
 }
 
 SelfMetrics::PulledGauges SelfMetrics::AcquirePulled(const std::string& source) {

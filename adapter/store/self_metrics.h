@@ -50,6 +50,10 @@ class SelfMetrics {
   prometheus::Counter* ParseErrors(const std::string& source, const std::string& reason);
   // Lines or packets a listener dropped, by reason.
   prometheus::Counter* Dropped(const std::string& source, const std::string& reason);
+  // Multi-line records cut at a limit, by reason (max_lines, max_bytes).
+  prometheus::Counter* RecordsCut(const std::string& source, const std::string& reason);
+  // Multi-line records begun by a line that would have joined one.
+  prometheus::Counter* RecordsWithoutStart(const std::string& source);
   // A pulled source's gauges: whether its last scrape worked, how long it
   // took. Held by each PullSource of that name (a reload builds the new one
   // while a scrape may still use the old); the series leave the exposition
@@ -78,6 +82,8 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& rule_matches_;
   prometheus::Family<prometheus::Counter>& parse_errors_;
   prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Family<prometheus::Counter>& records_cut_;
+  prometheus::Family<prometheus::Counter>& records_without_start_;
   prometheus::Family<prometheus::Gauge>& source_up_;
   prometheus::Family<prometheus::Gauge>& scrape_duration_;
   prometheus::Family<prometheus::Counter>& scrape_errors_;
