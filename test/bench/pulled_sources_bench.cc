@@ -41,6 +41,7 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "adapter/config/config.h"
@@ -174,8 +175,14 @@ int Run(int rounds) {
       {"scrape exec (cat PAGE)", [&] { scrape(exec_source); }},
       {"scrape status_file (PAGE)", [&] { scrape(file_source); }},
   };
+  // Every other round runs RunCommand before spawn+wait, so that neither
+  // gains from going first (a warm page cache, a scheduler that just woke).
+  std::vector<std::size_t> order(steps.size());
   for (int round = -rounds / 10; round < rounds; ++round) {  // the first tenth warms up
-    for (Step& step : steps) {
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (round % 2 != 0) std::swap(order[0], order[1]);
+    for (std::size_t i : order) {
+      Step& step = steps[i];
       const double cpu = CpuSeconds();
       const auto start = Clock::now();
       step.run();
