@@ -1,8 +1,9 @@
 // PullSource: a status page, a TCP request/response, a status command or a
-// status file (`type: http`, `tcp`, `exec` or `status_file`), fetched when Prometheus scrapes the
-// adapter, never on a timer of its own. Each scrape's result goes into a fresh store, so its series
-// are exactly what the upstream reported this time: a failed scrape leaves
-// them absent, not stale. metrics_adapter_source_up{source} and
+// status file (`type: http`, `tcp`, `exec` or `status_file`), fetched when
+// Prometheus scrapes the adapter, never on a timer of its own. Each scrape's
+// result goes into a fresh store, so its series are exactly what the
+// upstream reported this time: a failed scrape leaves them absent, not
+// stale. metrics_adapter_source_up{source} and
 // metrics_adapter_source_scrape_duration_seconds{source} report every scrape.
 //
 // Usage:
