@@ -158,55 +158,51 @@ class Output {
   // Reads stdout and stderr until both are closed and the child has exited,
   // the deadline passes or stdout outgrows its bound. When the child exits,
   // its group is killed, so that a leftover process holding the pipes open
-  // cannot keep the run waiting.
+  // cannot keep the run waiting. The deadline is checked at every turn, so
+  // a command that writes without pause is still stopped by it.
   End Pump(int out, int err, int pidfd) {
     pollfd fds[3] = {{out, POLLIN, 0}, {err, POLLIN, 0}, {pidfd, POLLIN, 0}};
     while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now());
-      int rc = poll(fds, 3, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) return End::kTimeout;
+      const int rc = poll(fds, 3, static_cast<int>(left.count()));
       if (rc < 0 && errno != EINTR) return End::kTimeout;  // cannot happen with valid fds
-      if (rc <= 0) {
-        if (Clock::now() >= deadline_) return End::kTimeout;
-        continue;
-      }
+      if (rc <= 0) continue;
       if (fds[2].revents != 0) {
         fds[2].fd = -1;
         kill(-pid_, SIGKILL);
       }
-      if (fds[0].revents != 0 && !Drain(&fds[0].fd, true)) return End::kTooLarge;
-      if (fds[1].revents != 0) Drain(&fds[1].fd, false);
+      if (fds[0].revents != 0 && !ReadOnce(&fds[0].fd, true)) return End::kTooLarge;
+      if (fds[1].revents != 0) ReadOnce(&fds[1].fd, false);
     }
     return End::kExited;
   }
 
-  std::size_t bytes_read() const { return result_->body.size(); }
-
  private:
-  // Reads what `*fd` has now; sets *fd to -1 at its end. Returns false when
-  // stdout went past max_body_bytes (the body keeps the first that many).
-  bool Drain(int* fd, bool is_stdout) {
-    if (!buffer_) buffer_ = std::make_unique<char[]>(kReadChunk);
-    while (true) {
-      ssize_t n = read(*fd, buffer_.get(), kReadChunk);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-      if (n <= 0) {
-        *fd = -1;  // end of file, or an error that ends it alike
-        return true;
-      }
-      const std::string_view data(buffer_.get(), static_cast<std::size_t>(n));
-      if (!is_stdout) {
-        if (stderr_head_ != nullptr && stderr_head_->size() < kMaxStderrKept) {
-          stderr_head_->append(data.substr(0, kMaxStderrKept - stderr_head_->size()));
-        }
-        continue;
-      }
-      if (result_->body.size() + data.size() > max_body_bytes_) {
-        result_->body.append(data.substr(0, max_body_bytes_ - result_->body.size()));
-        return false;
-      }
-      result_->body.append(data);
+  // One read of `*fd`, which poll() found ready; sets *fd to -1 at its end.
+  // Returns false when stdout went past max_body_bytes (the body keeps the
+  // first that many). stderr beyond kMaxStderrKept is read and dropped.
+  bool ReadOnce(int* fd, bool is_stdout) {
+    if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
+    const ssize_t n = read(*fd, buffer_.get(), kReadChunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) {
+      *fd = -1;  // end of file, or an error that ends it alike
+      return true;
     }
+    const std::string_view data(buffer_.get(), static_cast<std::size_t>(n));
+    if (!is_stdout) {
+      if (stderr_head_ != nullptr && stderr_head_->size() < kMaxStderrKept) {
+        stderr_head_->append(data.substr(0, kMaxStderrKept - stderr_head_->size()));
+      }
+      return true;
+    }
+    if (result_->body.size() + data.size() > max_body_bytes_) {
+      result_->body.append(data.substr(0, max_body_bytes_ - result_->body.size()));
+      return false;
+    }
+    result_->body.append(data);
+    return true;
   }
 
   pid_t pid_;

@@ -200,6 +200,17 @@ TEST_CASE("RunCommand: stderr is read and bounded without blocking the command")
   CHECK(err.size() == kMaxStderrKept);
 }
 
+TEST_CASE("RunCommand: a command that writes to stderr without pause is stopped at the timeout") {
+  std::string err;
+  ExecFetchOptions options = Shell("exec yes 'log line' >&2");
+  options.timeout = milliseconds(300);
+  const auto start = Clock::now();
+  FetchResult r = RunCommand(options, &err);
+  CHECK(r.reason == "timeout");
+  CHECK(Clock::now() - start < std::chrono::seconds(10));
+  CHECK(err.size() == kMaxStderrKept);
+}
+
 TEST_CASE("RunCommand: env adds and replaces variables over the inherited environment") {
   REQUIRE(setenv("METRICS_ADAPTER_EXEC_TEST_KEPT", "inherited", 1) == 0);
   REQUIRE(setenv("METRICS_ADAPTER_EXEC_TEST_REPLACED", "old", 1) == 0);
