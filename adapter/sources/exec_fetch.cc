@@ -277,15 +277,17 @@ std::string FindProgram(const std::string& name, const std::string& path_value) 
   std::string_view rest = path_value;
   while (true) {
     const std::size_t colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    std::string candidate = std::move(dir);
-    candidate += '/';
-    candidate += name;
-    struct stat st {};
-    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
+    std::string candidate(rest.substr(0, colon));
+    // Relative entries (".", or empty) would depend on the working
+    // directory, the adapter's or the command's: they are skipped.
+    if (candidate.starts_with('/')) {
+      candidate += '/';
+      candidate += name;
+      struct stat st {};
+      if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+          access(candidate.c_str(), X_OK) == 0) {
+        return candidate;
+      }
     }
     if (colon == std::string_view::npos) return "";
     rest.remove_prefix(colon + 1);

@@ -32,7 +32,7 @@ namespace metrics_adapter {
 
 struct ExecFetchOptions {
   // argv. command[0] is an absolute path, or a name without '/' looked up
-  // in the directories of PATH (that of `env` if it sets one, else the
+  // in the absolute directories of PATH (that of `env` if it sets one, else the
   // adapter's) at each run.
   std::vector<std::string> command;
   // Variables set for the command on top of the adapter's own environment,
@@ -61,9 +61,10 @@ inline constexpr std::size_t kMaxStderrKept = 4096;
 FetchResult RunCommand(const ExecFetchOptions& options, std::string* stderr_head);
 
 // The program `name` resolves to: `name` itself when it contains '/', else
-// the first executable regular file `dir/name` for the directories of
-// `path_value` (a PATH, ':'-separated; an empty entry is the working
-// directory). Empty when none is found.
+// the first executable regular file `dir/name` for the absolute directories
+// of `path_value` (a PATH, ':'-separated; relative and empty entries, which
+// would depend on a working directory, are skipped). Empty when none is
+// found.
 std::string FindProgram(const std::string& name, const std::string& path_value);
 
 // The PATH a command of `options` is looked up in: its env's, else the

@@ -265,6 +265,13 @@ TEST_CASE("FindProgram: absolute paths as given, names on PATH, empty when missi
   CHECK(FindProgram("sh", "/nonexistent:/bin") == "/bin/sh");
   CHECK(FindProgram("sh", "/nonexistent") == "");
   CHECK(FindProgram("", "/bin") == "");
+  // Relative entries are skipped, even where they would find it.
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path("/bin");
+  CHECK(FindProgram("sh", ".::bin") == "");
+  std::filesystem::current_path("/");
+  CHECK(FindProgram("sh", "bin:/bin") == "/bin/sh");
+  std::filesystem::current_path(cwd);
 }
 
 TEST_CASE("ReadStatusFile: the whole file, read again at each call") {
