@@ -152,7 +152,7 @@ sources:
     rules: [values.yaml]
   - name: env_dir
     type: exec
-    command: [sh, -c, 'echo "from_env=\$ANSWER"; cat local.txt']
+    command: [sh, -c, 'echo "from_env=\$ANSWER"; cat local.txt; echo "option -x is deprecated" >&2']
     env: {ANSWER: "42"}
     working_dir: wd
     rules: [values.yaml]
@@ -250,7 +250,10 @@ echo "flood: up 0, reason too_large, peak memory +$grown MiB for 100 MiB written
 [ "$(up first.prom env_dir)" = 1 ] || fail "env_dir: up is not 1"
 [ "$(prom_value "$tmp/first.prom" 'app_value{name="from_env"}')" = 42 ] || fail "env_dir: env not set"
 [ "$(prom_value "$tmp/first.prom" 'app_value{name="from_dir"}')" = 7 ] || fail "env_dir: working_dir not used"
-echo "env_dir: env and working_dir honoured"
+# A command that works but writes to stderr: up 1, and its stderr logged.
+grep 'source env_dir: the command wrote to stderr: option -x is deprecated' "$tmp/adapter.log" >/dev/null ||
+  fail "env_dir: its stderr is not in the log"
+echo "env_dir: env and working_dir honoured, stderr of a working command logged"
 
 # Status files: their values, then rewritten, the new values; a missing file.
 [ "$(prom_value "$tmp/first.prom" app_requests_total)" = 10 ] || fail "json_file: requests"
