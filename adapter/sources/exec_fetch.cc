@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
+#include <cstring>  // sigabbrev_np
 #include <memory>
 #include <string_view>
 #include <system_error>
