@@ -1,5 +1,7 @@
 #include "adapter/config/config.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -219,6 +221,75 @@ void LoadTcpSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
   LoadPullLimits(map, tcp, diags);
 }
 
+// env: a map of variable names to values, set for the command.
+void LoadCommandEnv(YamlMap& map, ExecFetchOptions& exec, Diagnostics& diags) {
+  const YAML::Node env = map.Node("env");
+  if (!env.IsDefined()) return;
+  if (!env.IsMap()) {
+    diags.Error(PositionOf(map.file(), env), "\"env\" must map variable names to values");
+    return;
+  }
+  for (const auto& entry : env) {
+    const std::string& name = entry.first.Scalar();
+    if (name.empty() || name.find('=') != std::string::npos || !entry.second.IsScalar()) {
+      diags.Error(PositionOf(map.file(), entry.first),
+                  "\"env\": " + Quoted(name) + " needs a name without '=' and a scalar value");
+      continue;
+    }
+    exec.env.emplace_back(name, entry.second.Scalar());
+  }
+}
+
+// command: an argv whose program is an absolute path or a name on PATH. A
+// program missing here is only a warning: `check` may run elsewhere than
+// the image the command ships in.
+void CheckCommandProgram(YamlMap& map, const ExecFetchOptions& exec, Diagnostics& diags) {
+  const SourcePosition at = map.PositionOfKey("command");
+  if (exec.command.empty() || exec.command.front().empty()) {
+    diags.Error(at, "\"command\" must name a program, e.g. [varnishstat, -j]");
+    return;
+  }
+  const std::string& program = exec.command.front();
+  if (program.front() != '/' && program.find('/') != std::string::npos) {
+    diags.Error(at, "\"command\": " + Quoted(program) +
+                        " must be an absolute path or a program name looked up on PATH");
+    return;
+  }
+  const std::string path = CommandPath(exec);
+  const std::string found = FindProgram(program, path);
+  if (found.empty() || access(found.c_str(), X_OK) != 0) {
+    diags.Warning(at, "\"command\": " + Quoted(program) +
+                          (program.front() == '/' ? " is not an executable file here"
+                                                  : " is not found on PATH " + Quoted(path)) +
+                          "; scrapes fail until it is");
+  }
+}
+
+void LoadExecSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                    Diagnostics& diags) {
+  ExecFetchOptions& exec = source.exec;
+  const bool given = map.Has("command");
+  exec.command = map.StringList("command", Required::kYes).value_or(std::vector<std::string>{});
+  LoadCommandEnv(map, exec, diags);
+  if (given) CheckCommandProgram(map, exec, diags);
+  if (auto dir = map.String("working_dir")) {
+    exec.working_dir = Resolve(base_dir, *dir);
+    if (!std::filesystem::is_directory(exec.working_dir)) {
+      diags.Warning(map.PositionOfKey("working_dir"),
+                    "\"working_dir\": " + Quoted(exec.working_dir) + " is not a directory here");
+    }
+  }
+  if (auto d = DurationField(map, "timeout", diags)) exec.timeout = *d;
+  if (auto max = SizeField(map, "max_output_bytes", 1, 1 << 30, diags)) exec.max_body_bytes = *max;
+}
+
+void LoadStatusFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                          Diagnostics& diags) {
+  StatusFileOptions& file = source.status_file;
+  file.path = Resolve(base_dir, map.String("path", Required::kYes).value_or(""));
+  if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) file.max_body_bytes = *max;
+}
+
 void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
   ListenerOptions& listener = source.listener;
   listener.protocol =
@@ -250,11 +321,16 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
     LoadHttpSource(map, base_dir, source, diags);
   } else if (source.type == "tcp") {
     LoadTcpSource(map, source, diags);
+  } else if (source.type == "exec") {
+    LoadExecSource(map, base_dir, source, diags);
+  } else if (source.type == "status_file") {
+    LoadStatusFileSource(map, base_dir, source, diags);
   } else if (source.type == "udp" || source.type == "tcp_listener") {
     LoadListenerSource(map, source, diags);
   } else if (!source.type.empty()) {
-    diags.Error(map.PositionOfKey("type"), "unknown source type " + Quoted(source.type) +
-                                               " (known: file, http, tcp, udp, tcp_listener)");
+    diags.Error(map.PositionOfKey("type"),
+                "unknown source type " + Quoted(source.type) +
+                    " (known: file, http, tcp, exec, status_file, udp, tcp_listener)");
   }
   map.RejectUnknownKeys();
   return source;

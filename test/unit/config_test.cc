@@ -225,8 +225,8 @@ TEST_CASE("LoadConfig reports an unknown parser and an unknown source type at th
       loaded.errors ==
       "adapter.yaml:5:13: error: unknown parser \"jsn\" (known: " + ParserNames() +
           ")\n"
-          "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file, http, tcp, udp, "
-          "tcp_listener)\n");
+          "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file, http, tcp, exec, "
+          "status_file, udp, tcp_listener)\n");
 }
 
 TEST_CASE("LoadConfig reports missing required keys of the config and of sources") {
@@ -290,8 +290,9 @@ sources:
       "adapter.yaml:11:13: error: unknown parser \"jsn\" (known: " +
           ParserNames() +
           ")\n"
-          "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file, http, tcp, udp, "
-          "tcp_listener)\n"
+          "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file, http, tcp, "
+          "exec, "
+          "status_file, udp, tcp_listener)\n"
           "adapter.yaml:9:5: error: source name \"s\" is used twice (first at adapter.yaml:4:5)\n");
 }
 
