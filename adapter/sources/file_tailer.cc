@@ -46,6 +46,8 @@ struct FileId {
 
 FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
 
+FileKey KeyOf(const FileId& id) { return FileKey{id.dev, id.ino}; }
+
 // One glob split into a wildcard-free directory and a basename pattern.
 struct Pattern {
   std::string dir;     // what opendir() and inotify get ("." for a bare name)
@@ -128,7 +130,8 @@ std::string_view TailEventName(TailEvent event) {
 }
 
 struct FileTailer::Impl {
-  Impl(TailerOptions opts, TailerObserver* obs) : options(std::move(opts)), observer(obs) {
+  Impl(TailerOptions opts, TailerObserver* obs, TailerPositions* pos)
+      : options(std::move(opts)), observer(obs), positions(pos) {
     if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
     for (const std::string& path : options.paths) patterns.push_back(ParsePattern(path));
     buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
@@ -173,9 +176,16 @@ struct FileTailer::Impl {
   void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
     observer->OnEvent(event, path, detail);
   }
+  // Reports that `file` is counted up to `committed` (see TailerPositions).
+  void Commit(const TailedFile& file, off_t committed) {
+    if (positions != nullptr) {
+      positions->Commit(KeyOf(file.id), file.path, committed, file.head);
+    }
+  }
 
   TailerOptions options;
   TailerObserver* observer;
+  TailerPositions* positions;  // null: no saved positions
   std::vector<Pattern> patterns;
   std::map<FileId, TailedFile> files;
   // Files present at the first scan that could not be opened then: reading
@@ -344,7 +354,11 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
   file.path = candidate.path;
   file.last_growth = now;
   std::string_view detail = "start";
-  if (!started && !options.from_beginning) {
+  if (positions != nullptr) {
+    const std::optional<off_t> saved = positions->ResumeOffset(fd, KeyOf(file.id), file.path);
+    file.offset = std::min<off_t>(saved.value_or(0), st.st_size);
+    if (saved) detail = "saved position";
+  } else if (!started && !options.from_beginning) {
     file.offset = st.st_size;
     detail = "end";
   } else if (auto it = start_offsets.find(file.id); it != start_offsets.end()) {
@@ -354,6 +368,7 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
   }
   PrimeFingerprints(file);
   auto [it, inserted] = files.emplace(file.id, std::move(file));
+  Commit(it->second, it->second.offset);
   Event(TailEvent::kOpened, it->second.path, detail);
 }
 
@@ -444,6 +459,7 @@ void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
   file.head.clear();
   file.tail.clear();
   file.framer.Reset();
+  Commit(file, 0);
 }
 
 // Frames `data` into lines and hands them over in one OnLines call, then
@@ -451,8 +467,13 @@ void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
 void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t len) {
   lines.clear();
   const std::size_t too_long = file.framer.Frame(std::string_view(data, len), lines);
+  const off_t start = file.offset;
   RememberBytes(file, data, len);
   observer->OnLines(lines, len);
+  // Counted up to the last line end of the chunk; bytes after it are held.
+  if (const void* nl = memrchr(data, '\n', len); nl != nullptr) {
+    Commit(file, start + static_cast<const char*>(nl) - data + 1);
+  }
   for (std::size_t i = 0; i < too_long; ++i) {
     Event(TailEvent::kLineTooLong, file.path,
           "a line longer than " + std::to_string(options.max_line_bytes) +
@@ -491,6 +512,8 @@ void FileTailer::Impl::CloseQuietFiles() {
     }
     // Nobody writes to it any more, so its unterminated last line is final.
     FinishLine(file);
+    Commit(file, file.offset);
+    if (positions != nullptr) positions->Close(KeyOf(file.id));
     close(file.fd);
     const std::string path = std::move(file.path);
     it = files.erase(it);
@@ -609,8 +632,8 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
 // ---------------------------------------------------------------------------
 // Public API
 
-FileTailer::FileTailer(TailerOptions options, TailerObserver* observer)
-    : impl_(std::make_unique<Impl>(std::move(options), observer)) {}
+FileTailer::FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions)
+    : impl_(std::make_unique<Impl>(std::move(options), observer, positions)) {}
 
 FileTailer::~FileTailer() = default;
 

@@ -21,6 +21,9 @@
 // `max_line_bytes` are skipped up to the next newline and reported.
 // Files that exist when the tailer starts are read from their end unless
 // `from_beginning` is set; files that appear later are read from their start.
+// Given a TailerPositions, every file is started where it says (a position
+// saved by an earlier run), else from its start, and every advance of the
+// counted offset is reported to it.
 // Details of the edges:
 //   - starting at the end of a file whose last line is unterminated skips the
 //     rest of that line (its start is not ours, it would arrive broken);
@@ -57,6 +60,7 @@
 
 #include "adapter/sources/line_framer.h"
 #include "adapter/sources/line_sink.h"
+#include "adapter/sources/tailer_positions.h"
 
 namespace metrics_adapter {
 
@@ -110,7 +114,8 @@ class TailerObserver : public virtual LineSink {
 
 class FileTailer {
  public:
-  FileTailer(TailerOptions options, TailerObserver* observer);
+  // `positions`, if given, must outlive the tailer.
+  FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions = nullptr);
   ~FileTailer();
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
