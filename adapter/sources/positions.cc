@@ -302,13 +302,16 @@ void Positions::Commit(const std::string& source, const FileKey& key, std::strin
 
 void Positions::Close(const std::string& source, const FileKey& key) {
   std::lock_guard lock(mu_);
-  Entries& entries = EntriesOf(source);
-  if (auto it = entries.find(key); it != entries.end()) it->second.open = false;
+  auto entries = sources_.find(source);
+  if (entries == sources_.end()) return;
+  if (auto it = entries->second.find(key); it != entries->second.end()) it->second.open = false;
 }
 
 void Positions::CloseAll(const std::string& source) {
   std::lock_guard lock(mu_);
-  for (auto& [key, entry] : EntriesOf(source)) entry.open = false;
+  auto entries = sources_.find(source);
+  if (entries == sources_.end()) return;  // removed from the config meanwhile
+  for (auto& [key, entry] : entries->second) entry.open = false;
 }
 
 void Positions::RetainSources(const std::function<bool(const std::string&)>& keep) {
