@@ -230,7 +230,9 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
 // positions: {path: ..., sync_interval: 10s}
 PositionsConfig LoadPositions(YamlMap& map, const std::string& base_dir, Diagnostics& diags) {
   PositionsConfig positions;
-  positions.path = Resolve(base_dir, map.String("path", Required::kYes).value_or(""));
+  const std::optional<std::string> path = map.String("path", Required::kYes);
+  if (path && path->empty()) diags.Error(map.PositionOfKey("path"), "\"path\" must not be empty");
+  positions.path = Resolve(base_dir, path.value_or(""));
   if (auto d = DurationField(map, "sync_interval", diags)) {
     if (d->count() <= 0) {
       diags.Error(map.PositionOfKey("sync_interval"), "\"sync_interval\" must be positive");

@@ -169,7 +169,7 @@ echo "corrupt positions file: warned, read every file from its start"
 
 # --- 3. kill -9 --------------------------------------------------------------
 cat >"$tmp/crash.yaml" <<YAML
-positions: {path: crash-positions.json, sync_interval: 200ms}
+positions: {path: crash-positions.json, sync_interval: 2s}
 sources:
   - name: crash
     type: file

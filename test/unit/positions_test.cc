@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/config/config.h"
 #include "adapter/sources/file_tailer.h"
 #include "test/unit/temp_dir.h"
 
@@ -312,6 +313,46 @@ TEST_CASE("without positions a file present at start is read from its end, as be
   std::ofstream(log, std::ios::app) << "new 2\n";
   tailer.Poll();
   CHECK(seen.lines == std::vector<std::string>{"new 2"});
+}
+
+TEST_CASE("LoadConfig reads positions: and reports its errors with their place") {
+  TempDir dir;
+  const char* sources = "sources:\n  - {name: a, type: file, paths: [a.log], rules: [r.yaml]}\n";
+  SUBCASE("absent: no positions are kept") {
+    Diagnostics diags;
+    auto config = LoadConfig(dir.Write("adapter.yaml", sources), diags);
+    REQUIRE(config);
+    CHECK_FALSE(config->positions);
+  }
+  SUBCASE("a relative path, the default interval") {
+    Diagnostics diags;
+    auto config = LoadConfig(
+        dir.Write("etc/adapter.yaml", std::string("positions: {path: state/p.json}\n") + sources),
+        diags);
+    REQUIRE(config);
+    CHECK(diags.Format() == "");
+    REQUIRE(config->positions);
+    CHECK(config->positions->path == dir / "etc/state/p.json");
+    CHECK(config->positions->sync_interval == std::chrono::seconds(10));
+  }
+  SUBCASE("errors") {
+    Diagnostics diags;
+    const std::string path =
+        dir.Write("adapter.yaml",
+                  std::string("positions: {path: \"\", sync_interval: 0s, sync: 1s}\n") + sources);
+    LoadConfig(path, diags);
+    CHECK(diags.Format() == path + ":1:19: error: \"path\" must not be empty\n" + path +
+                                ":1:38: error: \"sync_interval\" must be positive\n" + path +
+                                ":1:42: error: unknown key \"sync\" in \"positions\"\n");
+  }
+  SUBCASE("no path") {
+    Diagnostics diags;
+    const std::string path =
+        dir.Write("adapter.yaml", std::string("positions: {sync_interval: 1s}\n") + sources);
+    LoadConfig(path, diags);
+    CHECK(diags.Format().find("path") != std::string::npos);
+    CHECK(diags.HasErrors());
+  }
 }
 
 }  // namespace
