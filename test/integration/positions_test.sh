@@ -7,10 +7,12 @@
 #      (by line number), and the positions saved at the end match the files;
 #   2. a corrupt positions file: a warning naming it, every file read from its
 #      start, counted in load_errors;
-#   3. kill -9 after a periodic save: no line lost, and the lines counted again
+#   3. a clean restart reads nothing again; a reload keeps the positions of
+#      the sources it keeps and drops those of a source it removes;
+#   4. kill -9 after a periodic save: no line lost, and the lines counted again
 #      are at most those written after that save (the writer is paused around
 #      the kill, so the bound is exact); the resume is reported as unclean;
-#   4. an unwritable positions file: logged and counted, the adapter runs on.
+#   5. an unwritable positions file: logged and counted, the adapter runs on.
 # Usage: test/integration/positions_test.sh PATH_TO_metrics-adapter PATH_TO_log_writer
 set -euo pipefail
 usage="usage: $0 PATH_TO_metrics-adapter PATH_TO_log_writer"
@@ -167,7 +169,22 @@ grep -q "positions file $positions cannot be read" "$tmp/adapter.log" || fail "n
 stop_adapter_cleanly
 echo "corrupt positions file: warned, read every file from its start"
 
-# --- 3. kill -9 --------------------------------------------------------------
+# --- 3. a restart reads nothing again; a reload keeps positions --------------
+start_adapter "$adapter" --config.file="$tmp/adapter.yaml" --web.enable-lifecycle
+wait_for_value '^metrics_adapter_positions_resumed_files_total\{shutdown="clean",source="truncated"\}' 1
+write truncated.log t3 50
+wait_for_value "$(lines_read truncated)" 50
+sed -i '/name: recreated/,$d' "$tmp/adapter.yaml"   # the last source goes
+curl -sf --max-time 5 -X POST "$url/-/reload" >/dev/null || fail "POST /-/reload"
+wait_for_value '^metrics_adapter_config_reloads_total\{result="success"\}' 1
+write truncated.log t4 20
+wait_for_value "$(lines_read truncated)" 70
+stop_adapter_cleanly
+grep -q '"recreated"' "$positions" && fail "a source removed by a reload kept its positions"
+[ "$(saved_offset truncated.log "$positions")" = "$(size truncated.log)" ] || fail "truncated.log offset after reload"
+echo "restart: nothing read again; reload: positions kept, a removed source's dropped"
+
+# --- 4. kill -9 --------------------------------------------------------------
 cat >"$tmp/crash.yaml" <<YAML
 positions: {path: crash-positions.json, sync_interval: 2s}
 sources:
@@ -216,7 +233,7 @@ cat "$tmp/crash1.samples" "$tmp/crash2.samples" | awk '{ sum[$1] += $2 }
   fail "lines seen, counted twice: $(cat "$tmp/crash.out"); want 900 $recounted"
 echo "kill -9: 900 lines written, all counted; $recounted counted again (bound: the 300 written after the last save seen)"
 
-# --- 4. an unwritable positions file ----------------------------------------
+# --- 5. an unwritable positions file ----------------------------------------
 cat >"$tmp/unwritable.yaml" <<YAML
 positions: {path: missing-dir/positions.json, sync_interval: 100ms}
 sources:
