@@ -68,6 +68,7 @@ struct TailerOptions {
   // Paths or glob(3) patterns. A directory part may not contain wildcards.
   std::vector<std::string> paths;
   // Read files present at start from their start instead of their end.
+  // Not used with a TailerPositions, which says where every file starts.
   bool from_beginning = false;
   // Longer lines (not counting the newline) are skipped and reported.
   std::size_t max_line_bytes = std::size_t{64} * 1024;
