@@ -5,7 +5,8 @@
 //
 // Usage:
 //   PositionSaver saver(config.positions.value(), self);  // loads; warns if unreadable
-//   FileTailer tailer(options, &pipeline, hook_from(saver.positions()));
+//   std::unique_ptr<TailerPositions> hook = saver.positions().ForSource("access");
+//   FileTailer tailer(options, &pipeline, hook.get());
 //   saver.Start();
 //   ...                                                    // tailers stopped
 //   saver.SaveAtShutdown();
