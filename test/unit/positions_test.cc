@@ -302,6 +302,51 @@ TEST_CASE("a tailer resumes after a restart: no line lost or read twice, a held 
   CHECK(positions.Snapshot("app").begin()->second.offset == static_cast<off_t>(fs::file_size(log)));
 }
 
+// What a tailer reports through the seam, in order.
+class RecordingHook : public TailerPositions {
+ public:
+  std::optional<off_t> ResumeOffset(int, const FileKey&, std::string_view path) override {
+    calls.push_back("resume " + fs::path(path).filename().string());
+    return std::nullopt;
+  }
+  void Commit(const FileKey&, std::string_view path, off_t offset, std::string_view head) override {
+    calls.push_back("commit " + fs::path(path).filename().string() + " " + std::to_string(offset) +
+                    " head " + std::to_string(head.size()));
+  }
+  void Close(const FileKey&) override { calls.push_back("close"); }
+  std::vector<std::string> calls;
+};
+
+TEST_CASE("a tailer commits only ends of lines handed over, 0 after a truncation, all at close") {
+  TempDir dir("positions");
+  const std::string log = dir.Write("app.log", "ab\ncd");  // a held partial line
+  TailerOptions options;
+  options.paths = {log};
+  options.rotate_wait = std::chrono::milliseconds(0);
+  options.max_line_bytes = 4;
+  Lines seen;
+  RecordingHook hook;
+  FileTailer tailer(options, &seen, &hook);
+  tailer.Poll();
+  CHECK(hook.calls == std::vector<std::string>{"resume app.log", "commit app.log 0 head 0",
+                                               "commit app.log 3 head 5"});
+  hook.calls.clear();
+  std::ofstream(log, std::ios::app) << "efgh\nij";  // "cdefgh" is too long: skipped, committed past
+  tailer.Poll();
+  CHECK(hook.calls == std::vector<std::string>{"commit app.log 10 head 12"});
+  hook.calls.clear();
+  RewriteInPlace(log, "k\n");  // copytruncate
+  tailer.Poll();
+  CHECK(hook.calls ==
+        std::vector<std::string>{"commit app.log 0 head 0", "commit app.log 2 head 2"});
+  hook.calls.clear();
+  std::ofstream(log, std::ios::app) << "tail";
+  fs::rename(log, log + ".1");  // moved away: drained, its last line final at close
+  tailer.Poll();
+  CHECK(hook.calls == std::vector<std::string>{"commit app.log 6 head 6", "close"});
+  CHECK(seen.lines == std::vector<std::string>{"ab", "k", "tail"});
+}
+
 TEST_CASE("without positions a file present at start is read from its end, as before") {
   TempDir dir("positions");
   const std::string log = dir.Write("app.log", "old 1\n");
