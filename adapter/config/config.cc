@@ -336,6 +336,23 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
   return source;
 }
 
+// positions: {path: ..., sync_interval: 10s}
+PositionsConfig LoadPositions(YamlMap& map, const std::string& base_dir, Diagnostics& diags) {
+  PositionsConfig positions;
+  const std::optional<std::string> path = map.String("path", Required::kYes);
+  if (path && path->empty()) diags.Error(map.PositionOfKey("path"), "\"path\" must not be empty");
+  positions.path = Resolve(base_dir, path.value_or(""));
+  if (auto d = DurationField(map, "sync_interval", diags)) {
+    if (d->count() <= 0) {
+      diags.Error(map.PositionOfKey("sync_interval"), "\"sync_interval\" must be positive");
+    } else {
+      positions.sync_interval = *d;
+    }
+  }
+  map.RejectUnknownKeys();
+  return positions;
+}
+
 }  // namespace
 
 std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags) {
@@ -363,6 +380,10 @@ std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& di
       }
     }
     limits_map.RejectUnknownKeys();
+  }
+  if (YAML::Node positions = top.Node("positions"); positions.IsDefined()) {
+    YamlMap positions_map(positions, path, diags, "\"positions\"");
+    if (positions_map.valid()) config.positions = LoadPositions(positions_map, base_dir, diags);
   }
   YAML::Node sources = top.Node("sources", Required::kYes);
   top.RejectUnknownKeys();

@@ -65,12 +65,21 @@ struct SourceConfig {
   }
 };
 
+// `positions:` where the file sources' read positions are kept across
+// restarts (see adapter/sources/positions.h).
+struct PositionsConfig {
+  std::string path;  // resolved
+  std::chrono::milliseconds sync_interval{10000};
+  bool operator==(const PositionsConfig&) const = default;
+};
+
 struct AdapterConfig {
   std::string path;
   std::string listen_address = kDefaultListenAddress;
   // Series a family may hold unless its schema entry says otherwise.
   std::size_t max_series_per_family = kDefaultMaxSeriesPerFamily;
   std::vector<SourceConfig> sources;
+  std::optional<PositionsConfig> positions;  // absent: positions are not kept
 };
 
 // Loads and checks `path`, reporting every problem to `diags`. Returns the

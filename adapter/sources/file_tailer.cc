@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <map>
 #include <string>
 #include <system_error>
@@ -45,6 +46,8 @@ struct FileId {
 };
 
 FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
+
+FileKey KeyOf(const FileId& id) { return FileKey{id.dev, id.ino}; }
 
 // One glob split into a wildcard-free directory and a basename pattern.
 struct Pattern {
@@ -95,6 +98,9 @@ struct TailedFile {
   int fd = -1;
   std::string path;
   off_t offset = 0;    // next byte to read
+  off_t line_end = 0;  // just after the last '\n' read: where the next line starts
+  // With `joiner`: where the pending record's first line starts.
+  off_t record_start = 0;
   LineFramer framer;   // the current line's bytes read so far
   std::string head;    // first min(64, offset) bytes of the file
   std::string tail;    // the min(64, offset) bytes just before `offset`
@@ -136,7 +142,8 @@ std::string_view TailEventName(TailEvent event) {
 }
 
 struct FileTailer::Impl {
-  Impl(TailerOptions opts, TailerObserver* obs) : options(std::move(opts)), observer(obs) {
+  Impl(TailerOptions opts, TailerObserver* obs, TailerPositions* pos)
+      : options(std::move(opts)), observer(obs), positions(pos) {
     if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
     for (const std::string& path : options.paths) patterns.push_back(ParsePattern(path));
     buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
@@ -172,6 +179,7 @@ struct FileTailer::Impl {
   void Consume(TailedFile& file, const char* data, std::size_t len);
   void FinishLine(TailedFile& file);
   void Deliver(TailedFile& file, std::size_t bytes);
+  void CommitConsumed(TailedFile& file, const char* data, std::size_t len, off_t start);
   void FlushRecord(TailedFile& file, bool only_if_idle);
   void ReportJoined(TailedFile& file);
   void RememberBytes(TailedFile& file, const char* data, std::size_t len);
@@ -184,9 +192,16 @@ struct FileTailer::Impl {
   void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
     observer->OnEvent(event, path, detail);
   }
+  // Reports that `file` is counted up to `committed` (see TailerPositions).
+  void Commit(const TailedFile& file, off_t committed) {
+    if (positions != nullptr) {
+      positions->Commit(KeyOf(file.id), file.path, committed, file.head);
+    }
+  }
 
   TailerOptions options;
   TailerObserver* observer;
+  TailerPositions* positions;  // null: no saved positions
   std::vector<Pattern> patterns;
   std::map<FileId, TailedFile> files;
   // Files present at the first scan that could not be opened then: reading
@@ -356,7 +371,11 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
   file.path = candidate.path;
   file.last_growth = now;
   std::string_view detail = "start";
-  if (!started && !options.from_beginning) {
+  if (positions != nullptr) {
+    const std::optional<off_t> saved = positions->ResumeOffset(fd, KeyOf(file.id), file.path);
+    file.offset = std::min<off_t>(saved.value_or(0), st.st_size);
+    if (saved) detail = "saved position";
+  } else if (!started && !options.from_beginning) {
     file.offset = st.st_size;
     detail = "end";
   } else if (auto it = start_offsets.find(file.id); it != start_offsets.end()) {
@@ -364,8 +383,10 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
     detail = "end";
     start_offsets.erase(it);
   }
+  file.line_end = file.offset;
   PrimeFingerprints(file);
   auto [it, inserted] = files.emplace(file.id, std::move(file));
+  Commit(it->second, it->second.offset);
   Event(TailEvent::kOpened, it->second.path, detail);
 }
 
@@ -455,9 +476,11 @@ void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
   // The pending record's lines were complete: it is handed over, not dropped.
   FlushRecord(file, false);
   file.offset = 0;
+  file.line_end = 0;
   file.head.clear();
   file.tail.clear();
   file.framer.Reset();
+  Commit(file, 0);
 }
 
 // Frames `data` into lines and hands them over in one OnLines call, then
@@ -465,8 +488,10 @@ void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
 void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t len) {
   lines.clear();
   const std::size_t too_long = file.framer.Frame(std::string_view(data, len), lines);
+  const off_t start = file.offset;
   RememberBytes(file, data, len);
   Deliver(file, len);
+  CommitConsumed(file, data, len, start);
   for (std::size_t i = 0; i < too_long; ++i) {
     Event(TailEvent::kLineTooLong, file.path,
           "a line longer than " + std::to_string(options.max_line_bytes) +
@@ -506,6 +531,32 @@ void FileTailer::Impl::FlushRecord(TailedFile& file, bool only_if_idle) {
     file.joiner->Flush(records);
   }
   if (!records.empty()) observer->OnLines(records, 0);
+  if (!file.joiner->pending()) Commit(file, file.line_end);
+}
+
+// Reports how far `file` is counted once `data`, read at offset `start`, was
+// delivered: up to its last line end; or, while a multi-line record is
+// pending, up to where that record's first line starts, so that a restart
+// reads the whole record again rather than its tail.
+void FileTailer::Impl::CommitConsumed(TailedFile& file, const char* data, std::size_t len,
+                                      off_t start) {
+  const off_t line_end_before = file.line_end;
+  const void* nl = memrchr(data, '\n', len);
+  if (nl == nullptr) return;  // no line ended: nothing more is counted
+  file.line_end = start + (static_cast<const char*>(nl) - data) + 1;
+  if (!file.joiner || !file.joiner->pending()) {
+    Commit(file, file.line_end);
+    return;
+  }
+  if (const std::size_t first = file.joiner->pending_first_line();
+      first != RecordJoiner::kBeganEarlier) {
+    // A line begun in an earlier read is the framer's copy, not in `data`:
+    // it starts at the line end before this read.
+    const char* line = lines[first].data();
+    const bool in_data = std::less_equal<>()(data, line) && std::less<>()(line, data + len);
+    file.record_start = in_data ? start + (line - data) : line_end_before;
+  }
+  Commit(file, file.record_start);
 }
 
 void FileTailer::Impl::ReportJoined(TailedFile& file) {
@@ -546,6 +597,8 @@ void FileTailer::Impl::CloseQuietFiles() {
     }
     // Nobody writes to it any more, so its unterminated last line is final.
     FinishLine(file);
+    Commit(file, file.offset);
+    if (positions != nullptr) positions->Close(KeyOf(file.id));
     close(file.fd);
     const std::string path = std::move(file.path);
     it = files.erase(it);
@@ -671,8 +724,8 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
 // ---------------------------------------------------------------------------
 // Public API
 
-FileTailer::FileTailer(TailerOptions options, TailerObserver* observer)
-    : impl_(std::make_unique<Impl>(std::move(options), observer)) {}
+FileTailer::FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions)
+    : impl_(std::make_unique<Impl>(std::move(options), observer, positions)) {}
 
 FileTailer::~FileTailer() = default;
 

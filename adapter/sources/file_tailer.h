@@ -21,6 +21,9 @@
 // `max_line_bytes` are skipped up to the next newline and reported.
 // Files that exist when the tailer starts are read from their end unless
 // `from_beginning` is set; files that appear later are read from their start.
+// Given a TailerPositions, every file is started where it says (a position
+// saved by an earlier run), else from its start, and every advance of the
+// counted offset is reported to it.
 // Details of the edges:
 //   - starting at the end of a file whose last line is unterminated skips the
 //     rest of that line (its start is not ours, it would arrive broken);
@@ -59,6 +62,7 @@
 #include "adapter/sources/line_framer.h"
 #include "adapter/sources/line_sink.h"
 #include "adapter/sources/record_joiner.h"
+#include "adapter/sources/tailer_positions.h"
 
 namespace metrics_adapter {
 
@@ -66,6 +70,7 @@ struct TailerOptions {
   // Paths or glob(3) patterns. A directory part may not contain wildcards.
   std::vector<std::string> paths;
   // Read files present at start from their start instead of their end.
+  // Not used with a TailerPositions, which says where every file starts.
   bool from_beginning = false;
   // Longer lines (not counting the newline) are skipped and reported.
   std::size_t max_line_bytes = std::size_t{64} * 1024;
@@ -120,7 +125,8 @@ class TailerObserver : public virtual LineSink {
 
 class FileTailer {
  public:
-  FileTailer(TailerOptions options, TailerObserver* observer);
+  // `positions`, if given, must outlive the tailer.
+  FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions = nullptr);
   ~FileTailer();
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;

@@ -32,14 +32,18 @@ RecordJoiner::~RecordJoiner() = default;
 void RecordJoiner::Feed(std::span<const std::string_view> lines, Clock::time_point now,
                         std::vector<std::string_view>& records) {
   Reclaim();
-  for (std::string_view line : lines) {
+  pending_first_line_ = kBeganEarlier;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = lines[i];
     if (Begins(line)) {
       Begin(line);
+      pending_first_line_ = i;
     } else if (skipping_) {
       continue;  // the rest of a record that was cut
     } else if (!pending()) {
       ++counts_.without_start;
       Begin(line);
+      pending_first_line_ = i;
     } else {
       Join(line);
     }

@@ -104,6 +104,13 @@ class RecordJoiner {
   void Flush(std::vector<std::string_view>& records);
 
   bool pending() const { return pending_lines_ > 0; }
+
+  // Where the pending record began: the index of its first line in the
+  // lines of the last Feed call, or kBeganEarlier when it began in an
+  // earlier call (or none is pending). A reader that saves positions resumes
+  // at that line, so that a restart reads the whole record again.
+  static constexpr std::size_t kBeganEarlier = static_cast<std::size_t>(-1);
+  std::size_t pending_first_line() const { return pending() ? pending_first_line_ : kBeganEarlier; }
   const MultilineOptions& options() const { return options_; }
 
   // The counts since the last call, which are reset.
@@ -130,6 +137,7 @@ class RecordJoiner {
   std::size_t pending_start_ = 0;
   std::size_t handed_ = 0;  // bytes at the front that the last call handed out
   std::size_t pending_lines_ = 0;
+  std::size_t pending_first_line_ = kBeganEarlier;  // see pending_first_line()
   bool skipping_ = false;  // the pending record was cut: skip its further lines
   Clock::time_point last_line_{};
   Counts counts_;

@@ -129,4 +129,28 @@ prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,
   return &scrape_errors_.Add({{"source", source}, {"reason", reason}});
 }
 
+SelfMetrics::PositionsMetrics& SelfMetrics::Positions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (positions_) return *positions_;
+  auto& writes = CounterFamily(*registry_, "metrics_adapter_positions_writes_total",
+                               "Saves of the positions file, by result.");
+  auto& load_errors =
+      CounterFamily(*registry_, "metrics_adapter_positions_load_errors_total",
+                    "Positions files that could not be read at start (every file was then "
+                    "read from its start).");
+  positions_ = std::make_unique<PositionsMetrics>(PositionsMetrics{
+      &writes.Add({{"result", "success"}}),
+      &writes.Add({{"result", "failure"}}),
+      &load_errors.Add({}),
+      &CounterFamily(*registry_, "metrics_adapter_positions_resumed_files_total",
+                     "Files resumed at a position read from the positions file, by the "
+                     "shutdown that saved it (unclean: lines counted after that save may "
+                     "have been counted again)."),
+      &CounterFamily(*registry_, "metrics_adapter_positions_replaced_files_total",
+                     "Saved positions not used because the file was replaced or truncated "
+                     "meanwhile; the file was read from its start."),
+  });
+  return *positions_;
+}
+
 }  // namespace metrics_adapter

@@ -68,6 +68,20 @@ class SelfMetrics {
   // Why a pulled source's scrapes failed.
   prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
 
+  // The positions file's metrics, registered on first use (only an adapter
+  // with `positions:` shows them).
+  struct PositionsMetrics {
+    prometheus::Counter* writes;        // saves that succeeded
+    prometheus::Counter* write_errors;  // saves that failed
+    prometheus::Counter* load_errors;   // a positions file that could not be read
+    // Files resumed at a saved offset, by source and shutdown ("clean" or
+    // "unclean": the save was made by the timer, so a re-read is possible).
+    prometheus::Family<prometheus::Counter>* resumed_files;
+    // Saved positions not used: the file was replaced or truncated meanwhile.
+    prometheus::Family<prometheus::Counter>* replaced_files;
+  };
+  PositionsMetrics& Positions();
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& lines_read_;
@@ -89,7 +103,8 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& scrape_errors_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
-  std::map<std::string, int> pulled_holders_;  // AcquirePulled minus ReleasePulled, by source
+  std::map<std::string, int> pulled_holders_;
+  std::unique_ptr<PositionsMetrics> positions_;  // AcquirePulled minus ReleasePulled, by source
 };
 
 }  // namespace metrics_adapter
