@@ -28,8 +28,16 @@ LineFramer::Options FramingFor(const SourceConfig& source) {
   return BodyFraming();
 }
 
-InputDriver::InputDriver(ParserUnit unit, LineFramer::Options framing)
-    : unit_(unit), framer_(framing) {}
+std::optional<MultilineOptions> MultilineFor(const SourceConfig& source) {
+  if (source.type == "file") return source.tailer.multiline;
+  return std::nullopt;
+}
+
+InputDriver::InputDriver(ParserUnit unit, LineFramer::Options framing,
+                         const std::optional<MultilineOptions>& multiline)
+    : unit_(unit), framer_(framing) {
+  if (multiline) joiner_ = std::make_unique<RecordJoiner>(*multiline);
+}
 
 InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink& sink) {
   InputCounts counts;
@@ -46,10 +54,26 @@ InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink
   lines_.clear();
   framer_.Finish(lines_);
   ParseLines(parser, sink, counts);
+  if (joiner_) {  // the end of the input ends the pending record
+    records_.clear();
+    joiner_->Flush(records_);
+    for (std::string_view record : records_) parser.Parse(record, sink);
+    counts.lines += records_.size();
+    counts.joined = joiner_->TakeCounts();
+  }
   return counts;
 }
 
 void InputDriver::ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
+  if (joiner_) {
+    records_.clear();
+    // A whole input has no idle time: its records end with the next start or
+    // with the input.
+    joiner_->Feed(lines_, RecordJoiner::Clock::time_point(), records_);
+    for (std::string_view record : records_) parser.Parse(record, sink);
+    counts.lines += records_.size();
+    return;
+  }
   for (std::string_view line : lines_) parser.Parse(line, sink);
   counts.lines += lines_.size();
 }
