@@ -9,6 +9,7 @@
 
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
+#include "adapter/sources/path_pattern.h"
 #include "parsers/parser_config.h"
 
 namespace metrics_adapter {
@@ -42,6 +43,20 @@ std::optional<std::size_t> SizeField(YamlMap& map, std::string_view key, std::in
     return std::nullopt;
   }
   return static_cast<std::size_t>(*value);
+}
+
+// A path whose fixed directory does not exist reads nothing until it does:
+// a warning, since the volume may be mounted later, yet likely a typo.
+void WarnMissingDirectories(const YamlMap& map, const std::vector<std::string>& paths,
+                            Diagnostics& diags) {
+  for (const std::string& path : paths) {
+    const std::string dir = PathPattern(path).fixed_dir();
+    std::error_code ec;
+    if (std::filesystem::is_directory(dir, ec)) continue;
+    diags.Warning(map.PositionOfKey("paths"),
+                  "directory " + Quoted(dir) + " of path " + Quoted(path) +
+                      " does not exist: nothing is read from it until it does");
+  }
 }
 
 // multiline: exactly one of `start` and `continue` (a regex), and limits.
@@ -82,6 +97,13 @@ void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
   }
   if (map.Has("paths") && t.paths.empty()) {
     diags.Error(map.PositionOfKey("paths"), "\"paths\" must name at least one file or glob");
+  }
+  WarnMissingDirectories(map, t.paths, diags);
+  for (const std::string& pattern :
+       map.StringList("exclude").value_or(std::vector<std::string>{})) {
+    // Name patterns stay as they are; path patterns are paths like `paths`.
+    t.exclude.push_back(pattern.find('/') == std::string::npos ? pattern
+                                                               : Resolve(base_dir, pattern));
   }
   t.from_beginning = map.Bool("from_beginning").value_or(false);
   if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) t.max_line_bytes = *max;

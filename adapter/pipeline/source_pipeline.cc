@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <filesystem>
 
 namespace metrics_adapter {
@@ -21,6 +22,10 @@ SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
       rule_file_base_(rule_file_base),
       log_limiter_(std::chrono::seconds(10)) {
   AdoptRules();
+}
+
+SourcePipeline::~SourcePipeline() {
+  if (tailer_gauges_.files != nullptr) self_.RemoveTailer(source_);
 }
 
 void SourcePipeline::SetRulesLocked(std::shared_ptr<const RuleSet> rules) {
@@ -50,6 +55,17 @@ void SourcePipeline::OnLines(std::span<const std::string_view> lines, std::size_
     writer_ = nullptr;
   }
   FlushCounts(lines.size(), bytes);
+  if (!lines.empty()) {
+    if (last_read_ == nullptr) last_read_ = self_.LastRead(source_);
+    last_read_->Set(
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  }
+}
+
+void SourcePipeline::OnStatus(const TailerStatus& status) {
+  if (tailer_gauges_.files == nullptr) tailer_gauges_ = self_.ForTailer(source_);
+  tailer_gauges_.files->Set(static_cast<double>(status.files));
+  tailer_gauges_.lag_bytes->Set(static_cast<double>(status.lag_bytes));
 }
 
 bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
@@ -155,6 +171,11 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
                      *suppressed);
       }
       return;
+    case TailEvent::kPatternEmpty:
+    case TailEvent::kPatternMatching:
+    case TailEvent::kWatchFailed:
+      OnPatternEvent(event, path, detail);
+      return;
     case TailEvent::kRecordCut:
       self_.RecordsCut(source_, std::string(detail))->Increment();
       if (auto suppressed = log_limiter_.Allow("record_cut")) {
@@ -175,6 +196,31 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
         spdlog::warn("source {}: cannot read {}: {} (retrying; {} similar messages suppressed)",
                      source_, path, detail, *suppressed);
       }
+      return;
+  }
+}
+
+// Which files the paths reach, said out loud: an empty pattern is a warning
+// (a typo and a volume not mounted look alike), its recovery news.
+void SourcePipeline::OnPatternEvent(TailEvent event, std::string_view pattern,
+                                    std::string_view detail) {
+  switch (event) {
+    case TailEvent::kPatternEmpty:
+      spdlog::warn("source {}: path \"{}\" {}: nothing is read from it until it matches", source_,
+                   pattern, detail);
+      return;
+    case TailEvent::kPatternMatching:
+      spdlog::info("source {}: path \"{}\" matches {} now", source_, pattern, detail);
+      return;
+    case TailEvent::kWatchFailed:
+      if (auto suppressed = log_limiter_.Allow("watch_failed")) {
+        spdlog::warn(
+            "source {}: cannot watch {} for changes: {}; it is scanned every poll_interval "
+            "instead ({} similar messages suppressed)",
+            source_, pattern, detail, *suppressed);
+      }
+      return;
+    default:
       return;
   }
 }

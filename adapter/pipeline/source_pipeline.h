@@ -37,12 +37,19 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   SourcePipeline(std::string source, const ParserChoice& parser,
                  std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
                  const std::string& rule_file_base);
+  // Takes the tailer gauges (files, lag) of a file source out of the
+  // exposition: they describe a tailer that no longer runs.
+  ~SourcePipeline() override;
+  SourcePipeline(const SourcePipeline&) = delete;
+  SourcePipeline& operator=(const SourcePipeline&) = delete;
 
   // Streamed input (LineSink): each line is one unit for the parser. Not
   // thread-safe: one tailer or listener thread feeds a pipeline.
   void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override;
   // A tailer's file events: counted and logged.
   void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override;
+  // A tailer's scan: the files followed and the lag, as gauges.
+  void OnStatus(const TailerStatus& status) override;
   // A listener's drops: counted by reason.
   void OnDrop(std::string_view reason, std::uint64_t count) override;
 
@@ -63,6 +70,7 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   void OnRecord(const Record& record) override;
   void OnParseError(std::string_view reason) override;
   void FlushCounts(std::size_t lines, std::size_t bytes);
+  void OnPatternEvent(TailEvent event, std::string_view pattern, std::string_view detail);
   // Sizes the scratch space and per-rule counters for rules_; under the lock.
   void AdoptRules();
 
@@ -72,6 +80,8 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   std::shared_ptr<const RuleSet> rules_;
   SeriesStore* store_;
   SourceMetrics& metrics_;
+  prometheus::Gauge* last_read_ = nullptr;          // created when the first line arrives
+  SelfMetrics::TailerGauges tailer_gauges_{};       // created by the first OnStatus
   std::shared_ptr<const RuleSet> adopted_;          // the rules scratch_ and counts_ fit
   std::vector<prometheus::Counter*> rule_matches_;  // by rule index of adopted_
   MatchScratch scratch_;

@@ -1,8 +1,6 @@
 #include "adapter/sources/file_tailer.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -15,9 +13,12 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include "adapter/sources/path_pattern.h"
 
 namespace metrics_adapter {
 
@@ -49,38 +50,22 @@ FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
 
 FileKey KeyOf(const FileId& id) { return FileKey{id.dev, id.ino}; }
 
-// One glob split into a wildcard-free directory and a basename pattern.
-struct Pattern {
-  std::string dir;     // what opendir() and inotify get ("." for a bare name)
-  std::string prefix;  // prepended to directory entries to form the reported path
-  std::string base;    // fnmatch() pattern, or the file name when `literal`
-  std::string full;    // the pattern as configured
-  bool literal = false;
+// A configured path and what the last scans found there.
+struct PatternState {
+  explicit PatternState(const std::string& text) : pattern(text) {}
+
+  PathPattern pattern;
+  enum class Reported { kNothing, kEmpty, kMatching } reported = Reported::kNothing;
+  bool matched_before = false;  // some scan found a file (so emptiness may be a rotation)
+  Clock::time_point empty_since;
+  bool empty_now = false;  // the last scan found none
 };
 
-Pattern ParsePattern(const std::string& text) {
-  Pattern p;
-  p.full = text;
-  const std::size_t slash = text.rfind('/');
-  if (slash == std::string::npos) {
-    p.dir = ".";
-    p.base = text;
-  } else {
-    p.dir = slash == 0 ? "/" : text.substr(0, slash);
-    p.prefix = text.substr(0, slash + 1);
-    p.base = text.substr(slash + 1);
-  }
-  p.literal = p.base.find_first_of("*?[") == std::string::npos;
-  return p;
-}
-
-// The directory part of a path, spelled the way ParsePattern spells it.
-std::string_view DirOf(std::string_view path) {
-  const std::size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
+// A watched directory: its descriptor, and whether the current scan reached it.
+struct Watch {
+  int wd = -1;
+  bool reached = false;
+};
 
 // A regular file seen at a matching path during one scan.
 struct Candidate {
@@ -137,31 +122,40 @@ std::string_view TailEventName(TailEvent event) {
       return "record_cut";
     case TailEvent::kNoStartLine:
       return "no_start_line";
+    case TailEvent::kPatternEmpty:
+      return "pattern_empty";
+    case TailEvent::kPatternMatching:
+      return "pattern_matching";
+    case TailEvent::kWatchFailed:
+      return "watch_failed";
   }
   return "unknown";
 }
 
-struct FileTailer::Impl {
+struct FileTailer::Impl : PathWalkVisitor {
   Impl(TailerOptions opts, TailerObserver* obs, TailerPositions* pos)
-      : options(std::move(opts)), observer(obs), positions(pos) {
+      : options(std::move(opts)), observer(obs), positions(pos), excludes(options.exclude) {
     if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
-    for (const std::string& path : options.paths) patterns.push_back(ParsePattern(path));
+    for (const std::string& path : options.paths) patterns.emplace_back(path);
     buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
   }
 
-  ~Impl() {
+  ~Impl() override {
     for (auto& [id, file] : files) close(file.fd);
   }
 
   void Poll();
-  void PollNoThrow();
+  void ReadPass();  // reads the followed files without walking the patterns
+  void PollNoThrow(bool scan);
   void FlushPartialLines();
   void Run(std::stop_token stop);
 
-  // Scanning.
+  // Scanning (the walk's PathWalkVisitor).
   void Scan();
-  void ListDirectory(const Pattern& pattern);
-  void AddCandidate(std::string path);
+  void OnDirectory(const std::string& dir) override;
+  void OnFile(std::string path, const struct stat& st) override;
+  void OnError(const std::string& path, std::string_view call, int err) override;
+  void ReportPattern(PatternState& state, std::size_t matched, bool uncertain_scan);
   bool Uncertain(const TailedFile& file) const;
   const Candidate* CandidateAt(std::string_view path) const;
 
@@ -172,6 +166,7 @@ struct FileTailer::Impl {
   void PrimeFingerprints(TailedFile& file);
 
   // Reading.
+  void ReportStatus(bool after_reading);
   void ReadAll();
   void ReadFile(TailedFile& file);
   bool HeadMatches(const TailedFile& file);
@@ -186,8 +181,10 @@ struct FileTailer::Impl {
   void CloseQuietFiles();
 
   // inotify.
-  void WatchDirectories();
-  void DrainInotify();
+  void UnwatchUnreached();
+  // Reads inotify's events; returns whether one may change what the
+  // patterns match (anything but writes).
+  bool DrainInotify();
 
   void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
     observer->OnEvent(event, path, detail);
@@ -202,7 +199,8 @@ struct FileTailer::Impl {
   TailerOptions options;
   TailerObserver* observer;
   TailerPositions* positions;  // null: no saved positions
-  std::vector<Pattern> patterns;
+  PathExcludes excludes;
+  std::vector<PatternState> patterns;
   std::map<FileId, TailedFile> files;
   // Files present at the first scan that could not be opened then: reading
   // starts at the size they had, as it would have had they been readable.
@@ -222,7 +220,8 @@ struct FileTailer::Impl {
   std::vector<std::string_view> records;  // `lines` joined by a file's joiner
 
   int inotify_fd = -1;
-  std::map<std::string, int> watches;  // dir -> watch descriptor
+  std::map<std::string, Watch, std::less<>> watches;  // by directory
+  bool watch_failure_reported = false;                // until a watch succeeds again
 };
 
 // ---------------------------------------------------------------------------
@@ -231,13 +230,14 @@ struct FileTailer::Impl {
 void FileTailer::Impl::Scan() {
   candidates.clear();
   uncertain.clear();
-  for (const Pattern& pattern : patterns) {
-    if (pattern.literal) {
-      AddCandidate(pattern.full);
-    } else {
-      ListDirectory(pattern);
-    }
+  for (auto& [dir, watch] : watches) watch.reached = false;
+  for (PatternState& state : patterns) {
+    const std::size_t found = candidates.size();
+    const std::size_t errors = uncertain.size();
+    state.pattern.Walk(*this);
+    ReportPattern(state, candidates.size() - found, uncertain.size() > errors);
   }
+  if (inotify_fd >= 0) UnwatchUnreached();
   // Several patterns may match one path; keep it once.
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
@@ -247,54 +247,77 @@ void FileTailer::Impl::Scan() {
       candidates.end());
 }
 
-void FileTailer::Impl::ListDirectory(const Pattern& pattern) {
-  DIR* dir = opendir(pattern.dir.c_str());
-  if (dir == nullptr) {
-    // A directory that does not exist (yet) is normal: nothing matches.
-    if (errno != ENOENT) {
-      Event(TailEvent::kReadError, pattern.dir, ErrorText("opendir", errno));
-      uncertain.push_back(pattern.dir);
+// Watching before listing: an entry created after the listing wakes Run().
+void FileTailer::Impl::OnDirectory(const std::string& dir) {
+  if (inotify_fd < 0) return;
+  auto it = watches.find(dir);
+  if (it != watches.end()) {
+    it->second.reached = true;
+    return;
+  }
+  const int wd = inotify_add_watch(inotify_fd, dir.c_str(), kWatchMask);
+  if (wd < 0) {
+    // ENOENT: gone since the walk saw it. Otherwise (ENOSPC: watches ran
+    // out) polling covers it; said once until a watch works again.
+    if (errno != ENOENT && !watch_failure_reported) {
+      Event(TailEvent::kWatchFailed, dir, ErrorText("inotify_add_watch", errno));
+      watch_failure_reported = true;
     }
     return;
   }
-  while (true) {
-    errno = 0;
-    const dirent* entry = readdir(dir);
-    if (entry == nullptr) {
-      if (errno != 0) {
-        Event(TailEvent::kReadError, pattern.dir, ErrorText("readdir", errno));
-        uncertain.push_back(pattern.dir);
-      }
-      break;
-    }
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    if (fnmatch(pattern.base.c_str(), entry->d_name, FNM_PERIOD) != 0) continue;
-    AddCandidate(pattern.prefix + entry->d_name);
-  }
-  closedir(dir);
+  watch_failure_reported = false;
+  watches.emplace(dir, Watch{wd, true});
 }
 
-void FileTailer::Impl::AddCandidate(std::string path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    // ENOENT: removed since readdir(), or a dangling symlink; nothing to read.
-    if (errno != ENOENT) {
-      Event(TailEvent::kReadError, path, ErrorText("stat", errno));
-      uncertain.push_back(std::move(path));
+void FileTailer::Impl::OnFile(std::string path, const struct stat& st) {
+  if (excludes.Excludes(path)) return;
+  candidates.push_back(Candidate{std::move(path), IdOf(st), st.st_size});
+}
+
+void FileTailer::Impl::OnError(const std::string& path, std::string_view call, int err) {
+  Event(TailEvent::kReadError, path, ErrorText(call, err));
+  uncertain.push_back(path);
+}
+
+// Says when a pattern matches nothing, and when it matches again. A pattern
+// that matched is only called empty after rotate_wait without a match, so a
+// rotation's moment between rename and create is not reported; a scan that
+// could not look everywhere proves nothing and changes nothing.
+void FileTailer::Impl::ReportPattern(PatternState& state, std::size_t matched,
+                                     bool uncertain_scan) {
+  using Reported = PatternState::Reported;
+  if (matched > 0) {
+    if (state.reported == Reported::kEmpty) {
+      Event(TailEvent::kPatternMatching, state.pattern.text(),
+            std::to_string(matched) + " file(s)");
     }
+    state.reported = Reported::kMatching;
+    state.matched_before = true;
+    state.empty_now = false;
     return;
   }
-  if (!S_ISREG(st.st_mode)) return;
-  candidates.push_back(Candidate{std::move(path), IdOf(st), st.st_size});
+  if (uncertain_scan || state.reported == Reported::kEmpty) return;
+  if (!state.empty_now) {
+    state.empty_now = true;
+    state.empty_since = now;
+  }
+  if (!state.matched_before) {
+    Event(TailEvent::kPatternEmpty, state.pattern.text(), "matches no file");
+  } else if (now - state.empty_since >= options.rotate_wait) {
+    Event(TailEvent::kPatternEmpty, state.pattern.text(), "no longer matches any file");
+  } else {
+    return;
+  }
+  state.reported = Reported::kEmpty;
 }
 
 // A followed file missing from a scan that could not look where it lives may
 // still be there: it must not be taken for rotated.
 bool FileTailer::Impl::Uncertain(const TailedFile& file) const {
-  const std::string_view dir = DirOf(file.path);
-  return std::any_of(uncertain.begin(), uncertain.end(),
-                     [&](const std::string& u) { return u == file.path || u == dir; });
+  const std::string_view path = file.path;
+  return std::any_of(uncertain.begin(), uncertain.end(), [&](const std::string& u) {
+    return path == u || (path.size() > u.size() && path.starts_with(u) && path[u.size()] == '/');
+  });
 }
 
 const Candidate* FileTailer::Impl::CandidateAt(std::string_view path) const {
@@ -414,6 +437,22 @@ void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
 
 // ---------------------------------------------------------------------------
 // Reading
+
+// After a read that was not stopped, every file was read until read() came
+// up short: nothing was left as of its last read, and no fstat is needed.
+void FileTailer::Impl::ReportStatus(bool after_reading) {
+  TailerStatus status;
+  const bool measure = !after_reading || stop.stop_requested();
+  for (const auto& [id, file] : files) {
+    if (file.active) ++status.files;
+    if (!measure) continue;
+    struct stat st;
+    if (fstat(file.fd, &st) == 0 && st.st_size > file.offset) {
+      status.lag_bytes += static_cast<std::uint64_t>(st.st_size - file.offset);
+    }
+  }
+  observer->OnStatus(status);
+}
 
 void FileTailer::Impl::ReadAll() {
   // Rotated files first: their lines were written before the new file's.
@@ -611,7 +650,6 @@ void FileTailer::Impl::CloseQuietFiles() {
 
 void FileTailer::Impl::Poll() {
   now = Clock::now();
-  if (inotify_fd >= 0) WatchDirectories();
   Scan();
   MatchKnownFiles();
   RetireVanishedFiles();
@@ -624,16 +662,29 @@ void FileTailer::Impl::Poll() {
     });
   }
   started = true;
+  ReadPass();
+}
+
+// Before reading: the lag this pass found. After: what is left (nothing,
+// unless writers outran the reads), and the files once drained ones closed.
+void FileTailer::Impl::ReadPass() {
+  now = Clock::now();
+  ReportStatus(/*after_reading=*/false);
   ReadAll();
   for (auto& [id, file] : files) FlushRecord(file, true);
   CloseQuietFiles();
+  ReportStatus(/*after_reading=*/true);
 }
 
 // Poll() must not throw (the observer or an allocation might); what is
 // caught is reported like any other error and the next Poll() carries on.
-void FileTailer::Impl::PollNoThrow() {
+void FileTailer::Impl::PollNoThrow(bool scan) {
   try {
-    Poll();
+    if (scan) {
+      Poll();
+    } else {
+      ReadPass();
+    }
   } catch (const std::exception& e) {
     try {
       Event(TailEvent::kReadError, "", e.what());
@@ -647,29 +698,43 @@ void FileTailer::Impl::FlushPartialLines() {
   for (auto& [id, file] : files) FinishLine(file);
 }
 
-void FileTailer::Impl::WatchDirectories() {
-  for (const Pattern& pattern : patterns) {
-    if (watches.count(pattern.dir) != 0) continue;
-    // Fails for a missing or unreadable directory; retried on the next Poll,
-    // and until then the poll interval covers it.
-    const int wd = inotify_add_watch(inotify_fd, pattern.dir.c_str(), kWatchMask);
-    if (wd >= 0) watches[pattern.dir] = wd;
+// Directories the patterns no longer reach (renamed away, or a missing fixed
+// directory's ancestor once the directory exists) are not watched any more.
+// One directory reached under two names has one watch descriptor: it stays
+// while either name is reached.
+void FileTailer::Impl::UnwatchUnreached() {
+  std::set<int> kept;
+  for (const auto& [dir, watch] : watches) {
+    if (watch.reached) kept.insert(watch.wd);
   }
+  std::erase_if(watches, [&](const auto& entry) {
+    const Watch& watch = entry.second;
+    if (watch.reached) return false;
+    if (kept.count(watch.wd) == 0) inotify_rm_watch(inotify_fd, watch.wd);
+    return true;
+  });
 }
 
-void FileTailer::Impl::DrainInotify() {
+bool FileTailer::Impl::DrainInotify() {
   alignas(inotify_event) char events[4096];
+  bool changed = false;
   while (true) {
     const ssize_t n = read(inotify_fd, events, sizeof(events));
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
-      return;  // EAGAIN: drained
+      return changed;  // EAGAIN: drained
     }
     for (ssize_t pos = 0; pos < n;) {
       const auto* event = reinterpret_cast<const inotify_event*>(events + pos);
+      // Writes to files (copytruncate included) only need a read; anything
+      // else (created, moved, deleted, permissions, a queue overflow) may
+      // change what the patterns match.
+      if ((event->mask & ~static_cast<uint32_t>(IN_MODIFY | IN_CLOSE_WRITE | IN_ISDIR)) != 0) {
+        changed = true;
+      }
       if (event->mask & IN_IGNORED) {
         // The directory went away; watch it again once it is back.
-        std::erase_if(watches, [&](const auto& w) { return w.second == event->wd; });
+        std::erase_if(watches, [&](const auto& w) { return w.second.wd == event->wd; });
       }
       pos += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
@@ -678,8 +743,8 @@ void FileTailer::Impl::DrainInotify() {
 
 void FileTailer::Impl::Run(std::stop_token stop_token) {
   stop = stop_token;
-  inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (inotify_fd < 0) {
+  inotify_fd = options.inotify ? inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1;
+  if (inotify_fd < 0 && options.inotify) {
     Event(TailEvent::kReadError, "", ErrorText("inotify_init1 (polling instead)", errno));
   }
   const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -696,8 +761,15 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       const uint64_t one = 1;
       [[maybe_unused]] ssize_t ignored = write(wake_fd, &one, sizeof(one));
     });
+    // A writer's every append wakes the tailer: it reads. The patterns are
+    // walked again when inotify reports a change of directory entries, and
+    // every poll_interval whatever it reports.
+    bool scan = true;
+    Clock::time_point last_scan;
     while (!stop_token.stop_requested()) {
-      PollNoThrow();
+      scan = scan || Clock::now() - last_scan >= options.poll_interval;
+      if (scan) last_scan = Clock::now();
+      PollNoThrow(scan);
       if (stop_token.stop_requested()) break;
       pollfd fds[2];
       nfds_t count = 0;
@@ -705,7 +777,10 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       const nfds_t inotify_index = count;
       if (inotify_fd >= 0) fds[count++] = pollfd{inotify_fd, POLLIN, 0};
       const int ready = poll(fds, count, timeout_ms);
-      if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) DrainInotify();
+      scan = ready == 0;  // poll_interval passed quietly
+      if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) {
+        scan = DrainInotify();
+      }
     }
   }
   // Stopping ends the records being joined: they are handed over, not lost.
@@ -729,7 +804,7 @@ FileTailer::FileTailer(TailerOptions options, TailerObserver* observer, TailerPo
 
 FileTailer::~FileTailer() = default;
 
-void FileTailer::Poll() { impl_->PollNoThrow(); }
+void FileTailer::Poll() { impl_->PollNoThrow(/*scan=*/true); }
 
 void FileTailer::FlushPartialLines() {
   try {

@@ -1,7 +1,14 @@
 // FileTailer follows log files named by globs and hands every complete line,
 // exactly once, to a TailerObserver.
 //
-// It is the streaming source behind `type: file`. Files are identified by
+// It is the streaming source behind `type: file`. Its paths are PathPatterns
+// (path_pattern.h): wildcards in any component, `**` for any depth, within
+// the walk's bounds; files an `exclude` pattern names are left out. Files
+// and directories that appear later are found by the next scan, which
+// inotify (a watch on every directory the patterns reach, and on the nearest
+// existing ancestor of a fixed directory that does not exist yet) triggers at
+// once, and poll_interval at the latest (when inotify is unavailable, or its
+// watches ran out). Files are identified by
 // (device, inode), not by name, so the usual rotation schemes lose no line and
 // count no line twice:
 //   - rename + create: the renamed file is drained to its end (and kept open
@@ -38,6 +45,12 @@
 //   - a file that is renamed to a non-matching name or deleted before the
 //     tailer first saw it is never read: nobody can (inotify makes the window
 //     short, and a glob that matches rotated names closes it for renames).
+// Nothing is silent: a pattern that matches no file is reported
+// (kPatternEmpty) at the first scan, or once it has matched nothing for
+// rotate_wait after matching (so a rotation does not count); it is reported
+// again when it matches (kPatternMatching). After each scan the observer
+// gets the number of files followed and the bytes not yet read (OnStatus),
+// before reading and after.
 //
 // Usage:
 //   FileTailer tailer(options, &observer);
@@ -67,8 +80,11 @@
 namespace metrics_adapter {
 
 struct TailerOptions {
-  // Paths or glob(3) patterns. A directory part may not contain wildcards.
+  // Paths or PathPatterns (wildcards in any component, `**`).
   std::vector<std::string> paths;
+  // Files these name are not followed (see PathExcludes: a pattern without
+  // a '/' is matched against the file name, one with a '/' the whole path).
+  std::vector<std::string> exclude;
   // Read files present at start from their start instead of their end.
   // Not used with a TailerPositions, which says where every file starts.
   bool from_beginning = false;
@@ -83,6 +99,9 @@ struct TailerOptions {
   // Join each file's lines into multi-line records (record_joiner.h), with
   // one joiner per followed file: a rotation never joins two files' lines.
   std::optional<MultilineOptions> multiline;
+  // false: Run() never uses inotify and finds changes by polling alone, as
+  // it does when inotify is unavailable.
+  bool inotify = true;
 
   bool operator==(const TailerOptions&) const = default;
 };
@@ -97,6 +116,13 @@ enum class TailEvent {
   kReadError,    // open/read/stat failed (detail: strerror text); retried later
   kRecordCut,    // multiline: a record was cut (detail: "max_lines" or "max_bytes")
   kNoStartLine,  // multiline: a record began with a line that would have joined one
+  // A pattern (path: the pattern as configured) matches no file: at the first
+  // scan, or after it matched some for rotate_wait (detail says which).
+  kPatternEmpty,
+  kPatternMatching,  // a pattern reported empty matches again (detail: how many)
+  // A directory could not be watched (detail: strerror text, ENOSPC when the
+  // inotify watches ran out): polling every poll_interval covers it.
+  kWatchFailed,
 };
 
 std::string_view TailEventName(TailEvent event);
@@ -118,9 +144,22 @@ LineFramer::Options TailerFraming(const TailerOptions& options);
 // Called once per read chunk, also when the chunk completed no line (then
 // `lines` is empty); a held partial line handed over on its own comes with
 // `bytes` 0, its bytes having been counted when read.
+// What one Poll() found: reported after its scan, before its reads (the lag
+// found), and again after them (the lag left).
+struct TailerStatus {
+  // Files followed at paths the patterns match (rotated-away files still
+  // being drained not included).
+  std::size_t files = 0;
+  // Bytes written to every followed file (drained ones included) beyond
+  // what was read: the size minus the read offset, summed.
+  std::uint64_t lag_bytes = 0;
+};
+
 class TailerObserver : public virtual LineSink {
  public:
   virtual void OnEvent(TailEvent event, std::string_view path, std::string_view detail) = 0;
+  // Twice per Poll(), before and after reading; the default ignores it.
+  virtual void OnStatus(const TailerStatus& /*status*/) {}
 };
 
 class FileTailer {
@@ -131,8 +170,8 @@ class FileTailer {
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
 
-  // One pass: expands the globs, notices new, rotated, truncated and deleted
-  // files, and reads every followed file to its current end. Never throws;
+  // One pass: walks the patterns, notices new, rotated, truncated and deleted
+  // files, reports the status, and reads every followed file to its current end. Never throws;
   // errors are reported as kReadError events and retried on the next pass.
   void Poll();
 
@@ -141,8 +180,10 @@ class FileTailer {
   // reading, where end of file is final.
   void FlushPartialLines();
 
-  // Calls Poll() whenever inotify reports a change in a watched directory, and
-  // at least every poll_interval, until `stop` is requested. Returns promptly
+  // Until `stop` is requested: calls Poll() when inotify reports a change of
+  // entries in a watched directory (created, moved, deleted, permissions) and
+  // at least every poll_interval; when it reports only writes, reads the
+  // followed files without walking the patterns again. Returns promptly
   // after a stop request, handing over pending multi-line records first.
   void Run(std::stop_token stop);
 

@@ -56,7 +56,20 @@ SelfMetrics::SelfMetrics()
                            .Help("How long the last scrape of a pulled source took.")
                            .Register(*registry_)),
       scrape_errors_(CounterFamily(*registry_, "metrics_adapter_source_scrape_errors_total",
-                                   "Failed scrapes of a pulled source, by reason.")) {
+                                   "Failed scrapes of a pulled source, by reason.")),
+      source_files_(prometheus::BuildGauge()
+                        .Name("metrics_adapter_source_files")
+                        .Help("Files a file source follows: those its paths match now.")
+                        .Register(*registry_)),
+      file_lag_(prometheus::BuildGauge()
+                    .Name("metrics_adapter_file_lag_bytes")
+                    .Help("Bytes written to a file source's files and not read yet, as of its "
+                          "last scan.")
+                    .Register(*registry_)),
+      last_read_(prometheus::BuildGauge()
+                     .Name("metrics_adapter_source_last_read_timestamp_seconds")
+                     .Help("When a streamed source last read a line (Unix time).")
+                     .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name("metrics_adapter_build_info")
       .Help("A metric with a constant '1' value labeled by the version of metrics-adapter.")
@@ -127,6 +140,20 @@ void SelfMetrics::ReleasePulled(const std::string& source) {
 prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,
                                                const std::string& reason) {
   return &scrape_errors_.Add({{"source", source}, {"reason", reason}});
+}
+
+SelfMetrics::TailerGauges SelfMetrics::ForTailer(const std::string& source) {
+  return {&source_files_.Add({{"source", source}}), &file_lag_.Add({{"source", source}})};
+}
+
+void SelfMetrics::RemoveTailer(const std::string& source) {
+  // Add returns the existing gauge for these labels; Remove deletes it.
+  source_files_.Remove(&source_files_.Add({{"source", source}}));
+  file_lag_.Remove(&file_lag_.Add({{"source", source}}));
+}
+
+prometheus::Gauge* SelfMetrics::LastRead(const std::string& source) {
+  return &last_read_.Add({{"source", source}});
 }
 
 SelfMetrics::PositionsMetrics& SelfMetrics::Positions() {

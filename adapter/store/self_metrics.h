@@ -67,6 +67,19 @@ class SelfMetrics {
   void ReleasePulled(const std::string& source);
   // Why a pulled source's scrapes failed.
   prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
+  // A file source's gauges, set after each scan of its tailer: the files it
+  // follows, the bytes written to them and not read yet.
+  struct TailerGauges {
+    prometheus::Gauge* files;
+    prometheus::Gauge* lag_bytes;
+  };
+  TailerGauges ForTailer(const std::string& source);
+  // Takes a file source's tailer gauges out of the exposition, when the
+  // source stops (removed or replaced by a reload: its replacement sets them
+  // again at its first scan), so no stale file count stays behind.
+  void RemoveTailer(const std::string& source);
+  // When a streamed source last read a line, as a Unix timestamp in seconds.
+  prometheus::Gauge* LastRead(const std::string& source);
 
   // The positions file's metrics, registered on first use (only an adapter
   // with `positions:` shows them).
@@ -101,6 +114,9 @@ class SelfMetrics {
   prometheus::Family<prometheus::Gauge>& source_up_;
   prometheus::Family<prometheus::Gauge>& scrape_duration_;
   prometheus::Family<prometheus::Counter>& scrape_errors_;
+  prometheus::Family<prometheus::Gauge>& source_files_;
+  prometheus::Family<prometheus::Gauge>& file_lag_;
+  prometheus::Family<prometheus::Gauge>& last_read_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
   std::map<std::string, int> pulled_holders_;

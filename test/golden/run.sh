@@ -14,7 +14,10 @@
 #                  and print exactly this on stdout, once the lines that start
 #                  with "metrics_adapter_build_info" are removed: that sample
 #                  carries the version, which changes with every release (its
-#                  "# HELP" and "# TYPE" lines are stable and stay compared).
+#                  "# HELP" and "# TYPE" lines are stable and stay compared);
+#                  so are those of
+#                  "metrics_adapter_source_last_read_timestamp_seconds", which
+#                  hold the time of the run.
 #                  stderr (timestamped logs) is not compared.
 #   expected.err   `metrics-adapter check --config.file=adapter.yaml` must exit
 #                  1, print nothing on stdout and exactly this on stderr.
@@ -82,7 +85,8 @@ for name in "${cases[@]}"; do
     want_status=0
     (cd "$dir" && "$binary" once --config.file=adapter.yaml) >"$work/stdout" 2>"$work/stderr"
     status=$?
-    grep -v '^metrics_adapter_build_info' "$work/stdout" >"$work/actual"
+    grep -Ev '^metrics_adapter_(build_info|source_last_read_timestamp_seconds)' "$work/stdout" \
+      >"$work/actual"
     : >"$work/unexpected"
   elif [[ -f "$dir/expected.err" && ! -f "$dir/expected.prom" ]]; then
     expected="$dir/expected.err"

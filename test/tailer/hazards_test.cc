@@ -471,6 +471,33 @@ TEST_CASE("glob pick-up: files created after start are found and read from their
   CHECK(observer.events(TailEvent::kOpened) == 4);
 }
 
+TEST_CASE(
+    "** over a directory made while running, rename rotation to excluded names: each line once") {
+  // The nested directory does not exist at start. The writer rotates by
+  // rename to a numbered name the source excludes, so each rotated file
+  // leaves the pattern and must be drained like a rename out of it, late
+  // writes included; as in the test above, it waits until the tailer holds
+  // the current file before renaming it (--sync opened).
+  HazardDir dir;
+  CountingObserver observer;
+  observer.Expect("w", kLines);
+  TailerOptions options = HazardOptions({dir.Log("pods/**/*.log*")});
+  options.exclude = {"*.[0-9]"};
+  RunningTailer tailer(options, &observer);
+  REQUIRE(WaitFor([&] { return observer.events(TailEvent::kPatternEmpty) == 1; }));
+  fs::create_directories(dir.Log("pods/web-1/app/nested"));
+  SyncPump pump(observer, dir.File("sync"));
+  Writer writer({"--path", dir.Log("pods/web-1/app/nested/access.log"), "--lines", Num(kLines),
+                 "--rotate-every", Num(kRotateEvery), "--mode", "rename", "--late-lines", "5",
+                 "--sync-file", dir.File("sync"), "--sync", "opened"});
+  REQUIRE(writer.Wait() == 0);
+  CHECK(WaitFor([&] { return observer.total() >= kLines; }));
+  tailer.StopAndFinalPoll();
+  CHECK(observer.total() == kLines);
+  CheckExactlyOnce(observer, "w", kLines);
+  CHECK(observer.events(TailEvent::kRotated) >= 1);
+}
+
 TEST_CASE("permission denied, then fixed: reported, nothing lost after chmod") {
   // The tailer thread meets permission bits (see DropDacOverrideForThisThread;
   // as root it drops its DAC override). The file exists at start, unreadable

@@ -63,7 +63,7 @@ sources:
     rules: /etc/rules/app.yaml
 )");
   std::optional<AdapterConfig> config = LoadConfig(path, diags);
-  CHECK(diags.Format() == "");
+  CHECK(diags.error_count() == 0);  // missing log directories are only warnings
   REQUIRE(config.has_value());
   CHECK(config->path == path);
   CHECK(config->listen_address == "127.0.0.1:9000");
@@ -114,7 +114,7 @@ TEST_CASE("LoadConfig resolves relative log paths and rule files against the con
     rules: [rules/a.yaml, ./b.yaml, ../library/c.yaml, /abs/d.yaml]
 )");
   std::optional<AdapterConfig> config = LoadConfig(path, diags);
-  CHECK(diags.Format() == "");
+  CHECK(diags.error_count() == 0);  // missing log directories are only warnings
   REQUIRE(config.has_value());
   REQUIRE(config->sources.size() == 1);
   const std::string base = dir.path();
