@@ -1,5 +1,7 @@
 #include "adapter/base/strings.h"
 
+#include <system_error>
+
 namespace metrics_adapter {
 
 std::string Quoted(std::string_view text) {
@@ -31,5 +33,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
+std::string ErrnoText(int err) { return std::generic_category().message(err); }
 
 }  // namespace metrics_adapter

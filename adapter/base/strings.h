@@ -1,5 +1,6 @@
 // The small string jobs every layer has: quoting a name for a message,
-// trimming a set of characters, comparing ASCII case-insensitively. One
+// trimming a set of characters, comparing ASCII case-insensitively, the
+// text of an errno value. One
 // definition each, so a message or a header reads the same everywhere.
 //
 // Usage:
@@ -32,5 +33,9 @@ std::string_view Trim(std::string_view text, std::string_view chars);
 // Whether `a` and `b` are equal when ASCII letters are folded to lower
 // case. Bytes outside A-Z are compared as they are (no locale).
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// The system's text for an errno value ("No such file or directory"), as
+// strerror gives it but safe to call from any thread.
+std::string ErrnoText(int err);
 
 }  // namespace metrics_adapter

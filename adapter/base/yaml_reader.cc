@@ -31,7 +31,7 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diags.Error({path, 0, 0}, std::string("cannot read file: ") + std::strerror(errno));
+    diags.Error({path, 0, 0}, "cannot read file: " + ErrnoText(errno));
     return std::nullopt;
   }
   std::stringstream text;

@@ -35,8 +35,6 @@ constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 // system call is made directly. -1 and errno on failure.
 int PidfdOpen(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-std::string Errno(int err) { return std::error_code(err, std::generic_category()).message(); }
-
 // A file descriptor, closed when it goes.
 class Fd {
  public:
@@ -316,7 +314,7 @@ FetchResult RunCommand(const ExecFetchOptions& options, std::string* stderr_head
     result.Fail("spawn",
                 "cannot run " + Quoted(program) +
                     (options.working_dir.empty() ? "" : " in " + Quoted(options.working_dir)) +
-                    ": " + Errno(rc));
+                    ": " + ErrnoText(rc));
     return result;
   }
   out_w.Reset();  // the child's copies are the only write ends: EOF when it is done
@@ -326,7 +324,7 @@ FetchResult RunCommand(const ExecFetchOptions& options, std::string* stderr_head
     // A kernel before 5.3: the exit cannot be waited for under the deadline.
     const int error = errno;
     KillAndReap(pid);
-    result.Fail("spawn", "pidfd_open: " + Errno(error));
+    result.Fail("spawn", "pidfd_open: " + ErrnoText(error));
     return result;
   }
   Output output(pid, deadline, options.max_body_bytes, &result, &err_text);

@@ -18,6 +18,7 @@
 #include <system_error>
 #include <utility>
 
+#include "adapter/base/strings.h"
 #include "adapter/sources/path_pattern.h"
 
 namespace metrics_adapter {
@@ -36,7 +37,7 @@ constexpr uint32_t kWatchMask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DEL
 std::string ErrorText(std::string_view what, int err) {
   std::string text(what);
   text += ": ";
-  text += std::generic_category().message(err);
+  text += ErrnoText(err);
   return text;
 }
 

@@ -408,9 +408,7 @@ void HttpClient::Impl::FailFromCurl(CURLcode code, bool success_status) {
   } else if (reason == "resolve") {
     r.Fail(reason, "resolve " + host + ": " + detail);
   } else if (reason == "connect" && os_errno != 0) {
-    r.Fail(reason,
-           "connect " + peer + ": " +
-               std::error_code(static_cast<int>(os_errno), std::generic_category()).message());
+    r.Fail(reason, "connect " + peer + ": " + ErrnoText(static_cast<int>(os_errno)));
   } else {
     r.Fail(reason, peer + ": " + detail);
   }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "adapter/base/log_limiter.h"
+#include "adapter/base/strings.h"
 
 namespace metrics_adapter {
 namespace {
@@ -42,8 +43,6 @@ constexpr int kAcceptsPerTurn = 64;
 // After accept fails for lack of descriptors the listening socket stays
 // readable; it is left out of the poll set this long instead of spinning.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
-
-std::string Errno(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 // Parses HOST:PORT, :PORT (all IPv4 interfaces) or [IPV6]:PORT, as the web
 // listen address is parsed, resolving a name once.
@@ -219,7 +218,7 @@ void LineListener::Impl::RunUdp() {
   while (!stopping.load(std::memory_order_relaxed)) {
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      spdlog::error("udp listener {}: poll: {}", options.address, Errno(errno));
+      spdlog::error("udp listener {}: poll: {}", options.address, ErrnoText(errno));
       return;
     }
     if (fds[0].revents != 0) return;
@@ -237,7 +236,7 @@ void LineListener::Impl::DrainUdp(UdpBatch& batch) {
         handler->OnDrop("read_error", 1);
         if (auto suppressed = log_limiter.Allow("recv")) {
           spdlog::warn("udp listener {}: receive: {} ({} similar suppressed)", options.address,
-                       Errno(errno), *suppressed);
+                       ErrnoText(errno), *suppressed);
         }
       }
       return;
@@ -302,7 +301,7 @@ void LineListener::Impl::RunTcp() {
     const int timeout = accepting ? -1 : static_cast<int>(kAcceptBackoff.count());
     if (poll(poll_fds.data(), poll_fds.size(), timeout) < 0) {
       if (errno == EINTR) continue;
-      spdlog::error("tcp listener {}: poll: {}", options.address, Errno(errno));
+      spdlog::error("tcp listener {}: poll: {}", options.address, ErrnoText(errno));
       break;
     }
     if (poll_fds[0].revents != 0) break;
@@ -366,7 +365,7 @@ void LineListener::Impl::AcceptConnections() {
       // queued and the socket readable; retry later instead of spinning.
       if (auto suppressed = log_limiter.Allow("accept")) {
         spdlog::warn("tcp listener {}: accept: {} ({} similar suppressed)", options.address,
-                     Errno(errno), *suppressed);
+                     ErrnoText(errno), *suppressed);
       }
       accept_paused_until = Clock::now() + kAcceptBackoff;
       return;
@@ -457,10 +456,10 @@ std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineH
   impl->options = std::move(options);
   impl->handler = handler;
   impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->wake_fd < 0) return fail("eventfd: " + Errno(errno));
+  if (impl->wake_fd < 0) return fail("eventfd: " + ErrnoText(errno));
   impl->socket_fd =
       socket(address.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (impl->socket_fd < 0) return fail("socket: " + Errno(errno));
+  if (impl->socket_fd < 0) return fail("socket: " + ErrnoText(errno));
   const int fd = impl->socket_fd;
   const int on = 1;
   if (udp) {
@@ -473,11 +472,11 @@ std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineH
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   }
   if (bind(fd, reinterpret_cast<const sockaddr*>(&address), address_length) != 0) {
-    return fail(Errno(errno));
+    return fail(ErrnoText(errno));
   }
-  if (!udp && listen(fd, SOMAXCONN) != 0) return fail(Errno(errno));
+  if (!udp && listen(fd, SOMAXCONN) != 0) return fail(ErrnoText(errno));
   impl->port = BoundPort(fd);
-  if (impl->port < 0) return fail("getsockname: " + Errno(errno));
+  if (impl->port < 0) return fail("getsockname: " + ErrnoText(errno));
   Impl* raw = impl.get();
   try {
     impl->thread = std::thread([raw, udp] { udp ? raw->RunUdp() : raw->RunTcp(); });

@@ -49,7 +49,7 @@ void AppendJsonString(std::string_view text, std::string& out) {
 }
 
 std::string ErrorText(std::string_view step, const std::string& path, int err) {
-  return std::string(step) + " " + path + ": " + std::generic_category().message(err);
+  return std::string(step) + " " + path + ": " + ErrnoText(err);
 }
 
 // A decimal or hexadecimal unsigned number held in a string field (device,

@@ -13,8 +13,6 @@
 namespace metrics_adapter {
 namespace {
 
-std::string Errno(int err) { return std::error_code(err, std::generic_category()).message(); }
-
 // Appends the rest of `fd` to result->body, at most max + 1 bytes in all (the
 // one more tells that the file is over the bound). Returns 0 or errno.
 int ReadAll(int fd, std::size_t max, FetchResult* result) {
@@ -41,7 +39,7 @@ FetchResult ReadStatusFile(const StatusFileOptions& options) {
   if (fd < 0) {
     const int err = errno;
     result.Fail(err == ENOENT || err == ENOTDIR ? "missing" : "read",
-                "open " + what + ": " + Errno(err));
+                "open " + what + ": " + ErrnoText(err));
     return result;
   }
   struct stat st {};
@@ -58,7 +56,7 @@ FetchResult ReadStatusFile(const StatusFileOptions& options) {
   }
   close(fd);
   if (err != 0) {
-    result.Fail("read", "read " + what + ": " + Errno(err));
+    result.Fail("read", "read " + what + ": " + ErrnoText(err));
   } else if (result.body.size() > options.max_body_bytes) {
     result.body.resize(options.max_body_bytes);
     result.FailTooLarge(options.max_body_bytes);

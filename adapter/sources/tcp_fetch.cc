@@ -34,8 +34,6 @@ constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 // add one, so the count is capped.
 constexpr int kMaxLookupsInFlight = 8;
 
-std::string Errno(int err) { return std::error_code(err, std::generic_category()).message(); }
-
 // "host:port" or "[v6]:port", for messages.
 std::string PeerText(const HostPort& server) {
   const std::string host = server.bracketed ? "[" + server.host + "]" : server.host;
@@ -140,7 +138,7 @@ class Exchange {
           int err = errno;
           close(fd);
           if (ready == 0) return FailTimeout("connect " + peer_);
-          return Fail("connect", "connect " + peer_ + ": " + Errno(err));
+          return Fail("connect", "connect " + peer_ + ": " + ErrnoText(err));
         }
         int err = 0;
         socklen_t len = sizeof(err);
@@ -154,7 +152,7 @@ class Exchange {
       fd_ = fd;
       return true;
     }
-    return Fail("connect", "connect " + peer_ + ": " + Errno(last_error));
+    return Fail("connect", "connect " + peer_ + ": " + ErrnoText(last_error));
   }
 
   bool SendAll(std::string_view data) {
@@ -168,10 +166,10 @@ class Exchange {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         int ready = Wait(fd_, POLLOUT);
         if (ready == 0) return FailTimeout("send to " + peer_);
-        if (ready < 0) return Fail("connect", "send to " + peer_ + ": " + Errno(errno));
+        if (ready < 0) return Fail("connect", "send to " + peer_ + ": " + ErrnoText(errno));
         continue;
       }
-      return Fail("connect", "send to " + peer_ + ": " + Errno(n < 0 ? errno : EPIPE));
+      return Fail("connect", "send to " + peer_ + ": " + ErrnoText(n < 0 ? errno : EPIPE));
     }
     return true;
   }
@@ -200,13 +198,13 @@ class Exchange {
       }
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        Fail("connect", "read from " + peer_ + ": " + Errno(errno));
+        Fail("connect", "read from " + peer_ + ": " + ErrnoText(errno));
         return ReadEnd::kFailed;
       }
       int ready = Wait(fd_, POLLIN);
       if (ready == 0) return ReadEnd::kTimeout;
       if (ready < 0) {
-        Fail("connect", "read from " + peer_ + ": " + Errno(errno));
+        Fail("connect", "read from " + peer_ + ": " + ErrnoText(errno));
         return ReadEnd::kFailed;
       }
     }
