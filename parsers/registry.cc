@@ -9,6 +9,7 @@
 #include "parsers/logfmt_parser.h"
 #include "parsers/prometheus_parser.h"
 #include "parsers/statsd_parser.h"
+#include "parsers/syslog_parser.h"
 #include "parsers/text_parser.h"
 
 namespace metrics_adapter {
@@ -83,7 +84,8 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        ParserUnit::kBody,
        {{"separator", ",", "the cell separator, one character"},
         {"header_prefix", "", "stripped from the header line (\"# \" for haproxy)"},
-        {"key_columns", "", "comma-separated columns whose cells label every record of the row"}},
+        {"key_columns", "", "comma-separated columns whose cells label every record of the row"},
+        {"columns", "", "comma-separated column names; empty: the first row is the header"}},
        &CsvParser::Create},
       {"statsd",
        "StatsD/DogStatsD lines name:value|type[|@rate][|#tags]; text = name, labels = type, tags",
@@ -105,6 +107,12 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        ParserUnit::kLine,
        {},
        &CreateWithoutOptions<LogfmtParser>},
+      {"syslog",
+       "syslog lines, RFC 5424 or 3164, with or without <PRI>; text = the message, labels = "
+       "facility, severity, hostname, app_name, procid, msgid",
+       ParserUnit::kLine,
+       {},
+       &CreateWithoutOptions<SyslogParser>},
       {"prometheus",
        "Prometheus text exposition 0.0.4 body; one record per sample, text = metric name",
        ParserUnit::kBody,

@@ -56,6 +56,7 @@ test      redis-server               redis-server
 test      memcached                  memcached
 test      nodejs                     node
 test      npm                        npm
+test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon

@@ -160,7 +160,7 @@ int ExplainCommand(const Flags& flags) {
   struct RuleGroup {
     std::string name;
     std::vector<std::string> files;
-    LineFramer::Options framing;
+    InputFraming framing;
   };
   std::vector<RuleGroup> rule_groups;
   Diagnostics diags;

@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapter/sources/line_framer.h"
+#include "adapter/pipeline/input_driver.h"
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
@@ -28,10 +28,11 @@ namespace metrics_adapter {
 std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record);
 
 // Runs `input` through `parser` as a source with `framing` would (whole, for
-// body parsers; framed into lines otherwise: see InputDriver) and explains
+// body parsers on pulled sources; framed into lines otherwise: see
+// InputDriver) and explains
 // every record it yields, every parse error, and lines dropped as too long.
 std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
-                         const LineFramer::Options& framing, std::string_view input);
+                         const InputFraming& framing, std::string_view input);
 
 // For a pattern that does not match `text`: the longest prefix of the
 // pattern that ends just after a top-level capture group and still matches,

@@ -14,26 +14,27 @@ constexpr std::size_t kSliceBytes = std::size_t{64} * 1024;
 
 }  // namespace
 
-LineFramer::Options BodyFraming() {
-  return {.max_line_bytes = std::numeric_limits<std::size_t>::max(),
-          .strip_cr = true,
-          .skip_empty = false};
+InputFraming BodyFraming() {
+  return {.lines = {.max_line_bytes = std::numeric_limits<std::size_t>::max(),
+                    .strip_cr = true,
+                    .skip_empty = false},
+          .streamed = false};
 }
 
-LineFramer::Options FramingFor(const SourceConfig& source) {
-  if (source.type == "file") return TailerFraming(source.tailer);
+InputFraming FramingFor(const SourceConfig& source) {
+  if (source.type == "file") return {.lines = TailerFraming(source.tailer), .streamed = true};
   if (source.type == "udp" || source.type == "tcp_listener") {
-    return ListenerFraming(source.listener);
+    return {.lines = ListenerFraming(source.listener), .streamed = true};
   }
   return BodyFraming();
 }
 
-InputDriver::InputDriver(ParserUnit unit, LineFramer::Options framing)
-    : unit_(unit), framer_(framing) {}
+InputDriver::InputDriver(ParserUnit unit, const InputFraming& framing)
+    : whole_(unit == ParserUnit::kBody && !framing.streamed), framer_(framing.lines) {}
 
 InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink& sink) {
   InputCounts counts;
-  if (unit_ == ParserUnit::kBody) {
+  if (whole_) {
     parser.Parse(input, sink);
     return counts;
   }
@@ -50,7 +51,7 @@ InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink
 }
 
 void InputDriver::ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
-  for (std::string_view line : lines_) parser.Parse(line, sink);
+  for (std::string_view line : lines_) parser.ParseLine(line, sink);
   counts.lines += lines_.size();
 }
 

@@ -8,8 +8,27 @@
 namespace metrics_adapter {
 namespace {
 
+// A streamed source hands every parser lines. A csv parser without declared
+// columns takes the first line it sees for the header: that holds only for
+// a file source read from the beginning (files that appear later are read
+// from their start too). A tailer that starts at the end of a file, or a
+// listener whose senders interleave, would have a data row taken for it.
+void CheckStreamedCsv(const SourceConfig& source, const ParserChoice& parser, Diagnostics& diags) {
+  if (source.pulled() || parser.info->name != "csv" || !parser.options.Get("columns").empty()) {
+    return;
+  }
+  if (source.type == "file" && source.tailer.from_beginning) return;
+  diags.Error(source.position,
+              "source " + Quoted(source.name) + " streams lines to parser \"csv\", which needs " +
+                  "its \"columns\" option here" +
+                  (source.type == "file"
+                       ? " (or from_beginning: true): the tailer starts at the end of a file "
+                         "and would take a row for the header"
+                       : ": lines from several senders have no one header line"));
+}
+
 // The parser a source uses, with an error when the config and its rule
-// file name different ones, or a whole-body parser reads streamed lines.
+// file name different ones.
 ParserChoice SettleParser(const SourceConfig& source, const RuleFiles& files, Diagnostics& diags) {
   ParserChoice parser = source.parser  ? *source.parser
                         : files.parser ? *files.parser
@@ -21,11 +40,7 @@ ParserChoice SettleParser(const SourceConfig& source, const RuleFiles& files, Di
                                              files.parser->position.ToString() + " is for " +
                                              Quoted(files.parser->Describe()));
   }
-  if (!source.pulled() && parser.info->unit == ParserUnit::kBody) {
-    diags.Error(source.position, "source " + Quoted(source.name) + " streams lines, but parser " +
-                                     Quoted(parser.info->name) +
-                                     " reads whole response bodies (use it with type http or tcp)");
-  }
+  CheckStreamedCsv(source, parser, diags);
   return parser;
 }
 
