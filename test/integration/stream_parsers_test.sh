@@ -69,8 +69,8 @@ PY
 cat >"$tmp/json_rules.yaml" <<'YAML'
 parser: json
 metrics:
-  - {name: app_log_records_total, type: counter, help: Records logged., labels: [level]}
-  - {name: app_request_duration_ms_total, type: counter, help: Durations logged, in ms.}
+  - {name: app_log_records_total, type: counter, help: Records logged by level., labels: [level]}
+  - {name: app_request_duration_ms_total, type: counter, help: Request durations logged in ms.}
 rules:
   - name: level
     match: '^level$'
@@ -78,6 +78,13 @@ rules:
   - name: duration
     match: '^http\.duration_ms$'
     emit: [{metric: app_request_duration_ms_total, add: $value}]
+tests:
+  - name: one record
+    input: |
+      {"level": "INFO", "message": "m", "http": {"route": "/", "duration_ms": 12}}
+    expect: |
+      app_log_records_total{level="INFO"} 1
+      app_request_duration_ms_total 12
 YAML
 
 cat >"$tmp/syslog_rules.yaml" <<'YAML'
@@ -93,6 +100,14 @@ rules:
     emit:
       - metric: syslog_messages_total
         labels: {facility: '${label.facility}', severity: '${label.severity}', app: '${label.app_name}'}
+tests:
+  - name: both forms
+    input: |
+      <27>Dec  2 17:00:00 host bsd[1]: msg 1
+      <27>1 2026-12-02T17:00:00Z host ietf - - - msg 2
+    expect: |
+      syslog_messages_total{facility="daemon",severity="err",app="bsd"} 1
+      syslog_messages_total{facility="daemon",severity="err",app="ietf"} 1
 YAML
 "$adapter" test "$tmp/json_rules.yaml" "$tmp/syslog_rules.yaml" >/dev/null ||
   fail "the test's own rule files do not pass their tests"
@@ -151,7 +166,7 @@ send "$udp_port" ietf local0.warning --rfc5424 -d
 send "$tcp_port" bsdtcp user.notice --rfc3164 -T
 send "$tcp_port" ietftcp mail.info --rfc5424 -T
 send "$tcp_port" octets local7.debug --rfc5424 -T --octet-count
-series() { echo "^syslog_messages_total\\{app=\"$1\",facility=\"$2\",severity=\"$3\"\\}"; }
+series() { echo "^syslog_messages_total\\{facility=\"$2\",severity=\"$3\",app=\"$1\"\\}"; }
 wait_for_value "$(series bsd daemon err)" "$messages"
 wait_for_value "$(series ietf local0 warning)" "$messages"
 wait_for_value "$(series bsdtcp user notice)" "$messages"
