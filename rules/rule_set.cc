@@ -121,6 +121,9 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
     }
     rule.literal_prefix = std::string(CommonPrefix(rule.range_min, rule.range_max));
     rule.literal_suffix = RequiredLiteralSuffix(rule.regex->pattern());
+    rule.exact_literal = !rule.range_min.empty() && rule.range_min == rule.range_max &&
+                         rule.regex->NumberOfCapturingGroups() == 0 &&
+                         RE2::FullMatch(rule.range_min, *rule.regex);
   }
   // Rules by the first byte a record must start with, when some rule says:
   // a record then meets only the rules that can match it, without a check
@@ -212,8 +215,10 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
   for (int index : FindCandidates(record, scratch.candidates, scratch.set_matches)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
-    if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
-                           groups)) {
+    if (rule.exact_literal) {
+      scratch.captures[0] = text;  // the whole match, as the regex would give it
+    } else if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
+                                  groups)) {
       continue;
     }
     matched = true;
