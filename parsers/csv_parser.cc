@@ -253,7 +253,7 @@ void CsvParser::EmitRowUnlessHeader(RecordSink& sink) {
   EmitRow(sink);
 }
 
-void CsvParser::ParseLine(std::string_view line, RecordSink& sink) {
+void CsvParser::ParseStreamLine(std::string_view line, RecordSink& sink) {
   std::size_t pos = 0;
   if (!SkipBlankLines(line, pos)) return;
   if (line.starts_with(options_.header_prefix)) pos = options_.header_prefix.size();

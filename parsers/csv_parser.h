@@ -17,7 +17,7 @@
 // Either way a row whose cells equal the header is skipped, so a header
 // repeated inside the input is not read as data.
 //
-// Streams (ParseLine): the lines of a followed file or a listener, one row
+// Streams (ParseStreamLine): the lines of a followed file or a listener, one row
 // per line (a quoted cell cannot span lines there). With declared columns
 // every line is a row; the header line a new or rotated file starts with is
 // skipped as above. Without them the first line the parser ever sees is the
@@ -67,7 +67,7 @@ class CsvParser : public Parser {
   explicit CsvParser(Options options);
 
   void Parse(std::string_view unit, RecordSink& sink) override;
-  void ParseLine(std::string_view line, RecordSink& sink) override;
+  void ParseStreamLine(std::string_view line, RecordSink& sink) override;
 
  private:
   enum class RowStatus { kOk, kBadQuote };
@@ -114,7 +114,7 @@ class CsvParser : public Parser {
   std::vector<char> is_key_;             // per header column
   std::vector<RecordLabel> labels_;      // the row's key labels, then `value`
   bool header_usable_ = false;           // header_ holds every key column
-  bool stream_header_ = false;           // ParseLine: header_ is set for the stream
+  bool stream_header_ = false;           // ParseStreamLine: header_ is set for the stream
 };
 
 }  // namespace metrics_adapter

@@ -84,7 +84,7 @@ class Parser {
   // as a unit of its own (a JSON document per line, a one-line keyvalue
   // body). A parser whose format spans lines keeps its state between calls
   // (csv: the header); the lines of one stream go to one parser object.
-  virtual void ParseLine(std::string_view line, RecordSink& sink) { Parse(line, sink); }
+  virtual void ParseStreamLine(std::string_view line, RecordSink& sink) { Parse(line, sink); }
 };
 
 }  // namespace metrics_adapter

@@ -42,16 +42,16 @@ InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink
   for (std::size_t pos = 0; pos < input.size(); pos += kSliceBytes) {
     lines_.clear();
     counts.too_long += framer_.Frame(input.substr(pos, kSliceBytes), lines_);
-    ParseLines(parser, sink, counts);
+    ParseStreamLines(parser, sink, counts);
   }
   lines_.clear();
   framer_.Finish(lines_);
-  ParseLines(parser, sink, counts);
+  ParseStreamLines(parser, sink, counts);
   return counts;
 }
 
-void InputDriver::ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
-  for (std::string_view line : lines_) parser.ParseLine(line, sink);
+void InputDriver::ParseStreamLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
+  for (std::string_view line : lines_) parser.ParseStreamLine(line, sink);
   counts.lines += lines_.size();
 }
 

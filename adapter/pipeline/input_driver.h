@@ -4,9 +4,9 @@
 // (`metrics-adapter test`). For a pulled source, a body parser gets the input
 // whole; otherwise (a line parser, or any parser standing for a streamed
 // source) the parser gets the lines a LineFramer cuts it into
-// (Parser::ParseLine), the end of the input ending the last line. Since all three go through here
-// with the framing of the source they stand for, what `explain` and `test` show is what production
-// does.
+// (Parser::ParseStreamLine), the end of the input ending the last line. Since all three go through
+// here with the framing of the source they stand for, what `explain` and `test` show is what
+// production does.
 //
 // Usage:
 //   InputDriver driver(parser_choice.info->unit, FramingFor(source_config));
@@ -29,7 +29,7 @@ namespace metrics_adapter {
 // streamed source, whose every parser reads lines.
 struct InputFraming {
   LineFramer::Options lines;
-  // file, udp, tcp_listener: every parser gets lines (Parser::ParseLine),
+  // file, udp, tcp_listener: every parser gets lines (Parser::ParseStreamLine),
   // whatever unit it takes from a pulled source.
   bool streamed = false;
 };
@@ -63,7 +63,7 @@ class InputDriver {
   InputCounts Feed(std::string_view input, Parser& parser, RecordSink& sink);
 
  private:
-  void ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts);
+  void ParseStreamLines(Parser& parser, RecordSink& sink, InputCounts& counts);
 
   bool whole_;  // the input goes to Parser::Parse whole
   LineFramer framer_;

@@ -1,6 +1,6 @@
 // A libFuzzer target for one parser, chosen when it is built
 // (-DFUZZ_PARSER="csv"): every input is one unit for that parser, and its
-// lines are the lines of a stream for another instance (Parser::ParseLine),
+// lines are the lines of a stream for another instance (Parser::ParseStreamLine),
 // which keeps its state from input to input. Each
 // record's bytes are read, so AddressSanitizer sees any view that outlives
 // its input, and every parse-error reason must be snake_case (it becomes a
@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   TheParser().Parse(input, sink);
   for (std::size_t pos = 0; pos <= input.size();) {
     const std::size_t end = std::min(input.find('\n', pos), input.size());
-    TheStreamedParser().ParseLine(input.substr(pos, end - pos), sink);
+    TheStreamedParser().ParseStreamLine(input.substr(pos, end - pos), sink);
     pos = end + 1;
   }
   return 0;

@@ -135,7 +135,8 @@ TEST_CASE(
       CHECK_NOTHROW(parser->Parse(input, sink));
       for (std::size_t pos = 0; pos <= input.size();) {
         const std::size_t end = std::min(input.find('\n', pos), input.size());
-        CHECK_NOTHROW(streamed->ParseLine(std::string_view(input).substr(pos, end - pos), sink));
+        CHECK_NOTHROW(
+            streamed->ParseStreamLine(std::string_view(input).substr(pos, end - pos), sink));
         pos = end + 1;
       }
     }

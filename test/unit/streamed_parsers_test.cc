@@ -1,5 +1,5 @@
 // Every parser on a streamed source (file, udp, tcp_listener): each line is
-// given to Parser::ParseLine, a line that does not parse is reported and
+// given to Parser::ParseStreamLine, a line that does not parse is reported and
 // skipped, and the next line reads normally.
 #include <doctest/doctest.h>
 
@@ -20,7 +20,7 @@ PrintingCollector Stream(std::string_view name, const std::vector<std::string>& 
                          const std::map<std::string, std::string>& options = {}) {
   std::unique_ptr<Parser> parser = MakeRegisteredParser(name, options);
   PrintingCollector out;
-  for (const std::string& line : lines) parser->ParseLine(line, out);
+  for (const std::string& line : lines) parser->ParseStreamLine(line, out);
   return out;
 }
 
