@@ -54,8 +54,11 @@ test      apache2-bin                apache2
 test      haproxy                    haproxy
 test      redis-server               redis-server
 test      memcached                  memcached
+test      varnish                    varnishd varnishstat
 test      nodejs                     node
 test      npm                        npm
+test      mariadb-server             mariadbd mariadb-install-db
+test      mariadb-client             mariadb
 test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit

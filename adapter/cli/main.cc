@@ -156,11 +156,11 @@ int Run(const Flags& flags) {
 int ExplainCommand(const Flags& flags) {
   std::vector<std::string> args = flags.args;
   // Groups of rule files (a rule file, or each source of a config), by the
-  // name to show for them, with the framing of the source they stand for.
+  // name to show for them, in the source they stand for (its framing and
+  // multiline; a rule file's is no source's: framed as a response body).
   struct RuleGroup {
     std::string name;
-    std::vector<std::string> files;
-    InputFraming framing;
+    SourceConfig source;
   };
   std::vector<RuleGroup> rule_groups;
   Diagnostics diags;
@@ -168,12 +168,12 @@ int ExplainCommand(const Flags& flags) {
     if (std::optional<AdapterConfig> config = LoadConfig(flags.config_file, diags)) {
       for (const SourceConfig& source : config->sources) {
         if (flags.source.empty() || flags.source == source.name) {
-          rule_groups.push_back({"source " + source.name, source.rule_files, FramingFor(source)});
+          rule_groups.push_back({"source " + source.name, source});
         }
       }
     }
   } else if (!args.empty()) {
-    rule_groups.push_back({"rule file " + args.front(), {args.front()}, BodyFraming()});
+    rule_groups.push_back({"rule file " + args.front(), {.rule_files = {args.front()}}});
     args.erase(args.begin());
   }
   if (rule_groups.empty() && !diags.HasErrors()) {
@@ -189,7 +189,7 @@ int ExplainCommand(const Flags& flags) {
   std::vector<std::shared_ptr<const RuleSet>> rule_sets;
   std::vector<ParserChoice> parsers;
   for (const RuleGroup& group : rule_groups) {
-    RuleFiles loaded = LoadRuleFiles(group.files, schema, diags);
+    RuleFiles loaded = LoadRuleFiles(group.source.rule_files, schema, diags);
     rule_sets.push_back(loaded.rule_set);
     parsers.push_back(loaded.parser ? *loaded.parser : DefaultParserChoice());
   }
@@ -206,8 +206,9 @@ int ExplainCommand(const Flags& flags) {
   for (std::size_t i = 0; i < rule_groups.size(); ++i) {
     if (rule_groups.size() > 1) std::cout << "== " << rule_groups[i].name << "\n";
     for (const std::string& arg : args) {
-      std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], rule_groups[i].framing,
-                                arg == "-" ? stdin_text : arg);
+      const SourceConfig& source = rule_groups[i].source;
+      std::cout << ExplainInput(*rule_sets[i], schema, parsers[i], FramingFor(source),
+                                arg == "-" ? stdin_text : arg, MultilineFor(source));
     }
   }
   return kExitOk;

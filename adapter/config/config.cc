@@ -1,5 +1,7 @@
 #include "adapter/config/config.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,6 +44,35 @@ std::optional<std::size_t> SizeField(YamlMap& map, std::string_view key, std::in
   return static_cast<std::size_t>(*value);
 }
 
+// multiline: exactly one of `start` and `continue` (a regex), and limits.
+MultilineOptions LoadMultiline(YamlMap& map, Diagnostics& diags) {
+  MultilineOptions multiline;
+  const std::optional<std::string> start = map.String("start");
+  const std::optional<std::string> cont = map.String("continue");
+  if (start.has_value() == cont.has_value()) {
+    diags.Error(start ? map.PositionOfKey("continue") : map.position(),
+                "\"multiline\" needs exactly one of \"start\" and \"continue\"");
+  }
+  const std::string_view key = cont ? "continue" : "start";
+  multiline.mode = cont ? MultilineOptions::Mode::kContinue : MultilineOptions::Mode::kStart;
+  multiline.pattern = cont ? *cont : start.value_or("");
+  if (start || cont) {
+    if (std::string error = RecordJoiner::CheckPattern(multiline.pattern); !error.empty()) {
+      diags.Error(map.PositionOfKey(key), Quoted(key) + ": invalid regex: " + error);
+    }
+  }
+  if (auto max = SizeField(map, "max_lines", 1, 1 << 20, diags)) multiline.max_lines = *max;
+  if (auto max = SizeField(map, "max_bytes", 1, 64 << 20, diags)) multiline.max_bytes = *max;
+  if (auto d = DurationField(map, "flush_after", diags)) {
+    if (d->count() <= 0) {
+      diags.Error(map.PositionOfKey("flush_after"), "\"flush_after\" must be more than 0s");
+    }
+    multiline.flush_after = *d;
+  }
+  map.RejectUnknownKeys();
+  return multiline;
+}
+
 void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {
   TailerOptions& t = source.tailer;
@@ -56,6 +87,10 @@ void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
   if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) t.max_line_bytes = *max;
   if (auto d = DurationField(map, "poll_interval", diags)) t.poll_interval = *d;
   if (auto d = DurationField(map, "rotate_wait", diags)) t.rotate_wait = *d;
+  if (YAML::Node multiline = map.Node("multiline"); multiline.IsDefined()) {
+    YamlMap multiline_map(multiline, map.file(), diags, "\"multiline\"");
+    if (multiline_map.valid()) t.multiline = LoadMultiline(multiline_map, diags);
+  }
 }
 
 // Options every pulled source has: how long a fetch may take, how much it may read.
@@ -201,6 +236,75 @@ void LoadListenerFraming(YamlMap& map, ListenerOptions& listener, Diagnostics& d
   }
 }
 
+// env: a map of variable names to values, set for the command.
+void LoadCommandEnv(YamlMap& map, ExecFetchOptions& exec, Diagnostics& diags) {
+  const YAML::Node env = map.Node("env");
+  if (!env.IsDefined()) return;
+  if (!env.IsMap()) {
+    diags.Error(PositionOf(map.file(), env), "\"env\" must map variable names to values");
+    return;
+  }
+  for (const auto& entry : env) {
+    const std::string& name = entry.first.Scalar();
+    if (name.empty() || name.find('=') != std::string::npos || !entry.second.IsScalar()) {
+      diags.Error(PositionOf(map.file(), entry.first),
+                  "\"env\": " + Quoted(name) + " needs a name without '=' and a scalar value");
+      continue;
+    }
+    exec.env.emplace_back(name, entry.second.Scalar());
+  }
+}
+
+// command: an argv whose program is an absolute path or a name on PATH. A
+// program missing here is only a warning: `check` may run elsewhere than
+// the image the command ships in.
+void CheckCommandProgram(YamlMap& map, const ExecFetchOptions& exec, Diagnostics& diags) {
+  const SourcePosition at = map.PositionOfKey("command");
+  if (exec.command.empty() || exec.command.front().empty()) {
+    diags.Error(at, "\"command\" must name a program, e.g. [varnishstat, -j]");
+    return;
+  }
+  const std::string& program = exec.command.front();
+  if (program.front() != '/' && program.find('/') != std::string::npos) {
+    diags.Error(at, "\"command\": " + Quoted(program) +
+                        " must be an absolute path or a program name looked up on PATH");
+    return;
+  }
+  const std::string path = CommandPath(exec);
+  const std::string found = FindProgram(program, path);
+  if (found.empty() || access(found.c_str(), X_OK) != 0) {
+    diags.Warning(at, "\"command\": " + Quoted(program) +
+                          (program.front() == '/' ? " is not an executable file here"
+                                                  : " is not found on PATH " + Quoted(path)) +
+                          "; scrapes fail until it is");
+  }
+}
+
+void LoadExecSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                    Diagnostics& diags) {
+  ExecFetchOptions& exec = source.exec;
+  const bool given = map.Has("command");
+  exec.command = map.StringList("command", Required::kYes).value_or(std::vector<std::string>{});
+  LoadCommandEnv(map, exec, diags);
+  if (given) CheckCommandProgram(map, exec, diags);
+  if (auto dir = map.String("working_dir")) {
+    exec.working_dir = Resolve(base_dir, *dir);
+    if (!std::filesystem::is_directory(exec.working_dir)) {
+      diags.Warning(map.PositionOfKey("working_dir"),
+                    "\"working_dir\": " + Quoted(exec.working_dir) + " is not a directory here");
+    }
+  }
+  if (auto d = DurationField(map, "timeout", diags)) exec.timeout = *d;
+  if (auto max = SizeField(map, "max_output_bytes", 1, 1 << 30, diags)) exec.max_body_bytes = *max;
+}
+
+void LoadStatusFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
+                          Diagnostics& diags) {
+  StatusFileOptions& file = source.status_file;
+  file.path = Resolve(base_dir, map.String("path", Required::kYes).value_or(""));
+  if (auto max = SizeField(map, "max_body_bytes", 1, 1 << 30, diags)) file.max_body_bytes = *max;
+}
+
 void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
   ListenerOptions& listener = source.listener;
   listener.protocol =
@@ -233,14 +337,36 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
     LoadHttpSource(map, base_dir, source, diags);
   } else if (source.type == "tcp") {
     LoadTcpSource(map, source, diags);
+  } else if (source.type == "exec") {
+    LoadExecSource(map, base_dir, source, diags);
+  } else if (source.type == "status_file") {
+    LoadStatusFileSource(map, base_dir, source, diags);
   } else if (source.type == "udp" || source.type == "tcp_listener") {
     LoadListenerSource(map, source, diags);
   } else if (!source.type.empty()) {
-    diags.Error(map.PositionOfKey("type"), "unknown source type " + Quoted(source.type) +
-                                               " (known: file, http, tcp, udp, tcp_listener)");
+    diags.Error(map.PositionOfKey("type"),
+                "unknown source type " + Quoted(source.type) +
+                    " (known: file, http, tcp, exec, status_file, udp, tcp_listener)");
   }
   map.RejectUnknownKeys();
   return source;
+}
+
+// positions: {path: ..., sync_interval: 10s}
+PositionsConfig LoadPositions(YamlMap& map, const std::string& base_dir, Diagnostics& diags) {
+  PositionsConfig positions;
+  const std::optional<std::string> path = map.String("path", Required::kYes);
+  if (path && path->empty()) diags.Error(map.PositionOfKey("path"), "\"path\" must not be empty");
+  positions.path = Resolve(base_dir, path.value_or(""));
+  if (auto d = DurationField(map, "sync_interval", diags)) {
+    if (d->count() <= 0) {
+      diags.Error(map.PositionOfKey("sync_interval"), "\"sync_interval\" must be positive");
+    } else {
+      positions.sync_interval = *d;
+    }
+  }
+  map.RejectUnknownKeys();
+  return positions;
 }
 
 }  // namespace
@@ -270,6 +396,10 @@ std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& di
       }
     }
     limits_map.RejectUnknownKeys();
+  }
+  if (YAML::Node positions = top.Node("positions"); positions.IsDefined()) {
+    YamlMap positions_map(positions, path, diags, "\"positions\"");
+    if (positions_map.valid()) config.positions = LoadPositions(positions_map, base_dir, diags);
   }
   YAML::Node sources = top.Node("sources", Required::kYes);
   top.RejectUnknownKeys();

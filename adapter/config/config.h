@@ -29,9 +29,11 @@
 
 #include "adapter/base/diagnostics.h"
 #include "adapter/base/duration.h"
+#include "adapter/sources/exec_fetch.h"
 #include "adapter/sources/file_tailer.h"
 #include "adapter/sources/http_fetch.h"
 #include "adapter/sources/line_listener.h"
+#include "adapter/sources/status_file.h"
 #include "adapter/sources/tcp_fetch.h"
 #include "parsers/parser_config.h"
 #include "rules/schema.h"
@@ -42,8 +44,9 @@ inline constexpr const char* kDefaultListenAddress = ":9469";
 
 struct SourceConfig {
   std::string name;
-  // "file" (tail logs), "http" and "tcp" (pulled when Prometheus scrapes),
-  // "udp" and "tcp_listener" (line protocols pushed to the adapter).
+  // "file" (tail logs), "http", "tcp", "exec" and "status_file" (pulled
+  // when Prometheus scrapes), "udp" and "tcp_listener" (line protocols
+  // pushed to the adapter).
   std::string type;
   // The parser as configured; when absent, the one the rule files name,
   // else `line`.
@@ -52,10 +55,22 @@ struct SourceConfig {
   TailerOptions tailer;                 // type "file"
   HttpFetchOptions http;                // type "http"
   TcpFetchOptions tcp;                  // type "tcp"
+  ExecFetchOptions exec;                // type "exec"
+  StatusFileOptions status_file;        // type "status_file"
   ListenerOptions listener;             // types "udp" and "tcp_listener"
   SourcePosition position;
 
-  bool pulled() const { return type == "http" || type == "tcp"; }
+  bool pulled() const {
+    return type == "http" || type == "tcp" || type == "exec" || type == "status_file";
+  }
+};
+
+// `positions:` where the file sources' read positions are kept across
+// restarts (see adapter/sources/positions.h).
+struct PositionsConfig {
+  std::string path;  // resolved
+  std::chrono::milliseconds sync_interval{10000};
+  bool operator==(const PositionsConfig&) const = default;
 };
 
 struct AdapterConfig {
@@ -64,6 +79,7 @@ struct AdapterConfig {
   // Series a family may hold unless its schema entry says otherwise.
   std::size_t max_series_per_family = kDefaultMaxSeriesPerFamily;
   std::vector<SourceConfig> sources;
+  std::optional<PositionsConfig> positions;  // absent: positions are not kept
 };
 
 // Loads and checks `path`, reporting every problem to `diags`. Returns the

@@ -167,7 +167,8 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
 }
 
 std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
-                         const InputFraming& framing, std::string_view input) {
+                         const InputFraming& framing, std::string_view input,
+                         const std::optional<MultilineOptions>& multiline) {
   struct Printer : RecordSink {
     Printer(const RuleSet& r, const Schema& s) : rules(r), schema(s) {}
     void OnRecord(const Record& record) override { out += Explain(rules, schema, record) + "\n"; }
@@ -179,12 +180,18 @@ std::string ExplainInput(const RuleSet& rules, const Schema& schema, const Parse
     std::string out;
   } printer(rules, schema);
   std::unique_ptr<Parser> instance = parser.Create();
-  InputDriver driver(parser.info->unit, framing);
+  InputDriver driver(parser.info->unit, framing, multiline);
   const InputCounts counts = driver.Feed(input, *instance, printer);
   if (counts.too_long > 0) {
     printer.out += std::to_string(counts.too_long) + " line(s) longer than " +
                    std::to_string(framing.lines.max_line_bytes) +
                    " bytes (max_line_bytes) skipped, as the source skips them\n\n";
+  }
+  if (const RecordJoiner::Counts& joined = counts.joined; joined.any()) {
+    printer.out += "multiline: " + std::to_string(joined.cut_max_lines) +
+                   " record(s) cut at max_lines, " + std::to_string(joined.cut_max_bytes) +
+                   " at max_bytes, " + std::to_string(joined.without_start) +
+                   " begun without a start line\n\n";
   }
   return printer.out;
 }

@@ -14,10 +14,12 @@
 //   rule "request_without_method" (rules/nginx.yaml:30:5): not tried: an earlier rule matched
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "adapter/pipeline/input_driver.h"
+#include "adapter/sources/record_joiner.h"
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
@@ -27,12 +29,14 @@ namespace metrics_adapter {
 // A report of what `rules` do with `record`, one line per fact.
 std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record);
 
-// Runs `input` through `parser` as a source with `framing` would (whole, for
-// body parsers on pulled sources; framed into lines otherwise: see
-// InputDriver) and explains
-// every record it yields, every parse error, and lines dropped as too long.
+// Runs `input` through `parser` as a source with `framing` (and `multiline`)
+// would (whole, for body parsers on pulled sources; framed into lines, or
+// records of lines, otherwise: see InputDriver) and explains every record it
+// yields, every parse error, lines dropped as too long and multi-line
+// records cut.
 std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
-                         const InputFraming& framing, std::string_view input);
+                         const InputFraming& framing, std::string_view input,
+                         const std::optional<MultilineOptions>& multiline = std::nullopt);
 
 // For a pattern that does not match `text`: the longest prefix of the
 // pattern that ends just after a top-level capture group and still matches,

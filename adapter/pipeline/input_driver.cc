@@ -29,8 +29,16 @@ InputFraming FramingFor(const SourceConfig& source) {
   return BodyFraming();
 }
 
-InputDriver::InputDriver(ParserUnit unit, const InputFraming& framing)
-    : whole_(unit == ParserUnit::kBody && !framing.streamed), framer_(framing.lines) {}
+std::optional<MultilineOptions> MultilineFor(const SourceConfig& source) {
+  if (source.type == "file") return source.tailer.multiline;
+  return std::nullopt;
+}
+
+InputDriver::InputDriver(ParserUnit unit, const InputFraming& framing,
+                         const std::optional<MultilineOptions>& multiline)
+    : whole_(unit == ParserUnit::kBody && !framing.streamed), framer_(framing.lines) {
+  if (multiline) joiner_ = std::make_unique<RecordJoiner>(*multiline);
+}
 
 InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink& sink) {
   InputCounts counts;
@@ -42,15 +50,32 @@ InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink
   for (std::size_t pos = 0; pos < input.size(); pos += kSliceBytes) {
     lines_.clear();
     counts.too_long += framer_.Frame(input.substr(pos, kSliceBytes), lines_);
-    ParseStreamLines(parser, sink, counts);
+    ParseLines(parser, sink, counts);
   }
   lines_.clear();
   framer_.Finish(lines_);
-  ParseStreamLines(parser, sink, counts);
+  ParseLines(parser, sink, counts);
+  if (joiner_) {  // the end of the input ends the pending record
+    records_.clear();
+    joiner_->Flush(records_);
+    for (std::string_view record : records_) parser.ParseStreamLine(record, sink);
+    counts.lines += records_.size();
+    counts.joined = joiner_->TakeCounts();
+  }
   return counts;
 }
 
-void InputDriver::ParseStreamLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
+// Each line (or joined record) is one unit of a stream.
+void InputDriver::ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
+  if (joiner_) {
+    records_.clear();
+    // A whole input has no idle time: its records end with the next start or
+    // with the input.
+    joiner_->Feed(lines_, RecordJoiner::Clock::time_point(), records_);
+    for (std::string_view record : records_) parser.ParseStreamLine(record, sink);
+    counts.lines += records_.size();
+    return;
+  }
   for (std::string_view line : lines_) parser.ParseStreamLine(line, sink);
   counts.lines += lines_.size();
 }

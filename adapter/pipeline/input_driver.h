@@ -4,9 +4,11 @@
 // (`metrics-adapter test`). For a pulled source, a body parser gets the input
 // whole; otherwise (a line parser, or any parser standing for a streamed
 // source) the parser gets the lines a LineFramer cuts it into
-// (Parser::ParseStreamLine), the end of the input ending the last line. Since all three go through
-// here with the framing of the source they stand for, what `explain` and `test` show is what
-// production does.
+// (Parser::ParseStreamLine), the end of the input ending the last line (or,
+// for a file source with `multiline`, the records a RecordJoiner joins them
+// into, the end of the input ending the last one). Since all three go through
+// here with the framing of the source they stand for, what `explain` and
+// `test` show is what production does.
 //
 // Usage:
 //   InputDriver driver(parser_choice.info->unit, FramingFor(source_config));
@@ -15,11 +17,14 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "adapter/config/config.h"
 #include "adapter/sources/line_framer.h"
+#include "adapter/sources/record_joiner.h"
 #include "parsers/parser.h"
 #include "parsers/parser_config.h"
 
@@ -46,16 +51,23 @@ InputFraming BodyFraming();
 // here on each line) or a response body (http, tcp).
 InputFraming FramingFor(const SourceConfig& source);
 
+// How `source` joins lines into records: a file source's `multiline`, else
+// none.
+std::optional<MultilineOptions> MultilineFor(const SourceConfig& source);
+
 // What one Feed did.
 struct InputCounts {
-  std::size_t lines = 0;     // lines handed to a line parser (0 for a body parser)
-  std::size_t too_long = 0;  // lines dropped for being longer than max_line_bytes
+  std::size_t lines = 0;        // lines (or records) handed to a line parser (0 for a body parser)
+  std::size_t too_long = 0;     // lines dropped for being longer than max_line_bytes
+  RecordJoiner::Counts joined;  // with multiline: records cut or without their start
 };
 
 class InputDriver {
  public:
-  // `unit`: the parser's unit on a pulled source (ParserInfo::unit).
-  InputDriver(ParserUnit unit, const InputFraming& framing);
+  // `unit`: the parser's unit on a pulled source (ParserInfo::unit). With
+  // `multiline`, the parser gets records of lines instead of lines.
+  InputDriver(ParserUnit unit, const InputFraming& framing,
+              const std::optional<MultilineOptions>& multiline = std::nullopt);
 
   // Hands `input`, whole, to `parser` as its units; the parser reports to
   // `sink`. Keeps its buffers between calls, so feeding the same kind of
@@ -63,11 +75,13 @@ class InputDriver {
   InputCounts Feed(std::string_view input, Parser& parser, RecordSink& sink);
 
  private:
-  void ParseStreamLines(Parser& parser, RecordSink& sink, InputCounts& counts);
+  void ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts);
 
   bool whole_;  // the input goes to Parser::Parse whole
   LineFramer framer_;
+  std::unique_ptr<RecordJoiner> joiner_;  // with multiline
   std::vector<std::string_view> lines_;
+  std::vector<std::string_view> records_;  // lines_ joined by joiner_
 };
 
 }  // namespace metrics_adapter

@@ -18,10 +18,28 @@ PullSource::PullSource(const SourceConfig& config, const ParserChoice& parser,
 
 PullSource::~PullSource() { self_.ReleasePulled(config_.name); }
 
+FetchResult PullSource::Fetch() {
+  if (http_) return http_->Get();
+  if (config_.type == "exec") {
+    std::string stderr_head;
+    FetchResult result = RunCommand(config_.exec, &stderr_head);
+    // A failure's message carries the start of stderr already.
+    if (result.ok && !stderr_head.empty()) {
+      if (auto suppressed = log_limiter_.Allow("stderr")) {
+        spdlog::warn("source {}: the command wrote to stderr: {} ({} similar messages suppressed)",
+                     config_.name, Printable(stderr_head, 200), *suppressed);
+      }
+    }
+    return result;
+  }
+  if (config_.type == "status_file") return ReadStatusFile(config_.status_file);
+  return TcpExchange(config_.tcp);
+}
+
 bool PullSource::Scrape(SeriesStore& store) {
   std::lock_guard<std::mutex> lock(mu_);
   const auto start = std::chrono::steady_clock::now();
-  const FetchResult result = http_ ? http_->Get() : TcpExchange(config_.tcp);
+  const FetchResult result = Fetch();
   // A body the parser refused whole (no record, only errors) is a failed
   // scrape too: the source answered, but nothing it said could be read.
   const bool ok = result.ok && pipeline_.ProcessBody(result.body, store);

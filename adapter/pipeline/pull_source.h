@@ -1,8 +1,9 @@
-// PullSource: a status page or a TCP request/response (`type: http` or
-// `type: tcp`), fetched when Prometheus scrapes the adapter, never on a timer
-// of its own. Each scrape's result goes into a fresh store, so its series
-// are exactly what the upstream reported this time: a failed scrape leaves
-// them absent, not stale. metrics_adapter_source_up{source} and
+// PullSource: a status page, a TCP request/response, a status command or a
+// status file (`type: http`, `tcp`, `exec` or `status_file`), fetched when
+// Prometheus scrapes the adapter, never on a timer of its own. Each scrape's
+// result goes into a fresh store, so its series are exactly what the
+// upstream reported this time: a failed scrape leaves them absent, not
+// stale. metrics_adapter_source_up{source} and
 // metrics_adapter_source_scrape_duration_seconds{source} report every scrape.
 //
 // Usage:
@@ -18,7 +19,9 @@
 #include "adapter/base/log_limiter.h"
 #include "adapter/config/config.h"
 #include "adapter/pipeline/source_pipeline.h"
+#include "adapter/sources/exec_fetch.h"
 #include "adapter/sources/http_fetch.h"
+#include "adapter/sources/status_file.h"
 #include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
 
@@ -42,6 +45,10 @@ class PullSource {
   const std::string& name() const { return config_.name; }
 
  private:
+  // One fetch of the source's type (under mu_). A command's stderr is
+  // logged here, rate-limited, when the run succeeded.
+  FetchResult Fetch();
+
   SourceConfig config_;
   std::mutex mu_;
   // type "http": the source's client, reused by every scrape (under mu_).

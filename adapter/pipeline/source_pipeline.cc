@@ -155,6 +155,20 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
                      *suppressed);
       }
       return;
+    case TailEvent::kRecordCut:
+      self_.RecordsCut(source_, std::string(detail))->Increment();
+      if (auto suppressed = log_limiter_.Allow("record_cut")) {
+        spdlog::warn(
+            "source {}: {}: a multi-line record reached its {} and was cut ({} similar "
+            "messages suppressed)",
+            source_, path, detail, *suppressed);
+      }
+      return;
+    case TailEvent::kNoStartLine:
+      self_.RecordsWithoutStart(source_)->Increment();
+      spdlog::debug("source {}: {}: a multi-line record began without its start line", source_,
+                    path);
+      return;
     case TailEvent::kReadError:
       metrics_.read_errors->Increment();
       if (auto suppressed = log_limiter_.Allow(std::string("read_error:") + std::string(path))) {

@@ -1,5 +1,7 @@
 #include "adapter/runtime/runtime.h"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 
 #include "adapter/pipeline/explain.h"
@@ -14,7 +16,7 @@ std::unique_ptr<Runtime> Runtime::Build(const AdapterConfig& config, RunMode mod
   return runtime;
 }
 
-Runtime::Runtime(RunMode mode) : streamed_(mode) {}
+Runtime::Runtime(RunMode mode) : mode_(mode), streamed_(mode) {}
 
 Runtime::~Runtime() { Stop(); }
 
@@ -28,14 +30,37 @@ bool Runtime::Reload(const AdapterConfig& config, Diagnostics& diags,
   const std::string config_dir = std::filesystem::path(config.path).parent_path().string();
 
   std::lock_guard<std::mutex> lock(mu_);
+  ConfigurePositions(config);
   // Sources that go away or change shape stop first, so nothing writes with
   // old family indices once the store switches schema.
   streamed_.RemoveChanged(next);
   SwapInLocked(*loaded, next, config.max_series_per_family, config_dir);
-  streamed_.AddNew(next, store_.get(), self_, config_dir);
+  streamed_.AddNew(next, store_.get(), self_, config_dir,
+                   positions_ ? &positions_->positions() : nullptr);
+  if (positions_) {
+    // A source removed from the config takes its positions with it.
+    positions_->positions().RetainSources([&](const std::string& name) {
+      auto it = next.find(name);
+      return it != next.end() && it->second->config.type == "file";
+    });
+  }
   files_ = std::move(loaded->files);
   rule_count_ = loaded->rule_count;
   return true;
+}
+
+void Runtime::ConfigurePositions(const AdapterConfig& config) {
+  if (mode_ != RunMode::kFollow) return;
+  if (!store_) {
+    if (config.positions) positions_ = std::make_unique<PositionSaver>(*config.positions, self_);
+    return;
+  }
+  const bool same = positions_ ? config.positions && *config.positions == positions_->config()
+                               : !config.positions;
+  if (!same) {
+    spdlog::warn("{}: a change of \"positions\" takes effect when the adapter restarts",
+                 config.path);
+  }
 }
 
 void Runtime::SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next,
@@ -63,12 +88,16 @@ void Runtime::SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next
 
 bool Runtime::Start() {
   std::lock_guard<std::mutex> lock(mu_);
-  return streamed_.Start();
+  const bool started = streamed_.Start();
+  if (positions_) positions_->Start();
+  return started;
 }
 
 void Runtime::Stop() {
   std::lock_guard<std::mutex> lock(mu_);
   streamed_.Stop();
+  // Every tailer has stopped: the offsets are final.
+  if (positions_) positions_->SaveAtShutdown();
 }
 
 void Runtime::ReadOnce() {
@@ -99,7 +128,7 @@ std::optional<std::string> Runtime::Explain(const std::string& source,
     schema = schema_;
   }
   return ExplainInput(*explainable.rules, *schema, explainable.parser,
-                      FramingFor(explainable.config), input);
+                      FramingFor(explainable.config), input, MultilineFor(explainable.config));
 }
 
 std::vector<std::string> Runtime::LoadedFiles() const {

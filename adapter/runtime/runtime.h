@@ -25,6 +25,7 @@
 #include "adapter/base/diagnostics.h"
 #include "adapter/config/config.h"
 #include "adapter/runtime/loaded_config.h"
+#include "adapter/runtime/position_saver.h"
 #include "adapter/runtime/scraper.h"
 #include "adapter/runtime/streamed_sources.h"
 #include "adapter/store/self_metrics.h"
@@ -40,10 +41,13 @@ class Runtime {
                                         Diagnostics& diags);
   ~Runtime();
 
-  // kFollow: starts the tailer threads and the listeners. Returns at once;
+  // kFollow: starts the tailer threads and the listeners, and the periodic
+  // save of the positions file if one is configured. Returns at once;
   // false after logging if a listener cannot bind.
   bool Start();
-  // Stops and joins the tailer threads, closes the listeners. Idempotent.
+  // Stops and joins the tailer threads, closes the listeners, then saves
+  // the positions file (kFollow, `positions:` configured) as written at a
+  // clean shutdown. Idempotent.
   void Stop();
   // kOnce: reads every file source to its end, including unterminated last lines.
   void ReadOnce();
@@ -84,9 +88,15 @@ class Runtime {
   void SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next,
                     std::size_t max_series_per_family, const std::string& config_dir);
 
+  // Applies `config`'s positions: at the first load creates the saver
+  // (kFollow); later, a change is logged as taking effect at restart.
+  void ConfigurePositions(const AdapterConfig& config);
+
+  const RunMode mode_;
   mutable std::mutex mu_;  // guards everything below; reloads hold it throughout
   SelfMetrics self_;
-  std::unique_ptr<SeriesStore> store_;  // what the streamed sources write
+  std::unique_ptr<PositionSaver> positions_;  // outlives the streamed sources' tailers
+  std::unique_ptr<SeriesStore> store_;        // what the streamed sources write
   std::shared_ptr<const Schema> schema_;
   StreamedSources streamed_;
   std::shared_ptr<const Scraper> scraper_;

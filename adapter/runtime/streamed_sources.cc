@@ -14,9 +14,10 @@ struct StreamedSources::Source {
   SourceConfig config;
   ParserChoice parser;
   std::unique_ptr<SourcePipeline> pipeline;
-  std::unique_ptr<FileTailer> tailer;      // type file
-  std::jthread thread;                     // runs the tailer
-  std::unique_ptr<LineListener> listener;  // types udp, tcp_listener
+  std::unique_ptr<TailerPositions> positions;  // type file with positions; outlives tailer
+  std::unique_ptr<FileTailer> tailer;          // type file
+  std::jthread thread;                         // runs the tailer
+  std::unique_ptr<LineListener> listener;      // types udp, tcp_listener
 
   void Stop() {
     thread = std::jthread();  // request stop and join
@@ -65,7 +66,7 @@ void StreamedSources::SwapRulesLocked(const SourcesByName& next) {
 }
 
 void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, SelfMetrics& self,
-                             const std::string& config_dir) {
+                             const std::string& config_dir, Positions* positions) {
   for (const auto& [name, wanted] : next) {
     if (wanted->config.pulled() || sources_.contains(name)) continue;
     auto source = std::make_unique<Source>();
@@ -77,7 +78,11 @@ void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, Self
     if (type == "file" && mode_ != RunMode::kCheck) {
       TailerOptions options = wanted->config.tailer;
       if (mode_ == RunMode::kOnce) options.from_beginning = true;
-      source->tailer = std::make_unique<FileTailer>(options, source->pipeline.get());
+      if (positions != nullptr && mode_ == RunMode::kFollow) {
+        source->positions = positions->ForSource(name);
+      }
+      source->tailer =
+          std::make_unique<FileTailer>(options, source->pipeline.get(), source->positions.get());
     }
     if (running_) StartSource(*source);
     sources_.emplace(name, std::move(source));

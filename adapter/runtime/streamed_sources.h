@@ -18,6 +18,7 @@
 #include <string>
 
 #include "adapter/runtime/loaded_config.h"
+#include "adapter/sources/positions.h"
 #include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
 
@@ -49,9 +50,10 @@ class StreamedSources {
   // Creates the streamed sources of `next` not yet in the set, writing into
   // `store`; starts them if the set is running. `config_dir` is what
   // rule-file paths are shown relative to. A listener that cannot bind is
-  // logged and left stopped.
+  // logged and left stopped. `positions`, if not null, must outlive the
+  // set: file sources resume from it and commit to it.
   void AddNew(const SourcesByName& next, SeriesStore* store, SelfMetrics& self,
-              const std::string& config_dir);
+              const std::string& config_dir, Positions* positions = nullptr);
 
   // Starts every tailer thread and listener; false after logging if a
   // listener cannot bind (the others still start).

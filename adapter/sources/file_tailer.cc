@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <map>
 #include <string>
 #include <system_error>
@@ -45,6 +46,8 @@ struct FileId {
 };
 
 FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
+
+FileKey KeyOf(const FileId& id) { return FileKey{id.dev, id.ino}; }
 
 // One glob split into a wildcard-free directory and a basename pattern.
 struct Pattern {
@@ -87,18 +90,25 @@ struct Candidate {
 };
 
 struct TailedFile {
-  explicit TailedFile(const TailerOptions& options) : framer(TailerFraming(options)) {}
+  explicit TailedFile(const TailerOptions& options) : framer(TailerFraming(options)) {
+    if (options.multiline) joiner = std::make_unique<RecordJoiner>(*options.multiline);
+  }
 
   FileId id;
   int fd = -1;
   std::string path;
   off_t offset = 0;    // next byte to read
+  off_t line_end = 0;  // just after the last '\n' read: where the next line starts
+  // With `joiner`: where the pending record's first line starts.
+  off_t record_start = 0;
   LineFramer framer;   // the current line's bytes read so far
   std::string head;    // first min(64, offset) bytes of the file
   std::string tail;    // the min(64, offset) bytes just before `offset`
   bool active = true;  // false: rotated away or deleted, being drained
   bool seen = false;   // found at a matching path in the current scan
   Clock::time_point last_growth;
+
+  std::unique_ptr<RecordJoiner> joiner;  // with `multiline`: the pending record
 };
 
 }  // namespace
@@ -123,12 +133,17 @@ std::string_view TailEventName(TailEvent event) {
       return "line_too_long";
     case TailEvent::kReadError:
       return "read_error";
+    case TailEvent::kRecordCut:
+      return "record_cut";
+    case TailEvent::kNoStartLine:
+      return "no_start_line";
   }
   return "unknown";
 }
 
 struct FileTailer::Impl {
-  Impl(TailerOptions opts, TailerObserver* obs) : options(std::move(opts)), observer(obs) {
+  Impl(TailerOptions opts, TailerObserver* obs, TailerPositions* pos)
+      : options(std::move(opts)), observer(obs), positions(pos) {
     if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
     for (const std::string& path : options.paths) patterns.push_back(ParsePattern(path));
     buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
@@ -163,6 +178,10 @@ struct FileTailer::Impl {
   void Restart(TailedFile& file, std::string_view why);
   void Consume(TailedFile& file, const char* data, std::size_t len);
   void FinishLine(TailedFile& file);
+  void Deliver(TailedFile& file, std::size_t bytes);
+  void CommitConsumed(TailedFile& file, const char* data, std::size_t len, off_t start);
+  void FlushRecord(TailedFile& file, bool only_if_idle);
+  void ReportJoined(TailedFile& file);
   void RememberBytes(TailedFile& file, const char* data, std::size_t len);
   void CloseQuietFiles();
 
@@ -173,9 +192,16 @@ struct FileTailer::Impl {
   void Event(TailEvent event, std::string_view path, std::string_view detail = {}) {
     observer->OnEvent(event, path, detail);
   }
+  // Reports that `file` is counted up to `committed` (see TailerPositions).
+  void Commit(const TailedFile& file, off_t committed) {
+    if (positions != nullptr) {
+      positions->Commit(KeyOf(file.id), file.path, committed, file.head);
+    }
+  }
 
   TailerOptions options;
   TailerObserver* observer;
+  TailerPositions* positions;  // null: no saved positions
   std::vector<Pattern> patterns;
   std::map<FileId, TailedFile> files;
   // Files present at the first scan that could not be opened then: reading
@@ -193,6 +219,7 @@ struct FileTailer::Impl {
   // Reused read buffer: kFingerprintBytes for the tail check, then one chunk.
   std::vector<char> buffer;
   std::vector<std::string_view> lines;
+  std::vector<std::string_view> records;  // `lines` joined by a file's joiner
 
   int inotify_fd = -1;
   std::map<std::string, int> watches;  // dir -> watch descriptor
@@ -344,7 +371,11 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
   file.path = candidate.path;
   file.last_growth = now;
   std::string_view detail = "start";
-  if (!started && !options.from_beginning) {
+  if (positions != nullptr) {
+    const std::optional<off_t> saved = positions->ResumeOffset(fd, KeyOf(file.id), file.path);
+    file.offset = std::min<off_t>(saved.value_or(0), st.st_size);
+    if (saved) detail = "saved position";
+  } else if (!started && !options.from_beginning) {
     file.offset = st.st_size;
     detail = "end";
   } else if (auto it = start_offsets.find(file.id); it != start_offsets.end()) {
@@ -352,8 +383,10 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
     detail = "end";
     start_offsets.erase(it);
   }
+  file.line_end = file.offset;
   PrimeFingerprints(file);
   auto [it, inserted] = files.emplace(file.id, std::move(file));
+  Commit(it->second, it->second.offset);
   Event(TailEvent::kOpened, it->second.path, detail);
 }
 
@@ -440,10 +473,14 @@ bool FileTailer::Impl::HeadMatches(const TailedFile& file) {
 // written it, went to the copy, and gluing it to new bytes would fabricate a line.
 void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
   Event(TailEvent::kTruncated, file.path, why);
+  // The pending record's lines were complete: it is handed over, not dropped.
+  FlushRecord(file, false);
   file.offset = 0;
+  file.line_end = 0;
   file.head.clear();
   file.tail.clear();
   file.framer.Reset();
+  Commit(file, 0);
 }
 
 // Frames `data` into lines and hands them over in one OnLines call, then
@@ -451,8 +488,10 @@ void FileTailer::Impl::Restart(TailedFile& file, std::string_view why) {
 void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t len) {
   lines.clear();
   const std::size_t too_long = file.framer.Frame(std::string_view(data, len), lines);
+  const off_t start = file.offset;
   RememberBytes(file, data, len);
-  observer->OnLines(lines, len);
+  Deliver(file, len);
+  CommitConsumed(file, data, len, start);
   for (std::size_t i = 0; i < too_long; ++i) {
     Event(TailEvent::kLineTooLong, file.path,
           "a line longer than " + std::to_string(options.max_line_bytes) +
@@ -460,11 +499,78 @@ void FileTailer::Impl::Consume(TailedFile& file, const char* data, std::size_t l
   }
 }
 
-// Hands over the file's held unterminated line, if any, as a final line.
+// Hands over the file's held unterminated line, if any, as a final line, and
+// the file's pending record: nothing more will join it.
 void FileTailer::Impl::FinishLine(TailedFile& file) {
   lines.clear();
   file.framer.Finish(lines);
-  if (!lines.empty()) observer->OnLines(lines, 0);
+  if (!lines.empty()) Deliver(file, 0);
+  FlushRecord(file, false);
+}
+
+// Hands `lines`, framed from `bytes` of the file, to the observer: as they
+// are, or joined into records by the file's joiner.
+void FileTailer::Impl::Deliver(TailedFile& file, std::size_t bytes) {
+  if (!file.joiner) {
+    observer->OnLines(lines, bytes);
+    return;
+  }
+  records.clear();
+  file.joiner->Feed(lines, now, records);
+  observer->OnLines(records, bytes);
+  ReportJoined(file);
+}
+
+// Hands over the file's pending record, if any (if idle for flush_after).
+void FileTailer::Impl::FlushRecord(TailedFile& file, bool only_if_idle) {
+  if (!file.joiner || !file.joiner->pending()) return;
+  records.clear();
+  if (only_if_idle) {
+    file.joiner->FlushIdle(now, records);
+  } else {
+    file.joiner->Flush(records);
+  }
+  if (!records.empty()) observer->OnLines(records, 0);
+  if (!file.joiner->pending()) Commit(file, file.line_end);
+}
+
+// Reports how far `file` is counted once `data`, read at offset `start`, was
+// delivered: up to its last line end; or, while a multi-line record is
+// pending, up to where that record's first line starts, so that a restart
+// reads the whole record again rather than its tail.
+void FileTailer::Impl::CommitConsumed(TailedFile& file, const char* data, std::size_t len,
+                                      off_t start) {
+  const off_t line_end_before = file.line_end;
+  const void* nl = memrchr(data, '\n', len);
+  if (nl == nullptr) return;  // no line ended: nothing more is counted
+  file.line_end = start + (static_cast<const char*>(nl) - data) + 1;
+  if (!file.joiner || !file.joiner->pending()) {
+    Commit(file, file.line_end);
+    return;
+  }
+  if (const std::size_t first = file.joiner->pending_first_line();
+      first != RecordJoiner::kBeganEarlier) {
+    // A line begun in an earlier read is the framer's copy, not in `data`:
+    // it starts at the line end before this read.
+    const char* line = lines[first].data();
+    const bool in_data = std::less_equal<>()(data, line) && std::less<>()(line, data + len);
+    file.record_start = in_data ? start + (line - data) : line_end_before;
+  }
+  Commit(file, file.record_start);
+}
+
+void FileTailer::Impl::ReportJoined(TailedFile& file) {
+  const RecordJoiner::Counts counts = file.joiner->TakeCounts();
+  if (!counts.any()) return;
+  for (std::uint64_t i = 0; i < counts.cut_max_lines; ++i) {
+    Event(TailEvent::kRecordCut, file.path, "max_lines");
+  }
+  for (std::uint64_t i = 0; i < counts.cut_max_bytes; ++i) {
+    Event(TailEvent::kRecordCut, file.path, "max_bytes");
+  }
+  for (std::uint64_t i = 0; i < counts.without_start; ++i) {
+    Event(TailEvent::kNoStartLine, file.path);
+  }
 }
 
 void FileTailer::Impl::RememberBytes(TailedFile& file, const char* data, std::size_t len) {
@@ -491,6 +597,8 @@ void FileTailer::Impl::CloseQuietFiles() {
     }
     // Nobody writes to it any more, so its unterminated last line is final.
     FinishLine(file);
+    Commit(file, file.offset);
+    if (positions != nullptr) positions->Close(KeyOf(file.id));
     close(file.fd);
     const std::string path = std::move(file.path);
     it = files.erase(it);
@@ -517,6 +625,7 @@ void FileTailer::Impl::Poll() {
   }
   started = true;
   ReadAll();
+  for (auto& [id, file] : files) FlushRecord(file, true);
   CloseQuietFiles();
 }
 
@@ -599,6 +708,12 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       if (ready > 0 && inotify_fd >= 0 && (fds[inotify_index].revents & POLLIN)) DrainInotify();
     }
   }
+  // Stopping ends the records being joined: they are handed over, not lost.
+  // What the observer throws is dropped, as Run may not throw.
+  try {
+    for (auto& [id, file] : files) FlushRecord(file, false);
+  } catch (...) {
+  }
   if (wake_fd >= 0) close(wake_fd);
   if (inotify_fd >= 0) close(inotify_fd);  // drops every watch
   inotify_fd = -1;
@@ -609,8 +724,8 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
 // ---------------------------------------------------------------------------
 // Public API
 
-FileTailer::FileTailer(TailerOptions options, TailerObserver* observer)
-    : impl_(std::make_unique<Impl>(std::move(options), observer)) {}
+FileTailer::FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions)
+    : impl_(std::make_unique<Impl>(std::move(options), observer, positions)) {}
 
 FileTailer::~FileTailer() = default;
 

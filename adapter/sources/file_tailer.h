@@ -21,6 +21,9 @@
 // `max_line_bytes` are skipped up to the next newline and reported.
 // Files that exist when the tailer starts are read from their end unless
 // `from_beginning` is set; files that appear later are read from their start.
+// Given a TailerPositions, every file is started where it says (a position
+// saved by an earlier run), else from its start, and every advance of the
+// counted offset is reported to it.
 // Details of the edges:
 //   - starting at the end of a file whose last line is unterminated skips the
 //     rest of that line (its start is not ours, it would arrive broken);
@@ -49,6 +52,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -57,6 +61,8 @@
 
 #include "adapter/sources/line_framer.h"
 #include "adapter/sources/line_sink.h"
+#include "adapter/sources/record_joiner.h"
+#include "adapter/sources/tailer_positions.h"
 
 namespace metrics_adapter {
 
@@ -64,6 +70,7 @@ struct TailerOptions {
   // Paths or glob(3) patterns. A directory part may not contain wildcards.
   std::vector<std::string> paths;
   // Read files present at start from their start instead of their end.
+  // Not used with a TailerPositions, which says where every file starts.
   bool from_beginning = false;
   // Longer lines (not counting the newline) are skipped and reported.
   std::size_t max_line_bytes = std::size_t{64} * 1024;
@@ -73,6 +80,9 @@ struct TailerOptions {
   std::chrono::milliseconds rotate_wait{5000};
   // Size of one read(2).
   std::size_t read_chunk_bytes = std::size_t{256} * 1024;
+  // Join each file's lines into multi-line records (record_joiner.h), with
+  // one joiner per followed file: a rotation never joins two files' lines.
+  std::optional<MultilineOptions> multiline;
 
   bool operator==(const TailerOptions&) const = default;
 };
@@ -85,6 +95,8 @@ enum class TailEvent {
   kClosed,       // a rotated or deleted file was drained and closed
   kLineTooLong,  // a line longer than max_line_bytes was skipped
   kReadError,    // open/read/stat failed (detail: strerror text); retried later
+  kRecordCut,    // multiline: a record was cut (detail: "max_lines" or "max_bytes")
+  kNoStartLine,  // multiline: a record began with a line that would have joined one
 };
 
 std::string_view TailEventName(TailEvent event);
@@ -98,7 +110,10 @@ LineFramer::Options TailerFraming(const TailerOptions& options);
 // Poll()/Run(); the string_views are valid only for the duration of the call.
 //
 // OnLines (see LineSink): complete lines, without their '\n' and a '\r'
-// before it; otherwise the bytes the writer wrote; `bytes` counts every byte
+// before it; otherwise the bytes the writer wrote. With `multiline`, each
+// "line" is a record: its lines joined with '\n', handed over when complete
+// (a pending record's bytes are counted in the call that read them, the
+// record itself may come in a later call with `bytes` 0). `bytes` counts every byte
 // consumed from a file by this read, including newlines and skipped bytes.
 // Called once per read chunk, also when the chunk completed no line (then
 // `lines` is empty); a held partial line handed over on its own comes with
@@ -110,7 +125,8 @@ class TailerObserver : public virtual LineSink {
 
 class FileTailer {
  public:
-  FileTailer(TailerOptions options, TailerObserver* observer);
+  // `positions`, if given, must outlive the tailer.
+  FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions = nullptr);
   ~FileTailer();
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;
@@ -121,12 +137,13 @@ class FileTailer {
   void Poll();
 
   // Hands over the held partial last line of every file as if it ended in a
-  // newline. For one-shot reading, where end of file is final.
+  // newline, and with `multiline` every pending record. For one-shot
+  // reading, where end of file is final.
   void FlushPartialLines();
 
   // Calls Poll() whenever inotify reports a change in a watched directory, and
   // at least every poll_interval, until `stop` is requested. Returns promptly
-  // after a stop request.
+  // after a stop request, handing over pending multi-line records first.
   void Run(std::stop_token stop);
 
  private:

@@ -40,6 +40,13 @@ SelfMetrics::SelfMetrics()
                                   "Input a parser could not read and skipped, by reason.")),
       dropped_(CounterFamily(*registry_, "metrics_adapter_lines_dropped_total",
                              "Lines or packets a listener dropped, by reason.")),
+      records_cut_(CounterFamily(*registry_, "metrics_adapter_records_cut_total",
+                                 "Multi-line records cut at a limit, by reason; the rest of "
+                                 "their lines was skipped.")),
+      records_without_start_(
+          CounterFamily(*registry_, "metrics_adapter_records_without_start_total",
+                        "Multi-line records begun by a line that would have joined a record "
+                        "(the input started, or resumed after flush_after, inside one).")),
       source_up_(prometheus::BuildGauge()
                      .Name("metrics_adapter_source_up")
                      .Help("Whether the last scrape of a pulled source succeeded (1) or not (0).")
@@ -93,6 +100,14 @@ prometheus::Counter* SelfMetrics::Dropped(const std::string& source, const std::
   return &dropped_.Add({{"source", source}, {"reason", reason}});
 }
 
+prometheus::Counter* SelfMetrics::RecordsCut(const std::string& source, const std::string& reason) {
+  return &records_cut_.Add({{"source", source}, {"reason", reason}});
+}
+
+prometheus::Counter* SelfMetrics::RecordsWithoutStart(const std::string& source) {
+  return &records_without_start_.Add({{"source", source}});
+}
+
 SelfMetrics::PulledGauges SelfMetrics::AcquirePulled(const std::string& source) {
   std::lock_guard<std::mutex> lock(mu_);
   ++pulled_holders_[source];
@@ -112,6 +127,30 @@ void SelfMetrics::ReleasePulled(const std::string& source) {
 prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,
                                                const std::string& reason) {
   return &scrape_errors_.Add({{"source", source}, {"reason", reason}});
+}
+
+SelfMetrics::PositionsMetrics& SelfMetrics::Positions() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (positions_) return *positions_;
+  auto& writes = CounterFamily(*registry_, "metrics_adapter_positions_writes_total",
+                               "Saves of the positions file, by result.");
+  auto& load_errors =
+      CounterFamily(*registry_, "metrics_adapter_positions_load_errors_total",
+                    "Positions files that could not be read at start (every file was then "
+                    "read from its start).");
+  positions_ = std::make_unique<PositionsMetrics>(PositionsMetrics{
+      &writes.Add({{"result", "success"}}),
+      &writes.Add({{"result", "failure"}}),
+      &load_errors.Add({}),
+      &CounterFamily(*registry_, "metrics_adapter_positions_resumed_files_total",
+                     "Files resumed at a position read from the positions file, by the "
+                     "shutdown that saved it (unclean: lines counted after that save may "
+                     "have been counted again)."),
+      &CounterFamily(*registry_, "metrics_adapter_positions_replaced_files_total",
+                     "Saved positions not used because the file was replaced or truncated "
+                     "meanwhile; the file was read from its start."),
+  });
+  return *positions_;
 }
 
 }  // namespace metrics_adapter

@@ -50,6 +50,10 @@ class SelfMetrics {
   prometheus::Counter* ParseErrors(const std::string& source, const std::string& reason);
   // Lines or packets a listener dropped, by reason.
   prometheus::Counter* Dropped(const std::string& source, const std::string& reason);
+  // Multi-line records cut at a limit, by reason (max_lines, max_bytes).
+  prometheus::Counter* RecordsCut(const std::string& source, const std::string& reason);
+  // Multi-line records begun by a line that would have joined one.
+  prometheus::Counter* RecordsWithoutStart(const std::string& source);
   // A pulled source's gauges: whether its last scrape worked, how long it
   // took. Held by each PullSource of that name (a reload builds the new one
   // while a scrape may still use the old); the series leave the exposition
@@ -63,6 +67,20 @@ class SelfMetrics {
   void ReleasePulled(const std::string& source);
   // Why a pulled source's scrapes failed.
   prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
+
+  // The positions file's metrics, registered on first use (only an adapter
+  // with `positions:` shows them).
+  struct PositionsMetrics {
+    prometheus::Counter* writes;        // saves that succeeded
+    prometheus::Counter* write_errors;  // saves that failed
+    prometheus::Counter* load_errors;   // a positions file that could not be read
+    // Files resumed at a saved offset, by source and shutdown ("clean" or
+    // "unclean": the save was made by the timer, so a re-read is possible).
+    prometheus::Family<prometheus::Counter>* resumed_files;
+    // Saved positions not used: the file was replaced or truncated meanwhile.
+    prometheus::Family<prometheus::Counter>* replaced_files;
+  };
+  PositionsMetrics& Positions();
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -78,12 +96,15 @@ class SelfMetrics {
   prometheus::Family<prometheus::Counter>& rule_matches_;
   prometheus::Family<prometheus::Counter>& parse_errors_;
   prometheus::Family<prometheus::Counter>& dropped_;
+  prometheus::Family<prometheus::Counter>& records_cut_;
+  prometheus::Family<prometheus::Counter>& records_without_start_;
   prometheus::Family<prometheus::Gauge>& source_up_;
   prometheus::Family<prometheus::Gauge>& scrape_duration_;
   prometheus::Family<prometheus::Counter>& scrape_errors_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
-  std::map<std::string, int> pulled_holders_;  // AcquirePulled minus ReleasePulled, by source
+  std::map<std::string, int> pulled_holders_;
+  std::unique_ptr<PositionsMetrics> positions_;  // AcquirePulled minus ReleasePulled, by source
 };
 
 }  // namespace metrics_adapter

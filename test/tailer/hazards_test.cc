@@ -505,5 +505,79 @@ TEST_CASE("permission denied, then fixed: reported, nothing lost after chmod") {
   CheckExactlyOnce(observer, "w", kLines);
 }
 
+// Multi-line records across rename rotation: every 10th line begins a
+// record (`start`), and the writer rotates every 1995 lines, so half its
+// rotations fall inside a record. Each record's lines go to the counting
+// observer one by one (every line exactly once); a record must hold
+// consecutive lines of one file, never the end of one file and the start of
+// the next; the new file's first lines after such a rotation are a record
+// of their own, reported once per rotation that cut a record.
+class RecordSplitter : public TailerObserver {
+ public:
+  RecordSplitter(CountingObserver* lines, long rotate_every)
+      : lines_(lines), rotate_every_(rotate_every) {}
+  void OnLines(std::span<const std::string_view> records, std::size_t bytes) override {
+    for (std::string_view record : records) {
+      std::vector<std::string_view> parts;
+      long first = -1, last = -1;
+      for (std::size_t pos = 0; pos <= record.size();) {
+        std::size_t end = record.find('\n', pos);
+        if (end == std::string_view::npos) end = record.size();
+        parts.push_back(record.substr(pos, end - pos));
+        long n = -1;  // a malformed line is the counting observer's to report
+        if (parts.back().size() >= 11) {
+          const std::string_view digits = parts.back().substr(5, 6);
+          std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        }
+        if (first < 0) first = n;
+        if (last >= 0 && n != last + 1) ++not_consecutive_;
+        if (last >= 0 && n % rotate_every_ == 0) ++across_files_;
+        last = n;
+        pos = end + 1;
+      }
+      lines_->OnLines(parts, 0);
+    }
+    lines_->OnLines({}, bytes);
+  }
+  void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override {
+    lines_->OnEvent(event, path, detail);
+  }
+  std::atomic<long> not_consecutive_{0};
+  std::atomic<long> across_files_{0};
+
+ private:
+  CountingObserver* lines_;
+  long rotate_every_;
+};
+
+TEST_CASE("multiline records across rename rotation: never two files in one record") {
+  constexpr long kEvery = 1995;
+  HazardDir dir;
+  CountingObserver observer;
+  observer.Expect("w", kLines);
+  RecordSplitter splitter(&observer, kEvery);
+  TailerOptions options = HazardOptions({dir.Log("app.log*")});
+  MultilineOptions multiline;
+  multiline.pattern = R"(^line \d{5}0 )";
+  multiline.flush_after = 100ms;
+  options.multiline = multiline;
+  {
+    FileTailer tailer(options, &splitter);
+    std::jthread thread([&](std::stop_token stop) { tailer.Run(stop); });
+    Writer writer({"--path", dir.Log("app.log"), "--lines", Num(kLines), "--rotate-every",
+                   Num(kEvery), "--mode", "rename", "--keep-copies"});
+    REQUIRE(writer.Wait() == 0);
+    // The last record is handed over flush_after after the last line.
+    CHECK(WaitFor([&] { return observer.total() >= kLines; }));
+  }
+  CHECK(observer.total() == kLines);
+  CheckExactlyOnce(observer, "w", kLines);
+  CHECK(splitter.not_consecutive_ == 0);
+  CHECK(splitter.across_files_ == 0);
+  // Rotations after lines 1995, 5985, 9975, 13965 and 17955 cut a record.
+  CHECK(observer.events(TailEvent::kNoStartLine) == 5);
+  CHECK(observer.events(TailEvent::kRecordCut) == 0);
+}
+
 }  // namespace
 }  // namespace metrics_adapter

@@ -225,8 +225,8 @@ TEST_CASE("LoadConfig reports an unknown parser and an unknown source type at th
       loaded.errors ==
       "adapter.yaml:5:13: error: unknown parser \"jsn\" (known: " + ParserNames() +
           ")\n"
-          "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file, http, tcp, udp, "
-          "tcp_listener)\n");
+          "adapter.yaml:8:11: error: unknown source type \"socket\" (known: file, http, tcp, exec, "
+          "status_file, udp, tcp_listener)\n");
 }
 
 TEST_CASE("LoadConfig reports missing required keys of the config and of sources") {
@@ -290,8 +290,9 @@ sources:
       "adapter.yaml:11:13: error: unknown parser \"jsn\" (known: " +
           ParserNames() +
           ")\n"
-          "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file, http, tcp, udp, "
-          "tcp_listener)\n"
+          "adapter.yaml:10:11: error: unknown source type \"socket\" (known: file, http, tcp, "
+          "exec, "
+          "status_file, udp, tcp_listener)\n"
           "adapter.yaml:9:5: error: source name \"s\" is used twice (first at adapter.yaml:4:5)\n");
 }
 
@@ -446,6 +447,88 @@ TEST_CASE("the line parser emits each line as one record without a value") {
   CHECK(sink.texts == std::vector<std::string>{"GET / 200", ""});
   CHECK(sink.with_value == 0);
   CHECK(sink.errors == 0);
+}
+
+}  // namespace
+}  // namespace metrics_adapter
+
+namespace metrics_adapter {
+namespace {
+
+TEST_CASE("LoadConfig reads a file source's multiline block, with defaults") {
+  Loaded loaded = LoadText(R"(sources:
+  - name: a
+    type: file
+    paths: [a.log]
+    rules: [r.yaml]
+    multiline:
+      start: '^\d{4}-'
+      max_lines: 50
+      max_bytes: 4096
+      flush_after: 2s
+  - name: b
+    type: file
+    paths: [b.log]
+    rules: [r.yaml]
+    multiline: {continue: '^\s'}
+  - {name: c, type: file, paths: [c.log], rules: [r.yaml]}
+)");
+  CHECK(loaded.errors == "");
+  REQUIRE(loaded.config.has_value());
+  REQUIRE(loaded.config->sources.size() == 3);
+  const std::optional<MultilineOptions>& a = loaded.config->sources[0].tailer.multiline;
+  REQUIRE(a.has_value());
+  CHECK(a->mode == MultilineOptions::Mode::kStart);
+  CHECK(a->pattern == R"(^\d{4}-)");
+  CHECK(a->max_lines == 50);
+  CHECK(a->max_bytes == 4096);
+  CHECK(a->flush_after == milliseconds(2000));
+  const std::optional<MultilineOptions>& b = loaded.config->sources[1].tailer.multiline;
+  REQUIRE(b.has_value());
+  CHECK(b->mode == MultilineOptions::Mode::kContinue);
+  CHECK(b->pattern == R"(^\s)");
+  CHECK(b->max_lines == 500);
+  CHECK(b->max_bytes == 256 * 1024);
+  CHECK(b->flush_after == milliseconds(1000));
+  CHECK(!loaded.config->sources[2].tailer.multiline.has_value());
+}
+
+TEST_CASE("LoadConfig reports multiline errors at their key") {
+  Loaded loaded = LoadText(R"(sources:
+  - name: a
+    type: file
+    paths: [a.log]
+    rules: [r.yaml]
+    multiline:
+      start: '^(ERROR'
+      max_lines: 0
+      max_bytes: 0
+      flush_after: 0s
+      strat: x
+  - name: b
+    type: file
+    paths: [b.log]
+    rules: [r.yaml]
+    multiline: {start: '^a', continue: '^b'}
+  - name: c
+    type: file
+    paths: [c.log]
+    rules: [r.yaml]
+    multiline: {max_lines: 5}
+  - {name: d, type: file, paths: [d.log], rules: [r.yaml], multiline: '^a'}
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:7:14: error: \"start\": invalid regex: missing ): ^(ERROR\n"
+        "adapter.yaml:8:18: error: \"max_lines\" must be between 1 and 1048576\n"
+        "adapter.yaml:9:18: error: \"max_bytes\" must be between 1 and 67108864\n"
+        "adapter.yaml:10:20: error: \"flush_after\" must be more than 0s\n"
+        "adapter.yaml:11:7: error: unknown key \"strat\" in \"multiline\" (did you mean "
+        "\"start\"?)\n"
+        "adapter.yaml:16:40: error: \"multiline\" needs exactly one of \"start\" and "
+        "\"continue\"\n"
+        "adapter.yaml:21:16: error: \"multiline\" needs exactly one of \"start\" and "
+        "\"continue\"\n"
+        "adapter.yaml:22:71: error: \"multiline\" must be a mapping of keys to values\n");
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -126,6 +127,8 @@ TEST_CASE("TailEventName names every event") {
   CHECK(TailEventName(TailEvent::kClosed) == "closed");
   CHECK(TailEventName(TailEvent::kLineTooLong) == "line_too_long");
   CHECK(TailEventName(TailEvent::kReadError) == "read_error");
+  CHECK(TailEventName(TailEvent::kRecordCut) == "record_cut");
+  CHECK(TailEventName(TailEvent::kNoStartLine) == "no_start_line");
 }
 
 TEST_CASE("existing files are read from their end by default") {
@@ -682,6 +685,155 @@ TEST_CASE("Run wakes on inotify and returns promptly on stop") {
   runner.request_stop();
   runner.join();
   CHECK(std::chrono::steady_clock::now() - stop_start < std::chrono::seconds(1));
+}
+
+// multiline: records are joined per followed file, so rotation and
+// truncation never glue two files' lines; a pending record is handed over
+// when its file closes or is truncated, when idle, and at the end of input.
+TailerOptions MultilineTailer(const std::string& path, std::string start) {
+  TailerOptions options = Options(path);
+  options.from_beginning = true;
+  MultilineOptions multiline;
+  multiline.pattern = std::move(start);
+  multiline.flush_after = std::chrono::hours(1);
+  options.multiline = multiline;
+  return options;
+}
+
+TEST_CASE("multiline: a record spans reads and is handed over when the next one starts") {
+  TempDir dir;
+  Recorder rec;
+  TailerOptions options = MultilineTailer(dir / "app.log", "^S");
+  options.read_chunk_bytes = 3;  // records and lines across reads
+  FileTailer tailer(options, &rec);
+  Append(dir / "app.log", "S1\r\nab\nc\n");
+  tailer.Poll();
+  CHECK(rec.Take().empty());
+  Append(dir / "app.log", "S2\nd");
+  tailer.Poll();
+  CHECK(rec.Take() == Lines{"S1\nab\nc"});  // CR stripped per line
+  tailer.FlushPartialLines();  // end of input in `once`: the partial line, then the record
+  CHECK(rec.Take() == Lines{"S2\nd"});
+  CHECK(rec.bytes == fs::file_size(dir / "app.log"));
+  CHECK(rec.Count(TailEvent::kNoStartLine) == 0);
+}
+
+TEST_CASE("multiline: rename rotation never joins the old file's record with the new file") {
+  TempDir dir;
+  Recorder rec;
+  TailerOptions options = MultilineTailer(dir / "app.log", "^S");
+  options.rotate_wait = milliseconds(0);
+  FileTailer tailer(options, &rec);
+  Append(dir / "app.log", "S1\na\n");
+  tailer.Poll();
+  CHECK(rec.Take().empty());
+  fs::rename(dir / "app.log", dir / "app.log.1");
+  Append(dir / "app.log", "b\nS2\nc\n");
+  tailer.Poll();
+  // The new file's first line begins a record of its own; the old file's
+  // record ends when that file is closed.
+  CHECK(rec.Take() == Lines{"b", "S1\na"});
+  CHECK(rec.Count(TailEvent::kClosed) == 1);
+  CHECK(rec.Count(TailEvent::kNoStartLine) == 1);
+  tailer.FlushPartialLines();
+  CHECK(rec.Take() == Lines{"S2\nc"});
+  CHECK(rec.bytes == fs::file_size(dir / "app.log") + fs::file_size(dir / "app.log.1"));
+}
+
+TEST_CASE("multiline: a deleted file's pending record is handed over when it is closed") {
+  TempDir dir;
+  Recorder rec;
+  TailerOptions options = MultilineTailer(dir / "app.log", "^S");
+  options.rotate_wait = milliseconds(0);
+  FileTailer tailer(options, &rec);
+  Append(dir / "app.log", "S1\na\n");
+  tailer.Poll();
+  fs::remove(dir / "app.log");
+  tailer.Poll();
+  CHECK(rec.Take() == Lines{"S1\na"});
+  CHECK(rec.Count(TailEvent::kDeleted) == 1);
+}
+
+TEST_CASE("multiline: truncation hands over the pending record, then reads from the start") {
+  TempDir dir;
+  Recorder rec;
+  FileTailer tailer(MultilineTailer(dir / "app.log", "^S"), &rec);
+  Append(dir / "app.log", "S1\na\nb\n");
+  tailer.Poll();
+  CHECK(rec.Take().empty());
+  Rewrite(dir / "app.log", "c\nS2\n");
+  tailer.Poll();
+  CHECK(rec.Take() == Lines{"S1\na\nb", "c"});
+  CHECK(rec.Count(TailEvent::kTruncated) == 1);
+  tailer.FlushPartialLines();
+  CHECK(rec.Take() == Lines{"S2"});
+}
+
+TEST_CASE("multiline: an idle record is handed over by the first Poll after flush_after") {
+  TempDir dir;
+  Recorder rec;
+  TailerOptions options = MultilineTailer(dir / "app.log", "^S");
+  FileTailer waits(options, &rec);  // flush_after 1h
+  options.multiline->flush_after = milliseconds(1);
+  FileTailer flushes(options, &rec);
+  Append(dir / "app.log", "S1\na\n");
+  waits.Poll();
+  flushes.Poll();
+  CHECK(rec.Take().empty());
+  // Sleeping only makes sure flush_after has passed: no race to lose.
+  std::this_thread::sleep_for(milliseconds(5));
+  waits.Poll();
+  CHECK(rec.Take().empty());
+  flushes.Poll();
+  CHECK(rec.Take() == Lines{"S1\na"});
+}
+
+TEST_CASE("multiline: cut records are reported with their reason; the file reads on") {
+  TempDir dir;
+  Recorder rec;
+  TailerOptions options = MultilineTailer(dir / "app.log", "^S");
+  options.multiline->max_lines = 2;
+  FileTailer tailer(options, &rec);
+  Append(dir / "app.log", "S1\na\nb\nc\nS2\nd\n");
+  tailer.Poll();
+  tailer.FlushPartialLines();
+  CHECK(rec.Take() == Lines{"S1\na", "S2\nd"});
+  const Event* cut = rec.Find(TailEvent::kRecordCut);
+  REQUIRE(cut != nullptr);
+  CHECK(cut->detail == "max_lines");
+  CHECK(cut->path == dir / "app.log");
+  CHECK(rec.Count(TailEvent::kRecordCut) == 1);
+  CHECK(rec.bytes == fs::file_size(dir / "app.log"));
+}
+
+TEST_CASE("multiline: stopping Run hands over the pending record") {
+  TempDir dir;
+  struct Collecting : TailerObserver {
+    void OnLines(std::span<const std::string_view> lines, std::size_t bytes) override {
+      std::lock_guard<std::mutex> lock(mu);
+      records.insert(records.end(), lines.begin(), lines.end());
+      read += bytes;
+    }
+    void OnEvent(TailEvent, std::string_view, std::string_view) override {}
+    std::size_t Read() {
+      std::lock_guard<std::mutex> lock(mu);
+      return read;
+    }
+    std::mutex mu;
+    std::vector<std::string> records;
+    std::size_t read = 0;
+  } observer;
+  Append(dir / "app.log", "S1\na\n");
+  FileTailer tailer(MultilineTailer(dir / "app.log", "^S"), &observer);
+  std::jthread runner([&](std::stop_token stop) { tailer.Run(stop); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (observer.Read() < 5 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  REQUIRE(observer.Read() == 5);
+  runner.request_stop();
+  runner.join();
+  CHECK(observer.records == std::vector<std::string>{"S1\na"});
 }
 
 }  // namespace

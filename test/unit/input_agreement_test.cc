@@ -101,9 +101,10 @@ Outcome Tailed(const Loaded& loaded, const SourceConfig& source, const std::stri
 
 // `explain`'s report, read back: the updates it shows, the records no rule
 // matched, and the lines it says were skipped as too long.
-Outcome Explained(const Loaded& loaded, const InputFraming& framing, const std::string& input) {
+Outcome Explained(const Loaded& loaded, const InputFraming& framing, const std::string& input,
+                  const std::optional<MultilineOptions>& multiline = std::nullopt) {
   const std::string report =
-      ExplainInput(*loaded.rules, loaded.schema, DefaultParserChoice(), framing, input);
+      ExplainInput(*loaded.rules, loaded.schema, DefaultParserChoice(), framing, input, multiline);
   Outcome outcome;
   std::istringstream lines(report);
   for (std::string line; std::getline(lines, line);) {
@@ -191,6 +192,37 @@ TEST_CASE("a file source and explain for it agree: CR removed, long line dropped
   CHECK(explained.series == expected.series);
   CHECK(explained.unmatched == expected.unmatched);
   CHECK(explained.too_long == expected.too_long);
+}
+
+TEST_CASE("a multiline file source and explain for it agree: the same records, the same cuts") {
+  TempDir dir;
+  const Loaded loaded = Load(dir.Write("r.yaml", kRules));
+  SourceConfig source;
+  source.type = "file";
+  MultilineOptions multiline;
+  multiline.pattern = "^GET ";
+  multiline.max_lines = 2;
+  source.tailer.multiline = multiline;
+  // Records: "GET /a" (CR removed), "GET /b\n  detail" (its '$' is not at
+  // the record's end: unmatched), "GET /d\n x" (cut at max_lines, unmatched),
+  // "GET /c" (the unterminated last line ends the input and the record).
+  const std::string input = "GET /a\r\nGET /b\n  detail\nGET /d\n x\n y\nGET /c";
+  const Outcome expected{
+      .series = {{R"(app_requests_total{path="/a"})", 1}, {R"(app_requests_total{path="/c"})", 1}},
+      .unmatched = 2,
+      .too_long = 0};
+
+  const Outcome production = Tailed(loaded, source, input);
+  CHECK(production.series == expected.series);
+  CHECK(production.unmatched == expected.unmatched);
+
+  const Outcome explained = Explained(loaded, FramingFor(source), input, MultilineFor(source));
+  CHECK(explained.series == expected.series);
+  CHECK(explained.unmatched == expected.unmatched);
+  const std::string report = ExplainInput(*loaded.rules, loaded.schema, DefaultParserChoice(),
+                                          FramingFor(source), input, MultilineFor(source));
+  CHECK(report.find("multiline: 1 record(s) cut at max_lines, 0 at max_bytes, 0 begun without a "
+                    "start line\n") != std::string::npos);
 }
 
 }  // namespace
