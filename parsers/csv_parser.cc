@@ -20,26 +20,45 @@ std::unique_ptr<Parser> CsvParser::Create(const ParserOptions& options, std::str
   }
   parsed.separator = separator[0];
   parsed.header_prefix = options.Get("header_prefix");
-  const std::string& keys = options.Get("key_columns");
-  for (std::size_t start = 0; !keys.empty() && start <= keys.size();) {
-    std::size_t comma = std::min(keys.find(',', start), keys.size());
-    std::string_view name = Trim(std::string_view(keys).substr(start, comma - start), kBlanks);
-    start = comma + 1;
-    if (name.empty()) {
-      *error = "csv: key_columns has an empty column name";
+  if (!SplitNames(options.Get("key_columns"), "key_columns", parsed.key_columns, error) ||
+      !SplitNames(options.Get("columns"), "columns", parsed.columns, error)) {
+    return nullptr;
+  }
+  for (const std::string& key : parsed.key_columns) {
+    if (!parsed.columns.empty() &&
+        std::find(parsed.columns.begin(), parsed.columns.end(), key) == parsed.columns.end()) {
+      *error = "csv: key column \"" + key + "\" is not one of the columns";
       return nullptr;
     }
-    if (std::find(parsed.key_columns.begin(), parsed.key_columns.end(), name) !=
-        parsed.key_columns.end()) {
-      *error = "csv: key_columns names \"" + std::string(name) + "\" twice";
-      return nullptr;
-    }
-    parsed.key_columns.emplace_back(name);
   }
   return std::make_unique<CsvParser>(std::move(parsed));
 }
 
+bool CsvParser::SplitNames(std::string_view list, std::string_view option,
+                           std::vector<std::string>& names, std::string* error) {
+  for (std::size_t start = 0; !list.empty() && start <= list.size();) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string_view name = Trim(list.substr(start, comma - start), kBlanks);
+    start = comma + 1;
+    if (name.empty()) {
+      *error = "csv: " + std::string(option) + " has an empty column name";
+      return false;
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      *error = "csv: " + std::string(option) + " names \"" + std::string(name) + "\" twice";
+      return false;
+    }
+    names.emplace_back(name);
+  }
+  return true;
+}
+
 CsvParser::CsvParser(Options options) : options_(std::move(options)) {}
+
+bool CsvParser::UseDeclaredColumns(RecordSink& sink) {
+  cells_.assign(options_.columns.begin(), options_.columns.end());
+  return UseHeader(sink);
+}
 
 bool CsvParser::SkipBlankLines(std::string_view body, std::size_t& pos) {
   while (pos < body.size()) {
@@ -163,6 +182,7 @@ bool CsvParser::UseHeader(RecordSink& sink) {
     auto it = std::find(header_.begin(), header_.end(), key);
     if (it == header_.end()) {
       sink.OnParseError("missing_key_column");
+      header_usable_ = false;
       return false;
     }
     std::size_t index = static_cast<std::size_t>(it - header_.begin());
@@ -170,6 +190,7 @@ bool CsvParser::UseHeader(RecordSink& sink) {
     is_key_[index] = 1;
   }
   labels_.reserve(key_index_.size() + 1);
+  header_usable_ = true;
   return true;
 }
 
@@ -190,6 +211,10 @@ void CsvParser::EmitRow(RecordSink& sink) {
 
 void CsvParser::Parse(std::string_view unit, RecordSink& sink) {
   std::size_t pos = 0;
+  if (!options_.columns.empty()) {
+    if (UseDeclaredColumns(sink)) ParseRows(unit, pos, sink);
+    return;
+  }
   if (!SkipBlankLines(unit, pos)) {
     sink.OnParseError("missing_header");
     return;
@@ -201,17 +226,55 @@ void CsvParser::Parse(std::string_view unit, RecordSink& sink) {
     return;
   }
   if (!UseHeader(sink)) return;
+  ParseRows(unit, pos, sink);
+}
+
+void CsvParser::ParseRows(std::string_view unit, std::size_t& pos, RecordSink& sink) {
   while (SkipBlankLines(unit, pos)) {
+    if (unit.substr(pos).starts_with(options_.header_prefix)) pos += options_.header_prefix.size();
     if (ReadRow(unit, pos) != RowStatus::kOk) {
       sink.OnParseError("bad_quote");
       continue;
     }
-    if (cells_.size() != header_.size()) {
-      sink.OnParseError("ragged_row");
-      continue;
-    }
-    EmitRow(sink);
+    EmitRowUnlessHeader(sink);
   }
+}
+
+void CsvParser::EmitRowUnlessHeader(RecordSink& sink) {
+  if (std::equal(cells_.begin(), cells_.end(), header_.begin(), header_.end())) return;
+  if (!header_usable_) {
+    sink.OnParseError("missing_key_column");
+    return;
+  }
+  if (cells_.size() != header_.size()) {
+    sink.OnParseError("ragged_row");
+    return;
+  }
+  EmitRow(sink);
+}
+
+void CsvParser::ParseStreamLine(std::string_view line, RecordSink& sink) {
+  std::size_t pos = 0;
+  if (!SkipBlankLines(line, pos)) return;
+  if (line.starts_with(options_.header_prefix)) pos = options_.header_prefix.size();
+  if (!stream_header_) {
+    stream_header_ = true;
+    if (!options_.columns.empty()) {
+      UseDeclaredColumns(sink);
+    } else if (ReadRow(line, pos) != RowStatus::kOk) {
+      stream_header_ = false;  // a header that cannot be read is no header
+      sink.OnParseError("bad_quote");
+      return;
+    } else {
+      UseHeader(sink);  // reports a missing key column; rows then report it too
+      return;
+    }
+  }
+  if (ReadRow(line, pos) != RowStatus::kOk) {
+    sink.OnParseError("bad_quote");
+    return;
+  }
+  EmitRowUnlessHeader(sink);
 }
 
 }  // namespace metrics_adapter

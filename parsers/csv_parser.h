@@ -13,11 +13,24 @@
 // quote, and a quoted cell may span lines. Cells are not trimmed. Blank
 // lines are skipped.
 //
+// The columns may be declared instead (`columns`): then every row is data.
+// Either way a row whose cells equal the header is skipped, so a header
+// repeated inside the input is not read as data.
+//
+// Streams (ParseStreamLine): the lines of a followed file or a listener, one row
+// per line (a quoted cell cannot span lines there). With declared columns
+// every line is a row; the header line a new or rotated file starts with is
+// skipped as above. Without them the first line the parser ever sees is the
+// header, and later lines equal to it are skipped: right only when that
+// first line is a header, so the config refuses csv without `columns` on a
+// source that may start mid-file (see loaded_config.cc).
+//
 // Parse errors:
 //   missing_header      the body has no header row (it is empty or blank)
 //   missing_key_column  a key column is not in the header; reported once and
 //                       the whole body skipped (records without their key
-//                       labels would merge rows into one series)
+//                       labels would merge rows into one series); on a
+//                       stream, reported again for every row
 //   ragged_row          a row with another number of cells than the header; the row is skipped
 //   bad_quote           a quoted cell that is not closed, or text after its closing
 //                       quote; that row is skipped (an unclosed quote ends the body;
@@ -42,6 +55,7 @@ class CsvParser : public Parser {
     char separator = ',';
     std::string header_prefix;             // stripped from the header line if present
     std::vector<std::string> key_columns;  // column names whose cells label every record
+    std::vector<std::string> columns;      // declared column names; empty: the header row
   };
 
   // Creates a parser from the registry's option table. Returns null with
@@ -53,6 +67,7 @@ class CsvParser : public Parser {
   explicit CsvParser(Options options);
 
   void Parse(std::string_view unit, RecordSink& sink) override;
+  void ParseStreamLine(std::string_view line, RecordSink& sink) override;
 
  private:
   enum class RowStatus { kOk, kBadQuote };
@@ -73,8 +88,19 @@ class CsvParser : public Parser {
   void KeepUnescaped(std::string_view cell);
   // Skips blank lines; false at the end of the body.
   static bool SkipBlankLines(std::string_view body, std::size_t& pos);
+  // Splits a comma-separated list of column names into `names`; false with
+  // *error set for an empty or repeated name.
+  static bool SplitNames(std::string_view list, std::string_view option,
+                         std::vector<std::string>& names, std::string* error);
   // Sets header_ from cells_ and finds the key columns in it.
   bool UseHeader(RecordSink& sink);
+  // Sets header_ from options_.columns.
+  bool UseDeclaredColumns(RecordSink& sink);
+  // Reads and emits the rows of a body from `pos` on.
+  void ParseRows(std::string_view unit, std::size_t& pos, RecordSink& sink);
+  // Emits the row in cells_, unless it is the header again; reports a ragged
+  // row or a header without its key columns.
+  void EmitRowUnlessHeader(RecordSink& sink);
   void EmitRow(RecordSink& sink);
 
   Options options_;
@@ -87,6 +113,8 @@ class CsvParser : public Parser {
   std::vector<std::size_t> key_index_;   // header index of each key column
   std::vector<char> is_key_;             // per header column
   std::vector<RecordLabel> labels_;      // the row's key labels, then `value`
+  bool header_usable_ = false;           // header_ holds every key column
+  bool stream_header_ = false;           // ParseStreamLine: header_ is set for the stream
 };
 
 }  // namespace metrics_adapter

@@ -77,6 +77,14 @@ class Parser {
   // the parser cannot read is reported with OnParseError and skipped, and
   // the rest of the unit is still parsed where the format allows.
   virtual void Parse(std::string_view unit, RecordSink& sink) = 0;
+
+  // Calls `sink` for each record of `line`, one line of a stream (a followed
+  // file, a listener's lines): every parser reads streams line by line,
+  // whatever unit Parse takes on a pulled source. The default parses the line
+  // as a unit of its own (a JSON document per line, a one-line keyvalue
+  // body). A parser whose format spans lines keeps its state between calls
+  // (csv: the header); the lines of one stream go to one parser object.
+  virtual void ParseStreamLine(std::string_view line, RecordSink& sink) { Parse(line, sink); }
 };
 
 }  // namespace metrics_adapter

@@ -9,6 +9,7 @@
 #include "parsers/logfmt_parser.h"
 #include "parsers/prometheus_parser.h"
 #include "parsers/statsd_parser.h"
+#include "parsers/syslog_parser.h"
 #include "parsers/text_parser.h"
 
 namespace metrics_adapter {
@@ -55,6 +56,13 @@ std::vector<ParserOptionSpec> KeyValueOptions() {
            "true: lines without the separator are skipped, not parse errors (apache ?auto)"}};
 }
 
+std::vector<ParserOptionSpec> CsvOptions() {
+  return {{"separator", ",", "the cell separator, one character"},
+          {"header_prefix", "", "stripped from the header line (\"# \" for haproxy)"},
+          {"key_columns", "", "comma-separated columns whose cells label every record of the row"},
+          {"columns", "", "comma-separated column names; empty: the first row is the header"}};
+}
+
 }  // namespace
 
 const std::vector<ParserInfo>& BuiltinParsers() {
@@ -78,13 +86,8 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        ParserUnit::kBody,
        {{"path_separator", ".", "joins object keys and array indexes into a path"}},
        &JsonParser::Create},
-      {"csv",
-       "a CSV table with a header row; one record per cell, named by its column",
-       ParserUnit::kBody,
-       {{"separator", ",", "the cell separator, one character"},
-        {"header_prefix", "", "stripped from the header line (\"# \" for haproxy)"},
-        {"key_columns", "", "comma-separated columns whose cells label every record of the row"}},
-       &CsvParser::Create},
+      {"csv", "a CSV table with a header row; one record per cell, named by its column",
+       ParserUnit::kBody, CsvOptions(), &CsvParser::Create},
       {"statsd",
        "StatsD/DogStatsD lines name:value|type[|@rate][|#tags]; text = name, labels = type, tags",
        ParserUnit::kLine,
@@ -105,6 +108,12 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        ParserUnit::kLine,
        {},
        &CreateWithoutOptions<LogfmtParser>},
+      {"syslog",
+       "syslog lines, RFC 5424 or 3164, with or without <PRI>; text = the message, labels = "
+       "facility, severity, hostname, app_name, procid, msgid",
+       ParserUnit::kLine,
+       {},
+       &CreateWithoutOptions<SyslogParser>},
       {"prometheus",
        "Prometheus text exposition 0.0.4 body; one record per sample, text = metric name",
        ParserUnit::kBody,

@@ -83,6 +83,24 @@ bool IsAnchoredAtBothEnds(const std::string& pattern) {
   return !escaped_end;
 }
 
+// Sets the cheap checks of `rule`: its range, literal prefix and suffix,
+// and whether it is one exact literal.
+void SetBounds(CompiledRule& rule) {
+  // PossibleMatchRange bounds the texts the regex matches *whole*; that is
+  // what Match finds only when the pattern is anchored at both ends.
+  if (!IsAnchoredAtBothEnds(rule.regex->pattern()) ||
+      !rule.regex->PossibleMatchRange(&rule.range_min, &rule.range_max, 32) ||
+      rule.range_max.empty()) {
+    rule.range_min.clear();
+    rule.range_max.clear();
+  }
+  rule.literal_prefix = std::string(CommonPrefix(rule.range_min, rule.range_max));
+  rule.literal_suffix = RequiredLiteralSuffix(rule.regex->pattern());
+  rule.exact_literal = !rule.range_min.empty() && rule.range_min == rule.range_max &&
+                       rule.regex->NumberOfCapturingGroups() == 0 &&
+                       RE2::FullMatch(rule.range_min, *rule.regex);
+}
+
 }  // namespace
 
 std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
@@ -110,18 +128,7 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
     }
     set->prefilter_ = std::move(prefilter);
   }
-  for (CompiledRule& rule : rules) {
-    // PossibleMatchRange bounds the texts the regex matches *whole*; that is
-    // what Match finds only when the pattern is anchored at both ends.
-    if (!IsAnchoredAtBothEnds(rule.regex->pattern()) ||
-        !rule.regex->PossibleMatchRange(&rule.range_min, &rule.range_max, 32) ||
-        rule.range_max.empty()) {
-      rule.range_min.clear();
-      rule.range_max.clear();
-    }
-    rule.literal_prefix = std::string(CommonPrefix(rule.range_min, rule.range_max));
-    rule.literal_suffix = RequiredLiteralSuffix(rule.regex->pattern());
-  }
+  for (CompiledRule& rule : rules) SetBounds(rule);
   // Rules by the first byte a record must start with, when some rule says:
   // a record then meets only the rules that can match it, without a check
   // per rule (a CSV page has 100 columns, its rules want a handful).
@@ -212,8 +219,10 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
   for (int index : FindCandidates(record, scratch.candidates, scratch.set_matches)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
-    if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
-                           groups)) {
+    if (rule.exact_literal) {
+      scratch.captures[0] = text;  // the whole match, as the regex would give it
+    } else if (!rule.regex->Match(text, 0, text.size(), RE2::UNANCHORED, scratch.captures.data(),
+                                  groups)) {
       continue;
     }
     matched = true;

@@ -106,6 +106,10 @@ struct CompiledRule {
   // most records of a status page skip the rule without running its regex.
   std::string range_min, range_max;
   std::string literal_prefix, literal_suffix;
+  // The regex matches range_min and nothing else (a literal such as
+  // `^status$`, the usual rule for a JSON or CSV record) and has no capture
+  // group: passing the range check is the match, and the regex is not run.
+  bool exact_literal = false;
 
   // Whether `record` passes the rule's cheap checks: its bounds and labels.
   bool MayMatch(const Record& record) const;

@@ -59,6 +59,7 @@ test      nodejs                     node
 test      npm                        npm
 test      mariadb-server             mariadbd mariadb-install-db
 test      mariadb-client             mariadb
+test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon

@@ -243,6 +243,21 @@ void LoadTcpSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
   LoadPullLimits(map, tcp, diags);
 }
 
+// A tcp_listener's `framing`: newline (the default), octet_counting, auto.
+void LoadListenerFraming(YamlMap& map, ListenerOptions& listener, Diagnostics& diags) {
+  const std::string framing = map.String("framing").value_or("newline");
+  if (framing == "newline") {
+    listener.framing = LineFramer::Framing::kNewline;
+  } else if (framing == "octet_counting") {
+    listener.framing = LineFramer::Framing::kOctetCounting;
+  } else if (framing == "auto") {
+    listener.framing = LineFramer::Framing::kAuto;
+  } else {
+    diags.Error(map.PositionOfKey("framing"),
+                "unknown framing " + Quoted(framing) + " (known: newline, octet_counting, auto)");
+  }
+}
+
 // env: a map of variable names to values, set for the command.
 void LoadCommandEnv(YamlMap& map, ExecFetchOptions& exec, Diagnostics& diags) {
   const YAML::Node env = map.Node("env");
@@ -320,6 +335,7 @@ void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) 
   if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) {
     listener.max_line_bytes = *max;
   }
+  if (source.type == "tcp_listener") LoadListenerFraming(map, listener, diags);
 }
 
 std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string& file,

@@ -167,7 +167,7 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
 }
 
 std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
-                         const LineFramer::Options& framing, std::string_view input,
+                         const InputFraming& framing, std::string_view input,
                          const std::optional<MultilineOptions>& multiline) {
   struct Printer : RecordSink {
     Printer(const RuleSet& r, const Schema& s) : rules(r), schema(s) {}
@@ -184,7 +184,7 @@ std::string ExplainInput(const RuleSet& rules, const Schema& schema, const Parse
   const InputCounts counts = driver.Feed(input, *instance, printer);
   if (counts.too_long > 0) {
     printer.out += std::to_string(counts.too_long) + " line(s) longer than " +
-                   std::to_string(framing.max_line_bytes) +
+                   std::to_string(framing.lines.max_line_bytes) +
                    " bytes (max_line_bytes) skipped, as the source skips them\n\n";
   }
   if (const RecordJoiner::Counts& joined = counts.joined; joined.any()) {

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapter/sources/line_framer.h"
+#include "adapter/pipeline/input_driver.h"
 #include "adapter/sources/record_joiner.h"
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
@@ -30,11 +30,12 @@ namespace metrics_adapter {
 std::string Explain(const RuleSet& rules, const Schema& schema, const Record& record);
 
 // Runs `input` through `parser` as a source with `framing` (and `multiline`)
-// would (whole, for body parsers; framed into lines, or records of lines,
-// otherwise: see InputDriver) and explains every record it yields, every
-// parse error, lines dropped as too long and multi-line records cut.
+// would (whole, for body parsers on pulled sources; framed into lines, or
+// records of lines, otherwise: see InputDriver) and explains every record it
+// yields, every parse error, lines dropped as too long and multi-line
+// records cut.
 std::string ExplainInput(const RuleSet& rules, const Schema& schema, const ParserChoice& parser,
-                         const LineFramer::Options& framing, std::string_view input,
+                         const InputFraming& framing, std::string_view input,
                          const std::optional<MultilineOptions>& multiline = std::nullopt);
 
 // For a pattern that does not match `text`: the longest prefix of the

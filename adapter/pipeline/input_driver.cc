@@ -14,16 +14,17 @@ constexpr std::size_t kSliceBytes = std::size_t{64} * 1024;
 
 }  // namespace
 
-LineFramer::Options BodyFraming() {
-  return {.max_line_bytes = std::numeric_limits<std::size_t>::max(),
-          .strip_cr = true,
-          .skip_empty = false};
+InputFraming BodyFraming() {
+  return {.lines = {.max_line_bytes = std::numeric_limits<std::size_t>::max(),
+                    .strip_cr = true,
+                    .skip_empty = false},
+          .streamed = false};
 }
 
-LineFramer::Options FramingFor(const SourceConfig& source) {
-  if (source.type == "file") return TailerFraming(source.tailer);
+InputFraming FramingFor(const SourceConfig& source) {
+  if (source.type == "file") return {.lines = TailerFraming(source.tailer), .streamed = true};
   if (source.type == "udp" || source.type == "tcp_listener") {
-    return ListenerFraming(source.listener);
+    return {.lines = ListenerFraming(source.listener), .streamed = true};
   }
   return BodyFraming();
 }
@@ -33,15 +34,15 @@ std::optional<MultilineOptions> MultilineFor(const SourceConfig& source) {
   return std::nullopt;
 }
 
-InputDriver::InputDriver(ParserUnit unit, LineFramer::Options framing,
+InputDriver::InputDriver(ParserUnit unit, const InputFraming& framing,
                          const std::optional<MultilineOptions>& multiline)
-    : unit_(unit), framer_(framing) {
+    : whole_(unit == ParserUnit::kBody && !framing.streamed), framer_(framing.lines) {
   if (multiline) joiner_ = std::make_unique<RecordJoiner>(*multiline);
 }
 
 InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink& sink) {
   InputCounts counts;
-  if (unit_ == ParserUnit::kBody) {
+  if (whole_) {
     parser.Parse(input, sink);
     return counts;
   }
@@ -57,24 +58,25 @@ InputCounts InputDriver::Feed(std::string_view input, Parser& parser, RecordSink
   if (joiner_) {  // the end of the input ends the pending record
     records_.clear();
     joiner_->Flush(records_);
-    for (std::string_view record : records_) parser.Parse(record, sink);
+    for (std::string_view record : records_) parser.ParseStreamLine(record, sink);
     counts.lines += records_.size();
     counts.joined = joiner_->TakeCounts();
   }
   return counts;
 }
 
+// Each line (or joined record) is one unit of a stream.
 void InputDriver::ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts) {
   if (joiner_) {
     records_.clear();
     // A whole input has no idle time: its records end with the next start or
     // with the input.
     joiner_->Feed(lines_, RecordJoiner::Clock::time_point(), records_);
-    for (std::string_view record : records_) parser.Parse(record, sink);
+    for (std::string_view record : records_) parser.ParseStreamLine(record, sink);
     counts.lines += records_.size();
     return;
   }
-  for (std::string_view line : lines_) parser.Parse(line, sink);
+  for (std::string_view line : lines_) parser.ParseStreamLine(line, sink);
   counts.lines += lines_.size();
 }
 

@@ -1,12 +1,14 @@
 // InputDriver is the one way a whole input reaches a parser: a pulled
 // source's response body (SourcePipeline::ProcessBody), the input of
 // `explain` and /-/explain (ExplainInput), and a rule test's input
-// (`metrics-adapter test`). A body parser gets the input whole; a line parser
-// gets the lines a LineFramer cuts it into, the end of the input ending the
-// last line (or, for a file source with `multiline`, the records a
-// RecordJoiner joins them into, the end of the input ending the last one). Since all three go
-// through here with the framing of the source they stand for, what `explain` and `test` show is
-// what production does.
+// (`metrics-adapter test`). For a pulled source, a body parser gets the input
+// whole; otherwise (a line parser, or any parser standing for a streamed
+// source) the parser gets the lines a LineFramer cuts it into
+// (Parser::ParseStreamLine), the end of the input ending the last line (or,
+// for a file source with `multiline`, the records a RecordJoiner joins them
+// into, the end of the input ending the last one). Since all three go through
+// here with the framing of the source they stand for, what `explain` and
+// `test` show is what production does.
 //
 // Usage:
 //   InputDriver driver(parser_choice.info->unit, FramingFor(source_config));
@@ -28,17 +30,26 @@
 
 namespace metrics_adapter {
 
+// How input reaches a parser: its line framing, and whether it stands for a
+// streamed source, whose every parser reads lines.
+struct InputFraming {
+  LineFramer::Options lines;
+  // file, udp, tcp_listener: every parser gets lines (Parser::ParseStreamLine),
+  // whatever unit it takes from a pulled source.
+  bool streamed = false;
+};
+
 // The framing of input that stands for a response body, as a pulled source
 // has always split its body: a '\r' before each '\n' stripped, empty lines
 // kept (the parser decides what they mean), no limit on a line (max_body_bytes
 // bounds the body). Also the framing of input that belongs to no source: a
 // rule test's input, `explain RULEFILE`.
-LineFramer::Options BodyFraming();
+InputFraming BodyFraming();
 
 // How `source` frames its input into lines: as its tailer (file), its
 // listener (udp, tcp_listener; for udp the limit is on the whole datagram,
 // here on each line) or a response body (http, tcp).
-LineFramer::Options FramingFor(const SourceConfig& source);
+InputFraming FramingFor(const SourceConfig& source);
 
 // How `source` joins lines into records: a file source's `multiline`, else
 // none.
@@ -53,8 +64,9 @@ struct InputCounts {
 
 class InputDriver {
  public:
-  // With `multiline`, a line parser gets records of lines instead of lines.
-  InputDriver(ParserUnit unit, LineFramer::Options framing,
+  // `unit`: the parser's unit on a pulled source (ParserInfo::unit). With
+  // `multiline`, the parser gets records of lines instead of lines.
+  InputDriver(ParserUnit unit, const InputFraming& framing,
               const std::optional<MultilineOptions>& multiline = std::nullopt);
 
   // Hands `input`, whole, to `parser` as its units; the parser reports to
@@ -65,7 +77,7 @@ class InputDriver {
  private:
   void ParseLines(Parser& parser, RecordSink& sink, InputCounts& counts);
 
-  ParserUnit unit_;
+  bool whole_;  // the input goes to Parser::Parse whole
   LineFramer framer_;
   std::unique_ptr<RecordJoiner> joiner_;  // with multiline
   std::vector<std::string_view> lines_;

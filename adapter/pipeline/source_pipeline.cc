@@ -51,7 +51,7 @@ void SourcePipeline::OnLines(std::span<const std::string_view> lines, std::size_
     SeriesStore::Writer writer = store_->Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
     writer_ = &writer;
-    for (std::string_view line : lines) parser_->Parse(line, *this);
+    for (std::string_view line : lines) parser_->ParseStreamLine(line, *this);
     writer_ = nullptr;
   }
   FlushCounts(lines.size(), bytes);

@@ -8,9 +8,35 @@
 namespace metrics_adapter {
 namespace {
 
+// A streamed source hands every parser lines. A csv parser without declared
+// columns takes the first line it sees for the header: that holds only for
+// a file source read from the beginning (files that appear later are read
+// from their start too) and without a positions file. A tailer that starts
+// at the end of a file or resumes at a kept position, or a listener whose
+// senders interleave, would have a data row taken for it.
+void CheckStreamedCsv(const SourceConfig& source, const ParserChoice& parser, bool positions_kept,
+                      Diagnostics& diags) {
+  if (source.pulled() || parser.info->name != "csv" || !parser.options.Get("columns").empty()) {
+    return;
+  }
+  if (source.type == "file" && source.tailer.from_beginning && !positions_kept) return;
+  std::string why = ": lines from several senders have no one header line";
+  if (source.type == "file") {
+    why = positions_kept ? ": with a positions file the tailer resumes mid-file and would take "
+                           "a row for the header"
+                         : " (or from_beginning: true): the tailer starts at the end of a file "
+                           "and would take a row for the header";
+  }
+  diags.Error(source.position, "source " + Quoted(source.name) +
+                                   " streams lines to parser \"csv\", which needs its "
+                                   "\"columns\" option here" +
+                                   why);
+}
+
 // The parser a source uses, with an error when the config and its rule
-// file name different ones, or a whole-body parser reads streamed lines.
-ParserChoice SettleParser(const SourceConfig& source, const RuleFiles& files, Diagnostics& diags) {
+// file name different ones.
+ParserChoice SettleParser(const SourceConfig& source, const RuleFiles& files, bool positions_kept,
+                          Diagnostics& diags) {
   ParserChoice parser = source.parser  ? *source.parser
                         : files.parser ? *files.parser
                                        : DefaultParserChoice();
@@ -21,11 +47,7 @@ ParserChoice SettleParser(const SourceConfig& source, const RuleFiles& files, Di
                                              files.parser->position.ToString() + " is for " +
                                              Quoted(files.parser->Describe()));
   }
-  if (!source.pulled() && parser.info->unit == ParserUnit::kBody) {
-    diags.Error(source.position, "source " + Quoted(source.name) + " streams lines, but parser " +
-                                     Quoted(parser.info->name) +
-                                     " reads whole response bodies (use it with type http or tcp)");
-  }
+  CheckStreamedCsv(source, parser, positions_kept, diags);
   return parser;
 }
 
@@ -39,7 +61,7 @@ std::optional<LoadedConfig> LoadConfigRules(const AdapterConfig& config, Diagnos
   for (const SourceConfig& source : config.sources) {
     RuleFiles files = LoadRuleFiles(source.rule_files, *schema, diags);
     loaded.files.insert(loaded.files.end(), files.files_read.begin(), files.files_read.end());
-    ParserChoice parser = SettleParser(source, files, diags);
+    ParserChoice parser = SettleParser(source, files, config.positions.has_value(), diags);
     if (files.rule_set) loaded.rule_count += files.rule_set->rules().size();
     loaded.sources.push_back({source, std::move(parser), files.rule_set});
   }

@@ -34,7 +34,8 @@ bool CanKeep(const SourceConfig& running, const ParserChoice& running_parser,
   if (running.type != next.config.type || !(running_parser == next.parser)) return false;
   if (running.type == "file") return running.tailer == next.config.tailer;
   return running.listener.address == next.config.listener.address &&
-         running.listener.max_line_bytes == next.config.listener.max_line_bytes;
+         running.listener.max_line_bytes == next.config.listener.max_line_bytes &&
+         running.listener.framing == next.config.listener.framing;
 }
 
 }  // namespace

@@ -342,7 +342,11 @@ bool LineListener::Impl::ReadConnection(Connection& c) {
         c.framer.Frame(std::string_view(read_buffer.get(), static_cast<std::size_t>(n)), lines);
     for (std::size_t i = 0; i < too_long; ++i) handler->OnDrop("too_large", 1);
     handler->OnLines(lines, static_cast<std::size_t>(n));
-    return true;
+    if (!c.framer.broken()) return true;
+    handler->OnDrop("bad_frame", 1);
+    close(c.fd);
+    c.fd = -1;
+    return false;
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
   if (n < 0) {
@@ -398,7 +402,12 @@ void LineListener::Impl::CloseConnections() {
 }
 
 LineFramer::Options ListenerFraming(const ListenerOptions& options) {
-  return {.max_line_bytes = options.max_line_bytes, .strip_cr = true, .skip_empty = true};
+  return {.framing = options.protocol == ListenerOptions::Protocol::kTcp
+                         ? options.framing
+                         : LineFramer::Framing::kNewline,
+          .max_line_bytes = options.max_line_bytes,
+          .strip_cr = true,
+          .skip_empty = true};
 }
 
 namespace {

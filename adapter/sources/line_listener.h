@@ -71,7 +71,9 @@ class LineHandler : public virtual LineSink {
   // a fixed set, for a metric label:
   //   "too_large"            a datagram or a line over max_line_bytes
   //   "read_error"           a receive failed (TCP: the connection is closed)
-  //   "unterminated"         TCP: a connection ended inside a line
+  //   "unterminated"         TCP: a connection ended inside a line or frame
+  //   "bad_frame"            TCP: an octet-counted frame's length was not a
+  //                          number; the connection is closed
   //   "connection_limit"     TCP: a connection over max_connections was refused
   //   "receive_buffer_full"  UDP: datagrams the kernel dropped because the
   //                          receive buffer was full (see kernel_drops())
@@ -88,6 +90,11 @@ struct ListenerOptions {
   std::string address;
   // Longest line (not counting its \n) for TCP, longest datagram for UDP.
   std::size_t max_line_bytes = std::size_t{64} * 1024;
+  // How each TCP connection is framed: newline, octet counting (RFC 6587:
+  // syslog's `LEN SP MSG`), or auto (decided per connection by its first
+  // byte). A connection whose octet counting breaks is closed ("bad_frame").
+  // UDP: each datagram is split at newlines, whatever this says.
+  LineFramer::Framing framing = LineFramer::Framing::kNewline;
   // Concurrent TCP connections; more are accepted and closed at once.
   std::size_t max_connections = 64;
   // SO_RCVBUF to ask for: the datagrams that may queue while the thread is
@@ -96,9 +103,9 @@ struct ListenerOptions {
   std::size_t udp_receive_buffer_bytes = 4 << 20;
 };
 
-// How a TCP connection is framed: a '\r' before the '\n' stripped, empty
-// lines left out, over-long ones dropped. (A UDP datagram is split the same
-// way, its limit applying to the whole datagram.)
+// How a TCP connection is framed: newline or octet counting as configured, a
+// '\r' before the '\n' stripped, empty lines left out, over-long ones dropped. (A UDP datagram is
+// split the same way, its limit applying to the whole datagram.)
 LineFramer::Options ListenerFraming(const ListenerOptions& options);
 
 class LineListener {

@@ -101,8 +101,7 @@ Outcome Tailed(const Loaded& loaded, const SourceConfig& source, const std::stri
 
 // `explain`'s report, read back: the updates it shows, the records no rule
 // matched, and the lines it says were skipped as too long.
-Outcome Explained(const Loaded& loaded, const LineFramer::Options& framing,
-                  const std::string& input,
+Outcome Explained(const Loaded& loaded, const InputFraming& framing, const std::string& input,
                   const std::optional<MultilineOptions>& multiline = std::nullopt) {
   const std::string report =
       ExplainInput(*loaded.rules, loaded.schema, DefaultParserChoice(), framing, input, multiline);

@@ -49,13 +49,23 @@ TEST_CASE("a line parser gets framed lines; the end of the input ends the last o
 TEST_CASE("the framing is the one given: a file source's removes CR and drops long lines") {
   TailerOptions tailer;
   tailer.max_line_bytes = 4;
-  InputDriver driver(ParserUnit::kLine, TailerFraming(tailer));
+  InputDriver driver(ParserUnit::kLine, {.lines = TailerFraming(tailer), .streamed = true});
   UnitRecorder parser;
   NullSink sink;
   const InputCounts counts = driver.Feed("ab\r\ntoo long\nok", parser, sink);
   CHECK(parser.units == Units{"ab", "ok"});
   CHECK(counts.lines == 2);
   CHECK(counts.too_long == 1);
+}
+
+TEST_CASE("a streamed source's framing hands even a body parser its lines, one at a time") {
+  TailerOptions tailer;
+  InputDriver driver(ParserUnit::kBody, {.lines = TailerFraming(tailer), .streamed = true});
+  UnitRecorder parser;
+  NullSink sink;
+  const InputCounts counts = driver.Feed("{\"a\":1}\r\n{\"a\":2}\n", parser, sink);
+  CHECK(parser.units == Units{"{\"a\":1}", "{\"a\":2}"});
+  CHECK(counts.lines == 2);
 }
 
 TEST_CASE("lines across the driver's slices arrive whole, and each Feed starts afresh") {

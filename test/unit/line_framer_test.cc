@@ -146,5 +146,69 @@ TEST_CASE("a line completing a held one stays valid while later lines of the chu
   CHECK(lines[2] == "third");
 }
 
+// Octet counting (RFC 6587): `LEN SP MSG` frames.
+LineFramer::Options Octets(std::size_t max = 64) {
+  return {.framing = LineFramer::Framing::kOctetCounting,
+          .max_line_bytes = max,
+          .strip_cr = true,
+          .skip_empty = true};
+}
+
+TEST_CASE("octet-counted frames are the same for every chunk size, newlines inside kept") {
+  const std::string input = "5 hello11 two\nlines!\n4 abc\n\n3 x\r\n";
+  for (std::size_t chunk = 1; chunk <= input.size(); ++chunk) {
+    CAPTURE(chunk);
+    LineFramer framer(Octets());
+    const Framed out = Frame(framer, input, chunk, /*finish=*/false);
+    CHECK(out.lines == Lines{"hello", "two\nlines!", "abc", "x"});
+    CHECK(out.too_long == 0);
+    CHECK_FALSE(framer.broken());
+    CHECK_FALSE(framer.holding_line());
+  }
+}
+
+TEST_CASE("an octet-counted frame over the limit is skipped and counted, the next one read") {
+  const std::string input = "10 0123456789" + std::string("3 abc");
+  for (std::size_t chunk = 1; chunk <= input.size(); ++chunk) {
+    CAPTURE(chunk);
+    LineFramer framer(Octets(5));
+    const Framed out = Frame(framer, input, chunk);
+    CHECK(out.lines == Lines{"abc"});
+    CHECK(out.too_long == 1);
+  }
+}
+
+TEST_CASE("an octet-counted length that is not a number breaks the stream") {
+  for (std::string_view bad : {"x", "5x hello", "0 ", " 5 hello", "12345678901 x", "3 abc<13>hi"}) {
+    CAPTURE(bad);
+    LineFramer framer(Octets());
+    const Framed out = Frame(framer, bad, bad.size(), /*finish=*/false);
+    CHECK(framer.broken());
+    CHECK(out.lines == (bad == "3 abc<13>hi" ? Lines{"abc"} : Lines{}));
+    framer.Reset();
+    CHECK_FALSE(framer.broken());
+  }
+}
+
+TEST_CASE("an octet-counted frame cut short is held, then dropped at the end of the input") {
+  LineFramer framer(Octets());
+  Framed out = Frame(framer, "10 short", 8, /*finish=*/false);
+  CHECK(out.lines.empty());
+  CHECK(framer.holding_line());
+  out = Frame(framer, "12", 2, /*finish=*/false);
+  CHECK(framer.holding_line());
+  out = Frame(framer, "", 1);
+  CHECK(out.lines.empty());
+  CHECK_FALSE(framer.holding_line());
+}
+
+TEST_CASE("auto framing decides by the first byte, again after a reset") {
+  LineFramer framer({.framing = LineFramer::Framing::kAuto, .skip_empty = true});
+  CHECK(Frame(framer, "3 abc4 defg", 4).lines == Lines{"abc", "defg"});
+  framer.Reset();
+  CHECK(Frame(framer, "<13>a line\n12 not a frame\n", 5).lines ==
+        Lines{"<13>a line", "12 not a frame"});
+}
+
 }  // namespace
 }  // namespace metrics_adapter

@@ -440,6 +440,38 @@ TEST_CASE("TCP: an unterminated line at the end of a connection is dropped and r
   REQUIRE(Eventually([&] { return listener->open_connections() == 0; }));
 }
 
+TEST_CASE("TCP: auto framing reads octet-counted and newline connections side by side") {
+  Recorder recorder;
+  ListenerOptions options = Tcp();
+  options.framing = LineFramer::Framing::kAuto;
+  auto listener = StartListener(options, &recorder);
+  TcpClient octets(listener->port());
+  octets.Write("11 <13>1 a\nb c");  // a frame may hold a newline
+  octets.Write("8 <13>1 de");
+  REQUIRE(recorder.WaitForLines(2));
+  TcpClient lines(listener->port());
+  lines.Write("<13>Dec  2 17:00:00 h a: m\n");
+  REQUIRE(recorder.WaitForLines(3));
+  CHECK(recorder.lines() ==
+        std::vector<std::string>{"<13>1 a\nb c", "<13>1 de", "<13>Dec  2 17:00:00 h a: m"});
+}
+
+TEST_CASE("TCP: a broken octet count closes the connection and is reported") {
+  Recorder recorder;
+  ListenerOptions options = Tcp();
+  options.framing = LineFramer::Framing::kOctetCounting;
+  options.max_line_bytes = 8;
+  auto listener = StartListener(options, &recorder);
+  TcpClient client(listener->port());
+  client.Write("20 over the limit......3 abcx");
+  REQUIRE(recorder.WaitForDrops("bad_frame", 1));
+  CHECK(client.ClosedByServer());
+  REQUIRE(recorder.WaitForDrops("too_large", 1));
+  CHECK(recorder.total_drops() == 2);
+  CHECK(recorder.lines() == std::vector<std::string>{"abc"});
+  REQUIRE(Eventually([&] { return listener->open_connections() == 0; }));
+}
+
 TEST_CASE("TCP: connections over the limit are closed at once") {
   Recorder recorder;
   ListenerOptions options = Tcp();

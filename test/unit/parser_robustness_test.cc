@@ -110,7 +110,9 @@ bool IsSnakeCase(const std::string& reason) {
   return true;
 }
 
-TEST_CASE("every parser survives damaged input and reports errors by a fixed reason") {
+TEST_CASE(
+    "every parser survives damaged input, whole and line by line, and reports errors by a fixed "
+    "reason") {
   for (const ParserInfo& info : BuiltinParsers()) {
     CAPTURE(info.name);
     const std::vector<std::string> samples = Samples(info.name);
@@ -118,6 +120,10 @@ TEST_CASE("every parser survives damaged input and reports errors by a fixed rea
     std::string error;
     std::unique_ptr<Parser> parser = info.create(info.Defaults(), &error);
     REQUIRE(parser != nullptr);
+    // The same parser on a stream: the damaged inputs' lines, one by one,
+    // to one parser object that keeps its state between them.
+    std::unique_ptr<Parser> streamed = info.create(info.Defaults(), &error);
+    REQUIRE(streamed != nullptr);
     Random random(std::hash<std::string_view>{}(info.name));
     TouchingSink sink;
     for (const std::string& sample : samples) parser->Parse(sample, sink);
@@ -127,6 +133,12 @@ TEST_CASE("every parser survives damaged input and reports errors by a fixed rea
       const std::string input = Damage(sample, random);
       CAPTURE(input);
       CHECK_NOTHROW(parser->Parse(input, sink));
+      for (std::size_t pos = 0; pos <= input.size();) {
+        const std::size_t end = std::min(input.find('\n', pos), input.size());
+        CHECK_NOTHROW(
+            streamed->ParseStreamLine(std::string_view(input).substr(pos, end - pos), sink));
+        pos = end + 1;
+      }
     }
     // Noise alone.
     for (int i = 0; i < 200; ++i) {

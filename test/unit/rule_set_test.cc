@@ -527,6 +527,27 @@ TEST_CASE("rules anchored at both ends skip records outside their range, others 
   }
 }
 
+TEST_CASE("a rule that is one exact literal matches that text only, without its regex") {
+  Compiled c = Compile("rules:\n" + EventRule("status", "^status$", false) +
+                       EventRule("never", "^a\\bb$", false) + EventRule("rest", "^stat", false));
+  for (const auto& rule : c.rules->rules()) {
+    CAPTURE(rule.name);
+    CHECK(rule.exact_literal == (rule.name == "status"));  // "^a\bb$" matches nothing
+  }
+  Run run(c);
+  CHECK(run.Match("status"));
+  CHECK(run.Match("statusx"));
+  CHECK(run.Match("stat"));
+  CHECK_FALSE(run.Match("ab"));
+  CHECK_FALSE(run.Match("sta"));
+  CHECK_FALSE(run.Match(""));
+  CHECK(run.Labels() == std::vector<std::string>{"app_events_total{status}",
+                                                 "app_events_total{rest}",
+                                                 "app_events_total{rest}"});
+  CHECK(run.counts.rule_matches == std::vector<std::uint64_t>{1, 0, 2});
+  CHECK(run.counts.unmatched == 3);
+}
+
 TEST_CASE("a record value that is not finite is counted as invalid, not applied") {
   Compiled c = Compile(R"(rules:
   - {name: v, match: '^x$', emit: [{metric: app_events_total, add: $value, labels: {rule: v}}]}
