@@ -50,6 +50,14 @@ class JsonParser : public Parser {
   ~JsonParser() override;
 
   void Parse(std::string_view unit, RecordSink& sink) override;
+  // A streamed line is one document, one event (a JSON-lines log): each of
+  // its records also carries every scalar leaf of the line as a label named
+  // by the leaf's path, its text as written for strings, "true"/"false",
+  // and the shortest decimal that reads back the same for numbers (as
+  // logfmt's records carry all the line's pairs). So a rule on `duration`
+  // can label by ${label.method} and ${label.status}, or require a value
+  // with match_labels. A string leaf's own `value` label comes first.
+  void ParseStreamLine(std::string_view line, RecordSink& sink) override;
 
  private:
   // simdjson's parser and the reused buffers; kept out of this header so

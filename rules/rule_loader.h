@@ -32,7 +32,10 @@ namespace metrics_adapter {
 struct RuleTest {
   std::string file;
   std::string name;
-  std::string input;             // a body for body parsers, else one line per unit
+  std::string input;  // a body for body parsers, else one line per unit
+  // The input read as a streamed source (file, udp, tcp_listener) reads it:
+  // line by line whatever the parser (a JSON-lines log, a csv stream).
+  bool stream = false;
   std::string expect;            // exposition lines the input must produce
   std::optional<int> unmatched;  // how many input lines no rule may match
   SourcePosition position;

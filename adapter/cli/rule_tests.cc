@@ -41,8 +41,9 @@ struct TestOutput {
 };
 
 // Feeds `input` through the parser and rules into a fresh store, the way a
-// pulled source's body goes (InputDriver), and reads the rendered series back.
-TestOutput RunInput(std::string_view input, const Schema& schema, const RuleSet& rules,
+// pulled source's body goes (InputDriver), or with `stream` the way a
+// streamed source's lines go, and reads the rendered series back.
+TestOutput RunInput(std::string_view input, bool stream, const Schema& schema, const RuleSet& rules,
                     const ParserChoice& parser_choice) {
   SeriesStore store(schema, kDefaultMaxSeriesPerFamily, /*own_metrics=*/false);
   struct Matcher : RecordSink {
@@ -61,7 +62,9 @@ TestOutput RunInput(std::string_view input, const Schema& schema, const RuleSet&
   {
     SeriesStore::Writer writer = store.Write();
     Matcher matcher(rules, writer);
-    InputDriver(parser_choice.info->unit, BodyFraming()).Feed(input, *parser, matcher);
+    InputFraming framing = BodyFraming();
+    framing.streamed = stream;
+    InputDriver(parser_choice.info->unit, framing).Feed(input, *parser, matcher);
     output.unmatched = matcher.counts.unmatched;
   }
   std::istringstream rendered(RenderExposition({&store}));
@@ -114,7 +117,7 @@ std::string Compare(const RuleTest& test, const TestOutput& actual) {
 // Runs one test; returns the diff lines, empty on success.
 std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules,
                    const ParserChoice& parser_choice) {
-  return Compare(test, RunInput(test.input, schema, rules, parser_choice));
+  return Compare(test, RunInput(test.input, test.stream, schema, rules, parser_choice));
 }
 
 }  // namespace

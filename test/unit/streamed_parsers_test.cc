@@ -37,14 +37,30 @@ TEST_CASE("json on a stream: one document per line, flattened as a body is") {
   const PrintingCollector out = Stream(
       "json", {R"({"level":"info","http":{"status":200,"duration":0.004},"tags":["a"],"ok":true})",
                R"({"level":"info", "http": {"status": )", R"({"n":null,"e":{}})", "7"});
-  CHECK(J(out.records) == J(Strings{"level {value=info}", "http.status=200", "http.duration=0.004",
-                                    "tags.0 {value=a}", "ok=1", "=7"}));
+  // Every record of a line carries every leaf of it as a label; a string
+  // leaf also its own `value`.
+  const std::string leaves = "http.duration=0.004, http.status=200, level=info, ok=true, tags.0=a";
+  CHECK(J(out.records) ==
+        J(Strings{"level {" + leaves + ", value=info}", "http.status=200 {" + leaves + "}",
+                  "http.duration=0.004 {" + leaves + "}", "tags.0 {" + leaves + ", value=a}",
+                  "ok=1 {" + leaves + "}", "=7"}));
   CHECK(J(out.errors) == J(Strings{"invalid_json"}));
+}
+
+TEST_CASE("json on a stream labels integers exactly and reuses its buffers line after line") {
+  const PrintingCollector out = Stream(
+      "json",
+      {R"({"id":9007199254740993,"neg":-5,"big":18446744073709551615,"f":1e-7})", R"({"s":"x"})"});
+  const std::string leaves = "big=18446744073709551615, f=1e-07, id=9007199254740993, neg=-5";
+  CHECK(J(out.records) ==
+        J(Strings{"id=9007199254740992 {" + leaves + "}", "neg=-5 {" + leaves + "}",
+                  "big=18446744073709551616 {" + leaves + "}", "f=1e-07 {" + leaves + "}",
+                  "s {s=x, value=x}"}));
 }
 
 TEST_CASE("json on a stream honours its path separator and depth bound") {
   CHECK(J(Stream("json", {R"({"a":{"b":1}})"}, {{"path_separator", "/"}}).records) ==
-        J(Strings{"a/b=1"}));
+        J(Strings{"a/b=1 {a/b=1}"}));
   CHECK(J(Stream("json", {std::string(65, '[') + "1" + std::string(65, ']')}).errors) ==
         J(Strings{"too_deep"}));
 }
