@@ -153,16 +153,22 @@ pick_ports() {
   fail "found no $1 free ports in 200 tries"
 }
 
+# stop_group PID [TENTHS]: ends a server started under setsid. SIGTERM lets
+# it stop and reap its workers; after TENTHS tenths of a second (default 50)
+# SIGKILL to its process group ends whatever is left, even workers of a
+# master that died: they would hold the port.
+stop_group() {
+  local pid=$1 tenths=${2:-50}
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq "$tenths"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 # stop_server: ends the server start_server_on_free_port started, if any.
-# SIGTERM lets it stop and reap its workers; it runs in its own process
-# group (setsid), so SIGKILL to the group then ends whatever is left, even
-# workers of a master that died: they would hold the port.
 stop_server() {
   [ -n "${server_pid:-}" ] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
+  stop_group "$server_pid"
   server_pid=
 }
 

@@ -21,10 +21,7 @@ db_pid=
 . "$root/test/integration/lib.sh"
 stop_db() {
   [ -n "$db_pid" ] || return 0
-  kill -TERM "$db_pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$db_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$db_pid" 2>/dev/null || true
-  wait "$db_pid" 2>/dev/null || true
+  stop_group "$db_pid" 100
   db_pid=
 }
 trap 'stop_adapter; stop_db; rm -rf "$tmp"' EXIT
