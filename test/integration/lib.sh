@@ -39,9 +39,17 @@ start_adapter() {
   url="http://127.0.0.1:$port"
 }
 
-# value SERIES_REGEX: the value of the first sample matching, or empty.
+# value SERIES_REGEX: the value of the first sample matching, or empty (also
+# when the scrape fails, which is said on stderr: a caller's check then fails
+# with its own message instead of `set -e` ending the test without one).
+# awk reads to the end, so curl never writes into a closed pipe.
 value() {
-  curl -sf --max-time 5 "$url/metrics" | awk -v re="$1" '$0 ~ re { print $NF; exit }'
+  local page rc=0
+  page=$(curl -sS -f --max-time 5 "$url/metrics") || rc=$?
+  [ "$rc" = 0 ] || echo "value: scraping $url/metrics failed (curl exit $rc)" >&2
+  # The pattern through the environment: -v would treat its backslashes as
+  # string escapes (and warn about `\{`).
+  re=$1 awk '!found && $0 ~ ENVIRON["re"] { print $NF; found = 1 }' <<<"$page"
 }
 
 # wait_for_value SERIES_REGEX WANT: polls (up to 10 s) until the value is WANT.
