@@ -154,7 +154,7 @@ while read -r flag value_name; do
   [ -z "$value_name" ] || arg="$flag=$(value_for "$value_name")"
   for command in "${commands[@]}"; do
     # shellcheck disable=SC2086  # the base arguments are words
-    if grep -qE "^  $flag[ =]" "$tmp/help.$command"; then
+    if grep -qE "^  ${flag}[ =]" "$tmp/help.$command"; then
       expect 1 ${base[$command]} "$arg"
       grep -q 'does not apply\|unknown flag' "$tmp/err" && fail "$command refused $arg"
     else
