@@ -1,8 +1,7 @@
 #include "adapter/cli/flags.h"
 
-#include <array>
+#include <algorithm>
 #include <optional>
-#include <set>
 #include <string_view>
 
 #include "adapter/base/build_info.h"
@@ -32,7 +31,7 @@ struct Command {
   std::string_view example;  // a whole command line
 };
 
-constexpr std::array<Command, 5> kCommands = {{
+constexpr Command kCommands[] = {
     {"run", kRun, "follow the sources and serve /metrics until SIGTERM (the default)",
      "[run] --config.file=FILE [flags]",
      "metrics-adapter run --config.file=/etc/metrics-adapter/adapter.yaml "
@@ -50,7 +49,7 @@ constexpr std::array<Command, 5> kCommands = {{
      "(an INPUT of \"-\" reads stdin)",
      "metrics-adapter explain rules/library/nginx/combined.yaml "
      "'10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"'"},
-}};
+};
 
 const Command* FindCommand(std::string_view name) {
   for (const Command& command : kCommands) {
@@ -122,7 +121,8 @@ bool SetLogFormat(std::string_view value, Flags& flags, std::string* error) {
   return true;
 }
 
-constexpr std::array<FlagSpec, 10> kFlags = {{
+// One entry per flag; --help lists them in this order.
+constexpr FlagSpec kFlags[] = {
     {"config.file", "FILE", kRun | kOnce | kCheck | kExplain,
      "the adapter config (YAML); required by run, once and check", &SetString<&Flags::config_file>},
     {"web.listen-address", "ADDR", kRun,
@@ -148,7 +148,7 @@ constexpr std::array<FlagSpec, 10> kFlags = {{
     {"help", "", kAll, "this help; -h is the same (also: metrics-adapter help COMMAND)",
      &SetSwitch<&Flags::help>},
     {"version", "", kAll, "print the version and revision, and exit", &SetSwitch<&Flags::version>},
-}};
+};
 
 const FlagSpec* FindFlag(std::string_view name) {
   for (const FlagSpec& flag : kFlags) {
