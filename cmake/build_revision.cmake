@@ -15,8 +15,19 @@ if(REVISION)
 else()
   find_program(GIT git)
   if(GIT)
-    execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} rev-parse HEAD
-      OUTPUT_VARIABLE out RESULT_VARIABLE status ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+    # The checkout must be SOURCE_DIR's own, not one of a directory above it
+    # (sources unpacked inside another repository).
+    execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} rev-parse --show-toplevel
+      OUTPUT_VARIABLE top RESULT_VARIABLE status ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+    file(REAL_PATH "${SOURCE_DIR}" source_real)
+    if(status EQUAL 0)
+      file(REAL_PATH "${top}" top)
+    endif()
+    set(out "")
+    if(status EQUAL 0 AND top STREQUAL source_real)
+      execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} rev-parse HEAD
+        OUTPUT_VARIABLE out RESULT_VARIABLE status ERROR_QUIET OUTPUT_STRIP_TRAILING_WHITESPACE)
+    endif()
     if(status EQUAL 0 AND out MATCHES "^[0-9a-f]+$")
       set(revision ${out})
       execute_process(COMMAND ${GIT} -C ${SOURCE_DIR} rev-parse --abbrev-ref HEAD
