@@ -121,7 +121,9 @@ bool SetLogFormat(std::string_view value, Flags& flags, std::string* error) {
   return true;
 }
 
-// One entry per flag; --help lists them in this order.
+// One entry per flag; --help lists them in this order. A new flag is a field
+// of Flags and one entry here, stored by SetString, SetSwitch, SetDuration or
+// a Setter of its own that checks the value (a bad value is a usage error).
 constexpr FlagSpec kFlags[] = {
     {"config.file", "FILE", kRun | kOnce | kCheck | kExplain,
      "the adapter config (YAML); required by run, once and check", &SetString<&Flags::config_file>},
