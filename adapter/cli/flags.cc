@@ -1,5 +1,7 @@
 #include "adapter/cli/flags.h"
 
+#include <charconv>
+#include <optional>
 #include <string_view>
 
 #include "adapter/base/duration.h"
@@ -44,12 +46,20 @@ bool SetSwitch(const LongFlag& flag, Flags* flags, std::string* error) {
   return true;
 }
 
+// Flags whose value is read as a number or a duration, after ParseLongFlag
+// has collected it as text.
+bool IsConverted(std::string_view name) {
+  return name == "config.watch-interval" || name == "web.max-requests" ||
+         name == "web.max-connections" || name == "web.read-timeout";
+}
+
 // Where the value of flag `name` goes; null when there is no such flag.
-// --config.watch-interval goes to `*watch_interval`, to be read as a duration.
-std::string* ValueTarget(std::string_view name, Flags* flags, std::string* watch_interval) {
-  if (name == "config.watch-interval") return watch_interval;
+// A converted flag's goes to `*text`, to be read by SetConverted.
+std::string* ValueTarget(std::string_view name, Flags* flags, std::string* text) {
+  if (IsConverted(name)) return text;
   if (name == "config.file") return &flags->config_file;
   if (name == "web.listen-address") return &flags->listen_address;
+  if (name == "web.telemetry-path") return &flags->telemetry_path;
   if (name == "log.level") return &flags->log_level;
   if (name == "log.format") return &flags->log_format;
   if (name == "source") return &flags->source;
@@ -66,6 +76,39 @@ bool SetWatchInterval(const std::string& value, Flags* flags, std::string* error
   return true;
 }
 
+// Reads `value` as a whole number in [min, max] into *out.
+bool SetCount(std::string_view name, const std::string& value, int min, int max, int* out,
+              std::string* error) {
+  int n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || ec != std::errc() || ptr != end || n < min || n > max) {
+    *error = "flag --" + std::string(name) + " takes a whole number from " + std::to_string(min) +
+             " to " + std::to_string(max) + ", not " + value;
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+bool SetConverted(std::string_view name, const std::string& value, Flags* flags,
+                  std::string* error) {
+  if (name == "config.watch-interval") return SetWatchInterval(value, flags, error);
+  if (name == "web.max-requests") {
+    return SetCount(name, value, 0, 10000, &flags->max_requests, error);
+  }
+  if (name == "web.max-connections") {
+    return SetCount(name, value, 1, 10000, &flags->max_connections, error);
+  }
+  std::optional<std::chrono::milliseconds> timeout = ParseDuration(value);
+  if (!timeout || timeout->count() < 1) {
+    *error = "flag --web.read-timeout takes a duration of at least 1ms such as 10s, not " + value;
+    return false;
+  }
+  flags->read_timeout = *timeout;
+  return true;
+}
+
 // Reads the flag argv[*i], `arg`, into `flags`; a value given as the next
 // argument moves *i past it.
 bool ParseLongFlag(std::string_view arg, int argc, char** argv, int* i, Flags* flags,
@@ -76,8 +119,8 @@ bool ParseLongFlag(std::string_view arg, int argc, char** argv, int* i, Flags* f
   }
   LongFlag flag = SplitLongFlag(arg.substr(2));
   if (IsSwitch(flag.name)) return SetSwitch(flag, flags, error);
-  std::string watch_interval;
-  std::string* target = ValueTarget(flag.name, flags, &watch_interval);
+  std::string converted;
+  std::string* target = ValueTarget(flag.name, flags, &converted);
   if (target == nullptr) {
     *error = "unknown flag " + std::string(arg) + " (see --help)";
     return false;
@@ -90,7 +133,7 @@ bool ParseLongFlag(std::string_view arg, int argc, char** argv, int* i, Flags* f
     flag.value = argv[++*i];
   }
   *target = flag.value;
-  if (target == &watch_interval) return SetWatchInterval(flag.value, flags, error);
+  if (target == &converted) return SetConverted(flag.name, flag.value, flags, error);
   return true;
 }
 
@@ -135,7 +178,14 @@ Usage:
 Flags:
   --config.file=FILE             adapter config (YAML)
   --web.listen-address=ADDR      where to serve /metrics, /healthz and /readyz, as HOST:PORT
-                                 or :PORT (default: the config's web.listen_address, else :9469)
+                                 or :PORT (default: the config's web.listen_address, else :9469);
+                                 IPv4 only ([IPV6]:PORT is refused: civetweb built without IPv6)
+  --web.telemetry-path=PATH      where to serve the metrics (default /metrics)
+  --web.max-requests=N           scrapes rendered at once, 503 beyond (default 40; 0: no limit)
+  --web.max-connections=N        connections served at once, one worker thread each (1..10000,
+                                 default 512); as many more wait in a queue, then the kernel's
+                                 listen backlog (net.core.somaxconn)
+  --web.read-timeout=DUR         a request's head and body must arrive within this (default 10s)
   --web.enable-lifecycle         accept POST /-/reload
   --web.enable-explain           accept POST /-/explain?source=NAME (input as body): what the
                                  source's rules make of it; a debug aid, off by default
