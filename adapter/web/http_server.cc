@@ -1,11 +1,13 @@
 #include "adapter/web/http_server.h"
 
 #include "adapter/base/host_port.h"
+#include "adapter/base/strings.h"
 
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -92,12 +95,23 @@ std::string HtmlEscaped(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -184,14 +198,29 @@ class DefaultStackSize {
   bool saved_ = false;
 };
 
+// Has the kernel hold back connections that have sent nothing yet, for about
+// `timeout` (rounded up to seconds), instead of handing them to civetweb:
+// there each would take a worker until the read timeout. A client sending
+// its request at once, as every HTTP client does, is not delayed. The
+// pending connections count against the listen backlog; beyond it the
+// kernel's SYN cookies accept them without the wait.
+void DeferAccept(int port, std::chrono::milliseconds timeout) {
+  const int fd = FindListeningSocket(port);
+  const int seconds = static_cast<int>((timeout.count() + 999) / 1000);
+  if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) != 0) {
+    spdlog::warn("http server: cannot defer accepting idle connections on port {}: {}", port,
+                 fd < 0 ? std::string("listening socket not found") : ErrnoText(errno));
+  }
+}
+
 // Why `options` cannot be served, or "".
 std::string CheckOptions(const HttpServerOptions& options) {
   const std::string& path = options.telemetry_path;
   if (path.empty() || path[0] != '/' || path.find_first_of("?#") != std::string::npos) {
     return "telemetry path \"" + path + "\" must start with / and hold no ? or #";
   }
-  for (const char* taken : {"/", "/healthz", "/readyz", "/-/healthy", "/-/ready", "/-/reload",
-                            "/-/explain"}) {
+  for (const char* taken :
+       {"/", "/healthz", "/readyz", "/-/healthy", "/-/ready", "/-/reload", "/-/explain"}) {
     if (path == taken) return "telemetry path " + path + " is already an endpoint";
   }
   if (options.max_connections < 1 || options.max_connections > kMaxConnectionsLimit) {
@@ -605,9 +634,8 @@ Response HttpServer::Impl::Explain(mg_connection* conn, const mg_request_info* i
   }
   // A body cut short: the read deadline passed (the watchdog shut the socket's
   // reading side) or the server is stopping; either way no report.
-  const bool incomplete =
-      n < 0 || (info->content_length >= 0 &&
-                input.size() < static_cast<std::size_t>(info->content_length));
+  const bool incomplete = n < 0 || (info->content_length >= 0 &&
+                                    input.size() < static_cast<std::size_t>(info->content_length));
   if (incomplete) {
     {
       std::lock_guard lock(drain_mu);
@@ -636,8 +664,8 @@ Response HttpServer::Impl::Metrics(const mg_request_info* info) {
   if (limit > 0 && rendering.fetch_add(1) >= limit) {
     rendering.fetch_sub(1);
     if (options.observer.scrape_rejected) options.observer.scrape_rejected();
-    return Text(503, "too many concurrent scrapes (--web.max-requests=" + std::to_string(limit) +
-                         ")");
+    return Text(503,
+                "too many concurrent scrapes (--web.max-requests=" + std::to_string(limit) + ")");
   }
   struct Rendering {
     std::atomic<int>* count;
@@ -732,21 +760,12 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
   const std::string timeout_ms = std::to_string(impl->options.read_timeout.count());
   // document_root stays unset: civetweb must never serve files. Keep-alive
   // stays off: an idle kept-alive connection would pin a worker thread.
-  const char* civetweb_options[] = {"listening_ports",
-                                    impl->target.civetweb_spec.c_str(),
-                                    "num_threads",
-                                    threads.c_str(),
-                                    // accepted connections waiting for a worker
-                                    "connection_queue",
-                                    threads.c_str(),
-                                    "listen_backlog",
-                                    kListenBacklog,
-                                    // the request head, from the worker taking it
-                                    "request_timeout_ms",
-                                    timeout_ms.c_str(),
-                                    "enable_keep_alive",
-                                    "no",
-                                    nullptr};
+  const char* civetweb_options[] = {
+      "listening_ports", impl->target.civetweb_spec.c_str(), "num_threads", threads.c_str(),
+      // accepted connections waiting for a worker
+      "connection_queue", threads.c_str(), "listen_backlog", kListenBacklog,
+      // the request head, from the worker taking it
+      "request_timeout_ms", timeout_ms.c_str(), "enable_keep_alive", "no", nullptr};
   char error_text[256] = "";
   unsigned error_code = 0;
   mg_error_data error_data{&error_code, error_text, sizeof(error_text)};
@@ -774,6 +793,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
   }
   for (const std::string& m : impl->startup_messages) spdlog::warn("http server: {}", m);
   impl->port = bound[0].port;
+  DeferAccept(impl->port, impl->options.read_timeout);
   SetPort(&impl->target, impl->port);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

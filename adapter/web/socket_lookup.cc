@@ -23,11 +23,10 @@ int PortOf(const sockaddr_storage& address) {
 
 bool SameHost(const sockaddr_storage& address, std::string_view text) {
   char buffer[INET6_ADDRSTRLEN] = "";
-  const void* raw = address.ss_family == AF_INET
-                        ? static_cast<const void*>(
-                              &reinterpret_cast<const sockaddr_in&>(address).sin_addr)
-                        : static_cast<const void*>(
-                              &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr);
+  const void* raw =
+      address.ss_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(address).sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(address).sin6_addr);
   if (inet_ntop(address.ss_family, raw, buffer, sizeof buffer) == nullptr) return false;
   return text == buffer;
 }
@@ -43,9 +42,19 @@ bool Matches(int fd, int local_port, std::string_view peer_address, int peer_por
   return PortOf(address) == peer_port && SameHost(address, peer_address);
 }
 
-}  // namespace
+bool IsListening(int fd, int local_port) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return false;
+  if (PortOf(address) != local_port) return false;
+  int listening = 0;
+  length = sizeof listening;
+  return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0;
+}
 
-int FindConnectedSocket(int local_port, std::string_view peer_address, int peer_port) {
+// The first of the process's open descriptors for which `matches` holds, or -1.
+template <typename Predicate>
+int FindDescriptor(Predicate matches) {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return -1;
   const int own = dirfd(dir);
@@ -54,13 +63,23 @@ int FindConnectedSocket(int local_port, std::string_view peer_address, int peer_
     char* end = nullptr;
     const long fd = std::strtol(entry->d_name, &end, 10);
     if (end == entry->d_name || *end != '\0' || fd == own) continue;
-    if (Matches(static_cast<int>(fd), local_port, peer_address, peer_port)) {
+    if (matches(static_cast<int>(fd))) {
       found = static_cast<int>(fd);
       break;
     }
   }
   closedir(dir);
   return found;
+}
+
+}  // namespace
+
+int FindConnectedSocket(int local_port, std::string_view peer_address, int peer_port) {
+  return FindDescriptor([&](int fd) { return Matches(fd, local_port, peer_address, peer_port); });
+}
+
+int FindListeningSocket(int local_port) {
+  return FindDescriptor([&](int fd) { return IsListening(fd, local_port); });
 }
 
 }  // namespace metrics_adapter
