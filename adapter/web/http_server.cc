@@ -118,8 +118,7 @@ std::string HtmlEscaped(std::string_view text) {
 }
 
 // The landing page: version, a link to every endpoint that exists, and the
-// loaded sources. Links are relative ("metrics", not "/metrics") so that the
-// page also works behind a proxy that serves it under a path prefix.
+// loaded sources.
 std::string LandingPage(const HttpServerOptions& options, const HttpHandlers& handlers,
                         const std::vector<HttpSourceInfo>& sources) {
   std::string page = R"(<!DOCTYPE html>
@@ -130,11 +129,10 @@ std::string LandingPage(const HttpServerOptions& options, const HttpHandlers& ha
 <p>Turns application logs into Prometheus metrics. Version )";
   page += HtmlEscaped(METRICS_ADAPTER_VERSION);
   page += ".</p>\n<ul>\n";
-  const std::string metrics = HtmlEscaped(options.telemetry_path.substr(1));
-  page += "<li><a href=\"" + metrics + "\">Metrics</a> (" + HtmlEscaped(options.telemetry_path) +
-          ")</li>\n";
-  page += "<li><a href=\"-/healthy\">Health</a> (/-/healthy, /healthz)</li>\n";
-  page += "<li><a href=\"-/ready\">Readiness</a> (/-/ready, /readyz)</li>\n";
+  const std::string metrics = HtmlEscaped(options.telemetry_path);
+  page += "<li><a href=\"" + metrics + "\">Metrics</a> (" + metrics + ")</li>\n";
+  page += "<li><a href=\"/-/healthy\">Health</a> (/-/healthy, /healthz)</li>\n";
+  page += "<li><a href=\"/-/ready\">Readiness</a> (/-/ready, /readyz)</li>\n";
   if (handlers.reload) page += "<li>Reload: POST /-/reload</li>\n";
   if (handlers.explain) page += "<li>Explain: POST /-/explain?source=NAME, input as body</li>\n";
   page += "</ul>\n<h2>Sources</h2>\n";

@@ -150,7 +150,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/metrics") || tr
 [ "$code" = 404 ] || fail "/metrics answered $code with --web.telemetry-path=/prom"
 landing=$(curl -sS --max-time 2 "$url/")
 grep -q '<td>slow_upstream</td><td>exec</td>' <<<"$landing" || fail "landing page lists no source: $landing"
-grep -q 'href="prom"' <<<"$landing" || fail "landing page does not link the telemetry path"
+grep -q 'href="/prom"' <<<"$landing" || fail "landing page does not link the telemetry path"
 stop_adapter_cleanly
 
 echo "== SIGTERM while an explain body trickles in"
