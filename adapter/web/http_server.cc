@@ -41,7 +41,7 @@ namespace {
 // there are many of them. Their stacks are small: handlers recurse little,
 // and a stack under 2 MiB cannot be backed by a transparent huge page, which
 // with glibc's 8 MiB default can make every idle worker cost 2 MiB of RSS.
-constexpr std::size_t kWorkerStackBytes = 512 * 1024;
+constexpr std::size_t kWorkerStackBytes = std::size_t{512} * 1024;
 // Connections accepted beyond this many and not yet taken by a worker wait
 // in the kernel; Linux caps it at net.core.somaxconn (4096 by default).
 constexpr const char* kListenBacklog = "4096";
@@ -50,8 +50,8 @@ constexpr int kMaxConnectionsLimit = 10000;
 // Explain is a debug aid whose work and report grow with its input (a report
 // is many times the size of its input): both are capped so one request can
 // neither hold a worker for long nor send an unbounded answer.
-constexpr std::size_t kMaxExplainInput = 64 * 1024;
-constexpr std::size_t kMaxExplainReport = 1024 * 1024;
+constexpr std::size_t kMaxExplainInput = std::size_t{64} * 1024;
+constexpr std::size_t kMaxExplainReport = std::size_t{1024} * 1024;
 
 // zlib's fastest level for /metrics; see Metrics() for why.
 constexpr int kMetricsGzipLevel = 1;
@@ -430,6 +430,14 @@ struct HttpServer::Impl {
   static void ConnectionClose(const mg_connection* conn);
   static int BeginRequest(mg_connection* conn);
 
+  // Answers a request past BeginRequest's checks: its body read under the
+  // deadline, the response sent, the rest of the body drained. Returns the
+  // status sent.
+  int Serve(mg_connection* conn, const mg_request_info* info, std::string_view method,
+            std::string_view uri);
+  // Starts civetweb on target with options (mg_start2), threads with small
+  // stacks. Null on failure, with civetweb's reason in error_text.
+  mg_context* StartCivetweb(char* error_text, std::size_t error_size);
   // The endpoint `uri` names, as HttpObserver::request_done names it.
   std::string_view HandlerOf(std::string_view uri) const;
   Response Dispatch(std::string_view method, std::string_view uri, mg_connection* conn,
@@ -519,20 +527,25 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
       if (--impl->in_flight == 0 && impl->draining) impl->drained.notify_all();
     }
   } in_flight{impl};
+  return impl->Serve(conn, info, method, uri);
+}
 
+int HttpServer::Impl::Serve(mg_connection* conn, const mg_request_info* info,
+                            std::string_view method, std::string_view uri) {
+  const HttpObserver& observer = options.observer;
   // Only a request with a body can be held up reading it; finding the socket
   // costs a look at every open descriptor, so the others skip it.
   const bool has_body = HasBody(info);
   ReadWatchdog::Ticket ticket;
   if (has_body) {
-    ticket = impl->watchdog.Arm(
-        FindConnectedSocket(info->server_port, info->remote_addr, info->remote_port),
-        connection_start + impl->options.read_timeout);
+    ticket =
+        watchdog.Arm(FindConnectedSocket(info->server_port, info->remote_addr, info->remote_port),
+                     connection_start + options.read_timeout);
   }
 
   Response response;
   try {
-    response = impl->Dispatch(method, uri, conn, info);
+    response = Dispatch(method, uri, conn, info);
   } catch (const std::exception& e) {
     spdlog::error("http server: {} {}: {}", method, uri, e.what());
     response = Text(500, "internal server error");
@@ -540,11 +553,11 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
     spdlog::error("http server: {} {}: unknown exception", method, uri);
     response = Text(500, "internal server error");
   }
-  response.handler = impl->HandlerOf(uri);
+  response.handler = HandlerOf(uri);
   Send(conn, response, method == "HEAD");
   if (has_body) DrainBody(conn);
   // Before returning: civetweb closes the socket after this callback.
-  if (impl->watchdog.Disarm(ticket) && observer.connection_dropped) {
+  if (watchdog.Disarm(ticket) && observer.connection_dropped) {
     observer.connection_dropped("body_timeout");
   }
   if (observer.request_done) observer.request_done(response.handler, response.status);
@@ -731,6 +744,30 @@ HttpServer::~HttpServer() {
 
 int HttpServer::port() const { return impl_->port; }
 
+mg_context* HttpServer::Impl::StartCivetweb(char* error_text, std::size_t error_size) {
+  mg_callbacks callbacks{};
+  callbacks.begin_request = &Impl::BeginRequest;
+  callbacks.log_message = &Impl::LogMessage;
+  callbacks.init_connection = &Impl::InitConnection;
+  callbacks.http_error = &Impl::HttpError;
+  callbacks.connection_close = &Impl::ConnectionClose;
+  const std::string threads = std::to_string(options.max_connections);
+  const std::string timeout_ms = std::to_string(options.read_timeout.count());
+  // document_root stays unset: civetweb must never serve files. Keep-alive
+  // stays off: an idle kept-alive connection would pin a worker thread.
+  const char* civetweb_options[] = {
+      "listening_ports", target.civetweb_spec.c_str(), "num_threads", threads.c_str(),
+      // accepted connections waiting for a worker
+      "connection_queue", threads.c_str(), "listen_backlog", kListenBacklog,
+      // the request head, from the worker taking it
+      "request_timeout_ms", timeout_ms.c_str(), "enable_keep_alive", "no", nullptr};
+  unsigned error_code = 0;
+  mg_error_data error_data{&error_code, error_text, error_size};
+  mg_init_data init{&callbacks, this, civetweb_options};
+  DefaultStackSize small_stacks(kWorkerStackBytes);
+  return mg_start2(&init, &error_data);
+}
+
 std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
                                               HttpHandlers handlers, HttpServerOptions options,
                                               std::string* error) {
@@ -748,30 +785,8 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
   impl->handlers = std::move(handlers);
   impl->options = std::move(options);
 
-  mg_callbacks callbacks{};
-  callbacks.begin_request = &Impl::BeginRequest;
-  callbacks.log_message = &Impl::LogMessage;
-  callbacks.init_connection = &Impl::InitConnection;
-  callbacks.http_error = &Impl::HttpError;
-  callbacks.connection_close = &Impl::ConnectionClose;
-  const std::string threads = std::to_string(impl->options.max_connections);
-  const std::string timeout_ms = std::to_string(impl->options.read_timeout.count());
-  // document_root stays unset: civetweb must never serve files. Keep-alive
-  // stays off: an idle kept-alive connection would pin a worker thread.
-  const char* civetweb_options[] = {
-      "listening_ports", impl->target.civetweb_spec.c_str(), "num_threads", threads.c_str(),
-      // accepted connections waiting for a worker
-      "connection_queue", threads.c_str(), "listen_backlog", kListenBacklog,
-      // the request head, from the worker taking it
-      "request_timeout_ms", timeout_ms.c_str(), "enable_keep_alive", "no", nullptr};
   char error_text[256] = "";
-  unsigned error_code = 0;
-  mg_error_data error_data{&error_code, error_text, sizeof(error_text)};
-  mg_init_data init{&callbacks, impl.get(), civetweb_options};
-  {
-    DefaultStackSize small_stacks(kWorkerStackBytes);
-    impl->ctx = mg_start2(&init, &error_data);
-  }
+  impl->ctx = impl->StartCivetweb(error_text, sizeof error_text);
   {
     std::lock_guard lock(impl->startup_mu);
     impl->starting = false;
