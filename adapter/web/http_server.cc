@@ -169,6 +169,18 @@ void DrainBody(mg_connection* conn) {
   }
 }
 
+// Said once per process: without /proc/self/fd (a sandbox that hides it) a
+// body's socket cannot be found, so bodies are read without the deadline,
+// each wait for more of it bounded by the read timeout alone.
+void WarnNoDeadline() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    spdlog::warn(
+        "http server: cannot find request sockets in /proc/self/fd: request bodies are "
+        "read without a total deadline");
+  });
+}
+
 // Sets glibc's default thread stack size for as long as it lives: civetweb
 // 1.15 creates its threads with default attributes, all of them in
 // mg_start2. Process-wide, so it must only live while no other thread is
@@ -538,9 +550,9 @@ int HttpServer::Impl::Serve(mg_connection* conn, const mg_request_info* info,
   const bool has_body = HasBody(info);
   ReadWatchdog::Ticket ticket;
   if (has_body) {
-    ticket =
-        watchdog.Arm(FindConnectedSocket(info->server_port, info->remote_addr, info->remote_port),
-                     connection_start + options.read_timeout);
+    const int fd = FindConnectedSocket(info->server_port, info->remote_addr, info->remote_port);
+    if (fd < 0) WarnNoDeadline();
+    ticket = watchdog.Arm(fd, connection_start + options.read_timeout);
   }
 
   Response response;
