@@ -20,7 +20,10 @@
 // A request's head and body must arrive within read_timeout of the worker
 // taking the connection: civetweb bounds the head, and a watchdog here shuts
 // the reading side of a connection whose body is still arriving at the
-// deadline. The health endpoints take no lock a render holds, and
+// deadline. Connections that have sent nothing wait in the kernel
+// (TCP_DEFER_ACCEPT for the read timeout) rather than on a worker. Explain
+// reads at most 64 KiB (413 beyond) and answers at most 1 MiB of report
+// (cut, with a note). The health endpoints take no lock a render holds, and
 // max_requests keeps renders from taking every worker, so probes are answered
 // while scrapes and slow clients hold workers.
 //
