@@ -95,7 +95,32 @@ HttpHandlers ServingHandlers(const Flags& flags, Runtime& runtime, Reloader& rel
       return runtime.Explain(source, input);
     };
   }
+  handlers.sources = [&runtime] {
+    std::vector<HttpSourceInfo> sources;
+    for (auto& [name, type] : runtime.Sources()) sources.push_back({name, type});
+    return sources;
+  };
   return handlers;
+}
+
+// The server's limits from the flags, and its reports into the self metrics.
+HttpServerOptions ServingOptions(const Flags& flags, SelfMetrics& self) {
+  HttpServerOptions options;
+  options.telemetry_path = flags.telemetry_path;
+  options.max_requests = flags.max_requests;
+  options.max_connections = flags.max_connections;
+  options.read_timeout = flags.read_timeout;
+  SelfMetrics::HttpMetrics& metrics = self.Http();
+  options.observer.request_done = [&metrics](std::string_view handler, int code) {
+    metrics.requests->Add({{"handler", std::string(handler)}, {"code", std::to_string(code)}})
+        .Increment();
+  };
+  options.observer.in_flight = [&metrics](int delta) { metrics.in_flight->Increment(delta); };
+  options.observer.connection_dropped = [&metrics](std::string_view reason) {
+    metrics.connections_dropped->Add({{"reason", std::string(reason)}}).Increment();
+  };
+  options.observer.scrape_rejected = [&metrics] { metrics.scrapes_rejected->Increment(); };
+  return options;
 }
 
 // Returns on SIGTERM or SIGINT (of `signals`, blocked); reloads on SIGHUP.
@@ -124,7 +149,8 @@ int Run(const Flags& flags) {
   Reloader reloader(flags.config_file, *runtime);
   std::string error;
   std::unique_ptr<HttpServer> server =
-      HttpServer::Start(address, ServingHandlers(flags, *runtime, reloader, started), &error);
+      HttpServer::Start(address, ServingHandlers(flags, *runtime, reloader, started),
+                        ServingOptions(flags, runtime->self()), &error);
   if (!server) {
     spdlog::error("cannot serve metrics: {}", error);
     return kExitFailure;
@@ -137,8 +163,9 @@ int Run(const Flags& flags) {
       reloader.Watch(stop, interval);
     });
   }
-  spdlog::info("metrics-adapter {} (revision {}) serving /metrics on {} (port {}), {} source(s)",
-               GetBuildInfo().version, GetBuildInfo().revision, address, server->port(),
+  spdlog::info("metrics-adapter {} (revision {}) serving {} on {} (port {}), {} source(s)",
+               GetBuildInfo().version, GetBuildInfo().revision, flags.telemetry_path, address,
+               server->port(),
                config.sources.size());
 
   WaitForShutdown(signals, reloader);

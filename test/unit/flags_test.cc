@@ -189,6 +189,38 @@ TEST_CASE("ParseFlags checks --log.level and --log.format, and reads warning as 
         "flag --log.format takes logfmt or json, not \"text\" (see metrics-adapter test --help)");
 }
 
+TEST_CASE("ParseFlags reads the server's limits and telemetry path") {
+  Parsed defaults = Parse({"--config.file=a"});
+  CHECK(defaults.flags.telemetry_path == "/metrics");
+  CHECK(defaults.flags.max_requests == 40);
+  CHECK(defaults.flags.max_connections == 512);
+  CHECK(defaults.flags.read_timeout == std::chrono::seconds(10));
+
+  Parsed p = Parse({"--config.file=a", "--web.telemetry-path=/prom", "--web.max-requests", "0",
+                    "--web.max-connections=64", "--web.read-timeout=2500ms"});
+  REQUIRE(p.ok);
+  CHECK(p.flags.telemetry_path == "/prom");
+  CHECK(p.flags.max_requests == 0);
+  CHECK(p.flags.max_connections == 64);
+  CHECK(p.flags.read_timeout == std::chrono::milliseconds(2500));
+
+  Parsed bad = Parse({"--config.file=a", "--web.max-connections=0"});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error ==
+        "flag --web.max-connections takes a whole number from 1 to 10000, not \"0\" (see "
+        "metrics-adapter --help)");
+  CHECK_FALSE(Parse({"--config.file=a", "--web.max-requests=-1"}).ok);
+  CHECK_FALSE(Parse({"--config.file=a", "--web.max-requests=4x"}).ok);
+  CHECK_FALSE(Parse({"--config.file=a", "--web.max-requests="}).ok);
+  Parsed timeout = Parse({"--config.file=a", "--web.read-timeout=0s"});
+  CHECK_FALSE(timeout.ok);
+  CHECK(timeout.error ==
+        "flag --web.read-timeout takes a duration of at least 1ms such as 10s, not \"0s\" (see "
+        "metrics-adapter --help)");
+  // They are run's flags only.
+  CHECK_FALSE(Parse({"check", "--config.file=a", "--web.max-requests=1"}).ok);
+}
+
 TEST_CASE("ParseFlags rejects an unknown flag, naming it") {
   Parsed p = Parse({"--config.fle=a.yaml"});
   CHECK_FALSE(p.ok);
