@@ -50,6 +50,7 @@ std::string* ValueTarget(std::string_view name, Flags* flags, std::string* watch
   if (name == "config.watch-interval") return watch_interval;
   if (name == "config.file") return &flags->config_file;
   if (name == "web.listen-address") return &flags->listen_address;
+  if (name == "web.config.file") return &flags->web_config_file;
   if (name == "log.level") return &flags->log_level;
   if (name == "log.format") return &flags->log_format;
   if (name == "source") return &flags->source;
@@ -136,6 +137,9 @@ Flags:
   --config.file=FILE             adapter config (YAML)
   --web.listen-address=ADDR      where to serve /metrics, /healthz and /readyz, as HOST:PORT
                                  or :PORT (default: the config's web.listen_address, else :9469)
+  --web.config.file=FILE         TLS (and client certificates), basic auth and response
+                                 headers for every endpoint, in the Prometheus exporter
+                                 toolkit's web config format; reloaded with the config
   --web.enable-lifecycle         accept POST /-/reload
   --web.enable-explain           accept POST /-/explain?source=NAME (input as body): what the
                                  source's rules make of it; a debug aid, off by default

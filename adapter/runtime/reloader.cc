@@ -33,9 +33,10 @@ prometheus::Gauge& NewGauge(prometheus::Registry& registry, const std::string& n
 
 }  // namespace
 
-Reloader::Reloader(std::string config_path, Runtime& runtime)
+Reloader::Reloader(std::string config_path, Runtime& runtime, ReloadPart part)
     : config_path_(std::move(config_path)),
       runtime_(runtime),
+      part_(std::move(part)),
       last_successful_(NewGauge(*runtime.self().registry(),
                                 "metrics_adapter_config_last_reload_successful",
                                 "Whether the last configuration reload attempt was successful.")),
@@ -50,6 +51,9 @@ Reloader::Reloader(std::string config_path, Runtime& runtime)
   last_success_time_.SetToCurrentTime();
   std::lock_guard<std::mutex> lock(mu_);
   watched_ = runtime_.LoadedFiles();
+  if (part_.files) {
+    for (std::string& path : part_.files()) watched_.push_back(std::move(path));
+  }
   loaded_fingerprint_ = Fingerprint();
 }
 
@@ -64,13 +68,22 @@ std::string Reloader::Reload(const std::string& trigger) {
   Diagnostics diags;
   std::vector<std::string> files_read = {config_path_};
   bool ok = false;
-  if (std::optional<AdapterConfig> config = LoadConfig(config_path_, diags)) {
-    ok = runtime_.Reload(*config, diags, &files_read);
+  // The part first: it is only read here, so refusing it leaves both running.
+  std::function<void()> apply_part;
+  if (part_.prepare) apply_part = part_.prepare(diags);
+  if (!part_.prepare || apply_part) {
+    if (std::optional<AdapterConfig> config = LoadConfig(config_path_, diags)) {
+      ok = runtime_.Reload(*config, diags, &files_read);
+    }
   }
+  if (ok && apply_part) apply_part();
   // Watch what this attempt read, and what the running config was read
   // from: after a refused reload, fixing either must trigger the next one.
   std::set<std::string> watched(files_read.begin(), files_read.end());
   for (const std::string& path : runtime_.LoadedFiles()) watched.insert(path);
+  if (part_.files) {
+    for (const std::string& path : part_.files()) watched.insert(path);
+  }
   watched_.assign(watched.begin(), watched.end());
 
   for (const Diagnostic& d : diags.all()) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "adapter/web/gzip.h"
+#include "adapter/web/tls_libraries.h"
 
 namespace metrics_adapter {
 namespace {
@@ -243,6 +244,7 @@ void InitCivetwebOnce() {
 
 struct HttpServer::Impl {
   HttpHandlers handlers;
+  const WebSecurity* security = nullptr;  // null: plain HTTP, no auth
   mg_context* ctx = nullptr;
   int port = 0;
   ListenTarget target;
@@ -262,6 +264,7 @@ struct HttpServer::Impl {
 
   static int LogMessage(const mg_connection* conn, const char* message);
   static int BeginRequest(mg_connection* conn);
+  static int ExternalSslContext(void** ssl_ctx, void* user_data);
 
   Response Dispatch(std::string_view method, std::string_view uri, mg_connection* conn,
                     const mg_request_info* info);
@@ -317,7 +320,15 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
 
   Response response;
   try {
-    response = impl->Dispatch(method, uri, conn, info);
+    WebSecurity::Admission admission;
+    if (impl->security) admission = impl->security->Admit(mg_get_header(conn, "Authorization"));
+    if (admission.allowed) {
+      response = impl->Dispatch(method, uri, conn, info);
+    } else {
+      response = Text(401, "unauthorized");
+      response.headers.emplace_back("WWW-Authenticate", "Basic");
+    }
+    for (auto& header : admission.headers) response.headers.push_back(std::move(header));
   } catch (const std::exception& e) {
     spdlog::error("http server: {} {}: {}", method, uri, e.what());
     response = Text(500, "internal server error");
@@ -327,6 +338,13 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
   }
   Send(conn, response, method == "HEAD");
   return response.status;
+}
+
+// The web config's SSL_CTX, owned by WebSecurity: returning 1 tells civetweb
+// to use it as it is and not to free it.
+int HttpServer::Impl::ExternalSslContext(void** ssl_ctx, void* user_data) {
+  *ssl_ctx = static_cast<Impl*>(user_data)->security->ssl_ctx();
+  return 1;
 }
 
 Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view uri,
@@ -452,7 +470,8 @@ HttpServer::~HttpServer() {
 int HttpServer::port() const { return impl_->port; }
 
 std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
-                                              HttpHandlers handlers, std::string* error) {
+                                              HttpHandlers handlers, std::string* error,
+                                              const WebSecurity* security) {
   InitCivetwebOnce();
   auto impl = std::make_unique<Impl>();
   std::string why;
@@ -461,10 +480,19 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
     return nullptr;
   }
   impl->handlers = std::move(handlers);
+  impl->security = security;
 
   mg_callbacks callbacks{};
   callbacks.begin_request = &Impl::BeginRequest;
   callbacks.log_message = &Impl::LogMessage;
+  if (security != nullptr && security->tls()) {
+    if (!LoadCivetwebOpenSsl(&why)) {
+      *error = "TLS on " + listen_address + ": " + why;
+      return nullptr;
+    }
+    impl->target.civetweb_spec += 's';  // civetweb: an "s" suffix makes the port TLS
+    callbacks.external_ssl_ctx = &Impl::ExternalSslContext;
+  }
   // document_root stays unset: civetweb must never serve files.
   const char* options[] = {"listening_ports",
                            impl->target.civetweb_spec.c_str(),

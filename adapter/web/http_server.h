@@ -28,6 +28,8 @@
 #include <string_view>
 #include <utility>
 
+#include "adapter/web/web_security.h"
+
 namespace metrics_adapter {
 
 struct HttpHandlers {
@@ -58,8 +60,14 @@ class HttpServer {
   // IPv6). Port 0 picks a free port; see port().
   // Returns nullptr and sets *error on failure, e.g.
   //   "listen on 127.0.0.1:80: Address already in use".
+  //
+  // With `security` (--web.config.file; not owned, must outlive the server)
+  // the listener speaks TLS when it says so, and every request, whatever its
+  // path, first passes its check: 401 with WWW-Authenticate when basic auth
+  // fails; its headers go on every response.
   static std::unique_ptr<HttpServer> Start(const std::string& listen_address, HttpHandlers handlers,
-                                           std::string* error);
+                                           std::string* error,
+                                           const WebSecurity* security = nullptr);
 
   // Graceful stop: requests already in a handler run to completion and their
   // responses are sent; requests arriving meanwhile get 503 "shutting down"
