@@ -168,9 +168,9 @@ int Run(const Flags& flags) {
       reloader.Watch(stop, interval);
     });
   }
-  spdlog::info("metrics-adapter {} serving /metrics on {} (port {}{}), {} source(s)",
+  spdlog::info("metrics-adapter {} serving /metrics on {} (port {}){}, {} source(s)",
                METRICS_ADAPTER_VERSION, address, server->port(),
-               web && web->tls() ? ", TLS" : "", config.sources.size());
+               web && web->tls() ? " over TLS" : "", config.sources.size());
 
   WaitForShutdown(signals, reloader);
   server.reset();  // stop serving (and reloading over HTTP) before the runtime goes away
