@@ -13,7 +13,7 @@ namespace metrics_adapter {
 struct Flags {
   std::string command = "run";  // run, once, check, test, explain
   std::string config_file;
-  std::string listen_address;  // empty: the config's, else the default
+  std::string listen_address;   // empty: the config's, else the default
   std::string web_config_file;  // TLS, basic auth, headers; empty: none
   std::string log_level = "info";
   std::string log_format = "logfmt";

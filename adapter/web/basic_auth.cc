@@ -66,8 +66,7 @@ BasicAuth::Key BasicAuth::CacheKey(std::string_view user, std::string_view hash,
   Key key{};
   unsigned int length = 0;
   HMAC(EVP_sha256(), hmac_key_.data(), static_cast<int>(hmac_key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), key.data(),
-       &length);
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), key.data(), &length);
   OPENSSL_cleanse(message.data(), message.size());
   return key;
 }
@@ -90,7 +89,8 @@ bool BasicAuth::Allows(const char* authorization) const {
   if (authorization == nullptr) return false;
   std::string_view header = Trim(authorization, " \t");
   constexpr std::string_view kScheme = "Basic ";
-  if (header.size() <= kScheme.size() || !EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme)) {
+  if (header.size() <= kScheme.size() ||
+      !EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme)) {
     return false;
   }
   std::string credentials;

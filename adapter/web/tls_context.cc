@@ -20,10 +20,10 @@ namespace metrics_adapter {
 
 struct TlsMaterial::Objects {
   X509* cert = nullptr;
-  STACK_OF(X509)* chain = nullptr;  // intermediates after the leaf, maybe empty
+  STACK_OF(X509) * chain = nullptr;  // intermediates after the leaf, maybe empty
   EVP_PKEY* key = nullptr;
   X509_STORE* client_ca = nullptr;                  // null: no client CA
-  STACK_OF(X509_NAME)* client_ca_names = nullptr;   // sent in CertificateRequest
+  STACK_OF(X509_NAME) * client_ca_names = nullptr;  // sent in CertificateRequest
   int verify_mode = SSL_VERIFY_NONE;
   SSL_verify_cb verify_callback = nullptr;
   std::vector<std::string> allowed_sans;
@@ -108,8 +108,8 @@ int MaterialIndex() {
 // names, e-mail addresses, IP addresses (text form) and URIs.
 std::vector<std::string> SubjectAltNames(X509* cert) {
   std::vector<std::string> out;
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
@@ -137,8 +137,8 @@ std::vector<std::string> SubjectAltNames(X509* cert) {
 // Verification as OpenSSL does it, plus client_allowed_sans on the leaf.
 int VerifyWithAllowedSans(int preverify_ok, X509_STORE_CTX* store) {
   if (preverify_ok != 1 || X509_STORE_CTX_get_error_depth(store) != 0) return preverify_ok;
-  auto* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   auto* material =
       ssl ? static_cast<std::shared_ptr<const TlsMaterial>*>(SSL_get_ex_data(ssl, MaterialIndex()))
           : nullptr;
@@ -184,22 +184,24 @@ std::shared_ptr<const TlsMaterial> TlsMaterial::Load(const TlsServerConfig& conf
   if (BioPtr bio = PemBio(config, "key_file", config.key_file, config.key, &text, diags)) {
     o.key = PEM_read_bio_PrivateKey(bio.get(), nullptr, &NoPassphrase, nullptr);
     if (o.key == nullptr) {
-      diags.Error(at("key_file", "key"), Quoted(key_key) +
-                                             ": no unencrypted PEM private key in it (" +
-                                             OpenSslError() + ")");
+      diags.Error(
+          at("key_file", "key"),
+          Quoted(key_key) + ": no unencrypted PEM private key in it (" + OpenSslError() + ")");
     } else if (o.cert != nullptr && X509_check_private_key(o.cert, o.key) != 1) {
       ERR_clear_error();
-      diags.Error(at("key_file", "key"),
-                  Quoted(key_key) + ": the key does not belong to the certificate of " +
-                      Quoted(cert_key));
+      diags.Error(
+          at("key_file", "key"),
+          Quoted(key_key) + ": the key does not belong to the certificate of " + Quoted(cert_key));
     }
     OPENSSL_cleanse(text.data(), text.size());  // no copy of the key outlives its use
   }
   if (!config.client_ca_file.empty() || !config.client_ca.empty()) {
-    if (BioPtr bio = PemBio(config, "client_ca_file", config.client_ca_file, config.client_ca, &text, diags)) {
+    if (BioPtr bio = PemBio(config, "client_ca_file", config.client_ca_file, config.client_ca,
+                            &text, diags)) {
       std::vector<X509*> certs = ReadCertificates(bio.get());
       if (certs.empty()) {
-        diags.Error(at("client_ca_file", "client_ca"), Quoted(ca_key) + ": no PEM certificate in it");
+        diags.Error(at("client_ca_file", "client_ca"),
+                    Quoted(ca_key) + ": no PEM certificate in it");
       }
       o.client_ca = X509_STORE_new();
       o.client_ca_names = sk_X509_NAME_new_null();

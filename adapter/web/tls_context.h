@@ -36,8 +36,7 @@ class TlsMaterial {
   // Reads and checks the certificate, key and CA (the key matches the
   // certificate, the CA file holds certificates). Returns null after reporting
   // every problem at the field that named the file.
-  static std::shared_ptr<const TlsMaterial> Load(const TlsServerConfig& config,
-                                                 Diagnostics& diags);
+  static std::shared_ptr<const TlsMaterial> Load(const TlsServerConfig& config, Diagnostics& diags);
   ~TlsMaterial();
   TlsMaterial(const TlsMaterial&) = delete;
   TlsMaterial& operator=(const TlsMaterial&) = delete;

@@ -59,7 +59,7 @@ std::string CipherList(YamlMap& map, Diagnostics& diags) {
   const std::optional<std::vector<std::string>> names = map.StringList("cipher_suites");
   if (!names || names->empty()) return "";
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()),
-                                                         &SSL_CTX_free);
+                                                        &SSL_CTX_free);
   if (!ctx || SSL_CTX_set_cipher_list(ctx.get(), "ALL") != 1) {
     diags.Error(map.PositionOfKey("cipher_suites"), "\"cipher_suites\": OpenSSL lists no ciphers");
     return "";
@@ -218,8 +218,8 @@ void LoadHttpServerConfig(YamlMap& map, WebConfig& config, Diagnostics& diags) {
           for (const AllowedHeader& h : AllowedHeaders()) {
             names += (names.empty() ? "" : ", ") + std::string(h.name);
           }
-          diags.Error(at, "\"headers\": " + Quoted(name) + " can not be configured (only " +
-                              names + ")");
+          diags.Error(
+              at, "\"headers\": " + Quoted(name) + " can not be configured (only " + names + ")");
           continue;
         }
         bool value_ok = allowed->values.empty();
@@ -241,7 +241,8 @@ void LoadUsers(const YAML::Node& users, const std::string& file, WebConfig& conf
                Diagnostics& diags) {
   if (users.IsNull()) return;
   if (!users.IsMap()) {
-    diags.Error(PositionOf(file, users), "\"basic_auth_users\" must map user names to bcrypt hashes");
+    diags.Error(PositionOf(file, users),
+                "\"basic_auth_users\" must map user names to bcrypt hashes");
     return;
   }
   for (const auto& entry : users) {
@@ -249,8 +250,8 @@ void LoadUsers(const YAML::Node& users, const std::string& file, WebConfig& conf
     const std::string hash = entry.second.IsScalar() ? entry.second.Scalar() : "";
     // Only the bcrypt variants; crypt_checksalt also rejects a malformed
     // setting or cost. The hash itself never goes into a message.
-    const bool bcrypt = hash.starts_with("$2y$") || hash.starts_with("$2b$") ||
-                        hash.starts_with("$2a$");
+    const bool bcrypt =
+        hash.starts_with("$2y$") || hash.starts_with("$2b$") || hash.starts_with("$2a$");
     if (name.empty() || name.find(':') != std::string::npos) {
       diags.Error(PositionOf(file, entry.first),
                   "\"basic_auth_users\": user name " + Quoted(name) + " is empty or holds a \":\"");

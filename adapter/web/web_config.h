@@ -60,7 +60,7 @@ struct TlsServerConfig {
 };
 
 struct WebConfig {
-  std::string path;                   // the file it was read from
+  std::string path;                    // the file it was read from
   std::optional<TlsServerConfig> tls;  // no TLS when absent (or empty)
   // User name -> bcrypt hash; basic auth is required when not empty.
   std::map<std::string, std::string> users;
