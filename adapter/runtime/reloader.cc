@@ -65,6 +65,7 @@ std::map<std::string, std::uint64_t> Reloader::Fingerprint() const {
 
 std::string Reloader::Reload(const std::string& trigger) {
   std::lock_guard<std::mutex> lock(mu_);
+  const std::map<std::string, std::uint64_t> before = Fingerprint();
   Diagnostics diags;
   std::vector<std::string> files_read = {config_path_};
   bool ok = false;
@@ -85,6 +86,15 @@ std::string Reloader::Reload(const std::string& trigger) {
     for (const std::string& path : part_.files()) watched.insert(path);
   }
   watched_.assign(watched.begin(), watched.end());
+  // A file that changed while this attempt read the files (a certificate
+  // replaced just after its key) may not be in what was loaded: then the
+  // fingerprint is not recorded, and the watcher tries again.
+  std::map<std::string, std::uint64_t> after = Fingerprint();
+  bool stable = true;
+  for (const auto& [path, hash] : before) {
+    if (auto it = after.find(path); it != after.end() && it->second != hash) stable = false;
+  }
+  if (!stable) after.clear();
 
   for (const Diagnostic& d : diags.all()) {
     if (d.severity == Severity::kWarning) spdlog::warn("{}", d.ToString());
@@ -92,7 +102,7 @@ std::string Reloader::Reload(const std::string& trigger) {
   if (!ok) {
     failures_.Increment();
     last_successful_.Set(0);
-    failed_fingerprint_ = Fingerprint();
+    failed_fingerprint_ = after;
     for (const Diagnostic& d : diags.all()) {
       if (d.severity == Severity::kError) spdlog::error("{}", d.ToString());
     }
@@ -103,7 +113,7 @@ std::string Reloader::Reload(const std::string& trigger) {
   successes_.Increment();
   last_successful_.Set(1);
   last_success_time_.SetToCurrentTime();
-  loaded_fingerprint_ = Fingerprint();
+  loaded_fingerprint_ = after;
   failed_fingerprint_.clear();
   spdlog::info("reloaded configuration ({}): {} rule(s), {} metric families", trigger,
                runtime_.rule_count(), runtime_.family_count());
