@@ -1,6 +1,7 @@
 #include "adapter/web/http_server.h"
 
 #include "adapter/base/host_port.h"
+#include "adapter/base/log_limiter.h"
 
 #include <arpa/inet.h>
 #include <civetweb.h>
@@ -13,11 +14,13 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -286,6 +289,17 @@ int HttpServer::Impl::LogMessage(const mg_connection* conn, const char* message)
       impl->startup_messages.emplace_back(message);
       return 1;
     }
+  }
+  // A failed TLS handshake is the client's doing (no certificate, one of
+  // another CA, plain HTTP to the TLS port): at most one line per 10 s, so
+  // that a scanner cannot flood the log.
+  if (std::strncmp(message, "sslize error", 12) == 0) {
+    static LogLimiter limiter(std::chrono::seconds(10));
+    if (std::optional<std::uint64_t> suppressed = limiter.Allow("tls handshake")) {
+      spdlog::warn("http server: TLS handshake failed: {} ({} similar suppressed)", message,
+                   *suppressed);
+    }
+    return 1;
   }
   spdlog::error("http server: {}", message);
   return 1;  // non-zero: civetweb must not write its own log

@@ -151,67 +151,78 @@ int VerifyWithAllowedSans(int preverify_ok, X509_STORE_CTX* store) {
   return 0;
 }
 
-}  // namespace
+// Where the field holding a PEM was given: the file field, else its inline
+// twin, else the section.
+SourcePosition FieldPosition(const TlsServerConfig& config, std::string_view file_key,
+                             std::string_view inline_key) {
+  auto it = config.positions.find(file_key);
+  if (it == config.positions.end()) it = config.positions.find(inline_key);
+  return it != config.positions.end() ? it->second : config.positions.at("tls_server_config");
+}
 
-TlsMaterial::TlsMaterial() : objects_(std::make_unique<Objects>()) {}
-TlsMaterial::~TlsMaterial() = default;
+std::string_view FieldName(const std::string& file, std::string_view file_key,
+                           std::string_view inline_key) {
+  return file.empty() ? inline_key : file_key;
+}
 
-std::shared_ptr<const TlsMaterial> TlsMaterial::Load(const TlsServerConfig& config,
-                                                     Diagnostics& diags) {
-  const int errors_before = diags.error_count();
-  std::shared_ptr<TlsMaterial> material(new TlsMaterial());
-  Objects& o = *material->objects_;
-  auto at = [&](std::string_view file_key, std::string_view inline_key) {
-    auto it = config.positions.find(file_key);
-    if (it == config.positions.end()) it = config.positions.find(inline_key);
-    return it != config.positions.end() ? it->second : config.positions.at("tls_server_config");
-  };
-  const std::string_view cert_key = config.cert_file.empty() ? "cert" : "cert_file";
-  const std::string_view key_key = config.key_file.empty() ? "key" : "key_file";
-  const std::string_view ca_key = config.client_ca_file.empty() ? "client_ca" : "client_ca_file";
-
+void LoadCertificate(const TlsServerConfig& config, TlsMaterial::Objects& o, Diagnostics& diags) {
   std::string text;
-  if (BioPtr bio = PemBio(config, "cert_file", config.cert_file, config.cert, &text, diags)) {
-    std::vector<X509*> certs = ReadCertificates(bio.get());
-    if (certs.empty()) {
-      diags.Error(at("cert_file", "cert"), Quoted(cert_key) + ": no PEM certificate in it");
-    } else {
-      o.cert = certs.front();
-      o.chain = sk_X509_new_null();
-      for (std::size_t i = 1; i < certs.size(); ++i) sk_X509_push(o.chain, certs[i]);
-    }
+  BioPtr bio = PemBio(config, "cert_file", config.cert_file, config.cert, &text, diags);
+  if (!bio) return;
+  std::vector<X509*> certs = ReadCertificates(bio.get());
+  if (certs.empty()) {
+    diags.Error(
+        FieldPosition(config, "cert_file", "cert"),
+        Quoted(FieldName(config.cert_file, "cert_file", "cert")) + ": no PEM certificate in it");
+    return;
   }
-  if (BioPtr bio = PemBio(config, "key_file", config.key_file, config.key, &text, diags)) {
-    o.key = PEM_read_bio_PrivateKey(bio.get(), nullptr, &NoPassphrase, nullptr);
-    if (o.key == nullptr) {
-      diags.Error(
-          at("key_file", "key"),
-          Quoted(key_key) + ": no unencrypted PEM private key in it (" + OpenSslError() + ")");
-    } else if (o.cert != nullptr && X509_check_private_key(o.cert, o.key) != 1) {
-      ERR_clear_error();
-      diags.Error(
-          at("key_file", "key"),
-          Quoted(key_key) + ": the key does not belong to the certificate of " + Quoted(cert_key));
-    }
-    OPENSSL_cleanse(text.data(), text.size());  // no copy of the key outlives its use
+  o.cert = certs.front();
+  o.chain = sk_X509_new_null();
+  for (std::size_t i = 1; i < certs.size(); ++i) sk_X509_push(o.chain, certs[i]);
+}
+
+// After LoadCertificate: the key must belong to its certificate.
+void LoadKey(const TlsServerConfig& config, TlsMaterial::Objects& o, Diagnostics& diags) {
+  std::string text;
+  BioPtr bio = PemBio(config, "key_file", config.key_file, config.key, &text, diags);
+  if (!bio) return;
+  const std::string name = Quoted(FieldName(config.key_file, "key_file", "key"));
+  o.key = PEM_read_bio_PrivateKey(bio.get(), nullptr, &NoPassphrase, nullptr);
+  OPENSSL_cleanse(text.data(), text.size());  // no copy of the key outlives its use
+  if (o.key == nullptr) {
+    diags.Error(FieldPosition(config, "key_file", "key"),
+                name + ": no unencrypted PEM private key in it (" + OpenSslError() + ")");
+  } else if (o.cert != nullptr && X509_check_private_key(o.cert, o.key) != 1) {
+    ERR_clear_error();
+    diags.Error(FieldPosition(config, "key_file", "key"),
+                name + ": the key does not belong to the certificate of " +
+                    Quoted(FieldName(config.cert_file, "cert_file", "cert")));
   }
-  if (!config.client_ca_file.empty() || !config.client_ca.empty()) {
-    if (BioPtr bio = PemBio(config, "client_ca_file", config.client_ca_file, config.client_ca,
-                            &text, diags)) {
-      std::vector<X509*> certs = ReadCertificates(bio.get());
-      if (certs.empty()) {
-        diags.Error(at("client_ca_file", "client_ca"),
-                    Quoted(ca_key) + ": no PEM certificate in it");
-      }
-      o.client_ca = X509_STORE_new();
-      o.client_ca_names = sk_X509_NAME_new_null();
-      for (X509* cert : certs) {
-        X509_STORE_add_cert(o.client_ca, cert);
-        sk_X509_NAME_push(o.client_ca_names, X509_NAME_dup(X509_get_subject_name(cert)));
-        X509_free(cert);  // the store holds its own reference
-      }
-    }
+}
+
+void LoadClientCa(const TlsServerConfig& config, TlsMaterial::Objects& o, Diagnostics& diags) {
+  if (config.client_ca_file.empty() && config.client_ca.empty()) return;
+  std::string text;
+  BioPtr bio =
+      PemBio(config, "client_ca_file", config.client_ca_file, config.client_ca, &text, diags);
+  if (!bio) return;
+  std::vector<X509*> certs = ReadCertificates(bio.get());
+  if (certs.empty()) {
+    diags.Error(FieldPosition(config, "client_ca_file", "client_ca"),
+                Quoted(FieldName(config.client_ca_file, "client_ca_file", "client_ca")) +
+                    ": no PEM certificate in it");
   }
+  o.client_ca = X509_STORE_new();
+  o.client_ca_names = sk_X509_NAME_new_null();
+  for (X509* cert : certs) {
+    X509_STORE_add_cert(o.client_ca, cert);
+    sk_X509_NAME_push(o.client_ca_names, X509_NAME_dup(X509_get_subject_name(cert)));
+    X509_free(cert);  // the store holds its own reference
+  }
+}
+
+// client_auth_type in OpenSSL's terms (Go's semantics).
+void SetClientAuth(const TlsServerConfig& config, TlsMaterial::Objects& o) {
   const std::string& auth = config.client_auth_type;
   if (auth == "RequestClientCert" || auth == "VerifyClientCertIfGiven") {
     o.verify_mode = SSL_VERIFY_PEER;
@@ -224,6 +235,22 @@ std::shared_ptr<const TlsMaterial> TlsMaterial::Load(const TlsServerConfig& conf
     o.verify_callback = &VerifyWithAllowedSans;
   }
   o.allowed_sans = config.client_allowed_sans;
+}
+
+}  // namespace
+
+TlsMaterial::TlsMaterial() : objects_(std::make_unique<Objects>()) {}
+TlsMaterial::~TlsMaterial() = default;
+
+std::shared_ptr<const TlsMaterial> TlsMaterial::Load(const TlsServerConfig& config,
+                                                     Diagnostics& diags) {
+  const int errors_before = diags.error_count();
+  std::shared_ptr<TlsMaterial> material(new TlsMaterial());
+  Objects& o = *material->objects_;
+  LoadCertificate(config, o, diags);
+  LoadKey(config, o, diags);
+  LoadClientCa(config, o, diags);
+  SetClientAuth(config, o);
   o.min_version = config.min_version;
   o.max_version = config.max_version;
   o.cipher_list = config.cipher_list;
