@@ -57,10 +57,11 @@ TEST_CASE("ParseFlags takes each subcommand") {
 
 TEST_CASE("ParseFlags takes --name=value and --name value") {
   Parsed p = Parse({"--config.file=a.yaml", "--web.listen-address", ":9000", "--log.level=debug",
-                    "--log.format", "json"});
+                    "--log.format", "json", "--web.config.file", "web.yaml"});
   REQUIRE(p.ok);
   CHECK(p.flags.config_file == "a.yaml");
   CHECK(p.flags.listen_address == ":9000");
+  CHECK(p.flags.web_config_file == "web.yaml");
   CHECK(p.flags.log_level == "debug");
   CHECK(p.flags.log_format == "json");
 }
@@ -178,9 +179,10 @@ TEST_CASE("ParseFlags rejects a single-dash spelling of a boolean flag") {
 
 TEST_CASE("UsageText names every subcommand and flag") {
   const std::string usage = UsageText();
-  for (const char* word : {"run", "once", "check", "test", "--config.file", "--web.listen-address",
-                           "--log.level", "--log.format", "--web.enable-lifecycle",
-                           "--config.watch-interval", "--version", "--help", ":9469"}) {
+  for (const char* word :
+       {"run", "once", "check", "test", "--config.file", "--web.listen-address", "--log.level",
+        "--log.format", "--web.enable-lifecycle", "--config.watch-interval", "--web.config.file",
+        "--version", "--help", ":9469"}) {
     CAPTURE(word);
     CHECK(usage.find(word) != std::string::npos);
   }
