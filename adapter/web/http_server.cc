@@ -292,8 +292,13 @@ int HttpServer::Impl::LogMessage(const mg_connection* conn, const char* message)
   }
   // A failed TLS handshake is the client's doing (no certificate, one of
   // another CA, plain HTTP to the TLS port): at most one line per 10 s, so
-  // that a scanner cannot flood the log.
+  // that a scanner cannot flood the log; none for the plain connections the
+  // destructor makes to wake the listener.
   if (std::strncmp(message, "sslize error", 12) == 0) {
+    if (impl != nullptr) {
+      std::lock_guard lock(impl->drain_mu);
+      if (impl->draining) return 1;
+    }
     static LogLimiter limiter(std::chrono::seconds(10));
     if (std::optional<std::uint64_t> suppressed = limiter.Allow("tls handshake")) {
       spdlog::warn("http server: TLS handshake failed: {} ({} similar suppressed)", message,
