@@ -9,7 +9,8 @@
 #   endpoints and an unknown path included; the configured headers on every
 #   response; the web config changed on disk is picked up (users, headers, a
 #   new server certificate without a restart) and a broken one is refused and
-#   counted while the old one keeps serving; server-only TLS; an invalid web
+#   counted while the old one keeps serving; each client_auth_type (switched
+#   by reloads) and client_allowed_sans; server-only TLS; an invalid web
 #   config at startup exits 1 naming file:line and the field; and a load run
 #   of thousands of mutual-TLS connections, every one answered.
 # Usage: test/integration/web_config_test.sh PATH_TO_metrics-adapter [CONNECTIONS]
@@ -46,6 +47,8 @@ issue ca server /CN=first-server "subjectAltName=IP:127.0.0.1"
 issue ca rotated /CN=rotated-server "subjectAltName=IP:127.0.0.1"
 issue ca client /CN=scraper "extendedKeyUsage=clientAuth"
 issue other-ca stranger /CN=stranger "extendedKeyUsage=clientAuth"
+issue ca named-client /CN=named "extendedKeyUsage=clientAuth
+subjectAltName=DNS:scraper.test"
 
 # bcrypt hashes of two costs (2^4 and 2^6 rounds), as htpasswd -B would make.
 bcrypt() {  # bcrypt PASSWORD COST
@@ -171,8 +174,8 @@ expect 200 "alice over the rotated certificate" "${mtls[@]}" -u alice:alice-secr
 before=$(value_tls "$failures")
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cilent_auth_type: x\n' \
   >"$tmp/web.yaml"
-refused() { [ "$(value_tls "$failures")" != "$before" ]; }
-wait_until "the broken web config counted as a failed reload" refused
+reload_refused() { [ "$(value_tls "$failures")" != "$before" ]; }
+wait_until "the broken web config counted as a failed reload" reload_refused
 grep -q 'web.yaml:4:3: error: unknown key .*cilent_auth_type' "$tmp/adapter.log" ||
   fail "the refused web config's error is not logged with its position"
 expect 200 "alice under the old web config" "${mtls[@]}" -u alice:alice-secret "$base/healthz"
@@ -182,6 +185,35 @@ echo "web config reloads: users, headers, the server certificate; a broken one r
 web_config "$both_users" deny
 bob_back() { [ "$(status "${mtls[@]}" -u bob:bob-secret "$base/healthz")" = 200 ]; }
 wait_until "bob back in the web config" bob_back
+
+# --- Each client_auth_type, switched by reloads (no basic auth here) --------
+auth_type() {  # auth_type TYPE [EXTRA_LINE]: a web config with that client_auth_type
+  printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_ca_file: ca.crt\n  client_auth_type: %s\n%s\n' \
+    "$1" "${2:-}" >"$tmp/web.yaml.new"
+  mv "$tmp/web.yaml.new" "$tmp/web.yaml"
+}
+as_none=(--cacert "$tmp/ca.crt")
+as_stranger=(--cacert "$tmp/ca.crt" --cert "$tmp/stranger.crt" --key "$tmp/stranger.key")
+as_named=(--cacert "$tmp/ca.crt" --cert "$tmp/named-client.crt" --key "$tmp/named-client.key")
+served() { [ "$(status "$@" "$base/healthz")" = 200 ]; }
+refused() { [ "$(status "$@" "$base/healthz")" = none ]; }
+auth_type RequireAnyClientCert
+wait_until "RequireAnyClientCert: another CA's certificate served" served "${as_stranger[@]}"
+refused "${as_none[@]}" || fail "RequireAnyClientCert served a client without a certificate"
+auth_type RequestClientCert
+wait_until "RequestClientCert: no certificate served" served "${as_none[@]}"
+served "${as_stranger[@]}" || fail "RequestClientCert refused an unverified certificate"
+auth_type VerifyClientCertIfGiven
+wait_until "VerifyClientCertIfGiven: another CA's certificate refused" refused "${as_stranger[@]}"
+served "${as_none[@]}" || fail "VerifyClientCertIfGiven refused a client without a certificate"
+served "${mtls[@]}" || fail "VerifyClientCertIfGiven refused the right certificate"
+auth_type RequireAndVerifyClientCert '  client_allowed_sans: [scraper.test]'
+wait_until "client_allowed_sans: a certificate without the SAN refused" refused "${mtls[@]}"
+served "${as_named[@]}" || fail "client_allowed_sans refused a certificate with the SAN"
+refused "${as_none[@]}" || fail "client_allowed_sans served a client without a certificate"
+echo "client_auth_type: each of the toolkit's values as Go defines it; client_allowed_sans"
+web_config "$both_users" deny
+wait_until "the mutual-TLS web config back" bob_back
 
 # --- Load: thousands of mutual-TLS connections, every one answered -----------
 # Eight client threads; one in ten connections presents no certificate (the
