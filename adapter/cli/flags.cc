@@ -161,7 +161,8 @@ constexpr FlagSpec kFlags[] = {
      &SetString<&Flags::listen_address>},
     {"web.telemetry-path", "PATH", kRun, "where to serve the metrics (default /metrics)",
      &SetString<&Flags::telemetry_path>},
-    {"web.max-requests", "N", kRun, "scrapes rendered at once, 503 beyond (default 40; 0: no limit)",
+    {"web.max-requests", "N", kRun,
+     "scrapes rendered at once, 503 beyond (default 40; 0: no limit)",
      &SetCount<&Flags::max_requests, 0, 10000>},
     {"web.max-connections", "N", kRun,
      "connections served at once, one worker thread each (1..10000, default\n"
