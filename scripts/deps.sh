@@ -37,6 +37,8 @@ build     libcurl4-openssl-dev       -
 build     ca-certificates            -
 build     doctest-dev                -
 build     libbenchmark-dev           -
+build     libprotobuf-dev            -
+build     protobuf-compiler          protoc
 test      ccache                     ccache
 test      clang-format               clang-format
 test      clang-tidy                 clang-tidy

@@ -149,7 +149,7 @@ std::string Gunzip(const std::string& data) {
 
 HttpHandlers DefaultHandlers() {
   HttpHandlers h;
-  h.metrics = [] { return std::pair<std::string, std::string>(kExposition, kPromType); };
+  h.metrics = [](std::string_view) { return std::pair<std::string, std::string>(kExposition, kPromType); };
   h.ready = [] { return true; };
   return h;
 }
@@ -294,7 +294,7 @@ TEST_CASE("HEAD /metrics sends GET's headers and no body") {
 
 TEST_CASE("a throwing metrics handler gives 500 and the server keeps serving") {
   HttpHandlers h = DefaultHandlers();
-  h.metrics = []() -> std::pair<std::string, std::string> { throw std::runtime_error("boom"); };
+  h.metrics = [](std::string_view) -> std::pair<std::string, std::string> { throw std::runtime_error("boom"); };
   auto server = StartOrFail(std::move(h));
   CHECK(Fetch(server->port(), "GET", "/metrics").status == 500);
   CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);
@@ -418,7 +418,7 @@ TEST_CASE("concurrent scrapes all succeed") {
   constexpr int kRequestsPerThread = 25;
   std::atomic<int> calls{0};
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&] {
+  h.metrics = [&](std::string_view) {
     ++calls;
     return std::pair<std::string, std::string>(kExposition, kPromType);
   };
@@ -454,7 +454,7 @@ TEST_CASE("the destructor finishes in-flight requests and turns new ones away") 
   std::shared_future<void> release_future = release.get_future().share();
   std::atomic<bool> handler_done{false};
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&] {
+  h.metrics = [&](std::string_view) {
     entered.set_value();
     release_future.wait();
     handler_done = true;
