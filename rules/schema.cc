@@ -140,8 +140,7 @@ void LoadNative(const YAML::Node& node, const std::string& file, FamilySpec& fam
     }
     if (auto max = map.Integer("max_buckets")) {
       if (*max < 0) {
-        diags.Error(map.PositionOfKey("max_buckets"),
-                    "\"max_buckets\" must be >= 0 (0: no limit)");
+        diags.Error(map.PositionOfKey("max_buckets"), "\"max_buckets\" must be >= 0 (0: no limit)");
       } else {
         native.max_buckets = static_cast<std::size_t>(*max);
       }

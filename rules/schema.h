@@ -58,7 +58,7 @@ inline constexpr std::size_t kDefaultMaxSeriesPerFamily = 10000;
 // knobs Prometheus users know.
 struct NativeSpec {
   // Each bucket's upper bound is at most this factor times its lower one;
-  // the store picks the schema from it (the highest whose factor 2^(2^-s)
+  // the store picks the schema from it (the coarsest whose factor 2^(2^-s)
   // is not larger): 1.1 gives schema 3, a factor of 2^(1/8) = 1.09.
   double bucket_factor = 1.1;
   // Values with magnitude up to this go to the zero bucket. The Go client's

@@ -5,7 +5,6 @@
 namespace metrics_adapter {
 namespace {
 
-
 // Splits off the text up to `separator` (or all of it), trimmed.
 std::string_view NextPart(std::string_view& text, char separator) {
   const std::size_t end = text.find(separator);

@@ -21,7 +21,7 @@ namespace metrics_adapter {
 using HeaderParam = std::pair<std::string_view, std::string_view>;
 
 struct HeaderElement {
-  std::string_view value;  // "gzip", "text/plain": trimmed, as written
+  std::string_view value;           // "gzip", "text/plain": trimmed, as written
   std::vector<HeaderParam> params;  // every parameter but q, in order
   // q in thousandths (0..1000) so comparisons stay exact: 1000 when absent,
   // 0 when malformed (an unreadable preference is no preference for it).

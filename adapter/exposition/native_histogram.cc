@@ -18,7 +18,8 @@ const std::vector<double>& Fractions(int schema) {
     std::array<std::vector<double>, kMaxNativeSchema + 1> t;
     for (int s = 1; s <= kMaxNativeSchema; ++s) {
       const int n = 1 << s;
-      for (int k = 0; k < n; ++k) t[static_cast<std::size_t>(s)].push_back(0.5 * std::exp2(static_cast<double>(k) / n));
+      for (int k = 0; k < n; ++k)
+        t[static_cast<std::size_t>(s)].push_back(0.5 * std::exp2(static_cast<double>(k) / n));
     }
     return t;
   }();
@@ -48,9 +49,9 @@ void Merge(std::vector<NativeHistogram::Bucket>& buckets) {
 }  // namespace
 
 int NativeSchemaForFactor(double bucket_factor) {
-  // Growth factor at schema s is 2^(2^-s): the largest s with
-  // 2^-s <= log2(factor), i.e. s = floor(-log2(log2(factor))).
-  const double s = std::floor(-std::log2(std::log2(bucket_factor)));
+  // The growth factor at schema s is 2^(2^-s), smaller as s grows: the
+  // smallest s with 2^-s <= log2(factor) is s = -floor(log2(log2(factor))).
+  const double s = -std::floor(std::log2(std::log2(bucket_factor)));
   if (!(s > kMinNativeSchema)) return kMinNativeSchema;  // also NaN
   if (s > kMaxNativeSchema) return kMaxNativeSchema;
   return static_cast<int>(s);
@@ -65,8 +66,10 @@ std::int32_t NativeBucketIndex(double value, int schema) {
   if (schema > 0) {
     const std::vector<double>& fractions = Fractions(schema);
     // The first boundary >= fraction: fraction lies in (boundary k-1, boundary k].
-    const auto k = std::lower_bound(fractions.begin(), fractions.end(), fraction) - fractions.begin();
-    return static_cast<std::int32_t>(k) + (exponent - 1) * static_cast<std::int32_t>(fractions.size());
+    const auto k =
+        std::lower_bound(fractions.begin(), fractions.end(), fraction) - fractions.begin();
+    return static_cast<std::int32_t>(k) +
+           (exponent - 1) * static_cast<std::int32_t>(fractions.size());
   }
   // Schema 0: index = ceil(log2 value), i.e. exponent, less one for an
   // exact power of two (fraction 0.5). Lower schemas group 2^-s of those.

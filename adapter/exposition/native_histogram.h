@@ -24,8 +24,8 @@ namespace metrics_adapter {
 inline constexpr int kMinNativeSchema = -4;
 inline constexpr int kMaxNativeSchema = 8;
 
-// The highest schema whose bucket growth factor 2^(2^-s) is at most
-// `bucket_factor` (as Prometheus's client libraries choose it), clamped to
+// The lowest (coarsest) schema whose bucket growth factor 2^(2^-s) is at
+// most `bucket_factor` (as Prometheus's Go client chooses it), clamped to
 // kMinNativeSchema..kMaxNativeSchema. `bucket_factor` must be > 1.
 int NativeSchemaForFactor(double bucket_factor);
 

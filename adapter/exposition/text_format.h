@@ -1,11 +1,10 @@
 // The Prometheus text exposition format 0.0.4 and OpenMetrics 1.0 text,
-// appended straight into one std::string. It replaces prometheus::TextSerializer on the scrape path:
-// that one writes through an std::ostream, formatting every value with
-// printf-style double output (about a microsecond per series) and rounding
-// it to 16 significant digits; this one costs a few dozen nanoseconds per
-// sample line and writes every value exactly. It also escapes HELP text,
-// which prometheus-cpp 1.0 writes raw (a newline in it broke the format),
-// and spells NaN as the format does, not "Nan".
+// appended straight into one std::string. It replaces prometheus::TextSerializer on the scrape
+// path: that one writes through an std::ostream, formatting every value with printf-style double
+// output (about a microsecond per series) and rounding it to 16 significant digits; this one costs
+// a few dozen nanoseconds per sample line and writes every value exactly. It also escapes HELP
+// text, which prometheus-cpp 1.0 writes raw (a newline in it broke the format), and spells NaN as
+// the format does, not "Nan".
 //
 // Usage:
 //   std::string out;

@@ -142,11 +142,13 @@ void BM_Observe(benchmark::State& state) {
   schema.Add(spec, diags);
   SeriesStore store(schema);
   std::vector<double> values;
-  for (int i = 0; i < 4096; ++i) values.push_back(0.001 * std::pow(10.0, 4.0 * ((i * 2654435761u) % 4096) / 4096));
+  for (int i = 0; i < 4096; ++i)
+    values.push_back(0.001 * std::pow(10.0, 4.0 * ((i * 2654435761u) % 4096) / 4096));
   const std::string_view labels[] = {"/api"};
   SeriesStore::Writer writer = store.Write();
   std::size_t i = 0;
-  for (auto _ : state) writer.Apply(Update{0, UpdateOp::kObserve, values[i++ % values.size()], labels});
+  for (auto _ : state)
+    writer.Apply(Update{0, UpdateOp::kObserve, values[i++ % values.size()], labels});
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Observe)->Arg(0)->Arg(1);

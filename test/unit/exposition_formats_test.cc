@@ -101,22 +101,22 @@ TEST_CASE("OpenMetrics: counters named without _total, UNIT, escaped HELP, # EOF
   SeriesStore store(TestSchema(), kDefaultMaxSeriesPerFamily, false);
   Fill(store);
   const std::string text = RenderExposition({&store}, ExpositionFormat::kOpenMetrics);
-  CHECK(text.starts_with(
-      "# HELP bytes Help \\\"quoted\\\" \\\\ for bytes_total.\n"
-      "# TYPE bytes counter\n"
-      "# UNIT bytes bytes\n"
-      "bytes_total 1024\n"
-      "# HELP temp Help \\\"quoted\\\" \\\\ for temp.\n"
-      "# TYPE temp gauge\n"
-      "temp -3.5\n"
-      "# HELP d_seconds Help \\\"quoted\\\" \\\\ for d_seconds.\n"
-      "# TYPE d_seconds histogram\n"
-      "# UNIT d_seconds seconds\n"
-      "d_seconds_count{route=\"/a\\\"b\"} 2\n"
-      "d_seconds_sum{route=\"/a\\\"b\"} 3.25\n"
-      "d_seconds_bucket{route=\"/a\\\"b\",le=\"0.5\"} 1\n"
-      "d_seconds_bucket{route=\"/a\\\"b\",le=\"1\"} 1\n"
-      "d_seconds_bucket{route=\"/a\\\"b\",le=\"+Inf\"} 2\n"));
+  CHECK(
+      text.starts_with("# HELP bytes Help \\\"quoted\\\" \\\\ for bytes_total.\n"
+                       "# TYPE bytes counter\n"
+                       "# UNIT bytes bytes\n"
+                       "bytes_total 1024\n"
+                       "# HELP temp Help \\\"quoted\\\" \\\\ for temp.\n"
+                       "# TYPE temp gauge\n"
+                       "temp -3.5\n"
+                       "# HELP d_seconds Help \\\"quoted\\\" \\\\ for d_seconds.\n"
+                       "# TYPE d_seconds histogram\n"
+                       "# UNIT d_seconds seconds\n"
+                       "d_seconds_count{route=\"/a\\\"b\"} 2\n"
+                       "d_seconds_sum{route=\"/a\\\"b\"} 3.25\n"
+                       "d_seconds_bucket{route=\"/a\\\"b\",le=\"0.5\"} 1\n"
+                       "d_seconds_bucket{route=\"/a\\\"b\",le=\"1\"} 1\n"
+                       "d_seconds_bucket{route=\"/a\\\"b\",le=\"+Inf\"} 2\n"));
   // Native histograms are their classic buckets in text, declared or default.
   CHECK(text.find("n_seconds_bucket{le=\"1\"} 4\n") != std::string::npos);
   CHECK(text.find("m_seconds_bucket{le=\"10\"} 1\n") != std::string::npos);
@@ -124,9 +124,10 @@ TEST_CASE("OpenMetrics: counters named without _total, UNIT, escaped HELP, # EOF
   // The Prometheus text format of the same store: _total in TYPE, no UNIT,
   // quotes in HELP as they are, no EOF.
   const std::string plain = RenderExposition({&store});
-  CHECK(plain.starts_with("# HELP bytes_total Help \"quoted\" \\\\ for bytes_total.\n"
-                          "# TYPE bytes_total counter\n"
-                          "bytes_total 1024\n"));
+  CHECK(
+      plain.starts_with("# HELP bytes_total Help \"quoted\" \\\\ for bytes_total.\n"
+                        "# TYPE bytes_total counter\n"
+                        "bytes_total 1024\n"));
   CHECK(plain.find("# UNIT") == std::string::npos);
   CHECK(plain.find("# EOF") == std::string::npos);
 }

@@ -11,7 +11,9 @@
 namespace metrics_adapter {
 namespace {
 
-std::string Chosen(std::string_view accept) { return std::string(NegotiateFormat(accept).content_type); }
+std::string Chosen(std::string_view accept) {
+  return std::string(NegotiateFormat(accept).content_type);
+}
 
 // What Prometheus 2.42 sends by default and with native histograms on.
 constexpr std::string_view kPrometheusDefault =
@@ -23,8 +25,8 @@ constexpr std::string_view kPrometheusNative =
     "version=0.0.1;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1";
 
 TEST_CASE("ParseHeaderList splits elements, parameters and q-values") {
-  const std::vector<HeaderElement> list =
-      ParseHeaderList(" text/plain ; version=0.0.4 ; q=0.5 ,, a/b;x=\"y z\";Q=1, c;q=2, d;q=0.1234");
+  const std::vector<HeaderElement> list = ParseHeaderList(
+      " text/plain ; version=0.0.4 ; q=0.5 ,, a/b;x=\"y z\";Q=1, c;q=2, d;q=0.1234");
   REQUIRE(list.size() == 4);
   CHECK(list[0].value == "text/plain");
   CHECK(list[0].q == 500);

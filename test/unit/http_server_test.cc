@@ -149,7 +149,9 @@ std::string Gunzip(const std::string& data) {
 
 HttpHandlers DefaultHandlers() {
   HttpHandlers h;
-  h.metrics = [](std::string_view) { return std::pair<std::string, std::string>(kExposition, kPromType); };
+  h.metrics = [](std::string_view) {
+    return std::pair<std::string, std::string>(kExposition, kPromType);
+  };
   h.ready = [] { return true; };
   return h;
 }
@@ -294,7 +296,9 @@ TEST_CASE("HEAD /metrics sends GET's headers and no body") {
 
 TEST_CASE("a throwing metrics handler gives 500 and the server keeps serving") {
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [](std::string_view) -> std::pair<std::string, std::string> { throw std::runtime_error("boom"); };
+  h.metrics = [](std::string_view) -> std::pair<std::string, std::string> {
+    throw std::runtime_error("boom");
+  };
   auto server = StartOrFail(std::move(h));
   CHECK(Fetch(server->port(), "GET", "/metrics").status == 500);
   CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);

@@ -14,7 +14,7 @@ namespace {
 
 using Buckets = std::vector<NativeHistogram::Bucket>;
 
-TEST_CASE("NativeSchemaForFactor picks the highest schema whose factor is not larger") {
+TEST_CASE("NativeSchemaForFactor picks the coarsest schema whose factor is not larger") {
   CHECK(NativeSchemaForFactor(1.1) == 3);  // 2^(1/8) = 1.0905
   CHECK(NativeSchemaForFactor(2) == 0);
   CHECK(NativeSchemaForFactor(1.999) == 1);  // 2^(1/2) = 1.414 <= 1.999 < 2
@@ -76,14 +76,14 @@ TEST_CASE("values up to the zero threshold, either sign, and NaN go to the zero 
   h.Observe(-1);
   h.Observe(-2);
   CHECK(h.zero_count() == 6);
-  CHECK(h.positive() == Buckets{{NativeBucketIndex(0.001, 3) + 1, 1}});
+  CHECK(h.positive() == Buckets{{NativeBucketIndex(std::nextafter(0.001, 1.0), 3), 1}});
   CHECK(h.negative() == Buckets{{0, 2}, {8, 1}});
 }
 
 TEST_CASE("buckets are kept sorted by index and counted") {
   NativeHistogram h(0, 0, 0);
   for (double v : {8.0, 1.0, 3.0, 0.75, 4.0, 1.0}) h.Observe(v);
-  CHECK(h.positive() == Buckets{{0, 2}, {2, 2}, {3, 1}});  // 0.75 and 1 share bucket 0
+  CHECK(h.positive() == Buckets{{0, 3}, {2, 2}, {3, 1}});  // 0.75 and 1 share bucket 0
 }
 
 TEST_CASE("past max_buckets the schema drops until the buckets fit, merging pairs") {

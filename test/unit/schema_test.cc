@@ -442,10 +442,10 @@ TEST_CASE("native settings are checked, belong to histograms, and must agree whe
     type: histogram
     help: A.
     native: {bucket_factor: 1, zero_threshold: -1, max_buckets: -2, schema: 3}
-)") == "f.yaml:5:28: error: \"bucket_factor\" must be a number above 1, such as 1.1\n"
-       "f.yaml:5:59: error: \"zero_threshold\" must be a finite number >= 0\n"
-       "f.yaml:5:76: error: \"max_buckets\" must be >= 0 (0: no limit)\n"
-       "f.yaml:5:87: error: unknown key \"schema\" in native\n");
+)") == "f.yaml:5:29: error: \"bucket_factor\" must be a number above 1, such as 1.1\n"
+       "f.yaml:5:48: error: \"zero_threshold\" must be a finite number >= 0\n"
+       "f.yaml:5:65: error: \"max_buckets\" must be >= 0 (0: no limit)\n"
+       "f.yaml:5:69: error: unknown key \"schema\" in native\n");
   CHECK(Errors(R"(metrics:
   - name: a
     type: gauge
