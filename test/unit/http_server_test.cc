@@ -243,13 +243,28 @@ TEST_CASE("GET /metrics returns the handler's body and content type") {
   CHECK(r.Header("content-type") == kPromType);
   CHECK(r.Header("content-length") == std::to_string(std::string(kExposition).size()));
   CHECK_FALSE(r.Has("content-encoding"));
-  CHECK(r.Header("vary") == "Accept-Encoding");
+  CHECK(r.Header("vary") == "Accept, Accept-Encoding");
   CHECK(r.Header("date").size() == std::string("Sun, 06 Nov 1994 08:49:37 GMT").size());
 
   // The query string does not change routing.
   HttpResponse q = Fetch(server->port(), "GET", "/metrics?name[]=x");
   CHECK(q.status == 200);
   CHECK(q.body == kExposition);
+}
+
+TEST_CASE("/metrics hands the Accept header, all its lines, to the handler and uses its type") {
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [](std::string_view accept) {
+    return std::pair<std::string, std::string>("accept=" + std::string(accept), "x/y");
+  };
+  auto server = StartOrFail(std::move(h));
+  HttpResponse r =
+      Fetch(server->port(), "GET", "/metrics",
+            {{"Accept", "application/openmetrics-text"}, {"Accept", "text/plain;q=0.5"}});
+  CHECK(r.status == 200);
+  CHECK(r.body == "accept=application/openmetrics-text, text/plain;q=0.5");
+  CHECK(r.Header("content-type") == "x/y");
+  CHECK(Fetch(server->port(), "GET", "/metrics").body == "accept=");
 }
 
 TEST_CASE("/metrics is gzip-coded only when Accept-Encoding allows it") {
@@ -259,7 +274,7 @@ TEST_CASE("/metrics is gzip-coded only when Accept-Encoding allows it") {
     REQUIRE(r.error == "");
     CHECK(r.status == 200);
     CHECK(r.Header("content-encoding") == "gzip");
-    CHECK(r.Header("vary") == "Accept-Encoding");
+    CHECK(r.Header("vary") == "Accept, Accept-Encoding");
     CHECK(r.Header("content-type") == kPromType);
     CHECK(r.Header("content-length") == std::to_string(r.body.size()));
     CHECK(Gunzip(r.body) == kExposition);
