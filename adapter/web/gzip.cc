@@ -6,7 +6,6 @@
 #include <cctype>
 #include <climits>
 #include <cstddef>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
