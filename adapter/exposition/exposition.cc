@@ -76,11 +76,9 @@ void AppendText(std::string& out, const std::vector<Group>& groups, TextDialect 
 // merge them (first label set wins).
 void AppendProtobuf(std::string& out, const std::vector<Group>& groups) {
   std::string block;
+  std::vector<ProtobufMetric> merged;
   for (const Group& group : groups) {
-    ModelFamily merged;
-    merged.family.name = std::string(group.name);
-    merged.family.help = std::string(group.help);
-    merged.family.type = group.type;
+    merged.clear();
     std::unordered_set<std::string> seen;
     const auto add = [&](const ClientMetric& metric, const NativeHistogram* native) {
       if (group.parts.size() > 1) {
@@ -88,8 +86,7 @@ void AppendProtobuf(std::string& out, const std::vector<Group>& groups) {
         AppendLabelBlock(block, metric);
         if (!seen.insert(block).second) return;
       }
-      merged.family.metric.push_back(metric);
-      merged.native.push_back(native);
+      merged.push_back({&metric, native});
     };
     // Snapshot families collected here must outlive `merged`'s pointers.
     std::vector<ModelFamily> collected;
@@ -106,7 +103,7 @@ void AppendProtobuf(std::string& out, const std::vector<Group>& groups) {
         add(family->metric[m], native != nullptr && m < native->size() ? (*native)[m] : nullptr);
       }
     }
-    AppendDelimitedFamily(out, merged);
+    AppendDelimitedFamily(out, group.name, group.help, group.type, merged);
   }
 }
 

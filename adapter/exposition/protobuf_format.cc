@@ -1,5 +1,7 @@
 #include "adapter/exposition/protobuf_format.h"
 
+#include <google/protobuf/arena.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -115,14 +117,19 @@ void SetMetric(pb::Metric& out, MetricType type, const ClientMetric& metric,
 
 }  // namespace
 
-void AppendDelimitedFamily(std::string& out, const ModelFamily& family) {
-  pb::MetricFamily message;
-  message.set_name(family.family.name);
-  if (!family.family.help.empty()) message.set_help(family.family.help);
-  message.set_type(ProtoType(family.family.type));
-  for (std::size_t m = 0; m < family.family.metric.size(); ++m) {
-    const NativeHistogram* native = m < family.native.size() ? family.native[m] : nullptr;
-    SetMetric(*message.add_metric(), family.family.type, family.family.metric[m], native);
+void AppendDelimitedFamily(std::string& out, std::string_view name, std::string_view help,
+                           prometheus::MetricType type,
+                           const std::vector<ProtobufMetric>& metrics) {
+  // On an arena: the message's many small parts (labels, buckets) are
+  // carved from a few blocks and freed at once, not one by one.
+  google::protobuf::Arena arena;
+  auto& message = *google::protobuf::Arena::CreateMessage<pb::MetricFamily>(&arena);
+  message.set_name(std::string(name));
+  if (!help.empty()) message.set_help(std::string(help));
+  message.set_type(ProtoType(type));
+  message.mutable_metric()->Reserve(static_cast<int>(metrics.size()));
+  for (const ProtobufMetric& metric : metrics) {
+    SetMetric(*message.add_metric(), type, *metric.metric, metric.native);
   }
   // The size as a base-128 varint, low groups first, then the message
   // appended in place (no stream: it would resize `out` to its capacity).
