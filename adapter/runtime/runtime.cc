@@ -16,7 +16,12 @@ std::unique_ptr<Runtime> Runtime::Build(const AdapterConfig& config, RunMode mod
   return runtime;
 }
 
-Runtime::Runtime(RunMode mode) : mode_(mode), streamed_(mode) {}
+// Only a serving adapter has a process worth describing: `once` and `check`
+// print no process_* families.
+Runtime::Runtime(RunMode mode)
+    : mode_(mode),
+      self_(mode == RunMode::kFollow ? SelfMetrics::kWithProcess : SelfMetrics::kWithoutProcess),
+      streamed_(mode) {}
 
 Runtime::~Runtime() { Stop(); }
 
@@ -112,7 +117,7 @@ std::string Runtime::Exposition(ExpositionFormat format) const {
     std::lock_guard<std::mutex> lock(mu_);
     scraper = scraper_;
   }
-  const CollectableExposable self(*self_.registry());
+  const CollectableExposable self(self_);
   return scraper->Scrape(*store_, self, format);
 }
 

@@ -1,5 +1,7 @@
 #include "adapter/store/self_metrics.h"
 
+#include "adapter/base/build_info.h"
+
 namespace metrics_adapter {
 namespace {
 
@@ -11,8 +13,9 @@ prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& reg
 
 }  // namespace
 
-SelfMetrics::SelfMetrics()
+SelfMetrics::SelfMetrics(Process process)
     : registry_(std::make_shared<prometheus::Registry>()),
+      process_(process == kWithProcess ? std::make_unique<const ProcessMetrics>() : nullptr),
       lines_read_(CounterFamily(*registry_, "metrics_adapter_lines_read_total",
                                 "Complete lines read from the source.")),
       bytes_read_(
@@ -70,12 +73,26 @@ SelfMetrics::SelfMetrics()
                      .Name("metrics_adapter_source_last_read_timestamp_seconds")
                      .Help("When a streamed source last read a line (Unix time).")
                      .Register(*registry_)) {
+  const BuildInfo& build = GetBuildInfo();
   prometheus::BuildGauge()
       .Name("metrics_adapter_build_info")
       .Help("A metric with a constant '1' value labeled by the version of metrics-adapter.")
       .Register(*registry_)
-      .Add({{"version", METRICS_ADAPTER_VERSION}})
+      .Add({{"version", std::string(build.version)},
+            {"revision", std::string(build.revision)},
+            {"branch", std::string(build.branch)},
+            {"compiler", std::string(build.compiler)}})
       .Set(1);
+}
+
+std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  if (process_) {
+    std::vector<prometheus::MetricFamily> process = process_->Collect();
+    families.insert(families.end(), std::make_move_iterator(process.begin()),
+                    std::make_move_iterator(process.end()));
+  }
+  return families;
 }
 
 SourceMetrics& SelfMetrics::ForSource(const std::string& source) {
