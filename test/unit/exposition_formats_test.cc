@@ -286,5 +286,31 @@ TEST_CASE("protobuf: consecutive native buckets share a span; a family merged ac
   CHECK(families[0].metric(1).histogram().sample_count() == 1);
 }
 
+TEST_CASE("a reload keeps a native family's series only while its native settings stay") {
+  Schema schema;
+  Diagnostics diags;
+  FamilySpec spec = Spec("r_seconds", MetricType::kHistogram, "seconds");
+  spec.buckets = DefaultBuckets("seconds");
+  spec.native = NativeSpec{};
+  schema.Add(spec, diags);
+  SeriesStore store(schema, kDefaultMaxSeriesPerFamily, false);
+  {
+    SeriesStore::Writer writer = store.Write();
+    writer.Apply(Update{0, UpdateOp::kObserve, 2, {}});
+  }
+  const auto count = [&] {
+    const std::vector<pb::MetricFamily> families =
+        ReadDelimited(RenderExposition({&store}, ExpositionFormat::kProtobuf));
+    return families.empty() ? 0 : families[0].metric(0).histogram().sample_count();
+  };
+  store.Reconfigure(schema, kDefaultMaxSeriesPerFamily, [] {});
+  CHECK(count() == 1);  // unchanged: kept, native buckets and all
+  Schema coarser;
+  spec.native->bucket_factor = 2;
+  coarser.Add(spec, diags);
+  store.Reconfigure(coarser, kDefaultMaxSeriesPerFamily, [] {});
+  CHECK(count() == 0);  // other buckets: the family starts empty
+}
+
 }  // namespace
 }  // namespace metrics_adapter
