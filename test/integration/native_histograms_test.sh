@@ -134,12 +134,12 @@ YAML
     pid=$!
     prom_pids+=("$pid")
     prom_url="http://127.0.0.1:${ports[0]}"
-    for _ in $(seq 300); do
+    for _ in $(seq 600); do
       kill -0 "$pid" 2>/dev/null || break
       curl -sf --max-time 2 "$prom_url/-/ready" >/dev/null 2>&1 && return 0
       sleep 0.1
     done
-    kill -0 "$pid" 2>/dev/null && { tail -20 "$tmp/$name.log"; fail "$name not ready within 30 s"; }
+    kill -0 "$pid" 2>/dev/null && { tail -20 "$tmp/$name.log"; fail "$name not ready within 60 s"; }
     grep -q 'address already in use' "$tmp/$name.log" ||
       { tail -20 "$tmp/$name.log"; fail "$name did not start"; }
   done
@@ -155,10 +155,11 @@ try:
 except Exception:
     print("")'
 }
-# wait_for_query PROM_URL PROMQL WANT: polls up to 30 s until the value is WANT.
+# wait_for_query PROM_URL PROMQL WANT: polls up to 60 s (a busy machine
+# slows Prometheus's start and first scrapes) until the value is WANT.
 wait_for_query() {
   local got=
-  for _ in $(seq 300); do
+  for _ in $(seq 600); do
     got=$(query "$1" "$2")
     [ "$got" = "$3" ] && return 0
     sleep 0.1
