@@ -1,6 +1,7 @@
 #include "adapter/cli/flags.h"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <string_view>
 
@@ -112,6 +113,32 @@ bool SetLogLevel(std::string_view value, Flags& flags, std::string* error) {
   return true;
 }
 
+// A whole number in [min, max].
+template <int Flags::*field, int min, int max>
+bool SetCount(std::string_view value, Flags& flags, std::string* error) {
+  int n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || ec != std::errc() || ptr != end || n < min || n > max) {
+    *error = "takes a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+             ", not \"" + std::string(value) + "\"";
+    return false;
+  }
+  flags.*field = n;
+  return true;
+}
+
+// A duration of at least 1ms: a request must have some time to arrive.
+bool SetReadTimeout(std::string_view value, Flags& flags, std::string* error) {
+  std::optional<std::chrono::milliseconds> timeout = ParseDuration(value);
+  if (!timeout || timeout->count() < 1) {
+    *error = "takes a duration of at least 1ms such as 10s, not \"" + std::string(value) + "\"";
+    return false;
+  }
+  flags.read_timeout = *timeout;
+  return true;
+}
+
 bool SetLogFormat(std::string_view value, Flags& flags, std::string* error) {
   if (value != "logfmt" && value != "json") {
     *error = "takes logfmt or json, not \"" + std::string(value) + "\"";
@@ -129,8 +156,25 @@ constexpr FlagSpec kFlags[] = {
      "the adapter config (YAML); required by run, once and check", &SetString<&Flags::config_file>},
     {"web.listen-address", "ADDR", kRun,
      "where to serve /metrics, /healthz and /readyz, as HOST:PORT or :PORT\n"
-     "(default: the config's web.listen_address, else :9469; port 0: any free port)",
+     "(default: the config's web.listen_address, else :9469; port 0: any free port);\n"
+     "IPv4 only ([IPV6]:PORT is refused: civetweb built without IPv6)",
      &SetString<&Flags::listen_address>},
+    {"web.telemetry-path", "PATH", kRun, "where to serve the metrics (default /metrics)",
+     &SetString<&Flags::telemetry_path>},
+    {"web.max-requests", "N", kRun, "scrapes rendered at once, 503 beyond (default 40; 0: no limit)",
+     &SetCount<&Flags::max_requests, 0, 10000>},
+    {"web.max-connections", "N", kRun,
+     "connections served at once, one worker thread each (1..10000, default\n"
+     "512); as many more wait in a queue, then the kernel's listen backlog\n"
+     "(net.core.somaxconn)",
+     &SetCount<&Flags::max_connections, 1, 10000>},
+    {"web.read-timeout", "DUR", kRun,
+     "a request's head and body must arrive within this (default 10s)", &SetReadTimeout},
+    {"web.config.file", "FILE", kRun | kCheck,
+     "TLS (and client certificates), basic auth and response headers for every\n"
+     "endpoint, in the Prometheus exporter toolkit's web config format;\n"
+     "reloaded with the config (check: validated with it)",
+     &SetString<&Flags::web_config_file>},
     {"web.enable-lifecycle", "", kRun, "accept POST /-/reload",
      &SetSwitch<&Flags::enable_lifecycle>},
     {"web.enable-explain", "", kRun,

@@ -27,11 +27,16 @@ struct Flags {
   std::string command = "run";  // run, once, check, test, explain (help sets `help`)
   std::string config_file;
   std::string listen_address;      // empty: the config's, else the default
+  std::string web_config_file;     // TLS, basic auth, headers; empty: none
   std::string log_level = "info";  // debug, info, warn, error ("warning" is read as warn)
   std::string log_format = "logfmt";
   bool enable_lifecycle = false;                   // POST /-/reload
   bool enable_explain = false;                     // POST /-/explain
   std::chrono::milliseconds watch_interval{5000};  // 0: no reload on file change
+  std::string telemetry_path = "/metrics";         // where the exposition is served
+  int max_requests = 40;                           // renders at once; 0: no limit
+  int max_connections = 512;                       // connections served at once
+  std::chrono::milliseconds read_timeout{10000};   // a request's head and body
   std::string source;                              // explain: only this source's rules
   bool help = false;
   std::string help_topic;  // the subcommand whose help to print; empty: the overview

@@ -136,6 +136,13 @@ std::optional<std::string> Runtime::Explain(const std::string& source,
                       FramingFor(explainable.config), input, MultilineFor(explainable.config));
 }
 
+std::vector<std::pair<std::string, std::string>> Runtime::Sources() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (const auto& [name, source] : explainable_) sources.emplace_back(name, source.config.type);
+  return sources;
+}
+
 std::vector<std::string> Runtime::LoadedFiles() const {
   std::lock_guard<std::mutex> lock(mu_);
   return files_;

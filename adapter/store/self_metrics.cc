@@ -197,4 +197,28 @@ SelfMetrics::PositionsMetrics& SelfMetrics::Positions() {
   return *positions_;
 }
 
+SelfMetrics::HttpMetrics& SelfMetrics::Http() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (http_) return *http_;
+  http_ = std::make_unique<HttpMetrics>(HttpMetrics{
+      &CounterFamily(*registry_, "metrics_adapter_http_requests_total",
+                     "HTTP requests answered, by handler (the endpoint's path, or other) and "
+                     "status code."),
+      &prometheus::BuildGauge()
+           .Name("metrics_adapter_http_requests_in_flight")
+           .Help("HTTP requests being answered now.")
+           .Register(*registry_)
+           .Add({}),
+      &CounterFamily(*registry_, "metrics_adapter_http_connections_dropped_total",
+                     "HTTP connections closed without an answer (no_request: nothing arrived "
+                     "within the read timeout, or the client closed; bad_request: a request "
+                     "head malformed, too large or incomplete at the read timeout), or whose "
+                     "request body was cut at the read timeout (body_timeout)."),
+      &CounterFamily(*registry_, "metrics_adapter_http_scrapes_rejected_total",
+                     "Scrapes answered 503 because --web.max-requests renders were running.")
+           .Add({}),
+  });
+  return *http_;
+}
+
 }  // namespace metrics_adapter

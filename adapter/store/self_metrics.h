@@ -106,6 +106,21 @@ class SelfMetrics final : public prometheus::Collectable {
   };
   PositionsMetrics& Positions();
 
+  // The HTTP server's metrics, registered on first use (only a running
+  // adapter shows them, not `once`).
+  struct HttpMetrics {
+    // Requests answered, by handler (the endpoint's path, or "other") and
+    // status code.
+    prometheus::Family<prometheus::Counter>* requests;
+    prometheus::Gauge* in_flight;  // requests being answered now
+    // Connections closed without an answer, or whose body was cut at the
+    // read timeout, by reason.
+    prometheus::Family<prometheus::Counter>* connections_dropped;
+    // Scrapes answered 503 because --web.max-requests renders were running.
+    prometheus::Counter* scrapes_rejected;
+  };
+  HttpMetrics& Http();
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<const ProcessMetrics> process_;  // null: kWithoutProcess
@@ -132,6 +147,7 @@ class SelfMetrics final : public prometheus::Collectable {
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
   std::map<std::string, int> pulled_holders_;
+  std::unique_ptr<HttpMetrics> http_;
   std::unique_ptr<PositionsMetrics> positions_;  // AcquirePulled minus ReleasePulled, by source
 };
 

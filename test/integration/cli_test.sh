@@ -133,6 +133,8 @@ value_for() {
     ADDR) echo 127.0.0.1:0 ;;
     DUR) echo 1s ;;
     NAME) echo access ;;
+    N) echo 4 ;;
+    PATH) echo /prom ;;
     LEVEL) echo warn ;;
     FORMAT) echo json ;;
     *) fail "no sample value for a flag's $1" ;;

@@ -65,10 +65,11 @@ TEST_CASE("ParseFlags takes each subcommand") {
 
 TEST_CASE("ParseFlags takes --name=value and --name value") {
   Parsed p = Parse({"--config.file=a.yaml", "--web.listen-address", ":9000", "--log.level=debug",
-                    "--log.format", "json"});
+                    "--log.format", "json", "--web.config.file", "web.yaml"});
   REQUIRE(p.ok);
   CHECK(p.flags.config_file == "a.yaml");
   CHECK(p.flags.listen_address == ":9000");
+  CHECK(p.flags.web_config_file == "web.yaml");
   CHECK(p.flags.log_level == "debug");
   CHECK(p.flags.log_format == "json");
 }
@@ -189,6 +190,38 @@ TEST_CASE("ParseFlags checks --log.level and --log.format, and reads warning as 
         "flag --log.format takes logfmt or json, not \"text\" (see metrics-adapter test --help)");
 }
 
+TEST_CASE("ParseFlags reads the server's limits and telemetry path") {
+  Parsed defaults = Parse({"--config.file=a"});
+  CHECK(defaults.flags.telemetry_path == "/metrics");
+  CHECK(defaults.flags.max_requests == 40);
+  CHECK(defaults.flags.max_connections == 512);
+  CHECK(defaults.flags.read_timeout == std::chrono::seconds(10));
+
+  Parsed p = Parse({"--config.file=a", "--web.telemetry-path=/prom", "--web.max-requests", "0",
+                    "--web.max-connections=64", "--web.read-timeout=2500ms"});
+  REQUIRE(p.ok);
+  CHECK(p.flags.telemetry_path == "/prom");
+  CHECK(p.flags.max_requests == 0);
+  CHECK(p.flags.max_connections == 64);
+  CHECK(p.flags.read_timeout == std::chrono::milliseconds(2500));
+
+  Parsed bad = Parse({"--config.file=a", "--web.max-connections=0"});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error ==
+        "flag --web.max-connections takes a whole number from 1 to 10000, not \"0\" (see "
+        "metrics-adapter --help)");
+  CHECK_FALSE(Parse({"--config.file=a", "--web.max-requests=-1"}).ok);
+  CHECK_FALSE(Parse({"--config.file=a", "--web.max-requests=4x"}).ok);
+  CHECK_FALSE(Parse({"--config.file=a", "--web.max-requests="}).ok);
+  Parsed timeout = Parse({"--config.file=a", "--web.read-timeout=0s"});
+  CHECK_FALSE(timeout.ok);
+  CHECK(timeout.error ==
+        "flag --web.read-timeout takes a duration of at least 1ms such as 10s, not \"0s\" (see "
+        "metrics-adapter --help)");
+  // They are run's flags only.
+  CHECK_FALSE(Parse({"check", "--config.file=a", "--web.max-requests=1"}).ok);
+}
+
 TEST_CASE("ParseFlags rejects an unknown flag, naming it") {
   Parsed p = Parse({"--config.fle=a.yaml"});
   CHECK_FALSE(p.ok);
@@ -231,6 +264,8 @@ TEST_CASE("ParseFlags rejects a flag that does not apply to the subcommand") {
        "--help)"},
       {{"--source=s", "--config.file=a"},
        "flag --source does not apply to run (see metrics-adapter run --help)"},
+      {{"once", "--config.file=a", "--web.config.file=w"},
+       "flag --web.config.file does not apply to once (see metrics-adapter once --help)"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> storage = {"metrics-adapter"};
@@ -303,10 +338,12 @@ TEST_CASE("HelpText of a subcommand shows its own flags only, and an example") {
   const std::vector<Case> cases = {
       {"run",
        {"--config.file", "--web.listen-address", "--web.enable-lifecycle", "--web.enable-explain",
-        "--config.watch-interval", ":9469"},
+        "--web.config.file", "--config.watch-interval", ":9469"},
        {"--source"}},
       {"once", {"--config.file"}, {"--web.", "--config.watch-interval", "--source"}},
-      {"check", {"--config.file"}, {"--web.", "--config.watch-interval", "--source"}},
+      {"check",
+       {"--config.file", "--web.config.file"},
+       {"--web.listen", "--web.enable", "--config.watch-interval", "--source"}},
       {"test", {"RULEFILE"}, {"--config.file", "--web.", "--source"}},
       {"explain", {"--config.file", "--source", "\"-\" reads stdin"}, {"--web.", "--config.w"}},
   };
