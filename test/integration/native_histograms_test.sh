@@ -65,6 +65,13 @@ sources:
 YAML
 : >"$tmp/jobs.log"
 start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+# The source starts at the end of the file once its tailer runs, which may be
+# after the port is logged: lines written before that would be skipped.
+for _ in $(seq 100); do
+  grep -q 'source jobs: following' "$tmp/adapter.log" && break
+  sleep 0.1
+done
+grep -q 'source jobs: following' "$tmp/adapter.log" || fail "the source did not start within 10 s"
 
 # 1000 durations spread log-uniformly over 1 ms .. 10 s (a fixed sequence).
 n=1000
