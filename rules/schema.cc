@@ -27,7 +27,8 @@ std::string DescribeDifference(const FamilySpec& a, const FamilySpec& b) {
   if (a.unit != b.unit) return "unit " + Quoted(b.unit) + " vs " + Quoted(a.unit);
   if (a.labels != b.labels) return "label names differ";
   if (a.label_bounds != b.label_bounds) return "label values differ";
-  if (a.buckets != b.buckets) return "buckets differ";
+  if (a.buckets != b.buckets || a.buckets_declared != b.buckets_declared) return "buckets differ";
+  if (a.native != b.native) return "native settings differ";
   if (a.max_series != b.max_series) return "max_series differs";
   if (a.ttl != b.ttl) return "ttl differs";
   return "help text differs";
@@ -92,6 +93,9 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
   if (family.type != MetricType::kHistogram && map.Has("buckets")) {
     diags.Error(map.PositionOfKey("buckets"), "only histograms have buckets");
   }
+  if (family.type != MetricType::kHistogram && family.native) {
+    diags.Error(map.PositionOfKey("native"), "only histograms can be native");
+  }
   for (std::size_t i = 0; i < family.buckets.size(); ++i) {
     if (!std::isfinite(family.buckets[i]) ||
         (i > 0 && family.buckets[i] <= family.buckets[i - 1])) {
@@ -100,6 +104,50 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
       break;
     }
   }
+}
+
+// `native: true` or a mapping of the NativeSpec knobs.
+void LoadNative(const YAML::Node& node, const std::string& file, FamilySpec& family,
+                Diagnostics& diags) {
+  if (!node.IsDefined()) return;
+  NativeSpec native;
+  if (node.IsScalar()) {
+    if (node.Scalar() == "false") return;
+    if (node.Scalar() != "true") {
+      diags.Error(PositionOf(file, node),
+                  "\"native\" must be true, false or a mapping of bucket_factor, "
+                  "zero_threshold, max_buckets");
+      return;
+    }
+  } else {
+    YamlMap map(node, file, diags, "native");
+    if (!map.valid()) return;
+    if (auto factor = map.Number("bucket_factor")) {
+      if (!(*factor > 1) || !std::isfinite(*factor)) {
+        diags.Error(map.PositionOfKey("bucket_factor"),
+                    "\"bucket_factor\" must be a number above 1, such as 1.1");
+      } else {
+        native.bucket_factor = *factor;
+      }
+    }
+    if (auto threshold = map.Number("zero_threshold")) {
+      if (!(*threshold >= 0) || !std::isfinite(*threshold)) {
+        diags.Error(map.PositionOfKey("zero_threshold"),
+                    "\"zero_threshold\" must be a finite number >= 0");
+      } else {
+        native.zero_threshold = *threshold;
+      }
+    }
+    if (auto max = map.Integer("max_buckets")) {
+      if (*max < 0) {
+        diags.Error(map.PositionOfKey("max_buckets"), "\"max_buckets\" must be >= 0 (0: no limit)");
+      } else {
+        native.max_buckets = static_cast<std::size_t>(*max);
+      }
+    }
+    map.RejectUnknownKeys();
+  }
+  family.native = native;
 }
 
 void LoadLabels(const YAML::Node& labels, const std::string& file, FamilySpec& family,
@@ -175,7 +223,8 @@ int Schema::Add(FamilySpec family, Diagnostics& diags) {
     const FamilySpec& earlier = families_[static_cast<std::size_t>(it->second)];
     if (earlier.type == family.type && earlier.unit == family.unit &&
         earlier.labels == family.labels && earlier.label_bounds == family.label_bounds &&
-        earlier.buckets == family.buckets && earlier.max_series == family.max_series &&
+        earlier.buckets == family.buckets && earlier.buckets_declared == family.buckets_declared &&
+        earlier.native == family.native && earlier.max_series == family.max_series &&
         earlier.ttl == family.ttl && earlier.help == family.help) {
       return it->second;
     }
@@ -227,10 +276,12 @@ void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& sc
     if (YAML::Node buckets = map.Node("buckets"); buckets.IsDefined()) {
       try {
         family.buckets = buckets.as<std::vector<double>>();
+        family.buckets_declared = true;
       } catch (const YAML::Exception&) {
         diags.Error(PositionOf(file, buckets), "\"buckets\" must be a list of numbers");
       }
     }
+    LoadNative(map.Node("native"), file, family, diags);
     if (auto max = map.Integer("max_series")) {
       if (*max < 1) {
         diags.Error(map.PositionOfKey("max_series"), "\"max_series\" must be at least 1");

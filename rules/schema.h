@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -51,6 +52,24 @@ struct LabelBound {
 // config says otherwise.
 inline constexpr std::size_t kDefaultMaxSeriesPerFamily = 10000;
 
+// A histogram's native (exponential) buckets, served in the protobuf
+// format. The names are those of Prometheus's Go client
+// (NativeHistogramBucketFactor, ...ZeroThreshold, ...MaxBucketNumber), the
+// knobs Prometheus users know.
+struct NativeSpec {
+  // Each bucket's upper bound is at most this factor times its lower one;
+  // the store picks the schema from it (the coarsest whose factor 2^(2^-s)
+  // is not larger): 1.1 gives schema 3, a factor of 2^(1/8) = 1.09.
+  double bucket_factor = 1.1;
+  // Values with magnitude up to this go to the zero bucket. The Go client's
+  // default, 2^-128: only zeros (and denormal noise) in practice.
+  double zero_threshold = 0x1p-128;
+  // Most populated buckets a series keeps; past it the resolution halves.
+  // 160 is the Go client's suggested value; 0 means no limit.
+  std::size_t max_buckets = 160;
+  bool operator==(const NativeSpec&) const = default;
+};
+
 struct FamilySpec {
   std::string name;
   MetricType type = MetricType::kCounter;
@@ -59,8 +78,14 @@ struct FamilySpec {
   std::string unit;
   std::vector<std::string> labels;
   std::vector<LabelBound> label_bounds;  // parallel to `labels`
-  // Histogram upper bounds, strictly increasing, without +Inf.
+  // Histogram upper bounds, strictly increasing, without +Inf: as declared,
+  // or the unit's defaults.
   std::vector<double> buckets;
+  // Whether `buckets` was declared. A native histogram's classic buckets go
+  // into the protobuf format only then; the text formats always write them.
+  bool buckets_declared = false;
+  // A histogram declared `native:`; nullopt otherwise.
+  std::optional<NativeSpec> native;
   // Most series the family may hold; 0 means the adapter-wide default.
   std::size_t max_series = 0;
   // A series not updated for this long is removed; 0 keeps series forever.
@@ -101,6 +126,9 @@ class Schema {
 //       other: _OTHER
 //     - {name: cache_result, fold: lower}   # case folding alone, values unbounded
 //     - http_response_status_code
+// A histogram may also be native, keeping its classic buckets too:
+//   native: {bucket_factor: 1.1, zero_threshold: 1e-9, max_buckets: 160}
+//   native: true                      # all three defaults
 void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
                   Diagnostics& diags);
 

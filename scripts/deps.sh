@@ -39,6 +39,8 @@ build     libcrypt-dev               -
 build     ca-certificates            -
 build     doctest-dev                -
 build     libbenchmark-dev           -
+build     libprotobuf-dev            -
+build     protobuf-compiler          protoc
 test      ccache                     ccache
 test      clang-format               clang-format
 test      clang-tidy                 clang-tidy

@@ -16,6 +16,7 @@
 #include "adapter/cli/rule_tests.h"
 #include "adapter/config/config.h"
 #include "adapter/exposition/exposition.h"
+#include "adapter/exposition/format_negotiation.h"
 #include "adapter/pipeline/explain.h"
 #include "adapter/pipeline/input_driver.h"
 #include "adapter/runtime/reloader.h"
@@ -99,8 +100,9 @@ sigset_t BlockShutdownSignals() {
 HttpHandlers ServingHandlers(const Flags& flags, Runtime& runtime, Reloader& reloader,
                              const std::atomic<bool>& started) {
   HttpHandlers handlers;
-  handlers.metrics = [&runtime] {
-    return std::make_pair(runtime.Exposition(), std::string(kTextContentType));
+  handlers.metrics = [&runtime](std::string_view accept) {
+    const NegotiatedFormat chosen = NegotiateFormat(accept);
+    return std::make_pair(runtime.Exposition(chosen.format), std::string(chosen.content_type));
   };
   // Ready once every source's tailer runs; until then a scrape would see
   // counters that are about to jump.

@@ -10,6 +10,7 @@ class CollectedSnapshot final : public TextSnapshot {
   const std::vector<Family>& families() const override { return none_; }
   std::size_t EstimateTextSize(std::size_t) const override { return 0; }
   void AppendSamples(std::size_t, std::string&, std::unordered_set<std::string>*) const override {}
+  ModelFamily CollectFamily(std::size_t) const override { return {}; }
   std::vector<prometheus::MetricFamily> CollectedFamilies() const override {
     return collectable_.Collect();
   }

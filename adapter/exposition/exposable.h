@@ -1,9 +1,10 @@
 // Exposable: what RenderExposition reads. An object holding metric families
 // opens a snapshot of them; the snapshot writes its families' sample lines
-// straight into the text format (a SeriesStore's series: no prometheus-cpp
-// data model is built, which is most of Collect's cost), and hands over any
-// other families in prometheus-cpp's model (a store's own metrics, a
-// registry's).
+// straight into the text formats (a SeriesStore's series: no prometheus-cpp
+// data model is built, which is most of Collect's cost), hands the same
+// families over as a data model for the protobuf format (with their native
+// histograms), and hands over any other families in prometheus-cpp's model
+// (a store's own metrics, a registry's).
 //
 // Usage:
 //   class MyStore : public Exposable {
@@ -23,7 +24,19 @@
 #include <unordered_set>
 #include <vector>
 
+#include "adapter/exposition/native_histogram.h"
+
 namespace metrics_adapter {
+
+// One family in prometheus-cpp's model plus what that model cannot hold.
+struct ModelFamily {
+  prometheus::MetricFamily family;
+  // Empty, or parallel to family.metric for a native histogram family: each
+  // metric's native buckets, owned by whoever made the ModelFamily and valid
+  // as long as it says (a snapshot: while it lives). A native histogram's
+  // classic buckets (histogram.bucket) may be empty.
+  std::vector<const NativeHistogram*> native;
+};
 
 // A consistent read of an Exposable's families, valid while it lives (a
 // store holds its lock for that long). Not thread-safe; one scrape uses it.
@@ -33,6 +46,8 @@ class TextSnapshot {
     std::string_view name;
     std::string_view help;
     prometheus::MetricType type;
+    // The base unit the name ends in ("seconds", "bytes", "ratio"), or "".
+    std::string_view unit;
   };
 
   virtual ~TextSnapshot() = default;
@@ -42,11 +57,16 @@ class TextSnapshot {
   virtual const std::vector<Family>& families() const = 0;
   // About how many bytes AppendSamples writes for family `i`.
   virtual std::size_t EstimateTextSize(std::size_t i) const = 0;
-  // Appends family `i`'s sample lines. With `seen`, a series whose label
+  // Appends family `i`'s sample lines, the same in the Prometheus text
+  // format and in OpenMetrics: counters' names end in _total and series
+  // carry no timestamps. With `seen`, a series whose label
   // block (`a="x",b="y"`) is in it is skipped and the others' are added:
   // how RenderExposition keeps the first of identical series.
   virtual void AppendSamples(std::size_t i, std::string& out,
                              std::unordered_set<std::string>* seen) const = 0;
+  // Family `i` as a data model, for the protobuf format: the same series,
+  // in the same order, as AppendSamples writes, and native histograms.
+  virtual ModelFamily CollectFamily(std::size_t i) const = 0;
   // The other families, in prometheus-cpp's model; exposed after the ones
   // above. Called once per snapshot.
   virtual std::vector<prometheus::MetricFamily> CollectedFamilies() const = 0;

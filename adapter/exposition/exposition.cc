@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "adapter/exposition/protobuf_format.h"
 #include "adapter/exposition/text_format.h"
 #include "parsers/prometheus_parser.h"
 
@@ -33,13 +34,14 @@ struct Group {
   std::string_view name;
   std::string_view help;
   prometheus::MetricType type;
+  std::string_view unit;
   std::vector<Part> parts;
 };
 
 // Appends the sample lines of `part`; with `seen`, skipping label sets
 // already written and adding the others.
 void AppendPart(std::string& out, const Part& part, std::unordered_set<std::string>* seen,
-                TextScratch& scratch, std::string& block) {
+                TextScratch& scratch, std::string& block, TextDialect dialect) {
   if (part.view != nullptr) {
     part.view->AppendSamples(part.index, out, seen);
     return;
@@ -50,13 +52,65 @@ void AppendPart(std::string& out, const Part& part, std::unordered_set<std::stri
       AppendLabelBlock(block, metric);
       if (!seen->insert(block).second) continue;
     }
-    AppendMetric(out, *part.family, metric, scratch);
+    AppendMetric(out, *part.family, metric, scratch, dialect);
+  }
+}
+
+void AppendText(std::string& out, const std::vector<Group>& groups, TextDialect dialect) {
+  TextScratch scratch;
+  std::string block;
+  for (const Group& group : groups) {
+    AppendFamilyHeader(out, group.name, group.help, group.type, dialect, group.unit);
+    if (group.parts.size() == 1) {
+      // The common case, one exposable per family: nothing to dedupe.
+      AppendPart(out, group.parts.front(), nullptr, scratch, block, dialect);
+      continue;
+    }
+    std::unordered_set<std::string> seen;
+    for (const Part& part : group.parts) AppendPart(out, part, &seen, scratch, block, dialect);
+  }
+  if (dialect == TextDialect::kOpenMetrics) out += "# EOF\n";
+}
+
+// One message per family, its parts' metrics merged as the text formats
+// merge them (first label set wins).
+void AppendProtobuf(std::string& out, const std::vector<Group>& groups) {
+  std::string block;
+  std::vector<ProtobufMetric> merged;
+  for (const Group& group : groups) {
+    merged.clear();
+    std::unordered_set<std::string> seen;
+    const auto add = [&](const ClientMetric& metric, const NativeHistogram* native) {
+      if (group.parts.size() > 1) {
+        block.clear();
+        AppendLabelBlock(block, metric);
+        if (!seen.insert(block).second) return;
+      }
+      merged.push_back({&metric, native});
+    };
+    // Snapshot families collected here must outlive `merged`'s pointers.
+    std::vector<ModelFamily> collected;
+    collected.reserve(group.parts.size());
+    for (const Part& part : group.parts) {
+      const MetricFamily* family = part.family;
+      const std::vector<const NativeHistogram*>* native = nullptr;
+      if (part.view != nullptr) {
+        collected.push_back(part.view->CollectFamily(part.index));
+        family = &collected.back().family;
+        native = &collected.back().native;
+      }
+      for (std::size_t m = 0; m < family->metric.size(); ++m) {
+        add(family->metric[m], native != nullptr && m < native->size() ? (*native)[m] : nullptr);
+      }
+    }
+    AppendDelimitedFamily(out, group.name, group.help, group.type, merged);
   }
 }
 
 }  // namespace
 
-std::string RenderExposition(const std::vector<const Exposable*>& exposables) {
+std::string RenderExposition(const std::vector<const Exposable*>& exposables,
+                             ExpositionFormat format) {
   // Every snapshot stays open until the end (a store's holds its lock).
   // Nothing is copied: parts refer to where the data lies.
   std::vector<std::unique_ptr<TextSnapshot>> views;
@@ -73,10 +127,10 @@ std::string RenderExposition(const std::vector<const Exposable*>& exposables) {
   std::unordered_map<std::string_view, std::size_t> index;  // name -> group
   std::size_t size = 0;
   const auto add = [&](std::string_view name, std::string_view help, prometheus::MetricType type,
-                       Part part, std::size_t estimate) {
+                       std::string_view unit, Part part, std::size_t estimate) {
     auto [it, fresh] = index.try_emplace(name, groups.size());
     if (fresh) {
-      groups.push_back({name, help, type, {}});
+      groups.push_back({name, help, type, unit, {}});
     } else if (groups[it->second].type != type) {
       return;
     }
@@ -87,30 +141,30 @@ std::string RenderExposition(const std::vector<const Exposable*>& exposables) {
     const TextSnapshot& view = *views.emplace_back(exposable->OpenSnapshot());
     for (std::size_t i = 0; i < view.families().size(); ++i) {
       const TextSnapshot::Family& family = view.families()[i];
-      add(family.name, family.help, family.type, Part{nullptr, &view, i}, view.EstimateTextSize(i));
+      add(family.name, family.help, family.type, family.unit, Part{nullptr, &view, i},
+          view.EstimateTextSize(i));
     }
     collected.push_back(view.CollectedFamilies());
     for (const MetricFamily& family : collected.back()) {
-      add(family.name, family.help, family.type, Part{&family}, EstimateTextSize(family));
+      add(family.name, family.help, family.type, {}, Part{&family}, EstimateTextSize(family));
     }
   }
 
   // Written straight into one string reserved up front: no stream, no
   // per-line allocation. The slack covers values longer than the estimate's
-  // (17-digit gauges) without a regrowth.
+  // (17-digit gauges) without a regrowth; protobuf is smaller than text.
   std::string out;
   out.reserve(size + size / 8);
-  TextScratch scratch;
-  std::string block;
-  for (const Group& group : groups) {
-    AppendFamilyHeader(out, group.name, group.help, group.type);
-    if (group.parts.size() == 1) {
-      // The common case, one exposable per family: nothing to dedupe.
-      AppendPart(out, group.parts.front(), nullptr, scratch, block);
-      continue;
-    }
-    std::unordered_set<std::string> seen;
-    for (const Part& part : group.parts) AppendPart(out, part, &seen, scratch, block);
+  switch (format) {
+    case ExpositionFormat::kText:
+      AppendText(out, groups, TextDialect::kPrometheus);
+      break;
+    case ExpositionFormat::kOpenMetrics:
+      AppendText(out, groups, TextDialect::kOpenMetrics);
+      break;
+    case ExpositionFormat::kProtobuf:
+      AppendProtobuf(out, groups);
+      break;
   }
   return out;
 }

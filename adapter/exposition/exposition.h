@@ -1,9 +1,11 @@
-// Rendering metrics in the Prometheus text exposition format, and reading
+// Rendering metrics in the exposition formats Prometheus scrapes (its text
+// format 0.0.4, OpenMetrics 1.0 text, its protobuf format), and reading
 // sample lines back (for rule-file tests).
 //
 // Usage:
 //   const CollectableExposable self(*registry);
 //   std::string body = RenderExposition({&store, &self});
+//   std::string om = RenderExposition({&store, &self}, ExpositionFormat::kOpenMetrics);
 #pragma once
 
 #include <optional>
@@ -16,13 +18,28 @@
 namespace metrics_adapter {
 
 inline constexpr const char* kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr const char* kOpenMetricsContentType =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+inline constexpr const char* kOpenMetrics001ContentType =
+    "application/openmetrics-text; version=0.0.1; charset=utf-8";
+inline constexpr const char* kProtobufContentType =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+    "encoding=delimited";
 
-// Writes the families of every exposable in the text format. Several may
-// hold one family (a log and a status page both counting requests): it is
-// written once, merged in first-seen order; of two identical series the
-// first exposable's wins; a family of another type under a name already
-// seen is dropped.
-std::string RenderExposition(const std::vector<const Exposable*>& exposables);
+enum class ExpositionFormat {
+  kText,         // Prometheus text 0.0.4; native histograms as their classic buckets
+  kOpenMetrics,  // OpenMetrics text (1.0.0 and 0.0.1 read alike); the same
+  kProtobuf,     // delimited io.prometheus.client.MetricFamily messages, native
+                 // histograms with their native buckets
+};
+
+// Writes the families of every exposable in `format`. Several may hold one
+// family (a log and a status page both counting requests): it is written
+// once, merged in first-seen order; of two identical series the first
+// exposable's wins; a family of another type under a name already seen is
+// dropped.
+std::string RenderExposition(const std::vector<const Exposable*>& exposables,
+                             ExpositionFormat format = ExpositionFormat::kText);
 
 // One sample line of the text format, with its labels in a canonical order.
 struct Sample {

@@ -74,20 +74,30 @@ void AppendSeries(std::string& out, const MetricFamily& family, std::string_view
   out += ' ';
 }
 
-// The end of a sample line: the timestamp when there is one, and newline.
-void AppendTail(std::string& out, const ClientMetric& metric) {
+// The end of a sample line: the timestamp when there is one (milliseconds
+// in the Prometheus format, seconds in OpenMetrics), and newline.
+void AppendTail(std::string& out, const ClientMetric& metric, TextDialect dialect) {
   if (metric.timestamp_ms != 0) {
     out += ' ';
-    AppendInteger(out, metric.timestamp_ms);
+    if (dialect == TextDialect::kOpenMetrics) {
+      AppendNumber(out, static_cast<double>(metric.timestamp_ms) / 1000);
+    } else {
+      AppendInteger(out, metric.timestamp_ms);
+    }
   }
   out += '\n';
+}
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
 // Counter, gauge and untyped: one line, its labels escaped straight into
 // `out` (no copy through a scratch buffer for the commonest case).
 void AppendSingle(std::string& out, const MetricFamily& family, const ClientMetric& metric,
-                  double value) {
+                  double value, std::string_view suffix, TextDialect dialect) {
   out += family.name;
+  out += suffix;
   if (!metric.label.empty()) {
     out += '{';
     AppendLabelPairs(out, metric.label);
@@ -95,7 +105,7 @@ void AppendSingle(std::string& out, const MetricFamily& family, const ClientMetr
   }
   out += ' ';
   AppendNumber(out, value);
-  AppendTail(out, metric);
+  AppendTail(out, metric, dialect);
 }
 
 // Formats the le values of `buckets` into `scratch`, unless they are the
@@ -124,14 +134,14 @@ void CacheBounds(TextScratch& scratch, const std::vector<ClientMetric::Bucket>& 
 // A bucket line is a copy of the metric's line start, the cached le text and
 // the count: no escaping and no double formatting per line.
 void AppendHistogram(std::string& out, const MetricFamily& family, const ClientMetric& metric,
-                     TextScratch& scratch) {
+                     TextScratch& scratch, TextDialect dialect) {
   const ClientMetric::Histogram& histogram = metric.histogram;
   AppendSeries(out, family, "_count", scratch.labels);
   AppendInteger(out, histogram.sample_count);
-  AppendTail(out, metric);
+  AppendTail(out, metric, dialect);
   AppendSeries(out, family, "_sum", scratch.labels);
   AppendNumber(out, histogram.sample_sum);
-  AppendTail(out, metric);
+  AppendTail(out, metric, dialect);
 
   CacheBounds(scratch, histogram.bucket);
   std::string& start = scratch.line_start;
@@ -148,7 +158,7 @@ void AppendHistogram(std::string& out, const MetricFamily& family, const ClientM
     le_begin = scratch.le_ends[i];
     out += "\"} ";
     AppendInteger(out, histogram.bucket[i].cumulative_count);
-    AppendTail(out, metric);
+    AppendTail(out, metric, dialect);
   }
   // The text format requires a +Inf bucket; it holds every observation.
   if (histogram.bucket.empty() ||
@@ -156,27 +166,27 @@ void AppendHistogram(std::string& out, const MetricFamily& family, const ClientM
     out += start;
     out += "+Inf\"} ";
     AppendInteger(out, histogram.sample_count);
-    AppendTail(out, metric);
+    AppendTail(out, metric, dialect);
   }
 }
 
 void AppendSummary(std::string& out, const MetricFamily& family, const ClientMetric& metric,
-                   const std::string& labels) {
+                   const std::string& labels, TextDialect dialect) {
   const ClientMetric::Summary& summary = metric.summary;
   AppendSeries(out, family, "_count", labels);
   AppendInteger(out, summary.sample_count);
-  AppendTail(out, metric);
+  AppendTail(out, metric, dialect);
   AppendSeries(out, family, "_sum", labels);
   AppendNumber(out, summary.sample_sum);
-  AppendTail(out, metric);
+  AppendTail(out, metric, dialect);
   for (const ClientMetric::Quantile& quantile : summary.quantile) {
     AppendSeries(out, family, "", labels, "quantile", quantile.quantile);
     AppendNumber(out, quantile.value);
-    AppendTail(out, metric);
+    AppendTail(out, metric, dialect);
   }
 }
 
-std::string_view TypeName(MetricType type) {
+std::string_view TypeName(MetricType type, TextDialect dialect) {
   switch (type) {
     case MetricType::Counter:
       return "counter";
@@ -189,7 +199,7 @@ std::string_view TypeName(MetricType type) {
     case MetricType::Untyped:
       break;
   }
-  return "untyped";
+  return dialect == TextDialect::kOpenMetrics ? "unknown" : "untyped";
 }
 
 }  // namespace
@@ -226,24 +236,40 @@ void AppendNumber(std::string& out, double value) {
   out.append(buffer, end);
 }
 
-void AppendFamilyHeader(std::string& out, const MetricFamily& family) {
-  AppendFamilyHeader(out, family.name, family.help, family.type);
+void AppendFamilyHeader(std::string& out, const MetricFamily& family, TextDialect dialect) {
+  AppendFamilyHeader(out, family.name, family.help, family.type, dialect);
 }
 
 void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
-                        MetricType type) {
+                        MetricType type, TextDialect dialect, std::string_view unit) {
+  const bool open_metrics = dialect == TextDialect::kOpenMetrics;
+  // An OpenMetrics counter family is named without the _total its samples carry.
+  if (open_metrics && type == MetricType::Counter && EndsWith(name, "_total")) {
+    name.remove_suffix(std::string_view("_total").size());
+  }
   if (!help.empty()) {
     out += "# HELP ";
     out += name;
     out += ' ';
-    AppendEscaped<false>(out, help);
+    if (open_metrics) {
+      AppendEscaped<true>(out, help);
+    } else {
+      AppendEscaped<false>(out, help);
+    }
     out += '\n';
   }
   out += "# TYPE ";
   out += name;
   out += ' ';
-  out += TypeName(type);
+  out += TypeName(type, dialect);
   out += '\n';
+  if (open_metrics && !unit.empty()) {
+    out += "# UNIT ";
+    out += name;
+    out += ' ';
+    out += unit;
+    out += '\n';
+  }
 }
 
 void AppendLabelPair(std::string& out, std::string_view name, std::string_view value) {
@@ -272,16 +298,19 @@ void AppendSample(std::string& out, std::string_view name, std::string_view suff
 }
 
 void AppendMetric(std::string& out, const MetricFamily& family, const ClientMetric& metric,
-                  TextScratch& scratch) {
+                  TextScratch& scratch, TextDialect dialect) {
   switch (family.type) {
-    case MetricType::Counter:
-      AppendSingle(out, family, metric, metric.counter.value);
+    case MetricType::Counter: {
+      const bool add_total =
+          dialect == TextDialect::kOpenMetrics && !EndsWith(family.name, "_total");
+      AppendSingle(out, family, metric, metric.counter.value, add_total ? "_total" : "", dialect);
       return;
+    }
     case MetricType::Gauge:
-      AppendSingle(out, family, metric, metric.gauge.value);
+      AppendSingle(out, family, metric, metric.gauge.value, "", dialect);
       return;
     case MetricType::Untyped:
-      AppendSingle(out, family, metric, metric.untyped.value);
+      AppendSingle(out, family, metric, metric.untyped.value, "", dialect);
       return;
     case MetricType::Histogram:
     case MetricType::Summary:
@@ -289,9 +318,9 @@ void AppendMetric(std::string& out, const MetricFamily& family, const ClientMetr
       scratch.labels.clear();
       AppendLabelPairs(scratch.labels, metric.label);
       if (family.type == MetricType::Histogram) {
-        AppendHistogram(out, family, metric, scratch);
+        AppendHistogram(out, family, metric, scratch, dialect);
       } else {
-        AppendSummary(out, family, metric, scratch.labels);
+        AppendSummary(out, family, metric, scratch.labels, dialect);
       }
       return;
   }

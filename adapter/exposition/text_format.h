@@ -1,11 +1,10 @@
-// The Prometheus text exposition format 0.0.4, appended straight into one
-// std::string. It replaces prometheus::TextSerializer on the scrape path:
-// that one writes through an std::ostream, formatting every value with
-// printf-style double output (about a microsecond per series) and rounding
-// it to 16 significant digits; this one costs a few dozen nanoseconds per
-// sample line and writes every value exactly. It also escapes HELP text,
-// which prometheus-cpp 1.0 writes raw (a newline in it broke the format),
-// and spells NaN as the format does, not "Nan".
+// The Prometheus text exposition format 0.0.4 and OpenMetrics 1.0 text,
+// appended straight into one std::string. It replaces prometheus::TextSerializer on the scrape
+// path: that one writes through an std::ostream, formatting every value with printf-style double
+// output (about a microsecond per series) and rounding it to 16 significant digits; this one costs
+// a few dozen nanoseconds per sample line and writes every value exactly. It also escapes HELP
+// text, which prometheus-cpp 1.0 writes raw (a newline in it broke the format), and spells NaN as
+// the format does, not "Nan".
 //
 // Usage:
 //   std::string out;
@@ -25,6 +24,12 @@
 #include <vector>
 
 namespace metrics_adapter {
+
+// The two text formats differ only in a few places, all handled here:
+// OpenMetrics names a counter family without its _total suffix (its samples
+// keep it), adds `# UNIT`, spells untyped "unknown", escapes double quotes
+// in HELP text, writes timestamps in seconds and ends with `# EOF`.
+enum class TextDialect { kPrometheus, kOpenMetrics };
 
 // Buffers AppendMetric reuses from one call to the next, so a scrape
 // allocates them a few times rather than per metric. Only text_format.cc
@@ -47,10 +52,14 @@ struct TextScratch {
 // same double ("0.30000000000000004", "1e+300").
 void AppendNumber(std::string& out, double value);
 
-// Appends `# HELP` (only when the family has help text) and `# TYPE`.
-void AppendFamilyHeader(std::string& out, const prometheus::MetricFamily& family);
+// Appends `# HELP` (only when the family has help text) and `# TYPE`; in
+// OpenMetrics also `# UNIT` when `unit` is not empty (the name must end in
+// it, which the schema checks).
+void AppendFamilyHeader(std::string& out, const prometheus::MetricFamily& family,
+                        TextDialect dialect = TextDialect::kPrometheus);
 void AppendFamilyHeader(std::string& out, std::string_view name, std::string_view help,
-                        prometheus::MetricType type);
+                        prometheus::MetricType type, TextDialect dialect = TextDialect::kPrometheus,
+                        std::string_view unit = {});
 
 // Appends `name="value"`, the value escaped (backslash, double quote, newline).
 void AppendLabelPair(std::string& out, std::string_view name, std::string_view value);
@@ -66,9 +75,11 @@ void AppendSample(std::string& out, std::string_view name, std::string_view suff
 // Appends the sample lines of one metric of `family`, as its family's type
 // asks: one line for a counter, gauge or untyped metric; _count, _sum and
 // one _bucket per bound (+Inf added when missing) for a histogram; _count,
-// _sum and one line per quantile for a summary.
+// _sum and one line per quantile for a summary. In OpenMetrics a counter's
+// sample gets the _total suffix its family name lacks.
 void AppendMetric(std::string& out, const prometheus::MetricFamily& family,
-                  const prometheus::ClientMetric& metric, TextScratch& scratch);
+                  const prometheus::ClientMetric& metric, TextScratch& scratch,
+                  TextDialect dialect = TextDialect::kPrometheus);
 
 // About what AppendFamilyHeader plus AppendMetric for every metric append,
 // counting a dozen characters per value (escapes and longer values can go

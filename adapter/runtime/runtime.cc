@@ -110,7 +110,7 @@ void Runtime::ReadOnce() {
   streamed_.ReadOnce();
 }
 
-std::string Runtime::Exposition() const {
+std::string Runtime::Exposition(ExpositionFormat format) const {
   std::shared_ptr<const Scraper> scraper;
   {
     // A snapshot: a reload during the scrape does not pull anything away.
@@ -118,7 +118,7 @@ std::string Runtime::Exposition() const {
     scraper = scraper_;
   }
   const CollectableExposable self(self_);
-  return scraper->Scrape(*store_, self);
+  return scraper->Scrape(*store_, self, format);
 }
 
 std::optional<std::string> Runtime::Explain(const std::string& source,

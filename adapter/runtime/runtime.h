@@ -64,8 +64,9 @@ class Runtime {
               std::vector<std::string>* files_read = nullptr);
 
   // Scrapes the pulled sources (in parallel, each under its timeout) and
-  // renders them with the store and the adapter's own metrics. Thread-safe.
-  std::string Exposition() const;
+  // renders them with the store and the adapter's own metrics in `format`.
+  // Thread-safe.
+  std::string Exposition(ExpositionFormat format = ExpositionFormat::kText) const;
 
   // What the source's rules make of `input` (see ExplainInput), for the
   // debug endpoint. Returns nullopt for an unknown source. Thread-safe.

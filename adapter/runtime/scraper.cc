@@ -31,12 +31,13 @@ std::vector<std::unique_ptr<SeriesStore>> Scraper::FetchAll() const {
   return scraped;
 }
 
-std::string Scraper::Scrape(const Exposable& streamed, const Exposable& self) const {
+std::string Scraper::Scrape(const Exposable& streamed, const Exposable& self,
+                            ExpositionFormat format) const {
   const std::vector<std::unique_ptr<SeriesStore>> scraped = FetchAll();
   std::vector<const Exposable*> exposables = {&streamed};
   for (const auto& store : scraped) exposables.push_back(store.get());
   exposables.push_back(&self);
-  return RenderExposition(exposables);
+  return RenderExposition(exposables, format);
 }
 
 }  // namespace metrics_adapter

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapter/exposition/exposable.h"
+#include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/pull_source.h"
 #include "rules/schema.h"
 
@@ -28,8 +29,10 @@ class Scraper {
           std::size_t max_series_per_family);
 
   // Fetches every pulled source and renders `streamed` (the streamed
-  // sources' store), their results and `self`, in that order. Thread-safe.
-  std::string Scrape(const Exposable& streamed, const Exposable& self) const;
+  // sources' store), their results and `self`, in that order, in `format`.
+  // Thread-safe.
+  std::string Scrape(const Exposable& streamed, const Exposable& self,
+                     ExpositionFormat format = ExpositionFormat::kText) const;
 
  private:
   // One fresh store per pulled source, filled by its fetch.

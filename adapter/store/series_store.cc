@@ -28,7 +28,8 @@ bool KeyLess(const std::string& a, const std::string& b) {
 }
 
 bool SameShape(const FamilySpec& a, const FamilySpec& b) {
-  return a.name == b.name && a.type == b.type && a.labels == b.labels && a.buckets == b.buckets;
+  return a.name == b.name && a.type == b.type && a.labels == b.labels && a.buckets == b.buckets &&
+         a.native == b.native;
 }
 
 prometheus::MetricType PrometheusType(MetricType type) {
@@ -61,7 +62,8 @@ void SeriesStore::Reconfigure(const Schema& schema, std::size_t default_max_seri
   std::vector<Family> next;
   next.reserve(static_cast<std::size_t>(schema.size()));
   for (const FamilySpec& spec : schema.families()) {
-    Family family{spec, spec.max_series > 0 ? spec.max_series : default_max_series, {}, 0, 0};
+    Family family{spec, spec.max_series > 0 ? spec.max_series : default_max_series, {}, 0, 0, 0};
+    if (spec.native) family.native_schema = NativeSchemaForFactor(spec.native->bucket_factor);
     for (Family& old : families_) {
       if (SameShape(old.spec, spec)) {
         family.series = std::move(old.series);
@@ -105,6 +107,10 @@ SeriesStore::Series& SeriesStore::FindOrCreate(Family& family,
   if (family.spec.type == MetricType::kHistogram) {
     fresh.counts.assign(family.spec.buckets.size() + 1, 0);
   }
+  if (family.spec.native) {
+    fresh.native.emplace(family.native_schema, family.spec.native->zero_threshold,
+                         family.spec.native->max_buckets);
+  }
   return family.series.emplace(key_buffer_, std::move(fresh)).first->second;
 }
 
@@ -125,6 +131,7 @@ void SeriesStore::ApplyLocked(const Update& update, Clock::time_point now) {
       // The first bucket whose upper bound is >= the value; +Inf otherwise.
       const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), update.value);
       ++series.counts[static_cast<std::size_t>(bucket - bounds.begin())];
+      if (series.native) series.native->Observe(update.value);
       series.sum += update.value;
       ++series.count;
       break;
@@ -150,54 +157,64 @@ std::vector<const SeriesStore::Entry*> SeriesStore::Sorted(const Family& family)
   return sorted;
 }
 
+ModelFamily SeriesStore::Model(const Family& family, bool native) {
+  ModelFamily model;
+  prometheus::MetricFamily& mf = model.family;
+  mf.name = family.spec.name;
+  mf.help = family.spec.help;
+  mf.type = PrometheusType(family.spec.type);
+  const bool classic = !native || !family.spec.native || family.spec.buckets_declared;
+  const std::vector<const Entry*> sorted = Sorted(family);
+  mf.metric.reserve(sorted.size());
+  for (const auto* entry : sorted) {
+    const Series& series = entry->second;
+    prometheus::ClientMetric metric;
+    // The key is the label values in label order, each followed by the
+    // separator: split in place, without a temporary vector.
+    metric.label.reserve(family.spec.labels.size());
+    std::string_view key = entry->first;
+    for (std::size_t i = 0; i < family.spec.labels.size() && !key.empty(); ++i) {
+      const std::size_t end = key.find(kKeySeparator);
+      metric.label.push_back({family.spec.labels[i], std::string(key.substr(0, end))});
+      key.remove_prefix(end + 1);
+    }
+    switch (family.spec.type) {
+      case MetricType::kCounter:
+        metric.counter.value = series.value;
+        break;
+      case MetricType::kGauge:
+        metric.gauge.value = series.value;
+        break;
+      case MetricType::kHistogram: {
+        std::uint64_t cumulative = 0;
+        for (std::size_t b = 0; classic && b < series.counts.size(); ++b) {
+          cumulative += series.counts[b];
+          const double bound = b < family.spec.buckets.size()
+                                   ? family.spec.buckets[b]
+                                   : std::numeric_limits<double>::infinity();
+          metric.histogram.bucket.push_back({cumulative, bound});
+        }
+        metric.histogram.sample_count = series.count;
+        metric.histogram.sample_sum = series.sum;
+        break;
+      }
+    }
+    mf.metric.push_back(std::move(metric));
+    if (native && series.native) {
+      model.native.resize(mf.metric.size(), nullptr);
+      model.native.back() = &*series.native;
+    }
+  }
+  return model;
+}
+
 std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
   std::lock_guard<std::mutex> lock(mu_);
   ExpireLocked(clock_());
   std::vector<prometheus::MetricFamily> out;
   for (const Family& family : families_) {
     if (family.series.empty()) continue;
-    prometheus::MetricFamily mf;
-    mf.name = family.spec.name;
-    mf.help = family.spec.help;
-    mf.type = PrometheusType(family.spec.type);
-    const std::vector<const Entry*> sorted = Sorted(family);
-    mf.metric.reserve(sorted.size());
-    for (const auto* entry : sorted) {
-      const Series& series = entry->second;
-      prometheus::ClientMetric metric;
-      // The key is the label values in label order, each followed by the
-      // separator: split in place, without a temporary vector.
-      metric.label.reserve(family.spec.labels.size());
-      std::string_view key = entry->first;
-      for (std::size_t i = 0; i < family.spec.labels.size() && !key.empty(); ++i) {
-        const std::size_t end = key.find(kKeySeparator);
-        metric.label.push_back({family.spec.labels[i], std::string(key.substr(0, end))});
-        key.remove_prefix(end + 1);
-      }
-      switch (family.spec.type) {
-        case MetricType::kCounter:
-          metric.counter.value = series.value;
-          break;
-        case MetricType::kGauge:
-          metric.gauge.value = series.value;
-          break;
-        case MetricType::kHistogram: {
-          std::uint64_t cumulative = 0;
-          for (std::size_t b = 0; b < series.counts.size(); ++b) {
-            cumulative += series.counts[b];
-            const double bound = b < family.spec.buckets.size()
-                                     ? family.spec.buckets[b]
-                                     : std::numeric_limits<double>::infinity();
-            metric.histogram.bucket.push_back({cumulative, bound});
-          }
-          metric.histogram.sample_count = series.count;
-          metric.histogram.sample_sum = series.sum;
-          break;
-        }
-      }
-      mf.metric.push_back(std::move(metric));
-    }
-    out.push_back(std::move(mf));
+    out.push_back(std::move(Model(family, false).family));
   }
   if (own_metrics_) AppendOwnMetrics(out);
   return out;
@@ -242,7 +259,8 @@ SeriesStore::TextView::TextView(const SeriesStore& store) : store_(store), lock_
   for (std::size_t i = 0; i < store.families_.size(); ++i) {
     const SeriesStore::Family& family = store.families_[i];
     if (family.series.empty()) continue;
-    refs_.push_back({family.spec.name, family.spec.help, PrometheusType(family.spec.type)});
+    refs_.push_back(
+        {family.spec.name, family.spec.help, PrometheusType(family.spec.type), family.spec.unit});
     indices_.push_back(i);
   }
 }
@@ -302,6 +320,10 @@ void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
       AppendSample(out, spec.name, "_bucket", bucket_block, static_cast<double>(cumulative));
     }
   }
+}
+
+ModelFamily SeriesStore::TextView::CollectFamily(std::size_t i) const {
+  return Model(store_.families_[indices_[i]], true);
 }
 
 std::vector<prometheus::MetricFamily> SeriesStore::TextView::CollectedFamilies() const {

@@ -32,6 +32,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -81,7 +82,8 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
                    const std::function<void()>& under_lock);
 
   // Families with at least one series, series sorted by label values, then
-  // the store's own metrics. Drops expired series first. Thread-safe.
+  // the store's own metrics. Drops expired series first. Native histograms
+  // appear as their classic buckets. Thread-safe.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   // Number of series in all families. Thread-safe.
@@ -104,6 +106,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     std::vector<std::uint64_t> counts;  // histograms: per bucket, +Inf last
     double sum = 0;
     std::uint64_t count = 0;
+    std::optional<NativeHistogram> native;  // native histograms' buckets
     Clock::time_point last_update;
   };
   // Heterogeneous lookup, so finding an existing series allocates nothing.
@@ -119,6 +122,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     std::unordered_map<std::string, Series, KeyHash, std::equal_to<>> series;
     std::uint64_t overflowed = 0;  // updates folded into the overflow series
     std::uint64_t expired = 0;     // series removed by the ttl
+    int native_schema = 0;         // native histograms: the schema new series start at
   };
 
   class TextView final : public TextSnapshot {
@@ -128,6 +132,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     std::size_t EstimateTextSize(std::size_t i) const override;
     void AppendSamples(std::size_t i, std::string& out,
                        std::unordered_set<std::string>* seen) const override;
+    ModelFamily CollectFamily(std::size_t i) const override;
     std::vector<prometheus::MetricFamily> CollectedFamilies() const override;
 
    private:
@@ -140,6 +145,10 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
   using Entry = std::pair<const std::string, Series>;
   // The family's series ordered by label values.
   static std::vector<const Entry*> Sorted(const Family& family);
+  // The family in prometheus-cpp's model, series sorted; with `native`, also
+  // each series' native histogram, and classic buckets only when declared
+  // (what the protobuf format carries).
+  static ModelFamily Model(const Family& family, bool native);
   void ApplyLocked(const Update& update, Clock::time_point now);
   Series& FindOrCreate(Family& family, std::span<const std::string_view> label_values);
   void ExpireLocked(Clock::time_point now) const;

@@ -6,11 +6,11 @@
 #include <cctype>
 #include <climits>
 #include <cstddef>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "adapter/base/header_list.h"
 #include "adapter/base/strings.h"
 
 namespace metrics_adapter {
@@ -20,23 +20,6 @@ namespace {
 // instead of a zlib one, which is what "Content-Encoding: gzip" means.
 constexpr int kGzipWindowBits = 15 + 16;
 constexpr int kMemLevel = 8;  // zlib's default
-
-// Parses an RFC 9110 qvalue: "0" ["." 0*3DIGIT] / "1" ["." 0*3("0")].
-// Returns thousandths (0..1000) so comparisons stay exact, or nullopt.
-std::optional<int> ParseQValue(std::string_view q) {
-  if (q.empty() || (q[0] != '0' && q[0] != '1')) return std::nullopt;
-  int value = (q[0] - '0') * 1000;
-  if (q.size() == 1) return value;
-  if (q[1] != '.' || q.size() > 5) return std::nullopt;
-  int scale = 100;
-  for (char c : q.substr(2)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value += (c - '0') * scale;
-    scale /= 10;
-  }
-  if (value > 1000) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -81,30 +64,11 @@ bool AcceptsGzip(std::string_view header) {
   // Best q seen for an explicit gzip entry and for "*"; -1 = not mentioned.
   int gzip_q = -1;
   int star_q = -1;
-  while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view element = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-
-    std::size_t semi = element.find(';');
-    std::string_view coding = Trim(element.substr(0, semi), kBlanks);
-    if (coding.empty()) continue;  // "a,,b" has empty list elements; allowed
-    int q = 1000;
-    while (semi != std::string_view::npos) {
-      std::string_view params = element.substr(semi + 1);
-      semi = params.find(';');
-      std::string_view param = Trim(params.substr(0, semi), kBlanks);
-      element = params;
-      std::size_t eq = param.find('=');
-      if (eq == std::string_view::npos) continue;
-      if (!EqualsIgnoreCase(Trim(param.substr(0, eq), kBlanks), "q")) continue;
-      std::optional<int> parsed = ParseQValue(Trim(param.substr(eq + 1), kBlanks));
-      q = parsed.value_or(0);
-    }
-    if (EqualsIgnoreCase(coding, "gzip") || EqualsIgnoreCase(coding, "x-gzip")) {
-      gzip_q = std::max(gzip_q, q);
-    } else if (coding == "*") {
-      star_q = std::max(star_q, q);
+  for (const HeaderElement& element : ParseHeaderList(header)) {
+    if (EqualsIgnoreCase(element.value, "gzip") || EqualsIgnoreCase(element.value, "x-gzip")) {
+      gzip_q = std::max(gzip_q, element.q);
+    } else if (element.value == "*") {
+      star_q = std::max(star_q, element.q);
     }
   }
   if (gzip_q >= 0) return gzip_q > 0;

@@ -246,12 +246,13 @@ std::string CheckOptions(const HttpServerOptions& options) {
   return "";
 }
 
-// All Accept-Encoding field lines joined with ", ": a request may legally
-// split the list over several lines, and mg_get_header returns only the first.
-std::string AcceptEncoding(const mg_request_info* info) {
+// All field lines of the list header `name` (Accept, Accept-Encoding) joined
+// with ", ": a request may legally split the list over several lines, and
+// mg_get_header returns only the first.
+std::string HeaderList(const mg_request_info* info, const char* name) {
   std::string joined;
   for (int i = 0; i < info->num_headers; ++i) {
-    if (strcasecmp(info->http_headers[i].name, "Accept-Encoding") != 0) continue;
+    if (strcasecmp(info->http_headers[i].name, name) != 0) continue;
     if (!joined.empty()) joined += ", ";
     joined += info->http_headers[i].value;
   }
@@ -733,12 +734,13 @@ Response HttpServer::Impl::Metrics(const mg_request_info* info) {
       if (count != nullptr) count->fetch_sub(1);
     }
   } rendering_guard{limit > 0 ? &rendering : nullptr};
-  auto [body, content_type] = handlers.metrics();
+  auto [body, content_type] = handlers.metrics(HeaderList(info, "Accept"));
   Response r;
   r.content_type = std::move(content_type);
-  // The body depends on Accept-Encoding either way, so caches must key on it.
-  r.headers.emplace_back("Vary", "Accept-Encoding");
-  if (AcceptsGzip(AcceptEncoding(info))) {
+  // The body depends on Accept (the format) and Accept-Encoding either way,
+  // so caches must key on both.
+  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
+  if (AcceptsGzip(HeaderList(info, "Accept-Encoding"))) {
     // The fastest level: it compresses the repetitive text format about as
     // well as the default (names and labels repeat on every line) in a third
     // of the time, and a scrape waits for it.

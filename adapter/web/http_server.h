@@ -1,7 +1,8 @@
 // HttpServer is the adapter's embedded HTTP endpoint, built on civetweb's C
 // API. It serves:
-//   GET|HEAD /metrics    the exposition from HttpHandlers::metrics, gzip-coded
-//                        when Accept-Encoding allows it (the path is
+//   GET|HEAD /metrics    the exposition from HttpHandlers::metrics in the format
+//                        it picks from Accept, gzip-coded when Accept-Encoding
+//                        allows it (the path is
 //                        HttpServerOptions::telemetry_path); at most
 //                        max_requests renders at once, 503 beyond
 //   GET|HEAD /healthz, /-/healthy   200 "ok" while the server runs (liveness)
@@ -29,7 +30,10 @@
 //
 // Usage:
 //   HttpHandlers handlers;
-//   handlers.metrics = [&] { return std::pair{registry.Render(), kPrometheusTextType}; };
+//   handlers.metrics = [&](std::string_view accept) {
+//     const NegotiatedFormat chosen = NegotiateFormat(accept);
+//     return std::pair{Render(chosen.format), std::string(chosen.content_type)};
+//   };
 //   handlers.ready = [&] { return pipeline.Ready(); };
 //   std::string error;
 //   auto server = HttpServer::Start(":9090", std::move(handlers), {}, &error);
@@ -58,10 +62,11 @@ struct HttpSourceInfo {
 };
 
 struct HttpHandlers {
-  // Returns the full exposition body and its Content-Type (the Prometheus text
-  // format: "text/plain; version=0.0.4; charset=utf-8"). Called per scrape, on
-  // civetweb threads, possibly concurrently. An exception gives a 500.
-  std::function<std::pair<std::string, std::string>()> metrics;
+  // Given the request's Accept header ("" when absent; several field lines
+  // joined with ", "), returns the full exposition body and its Content-Type
+  // (the format it chose). Called per scrape, on civetweb threads, possibly
+  // concurrently. An exception gives a 500.
+  std::function<std::pair<std::string, std::string>(std::string_view accept)> metrics;
   // /readyz: true -> 200 "ready", false (or an exception) -> 503 "not ready".
   // Unset means always ready.
   std::function<bool()> ready;

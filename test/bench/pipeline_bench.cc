@@ -3,6 +3,7 @@
 // the end-to-end comparison with mtail is compare_mtail.sh.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,58 @@ void BM_RenderExposition(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_RenderExposition)->Arg(100)->Arg(10000);
+
+// The same 10000 counter series in each format Prometheus negotiates:
+// 0 text 0.0.4, 1 OpenMetrics (what Prometheus asks for by default), 2
+// protobuf (with native histograms on).
+void BM_RenderFormat(benchmark::State& state) {
+  Loaded loaded = LoadNginxRules();
+  SeriesStore store(loaded.schema);
+  {
+    SeriesStore::Writer writer = store.Write();
+    const int family = loaded.schema.IndexOf("http_server_requests_total");
+    for (int i = 0; i < 10000; ++i) {
+      const std::string method = "M" + std::to_string(i / 1000);
+      const std::string status = std::to_string(i % 1000);
+      const std::string_view values[] = {method, status};
+      writer.Apply(Update{family, UpdateOp::kInc, 1, values});
+    }
+  }
+  const auto format = static_cast<ExpositionFormat>(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(RenderExposition({&store}, format));
+  state.SetItemsProcessed(state.iterations() * 10000);
+}
+BENCHMARK(BM_RenderFormat)->Arg(0)->Arg(1)->Arg(2);
+
+// One observation into a histogram series with the default seconds buckets:
+// classic only (arg 0), or also native at the default bucket factor 1.1
+// (arg 1). Values spread log-uniformly over 1 ms .. 10 s, about 110 native
+// buckets, so the native side searches a realistic bucket list.
+void BM_Observe(benchmark::State& state) {
+  Schema schema;
+  Diagnostics diags;
+  FamilySpec spec;
+  spec.name = "d_seconds";
+  spec.type = MetricType::kHistogram;
+  spec.help = "D.";
+  spec.unit = "seconds";
+  spec.labels = {"route"};
+  spec.label_bounds.resize(1);
+  spec.buckets = DefaultBuckets("seconds");
+  if (state.range(0) == 1) spec.native = NativeSpec{};
+  schema.Add(spec, diags);
+  SeriesStore store(schema);
+  std::vector<double> values;
+  for (int i = 0; i < 4096; ++i)
+    values.push_back(0.001 * std::pow(10.0, 4.0 * ((i * 2654435761u) % 4096) / 4096));
+  const std::string_view labels[] = {"/api"};
+  SeriesStore::Writer writer = store.Write();
+  std::size_t i = 0;
+  for (auto _ : state)
+    writer.Apply(Update{0, UpdateOp::kObserve, values[i++ % values.size()], labels});
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Observe)->Arg(0)->Arg(1);
 
 // What the process_* families cost a scrape: /proc/self/stat read and
 // parsed, /proc/self/fd listed, two getrlimit calls.

@@ -153,7 +153,9 @@ std::string Gunzip(const std::string& data) {
 
 HttpHandlers DefaultHandlers() {
   HttpHandlers h;
-  h.metrics = [] { return std::pair<std::string, std::string>(kExposition, kPromType); };
+  h.metrics = [](std::string_view) {
+    return std::pair<std::string, std::string>(kExposition, kPromType);
+  };
   h.ready = [] { return true; };
   return h;
 }
@@ -245,13 +247,28 @@ TEST_CASE("GET /metrics returns the handler's body and content type") {
   CHECK(r.Header("content-type") == kPromType);
   CHECK(r.Header("content-length") == std::to_string(std::string(kExposition).size()));
   CHECK_FALSE(r.Has("content-encoding"));
-  CHECK(r.Header("vary") == "Accept-Encoding");
+  CHECK(r.Header("vary") == "Accept, Accept-Encoding");
   CHECK(r.Header("date").size() == std::string("Sun, 06 Nov 1994 08:49:37 GMT").size());
 
   // The query string does not change routing.
   HttpResponse q = Fetch(server->port(), "GET", "/metrics?name[]=x");
   CHECK(q.status == 200);
   CHECK(q.body == kExposition);
+}
+
+TEST_CASE("/metrics hands the Accept header, all its lines, to the handler and uses its type") {
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [](std::string_view accept) {
+    return std::pair<std::string, std::string>("accept=" + std::string(accept), "x/y");
+  };
+  auto server = StartOrFail(std::move(h));
+  HttpResponse r =
+      Fetch(server->port(), "GET", "/metrics",
+            {{"Accept", "application/openmetrics-text"}, {"Accept", "text/plain;q=0.5"}});
+  CHECK(r.status == 200);
+  CHECK(r.body == "accept=application/openmetrics-text, text/plain;q=0.5");
+  CHECK(r.Header("content-type") == "x/y");
+  CHECK(Fetch(server->port(), "GET", "/metrics").body == "accept=");
 }
 
 TEST_CASE("/metrics is gzip-coded only when Accept-Encoding allows it") {
@@ -261,7 +278,7 @@ TEST_CASE("/metrics is gzip-coded only when Accept-Encoding allows it") {
     REQUIRE(r.error == "");
     CHECK(r.status == 200);
     CHECK(r.Header("content-encoding") == "gzip");
-    CHECK(r.Header("vary") == "Accept-Encoding");
+    CHECK(r.Header("vary") == "Accept, Accept-Encoding");
     CHECK(r.Header("content-type") == kPromType);
     CHECK(r.Header("content-length") == std::to_string(r.body.size()));
     CHECK(Gunzip(r.body) == kExposition);
@@ -298,7 +315,9 @@ TEST_CASE("HEAD /metrics sends GET's headers and no body") {
 
 TEST_CASE("a throwing metrics handler gives 500 and the server keeps serving") {
   HttpHandlers h = DefaultHandlers();
-  h.metrics = []() -> std::pair<std::string, std::string> { throw std::runtime_error("boom"); };
+  h.metrics = [](std::string_view) -> std::pair<std::string, std::string> {
+    throw std::runtime_error("boom");
+  };
   auto server = StartOrFail(std::move(h));
   CHECK(Fetch(server->port(), "GET", "/metrics").status == 500);
   CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);
@@ -422,7 +441,7 @@ TEST_CASE("concurrent scrapes all succeed") {
   constexpr int kRequestsPerThread = 25;
   std::atomic<int> calls{0};
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&] {
+  h.metrics = [&](std::string_view) {
     ++calls;
     return std::pair<std::string, std::string>(kExposition, kPromType);
   };
@@ -458,7 +477,7 @@ TEST_CASE("the destructor finishes in-flight requests and turns new ones away") 
   std::shared_future<void> release_future = release.get_future().share();
   std::atomic<bool> handler_done{false};
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&] {
+  h.metrics = [&](std::string_view) {
     entered.set_value();
     release_future.wait();
     handler_done = true;
@@ -584,7 +603,7 @@ TEST_CASE("renders beyond max_requests get 503 and are reported") {
   std::promise<void> release;
   std::shared_future<void> release_future = release.get_future().share();
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&] {
+  h.metrics = [&](std::string_view) {
     entered.set_value();
     release_future.wait();
     return std::pair<std::string, std::string>(kExposition, kPromType);

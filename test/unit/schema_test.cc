@@ -395,3 +395,78 @@ TEST_CASE("MetricTypeName names every type") {
 
 }  // namespace
 }  // namespace metrics_adapter
+
+namespace metrics_adapter {
+namespace {
+
+TEST_CASE("a histogram may be native, with defaults or its own bucket factor, threshold, limit") {
+  Schema schema;
+  Diagnostics diags;
+  Load(R"(metrics:
+  - name: a_seconds
+    type: histogram
+    help: A.
+    native: true
+  - name: b_seconds
+    type: histogram
+    help: B.
+    buckets: [1, 2]
+    native: {bucket_factor: 2, zero_threshold: 0.001, max_buckets: 20}
+  - name: c_seconds
+    type: histogram
+    help: C.
+    native: false
+)",
+       "f.yaml", schema, diags);
+  CHECK(diags.Format() == "");
+  REQUIRE(schema.size() == 3);
+  const FamilySpec& a = schema.at(0);
+  REQUIRE(a.native);
+  CHECK(a.native->bucket_factor == 1.1);
+  CHECK(a.native->zero_threshold == 0x1p-128);
+  CHECK(a.native->max_buckets == 160);
+  CHECK_FALSE(a.buckets_declared);
+  CHECK(a.buckets == DefaultBuckets("seconds"));  // still written in the text formats
+  const FamilySpec& b = schema.at(1);
+  REQUIRE(b.native);
+  CHECK(b.native->bucket_factor == 2);
+  CHECK(b.native->zero_threshold == 0.001);
+  CHECK(b.native->max_buckets == 20);
+  CHECK(b.buckets_declared);
+  CHECK_FALSE(schema.at(2).native);
+}
+
+TEST_CASE("native settings are checked, belong to histograms, and must agree when redeclared") {
+  CHECK(Errors(R"(metrics:
+  - name: a_seconds
+    type: histogram
+    help: A.
+    native: {bucket_factor: 1, zero_threshold: -1, max_buckets: -2, schema: 3}
+)") == "f.yaml:5:29: error: \"bucket_factor\" must be a number above 1, such as 1.1\n"
+       "f.yaml:5:48: error: \"zero_threshold\" must be a finite number >= 0\n"
+       "f.yaml:5:65: error: \"max_buckets\" must be >= 0 (0: no limit)\n"
+       "f.yaml:5:69: error: unknown key \"schema\" in native\n");
+  CHECK(Errors(R"(metrics:
+  - name: a
+    type: gauge
+    help: A.
+    native: true
+)") == "f.yaml:5:13: error: only histograms can be native\n");
+  CHECK(Errors(R"(metrics:
+  - name: a_seconds
+    type: histogram
+    help: A.
+    native: yes please
+)") == "f.yaml:5:13: error: \"native\" must be true, false or a mapping of bucket_factor, "
+       "zero_threshold, max_buckets\n");
+  Schema schema;
+  Diagnostics diags;
+  Load("metrics: [{name: a_seconds, type: histogram, help: A., native: true}]", "one.yaml", schema,
+       diags);
+  Load("metrics: [{name: a_seconds, type: histogram, help: A., native: {max_buckets: 10}}]",
+       "two.yaml", schema, diags);
+  CHECK(diags.Format().find("(native settings differ)") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace metrics_adapter
