@@ -111,7 +111,14 @@ bool StreamedSources::StartSource(Source& source) {
 bool StreamedSources::Start() {
   running_ = true;
   bool ok = true;
-  for (auto& [name, source] : sources_) ok = StartSource(*source) && ok;
+  // Listeners first: each keeps the descriptors of its connections from what
+  // followed files may take (fd_budget.h) before any tailer opens a file.
+  for (const bool listeners : {true, false}) {
+    for (auto& [name, source] : sources_) {
+      const bool listens = source->config.type == "udp" || source->config.type == "tcp_listener";
+      if (listens == listeners) ok = StartSource(*source) && ok;
+    }
+  }
   return ok;
 }
 
