@@ -7,7 +7,8 @@
 // followed file (stdio and the log, the HTTP server's socket and the
 // connections its threads serve, curl's and the status commands' descriptors,
 // each tailer's inotify and wake-up descriptors, the positions file being
-// saved), and less what the TCP listeners reserve for their max_connections
+// saved), less what the HTTP server's workers need (Reserve, at start: one
+// connection each) and what the listeners keep for their connections
 // (Reserve, while they run). Followed files then take from what is left
 // (TryAcquire) and give back when closed (Release).
 //
