@@ -35,7 +35,9 @@ bool CanKeep(const SourceConfig& running, const ParserChoice& running_parser,
   if (running.type == "file") return running.tailer == next.config.tailer;
   return running.listener.address == next.config.listener.address &&
          running.listener.max_line_bytes == next.config.listener.max_line_bytes &&
-         running.listener.framing == next.config.listener.framing;
+         running.listener.framing == next.config.listener.framing &&
+         running.listener.max_connections == next.config.listener.max_connections &&
+         running.listener.idle_timeout == next.config.listener.idle_timeout;
 }
 
 }  // namespace
