@@ -170,6 +170,11 @@ constexpr FlagSpec kFlags[] = {
      &SetCount<&Flags::max_connections, 1, 10000>},
     {"web.read-timeout", "DUR", kRun,
      "a request's head and body must arrive within this (default 10s)", &SetReadTimeout},
+    {"web.config.file", "FILE", kRun | kCheck,
+     "TLS (and client certificates), basic auth and response headers for every\n"
+     "endpoint, in the Prometheus exporter toolkit's web config format;\n"
+     "reloaded with the config (check: validated with it)",
+     &SetString<&Flags::web_config_file>},
     {"web.enable-lifecycle", "", kRun, "accept POST /-/reload",
      &SetSwitch<&Flags::enable_lifecycle>},
     {"web.enable-explain", "", kRun,

@@ -27,6 +27,7 @@ struct Flags {
   std::string command = "run";  // run, once, check, test, explain (help sets `help`)
   std::string config_file;
   std::string listen_address;      // empty: the config's, else the default
+  std::string web_config_file;     // TLS, basic auth, headers; empty: none
   std::string log_level = "info";  // debug, info, warn, error ("warning" is read as warn)
   std::string log_format = "logfmt";
   bool enable_lifecycle = false;                   // POST /-/reload

@@ -44,10 +44,28 @@ std::unique_ptr<Runtime> Load(const Flags& flags, RunMode mode, AdapterConfig* c
   return runtime;
 }
 
+// The web config of --web.config.file, when given, printing every diagnostic.
+// Sets *ok to false when it does not load.
+std::unique_ptr<WebSecurity> LoadWebSecurity(const Flags& flags, bool* ok) {
+  *ok = true;
+  if (flags.web_config_file.empty()) return nullptr;
+  Diagnostics diags;
+  std::unique_ptr<WebSecurity> web = WebSecurity::Load(flags.web_config_file, diags);
+  std::cerr << diags.Format();
+  if (!web) {
+    std::cerr << "metrics-adapter: " << diags.error_count() << " error(s) in "
+              << flags.web_config_file << "\n";
+    *ok = false;
+  }
+  return web;
+}
+
 int Check(const Flags& flags) {
   AdapterConfig config;
   std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kCheck, &config);
-  if (!runtime) return kExitFailure;
+  bool web_ok = true;
+  LoadWebSecurity(flags, &web_ok);
+  if (!runtime || !web_ok) return kExitFailure;
   std::size_t rule_files = 0;
   for (const SourceConfig& source : config.sources) rule_files += source.rule_files.size();
   std::cout << flags.config_file << ": OK: " << config.sources.size() << " source(s), "
@@ -142,16 +160,24 @@ int Run(const Flags& flags) {
   const sigset_t signals = BlockShutdownSignals();
   AdapterConfig config;
   std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kFollow, &config);
-  if (!runtime) return kExitFailure;
+  bool web_ok = true;
+  std::unique_ptr<WebSecurity> web = LoadWebSecurity(flags, &web_ok);
+  if (!runtime || !web_ok) return kExitFailure;
   const std::string address =
       flags.listen_address.empty() ? config.listen_address : flags.listen_address;
 
   std::atomic<bool> started{false};
-  Reloader reloader(flags.config_file, *runtime);
+  ReloadPart web_part;
+  if (web) {
+    web_part.files = [&web] { return web->Files(); };
+    web_part.prepare = [&web](Diagnostics& diags) { return web->PrepareReload(diags); };
+  }
+  Reloader reloader(flags.config_file, *runtime, std::move(web_part));
   std::string error;
-  std::unique_ptr<HttpServer> server =
-      HttpServer::Start(address, ServingHandlers(flags, *runtime, reloader, started),
-                        ServingOptions(flags, runtime->self()), &error);
+  HttpServerOptions options = ServingOptions(flags, runtime->self());
+  options.security = web.get();
+  std::unique_ptr<HttpServer> server = HttpServer::Start(
+      address, ServingHandlers(flags, *runtime, reloader, started), std::move(options), &error);
   if (!server) {
     spdlog::error("cannot serve metrics: {}", error);
     return kExitFailure;
@@ -168,10 +194,9 @@ int Run(const Flags& flags) {
       reloader.Watch(stop, interval);
     });
   }
-  spdlog::info("metrics-adapter {} (revision {}) serving {} on {} (port {}), {} source(s)",
+  spdlog::info("metrics-adapter {} (revision {}) serving {} on {} (port {}){}, {} source(s)",
                GetBuildInfo().version, GetBuildInfo().revision, flags.telemetry_path, address,
-               server->port(),
-               config.sources.size());
+               server->port(), web && web->tls() ? " over TLS" : "", config.sources.size());
 
   WaitForShutdown(signals, reloader);
   server.reset();  // stop serving (and reloading over HTTP) before the runtime goes away

@@ -2,6 +2,7 @@
 
 #include "adapter/base/build_info.h"
 #include "adapter/base/host_port.h"
+#include "adapter/base/log_limiter.h"
 #include "adapter/base/strings.h"
 
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -34,6 +36,7 @@
 #include "adapter/web/gzip.h"
 #include "adapter/web/read_watchdog.h"
 #include "adapter/web/socket_lookup.h"
+#include "adapter/web/tls_libraries.h"
 
 namespace metrics_adapter {
 namespace {
@@ -414,6 +417,7 @@ void InitCivetwebOnce() {
 struct HttpServer::Impl {
   HttpHandlers handlers;
   HttpServerOptions options;
+  const WebSecurity* security = nullptr;  // null: plain HTTP, no auth
   mg_context* ctx = nullptr;
   int port = 0;
   ListenTarget target;
@@ -442,6 +446,7 @@ struct HttpServer::Impl {
   static int HttpError(mg_connection* conn, int status, const char* message);
   static void ConnectionClose(const mg_connection* conn);
   static int BeginRequest(mg_connection* conn);
+  static int ExternalSslContext(void** ssl_ctx, void* user_data);
 
   // Answers a request past BeginRequest's checks: its body read under the
   // deadline, the response sent, the rest of the body drained. Returns the
@@ -473,6 +478,22 @@ int HttpServer::Impl::LogMessage(const mg_connection* conn, const char* message)
       impl->startup_messages.emplace_back(message);
       return 1;
     }
+  }
+  // A failed TLS handshake is the client's doing (no certificate, one of
+  // another CA, plain HTTP to the TLS port): at most one line per 10 s, so
+  // that a scanner cannot flood the log; none for the plain connections the
+  // destructor makes to wake the listener.
+  if (std::strncmp(message, "sslize error", 12) == 0) {
+    if (impl != nullptr) {
+      std::lock_guard lock(impl->drain_mu);
+      if (impl->draining) return 1;
+    }
+    static LogLimiter limiter(std::chrono::seconds(10));
+    if (std::optional<std::uint64_t> suppressed = limiter.Allow("tls handshake")) {
+      spdlog::warn("http server: TLS handshake failed: {} ({} similar suppressed)", message,
+                   *suppressed);
+    }
+    return 1;
   }
   spdlog::error("http server: {}", message);
   return 1;  // non-zero: civetweb must not write its own log
@@ -558,7 +579,15 @@ int HttpServer::Impl::Serve(mg_connection* conn, const mg_request_info* info,
 
   Response response;
   try {
-    response = Dispatch(method, uri, conn, info);
+    WebSecurity::Admission admission;
+    if (security) admission = security->Admit(mg_get_header(conn, "Authorization"));
+    if (admission.allowed) {
+      response = Dispatch(method, uri, conn, info);
+    } else {
+      response = Text(401, "unauthorized");
+      response.headers.emplace_back("WWW-Authenticate", "Basic");
+    }
+    for (auto& header : admission.headers) response.headers.push_back(std::move(header));
   } catch (const std::exception& e) {
     spdlog::error("http server: {} {}: {}", method, uri, e.what());
     response = Text(500, "internal server error");
@@ -585,6 +614,13 @@ std::string_view HttpServer::Impl::HandlerOf(std::string_view uri) const {
   if (uri == "/-/reload" && handlers.reload) return "/-/reload";
   if (uri == "/-/explain" && handlers.explain) return "/-/explain";
   return "other";
+}
+
+// The web config's SSL_CTX, owned by WebSecurity: returning 1 tells civetweb
+// to use it as it is and not to free it.
+int HttpServer::Impl::ExternalSslContext(void** ssl_ctx, void* user_data) {
+  *ssl_ctx = static_cast<Impl*>(user_data)->security->ssl_ctx();
+  return 1;
 }
 
 Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view uri,
@@ -764,6 +800,7 @@ mg_context* HttpServer::Impl::StartCivetweb(char* error_text, std::size_t error_
   callbacks.init_connection = &Impl::InitConnection;
   callbacks.http_error = &Impl::HttpError;
   callbacks.connection_close = &Impl::ConnectionClose;
+  if (security != nullptr && security->tls()) callbacks.external_ssl_ctx = &Impl::ExternalSslContext;
   const std::string threads = std::to_string(options.max_connections);
   const std::string timeout_ms = std::to_string(options.read_timeout.count());
   // document_root stays unset: civetweb must never serve files. Keep-alive
@@ -797,6 +834,15 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
   }
   impl->handlers = std::move(handlers);
   impl->options = std::move(options);
+
+  impl->security = impl->options.security;
+  if (impl->security != nullptr && impl->security->tls()) {
+    if (!LoadCivetwebOpenSsl(&why)) {
+      *error = "TLS on " + listen_address + ": " + why;
+      return nullptr;
+    }
+    impl->target.civetweb_spec += 's';  // civetweb: an "s" suffix makes the port TLS
+  }
 
   char error_text[256] = "";
   impl->ctx = impl->StartCivetweb(error_text, sizeof error_text);

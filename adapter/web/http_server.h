@@ -47,6 +47,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapter/web/web_security.h"
+
 namespace metrics_adapter {
 
 // A loaded source as the landing page lists it.
@@ -110,6 +112,9 @@ struct HttpServerOptions {
   // Renders of the exposition at once; more scrapes get 503. 0: no limit.
   int max_requests = 40;
   HttpObserver observer;
+  // --web.config.file's TLS, basic auth and headers (not owned, must outlive
+  // the server); null: plain HTTP, no auth.
+  const WebSecurity* security = nullptr;
 };
 
 class HttpServer {
@@ -121,6 +126,10 @@ class HttpServer {
   // 1.15 is). Port 0 picks a free port; see port().
   // Returns nullptr and sets *error on failure, e.g.
   //   "listen on 127.0.0.1:80: Address already in use".
+  //
+  // With options.security the listener speaks TLS when it says so, and every request, whatever its
+  // path, first passes its check: 401 with WWW-Authenticate when basic auth
+  // fails; its headers go on every response.
   static std::unique_ptr<HttpServer> Start(const std::string& listen_address, HttpHandlers handlers,
                                            HttpServerOptions options, std::string* error);
   // The same with the default options.

@@ -65,10 +65,11 @@ TEST_CASE("ParseFlags takes each subcommand") {
 
 TEST_CASE("ParseFlags takes --name=value and --name value") {
   Parsed p = Parse({"--config.file=a.yaml", "--web.listen-address", ":9000", "--log.level=debug",
-                    "--log.format", "json"});
+                    "--log.format", "json", "--web.config.file", "web.yaml"});
   REQUIRE(p.ok);
   CHECK(p.flags.config_file == "a.yaml");
   CHECK(p.flags.listen_address == ":9000");
+  CHECK(p.flags.web_config_file == "web.yaml");
   CHECK(p.flags.log_level == "debug");
   CHECK(p.flags.log_format == "json");
 }
@@ -263,6 +264,8 @@ TEST_CASE("ParseFlags rejects a flag that does not apply to the subcommand") {
        "--help)"},
       {{"--source=s", "--config.file=a"},
        "flag --source does not apply to run (see metrics-adapter run --help)"},
+      {{"once", "--config.file=a", "--web.config.file=w"},
+       "flag --web.config.file does not apply to once (see metrics-adapter once --help)"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> storage = {"metrics-adapter"};
@@ -335,10 +338,12 @@ TEST_CASE("HelpText of a subcommand shows its own flags only, and an example") {
   const std::vector<Case> cases = {
       {"run",
        {"--config.file", "--web.listen-address", "--web.enable-lifecycle", "--web.enable-explain",
-        "--config.watch-interval", ":9469"},
+        "--web.config.file", "--config.watch-interval", ":9469"},
        {"--source"}},
       {"once", {"--config.file"}, {"--web.", "--config.watch-interval", "--source"}},
-      {"check", {"--config.file"}, {"--web.", "--config.watch-interval", "--source"}},
+      {"check",
+       {"--config.file", "--web.config.file"},
+       {"--web.listen", "--web.enable", "--config.watch-interval", "--source"}},
       {"test", {"RULEFILE"}, {"--config.file", "--web.", "--source"}},
       {"explain", {"--config.file", "--source", "\"-\" reads stdin"}, {"--web.", "--config.w"}},
   };
