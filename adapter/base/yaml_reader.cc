@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "adapter/base/bounded_read.h"
 #include "adapter/base/strings.h"
 
 namespace metrics_adapter {
@@ -29,15 +28,13 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.Error({path, 0, 0}, "cannot read file: " + ErrnoText(errno));
+  std::string text;
+  if (std::string error = ReadBoundedFile(path, kMaxConfigFileBytes, &text); !error.empty()) {
+    diags.Error({path, 0, 0}, error);
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
   try {
-    return YAML::Load(text.str());
+    return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     diags.Error({path, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
   } catch (const YAML::Exception& e) {

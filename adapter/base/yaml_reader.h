@@ -24,8 +24,9 @@ namespace metrics_adapter {
 
 enum class Required { kNo, kYes };
 
-// Loads a whole YAML file. On a missing file or a syntax error reports it and
-// returns std::nullopt.
+// Loads a whole YAML file. On a missing file, a file over
+// kMaxConfigFileBytes (bounded_read.h; checked before it is read) or a syntax
+// error reports it and returns std::nullopt.
 std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags);
 
 class YamlMap {

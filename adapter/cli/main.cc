@@ -21,6 +21,7 @@
 #include "adapter/pipeline/input_driver.h"
 #include "adapter/runtime/reloader.h"
 #include "adapter/runtime/runtime.h"
+#include "adapter/sources/fd_budget.h"
 #include "adapter/web/http_server.h"
 #include "rules/rule_loader.h"
 
@@ -183,6 +184,10 @@ int Run(const Flags& flags) {
     spdlog::error("cannot serve metrics: {}", error);
     return kExitFailure;
   }
+  // Each of the server's workers serves one connection: their descriptors
+  // are kept from what followed files may take (fd_budget.h), before any
+  // source starts.
+  FdBudget::Process().Reserve(static_cast<std::size_t>(flags.max_connections));
   if (!runtime->Start()) return kExitFailure;
   started = true;
   std::jthread watcher;

@@ -109,6 +109,8 @@ void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& sou
   if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) t.max_line_bytes = *max;
   if (auto d = DurationField(map, "poll_interval", diags)) t.poll_interval = *d;
   if (auto d = DurationField(map, "rotate_wait", diags)) t.rotate_wait = *d;
+  if (auto max = SizeField(map, "max_files", 1, 1 << 20, diags)) t.max_files = *max;
+  t.follow_symlinks = map.Bool("follow_symlinks").value_or(t.follow_symlinks);
   if (YAML::Node multiline = map.Node("multiline"); multiline.IsDefined()) {
     YamlMap multiline_map(multiline, map.file(), diags, "\"multiline\"");
     if (multiline_map.valid()) t.multiline = LoadMultiline(multiline_map, diags);
@@ -335,7 +337,18 @@ void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) 
   if (auto max = SizeField(map, "max_line_bytes", 1, 64 << 20, diags)) {
     listener.max_line_bytes = *max;
   }
-  if (source.type == "tcp_listener") LoadListenerFraming(map, listener, diags);
+  if (source.type != "tcp_listener") return;
+  LoadListenerFraming(map, listener, diags);
+  if (auto max = SizeField(map, "max_connections", 1, 65536, diags)) {
+    listener.max_connections = *max;
+  }
+  if (auto d = DurationField(map, "idle_timeout", diags)) {
+    if (d->count() < 0) {
+      diags.Error(map.PositionOfKey("idle_timeout"), "\"idle_timeout\" must not be negative");
+    } else {
+      listener.idle_timeout = *d;
+    }
+  }
 }
 
 std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string& file,

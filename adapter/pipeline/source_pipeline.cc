@@ -66,6 +66,10 @@ void SourcePipeline::OnStatus(const TailerStatus& status) {
   if (tailer_gauges_.files == nullptr) tailer_gauges_ = self_.ForTailer(source_);
   tailer_gauges_.files->Set(static_cast<double>(status.files));
   tailer_gauges_.lag_bytes->Set(static_cast<double>(status.lag_bytes));
+  if (limit_gauges_.skipped == nullptr && status.skipped == 0) return;
+  if (limit_gauges_.skipped == nullptr) limit_gauges_ = self_.ForTailerLimit(source_);
+  limit_gauges_.skipped->Set(static_cast<double>(status.skipped));
+  limit_gauges_.limit->Set(static_cast<double>(status.files_limit));
 }
 
 bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
@@ -176,6 +180,10 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
     case TailEvent::kWatchFailed:
       OnPatternEvent(event, path, detail);
       return;
+    case TailEvent::kFileSkipped:
+    case TailEvent::kNotRegular:
+      OnFileSkipped(event, path, detail);
+      return;
     case TailEvent::kRecordCut:
       self_.RecordsCut(source_, std::string(detail))->Increment();
       if (auto suppressed = log_limiter_.Allow("record_cut")) {
@@ -192,11 +200,44 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
       return;
     case TailEvent::kReadError:
       metrics_.read_errors->Increment();
-      if (auto suppressed = log_limiter_.Allow(std::string("read_error:") + std::string(path))) {
+      // Per source, not per path: a glob over thousands of unreadable files
+      // must not write thousands of lines.
+      if (auto suppressed = log_limiter_.Allow("read_error")) {
         spdlog::warn("source {}: cannot read {}: {} (retrying; {} similar messages suppressed)",
                      source_, path, detail, *suppressed);
       }
       return;
+  }
+}
+
+// Files not opened: counted by reason. A file skipped for lack of a slot is
+// logged at most every 10 s per source and reason (thousands may wait); a
+// path that is not a regular file is logged each time the tailer reports
+// it, which is once while it stays.
+void SourcePipeline::OnFileSkipped(TailEvent event, std::string_view path,
+                                   std::string_view detail) {
+  std::string reason(detail);
+  if (event == TailEvent::kNotRegular) {
+    if (detail != "symlink") reason = "not_regular";
+    self_.FilesSkipped(source_, reason)->Increment();
+    if (detail == "symlink") {
+      spdlog::warn("source {}: not reading {}: a symbolic link, and follow_symlinks is false",
+                   source_, path);
+    } else {
+      spdlog::warn("source {}: not reading {}: not a regular file but a {}", source_, path, detail);
+    }
+    return;
+  }
+  self_.FilesSkipped(source_, reason)->Increment();
+  if (auto suppressed = log_limiter_.Allow("skipped:" + reason)) {
+    spdlog::warn(
+        "source {}: not following {}: {} (followed once a slot frees up; {} similar messages "
+        "suppressed)",
+        source_, path,
+        reason == "max_files"
+            ? "the source follows max_files files already"
+            : "the file descriptors left for files (from ulimit -n) are all in use",
+        *suppressed);
   }
 }
 

@@ -71,6 +71,7 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   void OnParseError(std::string_view reason) override;
   void FlushCounts(std::size_t lines, std::size_t bytes);
   void OnPatternEvent(TailEvent event, std::string_view pattern, std::string_view detail);
+  void OnFileSkipped(TailEvent event, std::string_view path, std::string_view detail);
   // Sizes the scratch space and per-rule counters for rules_; under the lock.
   void AdoptRules();
 
@@ -82,6 +83,7 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   SourceMetrics& metrics_;
   prometheus::Gauge* last_read_ = nullptr;          // created when the first line arrives
   SelfMetrics::TailerGauges tailer_gauges_{};       // created by the first OnStatus
+  SelfMetrics::TailerLimitGauges limit_gauges_{};   // created when a file is first skipped
   std::shared_ptr<const RuleSet> adopted_;          // the rules scratch_ and counts_ fit
   std::vector<prometheus::Counter*> rule_matches_;  // by rule index of adopted_
   MatchScratch scratch_;

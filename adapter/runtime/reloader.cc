@@ -3,20 +3,54 @@
 #include <prometheus/family.h>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
-#include <fstream>
 #include <set>
-#include <sstream>
+
+#include "adapter/base/bounded_read.h"
 
 namespace metrics_adapter {
 namespace {
 
+// What stat(2) says of a file (through symlinks, so a ConfigMap's swapped
+// `..data` shows as another inode): when none of it changed, neither did the
+// content, and the file is not read again. ctime catches a rewrite that kept
+// the size and reset the mtime.
+Reloader::FileStamp StampOf(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return {.error = errno};
+  return {.dev = st.st_dev,
+          .ino = st.st_ino,
+          .size = st.st_size,
+          .mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+          .ctime_ns = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec};
+}
+
+// FNV-1a over the file's bytes, read a chunk at a time (never whole), up to
+// one byte past kMaxConfigFileBytes: a larger file is refused by the loader
+// whatever the rest of it says. Unreadable counts as a content of its own.
 std::uint64_t HashFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return 0;  // unreadable counts as a content of its own
-  std::ostringstream content;
-  content << in.rdbuf();
-  return std::hash<std::string>{}(content.str()) | 1;  // never 0
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return 0;
+  std::uint64_t hash = 14695981039346656037ULL;
+  char buffer[64 * 1024];
+  std::size_t total = 0;
+  while (total <= kMaxConfigFileBytes) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    total += static_cast<std::size_t>(n);
+    for (ssize_t i = 0; i < n; ++i) {
+      hash ^= static_cast<unsigned char>(buffer[i]);
+      hash *= 1099511628211ULL;
+    }
+  }
+  close(fd);
+  return hash | 1;  // never 0
 }
 
 prometheus::Family<prometheus::Counter>& ReloadsFamily(prometheus::Registry& registry) {
@@ -57,9 +91,19 @@ Reloader::Reloader(std::string config_path, Runtime& runtime, ReloadPart part)
   loaded_fingerprint_ = Fingerprint();
 }
 
-std::map<std::string, std::uint64_t> Reloader::Fingerprint() const {
+std::map<std::string, std::uint64_t> Reloader::Fingerprint() {
   std::map<std::string, std::uint64_t> out;
-  for (const std::string& path : watched_) out.emplace(path, HashFile(path));
+  std::map<std::string, Stamped> stamps;
+  for (const std::string& path : watched_) {
+    const FileStamp stamp = StampOf(path);
+    auto it = stamps_.find(path);
+    const std::uint64_t hash = it != stamps_.end() && it->second.stamp == stamp ? it->second.hash
+                               : stamp.error != 0                               ? 0
+                                                                                : HashFile(path);
+    stamps.emplace(path, Stamped{stamp, hash});
+    out.emplace(path, hash);
+  }
+  stamps_ = std::move(stamps);  // files no longer watched are forgotten
   return out;
 }
 

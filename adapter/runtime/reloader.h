@@ -19,6 +19,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -48,6 +49,17 @@ struct ReloadPart {
 
 class Reloader {
  public:
+  // What stat(2) said of a watched file; `error`: its errno (the rest 0).
+  struct FileStamp {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = 0;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    int error = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+
   Reloader(std::string config_path, Runtime& runtime, ReloadPart part = {});
 
   // Loads the config and applies it. Returns "" on success, else every
@@ -55,14 +67,22 @@ class Reloader {
   // Thread-safe; concurrent calls are serialized.
   std::string Reload(const std::string& trigger);
 
-  // Checks the loaded files' contents every `interval` and reloads when one
-  // changed. A content that failed to load is not retried until it changes
-  // again. Returns promptly when `stop` is requested.
+  // Checks the loaded files every `interval` and reloads when one's content
+  // changed. A file is only read (and hashed, a chunk at a time) when stat(2)
+  // says it changed — another inode, size, mtime or ctime — so watching costs
+  // a stat per file, not a read, and a huge file is never held in memory. A content that failed to
+  // load is not retried until it changes again. Returns promptly when `stop` is requested.
   void Watch(std::stop_token stop, std::chrono::milliseconds interval);
 
  private:
   // Hash of every file's content (or of the error reading it), by path.
-  std::map<std::string, std::uint64_t> Fingerprint() const;
+  // Reads only the files whose FileStamp changed since the last call.
+  std::map<std::string, std::uint64_t> Fingerprint();
+
+  struct Stamped {
+    FileStamp stamp;
+    std::uint64_t hash = 0;
+  };
 
   std::string config_path_;
   Runtime& runtime_;
@@ -71,6 +91,7 @@ class Reloader {
   std::vector<std::string> watched_;                         // files whose change triggers
   std::map<std::string, std::uint64_t> loaded_fingerprint_;  // of the running config
   std::map<std::string, std::uint64_t> failed_fingerprint_;  // of the last refused one
+  std::map<std::string, Stamped> stamps_;                    // by path, as last hashed
   prometheus::Gauge& last_successful_;
   prometheus::Gauge& last_success_time_;
   prometheus::Counter& successes_;

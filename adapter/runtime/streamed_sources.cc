@@ -35,7 +35,9 @@ bool CanKeep(const SourceConfig& running, const ParserChoice& running_parser,
   if (running.type == "file") return running.tailer == next.config.tailer;
   return running.listener.address == next.config.listener.address &&
          running.listener.max_line_bytes == next.config.listener.max_line_bytes &&
-         running.listener.framing == next.config.listener.framing;
+         running.listener.framing == next.config.listener.framing &&
+         running.listener.max_connections == next.config.listener.max_connections &&
+         running.listener.idle_timeout == next.config.listener.idle_timeout;
 }
 
 }  // namespace
@@ -111,7 +113,14 @@ bool StreamedSources::StartSource(Source& source) {
 bool StreamedSources::Start() {
   running_ = true;
   bool ok = true;
-  for (auto& [name, source] : sources_) ok = StartSource(*source) && ok;
+  // Listeners first: each keeps the descriptors of its connections from what
+  // followed files may take (fd_budget.h) before any tailer opens a file.
+  for (const bool listeners : {true, false}) {
+    for (auto& [name, source] : sources_) {
+      const bool listens = source->config.type == "udp" || source->config.type == "tcp_listener";
+      if (listens == listeners) ok = StartSource(*source) && ok;
+    }
+  }
   return ok;
 }
 

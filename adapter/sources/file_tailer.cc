@@ -51,6 +51,17 @@ FileId IdOf(const struct stat& st) { return FileId{st.st_dev, st.st_ino}; }
 
 FileKey KeyOf(const FileId& id) { return FileKey{id.dev, id.ino}; }
 
+// What kNotRegular's detail calls the kind of file in `st`.
+std::string_view KindOf(const struct stat& st) {
+  if (S_ISFIFO(st.st_mode)) return "fifo";
+  if (S_ISCHR(st.st_mode)) return "character_device";
+  if (S_ISBLK(st.st_mode)) return "block_device";
+  if (S_ISSOCK(st.st_mode)) return "socket";
+  if (S_ISDIR(st.st_mode)) return "directory";
+  if (S_ISLNK(st.st_mode)) return "symlink";
+  return "other";
+}
+
 // A configured path and what the last scans found there.
 struct PatternState {
   explicit PatternState(const std::string& text) : pattern(text) {}
@@ -129,20 +140,31 @@ std::string_view TailEventName(TailEvent event) {
       return "pattern_matching";
     case TailEvent::kWatchFailed:
       return "watch_failed";
+    case TailEvent::kFileSkipped:
+      return "file_skipped";
+    case TailEvent::kNotRegular:
+      return "not_regular";
   }
   return "unknown";
 }
 
 struct FileTailer::Impl : PathWalkVisitor {
-  Impl(TailerOptions opts, TailerObserver* obs, TailerPositions* pos)
-      : options(std::move(opts)), observer(obs), positions(pos), excludes(options.exclude) {
+  Impl(TailerOptions opts, TailerObserver* obs, TailerPositions* pos, FdBudget* fds)
+      : options(std::move(opts)),
+        observer(obs),
+        positions(pos),
+        budget(fds != nullptr ? fds : &FdBudget::Process()),
+        excludes(options.exclude) {
     if (options.read_chunk_bytes == 0) options.read_chunk_bytes = 1;
     for (const std::string& path : options.paths) patterns.emplace_back(path);
     buffer.resize(kFingerprintBytes + options.read_chunk_bytes);
   }
 
   ~Impl() override {
-    for (auto& [id, file] : files) close(file.fd);
+    for (auto& [id, file] : files) {
+      close(file.fd);
+      budget->Release();
+    }
   }
 
   void Poll();
@@ -156,6 +178,7 @@ struct FileTailer::Impl : PathWalkVisitor {
   void OnDirectory(const std::string& dir) override;
   void OnFile(std::string path, const struct stat& st) override;
   void OnError(const std::string& path, std::string_view call, int err) override;
+  void OnNotRegular(const std::string& path, const struct stat& st) override;
   void ReportPattern(PatternState& state, std::size_t matched, bool uncertain_scan);
   bool Uncertain(const TailedFile& file) const;
   const Candidate* CandidateAt(std::string_view path) const;
@@ -164,6 +187,8 @@ struct FileTailer::Impl : PathWalkVisitor {
   void MatchKnownFiles();
   void RetireVanishedFiles();
   void OpenNewFile(const Candidate& candidate);
+  bool TakeSlot(const Candidate& candidate);
+  void ForgetGoneFiles();
   void PrimeFingerprints(TailedFile& file);
 
   // Reading.
@@ -200,6 +225,7 @@ struct FileTailer::Impl : PathWalkVisitor {
   TailerOptions options;
   TailerObserver* observer;
   TailerPositions* positions;  // null: no saved positions
+  FdBudget* budget;            // every open file holds one of its descriptors
   PathExcludes excludes;
   std::vector<PatternState> patterns;
   std::map<FileId, TailedFile> files;
@@ -209,6 +235,13 @@ struct FileTailer::Impl : PathWalkVisitor {
   bool started = false;  // the first Poll() has run
   Clock::time_point now;
   std::stop_token stop;  // set while Run() runs, so long reads end early
+
+  // Matching files not opened for lack of a slot, reported once each; and
+  // the limit that applied when the last one was skipped.
+  std::set<FileId> skipped;
+  std::size_t files_limit = 0;
+  // Paths reported as not regular files, and whether this scan saw them.
+  std::map<std::string, bool, std::less<>> not_regular;
 
   // Per-scan state, kept to reuse its storage.
   std::vector<Candidate> candidates;
@@ -232,13 +265,16 @@ void FileTailer::Impl::Scan() {
   candidates.clear();
   uncertain.clear();
   for (auto& [dir, watch] : watches) watch.reached = false;
+  for (auto& [path, seen] : not_regular) seen = false;
   for (PatternState& state : patterns) {
     const std::size_t found = candidates.size();
     const std::size_t errors = uncertain.size();
-    state.pattern.Walk(*this);
+    state.pattern.Walk(*this, options.follow_symlinks);
     ReportPattern(state, candidates.size() - found, uncertain.size() > errors);
   }
   if (inotify_fd >= 0) UnwatchUnreached();
+  // Gone, or a file now: reported again should it come back.
+  std::erase_if(not_regular, [](const auto& entry) { return !entry.second; });
   // Several patterns may match one path; keep it once.
   std::sort(candidates.begin(), candidates.end(),
             [](const Candidate& a, const Candidate& b) { return a.path < b.path; });
@@ -273,6 +309,15 @@ void FileTailer::Impl::OnDirectory(const std::string& dir) {
 void FileTailer::Impl::OnFile(std::string path, const struct stat& st) {
   if (excludes.Excludes(path)) return;
   candidates.push_back(Candidate{std::move(path), IdOf(st), st.st_size});
+}
+
+// Never opened (a FIFO's open could block, a device's read never end);
+// reported once while it stays.
+void FileTailer::Impl::OnNotRegular(const std::string& path, const struct stat& st) {
+  if (excludes.Excludes(path)) return;
+  auto [it, inserted] = not_regular.emplace(path, true);
+  it->second = true;
+  if (inserted) Event(TailEvent::kNotRegular, path, KindOf(st));
 }
 
 void FileTailer::Impl::OnError(const std::string& path, std::string_view call, int err) {
@@ -372,12 +417,30 @@ void FileTailer::Impl::RetireVanishedFiles() {
   }
 }
 
+// Takes a descriptor for `candidate` from max_files and the budget, or
+// reports (once per file) that there is none.
+bool FileTailer::Impl::TakeSlot(const Candidate& candidate) {
+  const bool under_max = files.size() < options.max_files;
+  if (under_max && budget->TryAcquire()) return true;
+  files_limit = under_max ? files.size() : options.max_files;
+  // A file present at the first scan starts, once followed, where it was.
+  if (!started && !options.from_beginning) start_offsets.emplace(candidate.id, candidate.size);
+  if (skipped.insert(candidate.id).second) {
+    Event(TailEvent::kFileSkipped, candidate.path, under_max ? "fd_budget" : "max_files");
+  }
+  return false;
+}
+
 void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
+  if (!TakeSlot(candidate)) return;
   // O_NONBLOCK: the path could have become a FIFO since stat(); never block.
-  const int fd = open(candidate.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  // O_NOFOLLOW: nor a symbolic link, when they are not followed.
+  const int fd = open(candidate.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+                                                  (options.follow_symlinks ? 0 : O_NOFOLLOW));
   if (fd < 0) {
     const int err = errno;
-    if (err == ENOENT) return;  // gone since the scan
+    budget->Release();
+    if (err == ENOENT || err == ELOOP) return;  // gone, or replaced by a link, since the scan
     Event(TailEvent::kReadError, candidate.path, ErrorText("open", err));
     if (!started && !options.from_beginning) start_offsets.emplace(candidate.id, candidate.size);
     return;
@@ -387,8 +450,10 @@ void FileTailer::Impl::OpenNewFile(const Candidate& candidate) {
     // Replaced between stat() and open() by something already followed or
     // not a file; the next scan sorts it out.
     close(fd);
+    budget->Release();
     return;
   }
+  skipped.erase(candidate.id);
   TailedFile file(options);
   file.id = IdOf(st);
   file.fd = fd;
@@ -443,6 +508,8 @@ void FileTailer::Impl::PrimeFingerprints(TailedFile& file) {
 // up short: nothing was left as of its last read, and no fstat is needed.
 void FileTailer::Impl::ReportStatus(bool after_reading) {
   TailerStatus status;
+  status.skipped = skipped.size();
+  status.files_limit = files_limit;
   const bool measure = !after_reading || stop.stop_requested();
   for (const auto& [id, file] : files) {
     if (file.active) ++status.files;
@@ -640,6 +707,7 @@ void FileTailer::Impl::CloseQuietFiles() {
     Commit(file, file.offset);
     if (positions != nullptr) positions->Close(KeyOf(file.id));
     close(file.fd);
+    budget->Release();
     const std::string path = std::move(file.path);
     it = files.erase(it);
     Event(TailEvent::kClosed, path);
@@ -655,15 +723,18 @@ void FileTailer::Impl::Poll() {
   MatchKnownFiles();
   RetireVanishedFiles();
   for (const Candidate* candidate : unknown) OpenNewFile(*candidate);
-  if (!start_offsets.empty()) {
-    // Forget start offsets of files that are gone.
-    std::erase_if(start_offsets, [&](const auto& entry) {
-      return std::none_of(candidates.begin(), candidates.end(),
-                          [&](const Candidate& c) { return c.id == entry.first; });
-    });
-  }
+  ForgetGoneFiles();
   started = true;
   ReadPass();
+}
+
+// Start offsets and skips of files no scan finds any more.
+void FileTailer::Impl::ForgetGoneFiles() {
+  if (start_offsets.empty() && skipped.empty()) return;
+  std::set<FileId> present;
+  for (const Candidate& c : candidates) present.insert(c.id);
+  std::erase_if(start_offsets, [&](const auto& entry) { return !present.contains(entry.first); });
+  std::erase_if(skipped, [&](const FileId& id) { return !present.contains(id); });
 }
 
 // Before reading: the lag this pass found. After: what is left (nothing,
@@ -800,8 +871,9 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
 // ---------------------------------------------------------------------------
 // Public API
 
-FileTailer::FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions)
-    : impl_(std::make_unique<Impl>(std::move(options), observer, positions)) {}
+FileTailer::FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions,
+                       FdBudget* budget)
+    : impl_(std::make_unique<Impl>(std::move(options), observer, positions, budget)) {}
 
 FileTailer::~FileTailer() = default;
 

@@ -45,7 +45,14 @@
 //   - a file that is renamed to a non-matching name or deleted before the
 //     tailer first saw it is never read: nobody can (inotify makes the window
 //     short, and a glob that matches rotated names closes it for renames).
-// Nothing is silent: a pattern that matches no file is reported
+// Nothing is silent, and nothing a path names can take more than its share:
+// a source follows max_files files at most, and all sources together no more
+// than the descriptors the process budget leaves for files (fd_budget.h), so
+// the HTTP server and the listeners always have theirs; a matching file over
+// either limit is reported (kFileSkipped) and followed once a slot is free.
+// A FIFO, a device, a socket or a directory at a matching path is reported
+// (kNotRegular) and never opened (opening a FIFO would block). A pattern
+// that matches no file is reported
 // (kPatternEmpty) at the first scan, or once it has matched nothing for
 // rotate_wait after matching (so a rotation does not count); it is reported
 // again when it matches (kPatternMatching). After each scan the observer
@@ -72,6 +79,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapter/sources/fd_budget.h"
 #include "adapter/sources/line_framer.h"
 #include "adapter/sources/line_sink.h"
 #include "adapter/sources/record_joiner.h"
@@ -102,6 +110,17 @@ struct TailerOptions {
   // false: Run() never uses inotify and finds changes by polling alone, as
   // it does when inotify is unavailable.
   bool inotify = true;
+  // Files followed at once (rotated ones still being drained included), each
+  // an open descriptor. Matching files beyond it are not opened: reported
+  // once each (kFileSkipped "max_files") and opened when a slot frees up.
+  std::size_t max_files = 1024;
+  // Whether a symbolic link at a matching path is read (the file it points
+  // to), and whether wildcards enter symbolic links to directories. Risk:
+  // whoever can write in a followed directory can point the adapter at any
+  // file its uid can read (only what the rules extract leaves it, but a
+  // parse error's log line may quote it). false: such links are reported
+  // once each (kNotRegular "symlink") and never opened.
+  bool follow_symlinks = true;
 
   bool operator==(const TailerOptions&) const = default;
 };
@@ -123,6 +142,16 @@ enum class TailEvent {
   // A directory could not be watched (detail: strerror text, ENOSPC when the
   // inotify watches ran out): polling every poll_interval covers it.
   kWatchFailed,
+  // A matching file was not opened (detail: "max_files", or "fd_budget" when
+  // the process's descriptors for files ran out, see fd_budget.h). Reported
+  // once per file until it is opened; it is, when a slot frees up, from
+  // where it was when first skipped, if the tailer started at the ends.
+  kFileSkipped,
+  // Something at a matching path that is not a regular file, never opened
+  // (detail: "fifo", "character_device", "block_device", "socket",
+  // "directory", "symlink" (not followed), "other"). Reported once per path
+  // while it stays there.
+  kNotRegular,
 };
 
 std::string_view TailEventName(TailEvent event);
@@ -153,6 +182,11 @@ struct TailerStatus {
   // Bytes written to every followed file (drained ones included) beyond
   // what was read: the size minus the read offset, summed.
   std::uint64_t lag_bytes = 0;
+  // Matching files not followed for lack of a slot (kFileSkipped), and the
+  // slots there were: max_files, or fewer when the descriptor budget was
+  // the tighter limit when the last one was skipped.
+  std::size_t skipped = 0;
+  std::size_t files_limit = 0;
 };
 
 class TailerObserver : public virtual LineSink {
@@ -164,8 +198,10 @@ class TailerObserver : public virtual LineSink {
 
 class FileTailer {
  public:
-  // `positions`, if given, must outlive the tailer.
-  FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions = nullptr);
+  // `positions`, if given, must outlive the tailer; so must `budget` (null:
+  // FdBudget::Process()), which every followed file takes a descriptor from.
+  FileTailer(TailerOptions options, TailerObserver* observer, TailerPositions* positions = nullptr,
+             FdBudget* budget = nullptr);
   ~FileTailer();
   FileTailer(const FileTailer&) = delete;
   FileTailer& operator=(const FileTailer&) = delete;

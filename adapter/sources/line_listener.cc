@@ -19,12 +19,14 @@
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "adapter/base/log_limiter.h"
 #include "adapter/base/strings.h"
+#include "adapter/sources/fd_budget.h"
 
 namespace metrics_adapter {
 namespace {
@@ -164,8 +166,23 @@ class UdpBatch {
 
 struct Connection {
   int fd = -1;
-  LineFramer framer;  // the connection's own partial or over-long line
+  LineFramer framer;              // the connection's own partial or over-long line
+  Clock::time_point last_active;  // accepted, or last read something
 };
+
+// What a drop reason means, for the log line that reports it.
+std::string_view DropText(std::string_view reason) {
+  if (reason == "too_large") return "a datagram or line over max_line_bytes was dropped";
+  if (reason == "read_error") return "a receive failed";
+  if (reason == "unterminated")
+    return "a connection ended inside a line; the partial line was dropped";
+  if (reason == "bad_frame")
+    return "a connection sent an octet-counted frame whose length is not a number and was closed";
+  if (reason == "connection_limit") return "a connection was refused: max_connections are open";
+  if (reason == "receive_buffer_full")
+    return "the kernel dropped datagrams: the receive buffer was full";
+  return reason;
+}
 
 }  // namespace
 
@@ -176,6 +193,7 @@ struct LineListener::Impl {
   int wake_fd = -1;  // eventfd: written once by the destructor
   int port = 0;
   std::size_t receive_buffer = 0;
+  std::size_t reserved_fds = 0;  // from FdBudget::Process()
   std::atomic<std::uint64_t> kernel_drops{0};
   std::atomic<std::size_t> open_connections{0};
   std::atomic<bool> stopping{false};
@@ -191,6 +209,7 @@ struct LineListener::Impl {
   Clock::time_point accept_paused_until{};
 
   ~Impl() {
+    FdBudget::Process().Unreserve(reserved_fds);
     if (socket_fd >= 0) close(socket_fd);
     if (wake_fd >= 0) close(wake_fd);
   }
@@ -208,8 +227,27 @@ struct LineListener::Impl {
   bool ReadConnection(Connection& connection);
   void AcceptConnections();
   void AddConnection(int fd);
+  int PollTimeout(bool accepting) const;
+  void CloseIdleConnections();
   void CloseConnections();
+
+  // Both: tells the handler and logs it, once a minute per reason at most.
+  void Drop(std::string_view reason, std::uint64_t count, std::string_view detail = {});
 };
+
+void LineListener::Impl::Drop(std::string_view reason, std::uint64_t count,
+                              std::string_view detail) {
+  handler->OnDrop(reason, count);
+  if (auto suppressed = log_limiter.Allow(reason)) {
+    std::string what(DropText(reason));
+    if (reason == "connection_limit") what += " (" + std::to_string(options.max_connections) + ")";
+    if (count > 1) what += " (" + std::to_string(count) + ")";
+    if (!detail.empty()) what += std::string(": ") + std::string(detail);
+    spdlog::warn("{} listener {}: {} ({} similar messages suppressed)",
+                 options.protocol == ListenerOptions::Protocol::kUdp ? "udp" : "tcp",
+                 options.address, what, *suppressed);
+  }
+}
 
 void LineListener::Impl::RunUdp() {
   UdpBatch batch(options.max_line_bytes);
@@ -233,11 +271,7 @@ void LineListener::Impl::DrainUdp(UdpBatch& batch) {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        handler->OnDrop("read_error", 1);
-        if (auto suppressed = log_limiter.Allow("recv")) {
-          spdlog::warn("udp listener {}: receive: {} ({} similar suppressed)", options.address,
-                       ErrnoText(errno), *suppressed);
-        }
+        Drop("read_error", 1, ErrnoText(errno));
       }
       return;
     }
@@ -259,7 +293,7 @@ void LineListener::Impl::DeliverUdpBatch(UdpBatch& batch, int count) {
     new_drops += KernelDropsBefore(h);
     const std::size_t length = batch.message(i).msg_len;
     if ((h.msg_flags & MSG_TRUNC) != 0 || length > options.max_line_bytes) {
-      handler->OnDrop("too_large", 1);
+      Drop("too_large", 1);
       continue;
     }
     bytes += length;
@@ -269,7 +303,7 @@ void LineListener::Impl::DeliverUdpBatch(UdpBatch& batch, int count) {
   // sees the drops.
   if (new_drops > 0) {
     kernel_drops.fetch_add(new_drops, std::memory_order_relaxed);
-    handler->OnDrop("receive_buffer_full", new_drops);
+    Drop("receive_buffer_full", new_drops);
   }
   if (bytes > 0) handler->OnLines(lines, bytes);
 }
@@ -298,8 +332,7 @@ void LineListener::Impl::RunTcp() {
   while (!stopping.load(std::memory_order_relaxed)) {
     const bool accepting = Clock::now() >= accept_paused_until;
     FillPollSet(accepting);
-    const int timeout = accepting ? -1 : static_cast<int>(kAcceptBackoff.count());
-    if (poll(poll_fds.data(), poll_fds.size(), timeout) < 0) {
+    if (poll(poll_fds.data(), poll_fds.size(), PollTimeout(accepting)) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("tcp listener {}: poll: {}", options.address, ErrnoText(errno));
       break;
@@ -307,6 +340,7 @@ void LineListener::Impl::RunTcp() {
     if (poll_fds[0].revents != 0) break;
     ReadConnections();
     if (poll_fds[1].revents != 0) AcceptConnections();
+    CloseIdleConnections();
     open_connections.store(connections.size());
   }
   CloseConnections();
@@ -319,6 +353,46 @@ void LineListener::Impl::FillPollSet(bool accepting) {
   poll_fds.push_back({wake_fd, POLLIN, 0});
   poll_fds.push_back({accepting ? socket_fd : -1, POLLIN, 0});
   for (const Connection& c : connections) poll_fds.push_back({c.fd, POLLIN, 0});
+}
+
+// Until the backoff after a failed accept ends, or the first connection's
+// idle_timeout, whichever is sooner; -1 (forever) when neither applies.
+int LineListener::Impl::PollTimeout(bool accepting) const {
+  using std::chrono::milliseconds;
+  std::optional<Clock::time_point> until;
+  if (!accepting) until = accept_paused_until;
+  if (options.idle_timeout.count() > 0) {
+    for (const Connection& c : connections) {
+      const Clock::time_point deadline = c.last_active + options.idle_timeout;
+      if (!until || deadline < *until) until = deadline;
+    }
+  }
+  if (!until) return -1;
+  const auto wait = std::chrono::ceil<milliseconds>(*until - Clock::now()).count();
+  return static_cast<int>(std::clamp<std::int64_t>(wait, 0, INT_MAX));
+}
+
+// Closes the connections silent for idle_timeout, freeing their slots. Not
+// a client's error, unless it left a line unfinished.
+void LineListener::Impl::CloseIdleConnections() {
+  if (options.idle_timeout.count() <= 0 || connections.empty()) return;
+  const Clock::time_point now = Clock::now();
+  std::size_t closed = 0;
+  for (Connection& c : connections) {
+    if (now - c.last_active < options.idle_timeout) continue;
+    if (c.framer.holding_line()) Drop("unterminated", 1);
+    close(c.fd);
+    c.fd = -1;
+    ++closed;
+  }
+  if (closed == 0) return;
+  std::erase_if(connections, [](const Connection& c) { return c.fd < 0; });
+  if (auto suppressed = log_limiter.Allow("idle")) {
+    spdlog::info(
+        "tcp listener {}: closed {} connection(s) idle for {} ms (idle_timeout; {} similar "
+        "messages suppressed)",
+        options.address, closed, options.idle_timeout.count(), *suppressed);
+  }
 }
 
 // One read per ready connection per turn keeps busy clients fair.
@@ -337,22 +411,23 @@ void LineListener::Impl::ReadConnections() {
 bool LineListener::Impl::ReadConnection(Connection& c) {
   const ssize_t n = read(c.fd, read_buffer.get(), kTcpReadChunk);
   if (n > 0) {
+    c.last_active = Clock::now();
     lines.clear();
     const std::size_t too_long =
         c.framer.Frame(std::string_view(read_buffer.get(), static_cast<std::size_t>(n)), lines);
-    for (std::size_t i = 0; i < too_long; ++i) handler->OnDrop("too_large", 1);
+    for (std::size_t i = 0; i < too_long; ++i) Drop("too_large", 1);
     handler->OnLines(lines, static_cast<std::size_t>(n));
     if (!c.framer.broken()) return true;
-    handler->OnDrop("bad_frame", 1);
+    Drop("bad_frame", 1);
     close(c.fd);
     c.fd = -1;
     return false;
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
   if (n < 0) {
-    handler->OnDrop("read_error", 1);
+    Drop("read_error", 1, ErrnoText(errno));
   } else if (c.framer.holding_line()) {
-    handler->OnDrop("unterminated", 1);
+    Drop("unterminated", 1);
   }
   close(c.fd);
   c.fd = -1;
@@ -375,7 +450,7 @@ void LineListener::Impl::AcceptConnections() {
       return;
     }
     if (connections.size() >= options.max_connections) {
-      handler->OnDrop("connection_limit", 1);
+      Drop("connection_limit", 1);
       close(fd);
       continue;
     }
@@ -391,7 +466,7 @@ void LineListener::Impl::AddConnection(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
-  connections.push_back(Connection{fd, LineFramer(ListenerFraming(options))});
+  connections.push_back(Connection{fd, LineFramer(ListenerFraming(options)), Clock::now()});
 }
 
 // Shutdown: held partial lines are dropped silently (not a client's fault).
@@ -486,6 +561,10 @@ std::unique_ptr<LineListener> LineListener::Start(ListenerOptions options, LineH
   if (!udp && listen(fd, SOMAXCONN) != 0) return fail(ErrnoText(errno));
   impl->port = BoundPort(fd);
   if (impl->port < 0) return fail("getsockname: " + ErrnoText(errno));
+  // Its descriptors (the socket, the wake-up eventfd, every connection it
+  // may hold) are kept from what followed files may take.
+  impl->reserved_fds = 2 + (udp ? 0 : impl->options.max_connections);
+  FdBudget::Process().Reserve(impl->reserved_fds);
   Impl* raw = impl.get();
   try {
     impl->thread = std::thread([raw, udp] { udp ? raw->RunUdp() : raw->RunTcp(); });

@@ -17,9 +17,12 @@
 // mid-write would otherwise deliver a cut-off value as if it were whole. A
 // connection beyond max_connections is accepted and closed at once (reported
 // as "connection_limit") rather than left in the backlog, so that the client
-// sees an error and reconnects later instead of writing into the void. Each
-// ready connection gets one read per loop turn, so a busy client cannot
-// starve the others.
+// sees an error and reconnects later instead of writing into the void. A
+// connection that sends nothing for idle_timeout is closed, freeing its slot:
+// clients that connect and go quiet (or leak their sockets) cannot lock the
+// others out for good. Each ready connection gets one read per loop turn, so
+// a busy client cannot starve the others. Every drop is also logged, at most
+// once a minute per reason, with how many were suppressed in between.
 //
 // Both: empty lines are skipped and a trailing \r is stripped. The handler
 // runs on the listener's thread: while it runs, datagrams queue in the
@@ -44,6 +47,7 @@
 //   listener.reset();  // stops the thread; no handler call after this returns
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -95,8 +99,15 @@ struct ListenerOptions {
   // byte). A connection whose octet counting breaks is closed ("bad_frame").
   // UDP: each datagram is split at newlines, whatever this says.
   LineFramer::Framing framing = LineFramer::Framing::kNewline;
-  // Concurrent TCP connections; more are accepted and closed at once.
+  // Concurrent TCP connections; more are accepted and closed at once. Each
+  // holds a file descriptor: a running listener keeps this many (and 2) from
+  // what followed files may take (fd_budget.h).
   std::size_t max_connections = 64;
+  // A TCP connection that sends nothing for this long is closed (a partial
+  // line it holds is dropped as "unterminated"); 0: never. A client that
+  // writes again after the close loses what it writes before it sees the
+  // reset, so this is longer than any sane client's pause between batches.
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   // SO_RCVBUF to ask for: the datagrams that may queue while the thread is
   // busy. The kernel caps the request at net.core.rmem_max unless the process
   // has CAP_NET_ADMIN (then SO_RCVBUFFORCE is used); see receive_buffer_bytes().

@@ -124,8 +124,8 @@ bool PathPattern::Matches(std::string_view path) const {
 // One walk of one pattern; see PathPattern::Walk.
 class PathPattern::Walker {
  public:
-  Walker(const PathPattern& pattern, PathWalkVisitor& visitor)
-      : pattern_(pattern), visitor_(visitor) {}
+  Walker(const PathPattern& pattern, PathWalkVisitor& visitor, bool follow_symlinks)
+      : pattern_(pattern), visitor_(visitor), follow_symlinks_(follow_symlinks) {}
 
   void Start() {
     if (pattern_.literal_) {
@@ -206,7 +206,7 @@ class PathPattern::Walker {
   void Descend(const std::string& path, std::size_t index, int depth, dev_t parent_dev,
                bool follow) {
     struct stat st;
-    if ((follow ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) {
+    if ((follow && follow_symlinks_ ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) {
       if (errno != ENOENT && errno != ENOTDIR) visitor_.OnError(path, "stat", errno);
       return;
     }
@@ -218,12 +218,16 @@ class PathPattern::Walker {
 
   void File(std::string path) {
     struct stat st;
-    if (stat(path.c_str(), &st) != 0) {
+    if ((follow_symlinks_ ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) != 0) {
       // ENOENT: removed since listed, or a dangling symlink: nothing to read.
       if (errno != ENOENT && errno != ENOTDIR) visitor_.OnError(path, "stat", errno);
       return;
     }
-    if (S_ISREG(st.st_mode)) visitor_.OnFile(std::move(path), st);
+    if (S_ISREG(st.st_mode)) {
+      visitor_.OnFile(std::move(path), st);
+    } else {
+      visitor_.OnNotRegular(path, st);
+    }
   }
 
   // Calls fn(name, d_type) for every entry but "." and "..". A directory
@@ -252,12 +256,13 @@ class PathPattern::Walker {
 
   const PathPattern& pattern_;
   PathWalkVisitor& visitor_;
+  const bool follow_symlinks_;
   std::set<std::pair<std::string, std::size_t>> visited_;  // (directory, component index)
 };
 
-void PathPattern::Walk(PathWalkVisitor& visitor) const {
+void PathPattern::Walk(PathWalkVisitor& visitor, bool follow_symlinks) const {
   if (components_.empty()) return;  // "" or "/": names no file
-  Walker(*this, visitor).Start();
+  Walker(*this, visitor, follow_symlinks).Start();
 }
 
 PathExcludes::PathExcludes(const std::vector<std::string>& patterns) {

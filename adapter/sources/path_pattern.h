@@ -11,6 +11,8 @@
 //   - `**` descends at most kMaxGlobstarDepth directories and never into a
 //     symbolic link to a directory (a single wildcard component, which adds
 //     exactly one level, does follow one);
+//   - with symbolic links not followed (Walk's follow_symlinks), none below
+//     the fixed directory is entered or reported as a file;
 //   - no wildcard descends into a kernel file system (proc, sysfs, devtmpfs,
 //     cgroup, debugfs, tracefs, securityfs, ...); a fixed directory part may
 //     name one;
@@ -41,9 +43,17 @@ class PathWalkVisitor {
   // read. When the fixed directory part does not exist yet, its nearest
   // existing ancestor is reported instead (its creation is then seen).
   virtual void OnDirectory(const std::string& dir) = 0;
-  // A regular file (symbolic links followed) whose path matches. `path` is
-  // spelled as the pattern is: its fixed part, then the entries' names.
+  // A regular file (symbolic links followed unless the walk was told not
+  // to) whose path matches. `path` is spelled as the pattern is: its fixed
+  // part, then the entries' names.
   virtual void OnFile(std::string path, const struct stat& st) = 0;
+  // Something else at a matching path: a FIFO, a device, a socket, a
+  // directory the pattern names as a file (`/var/log/app` where files are
+  // meant, a symbolic link to a directory matched by `*`) — and, when
+  // symbolic links are not followed, a symbolic link (`st` from lstat(2)).
+  // A directory a wildcard matches by its directory entry is not reported:
+  // wildcards pass over directories. The default ignores it.
+  virtual void OnNotRegular(const std::string& /*path*/, const struct stat& /*st*/) {}
   // A directory that could not be listed, or a path that could not be
   // stat'ed, for a reason other than not existing. `call` names the system
   // call ("opendir", "stat"). The walk carries on with the rest.
@@ -76,8 +86,11 @@ class PathPattern {
   // Lists the directories the pattern reaches and reports every regular file
   // it names (see PathWalkVisitor), within the bounds above. A path is
   // reported once per way the pattern reaches it (`/a/**/**/x` may find one
-  // file twice); callers that need each file once deduplicate.
-  void Walk(PathWalkVisitor& visitor) const;
+  // file twice); callers that need each file once deduplicate. With
+  // `follow_symlinks` false, a symbolic link below fixed_dir() is neither
+  // read as a file nor entered as a directory (the fixed directory part is
+  // the config's own and is followed).
+  void Walk(PathWalkVisitor& visitor, bool follow_symlinks = true) const;
 
  private:
   class Walker;

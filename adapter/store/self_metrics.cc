@@ -69,6 +69,21 @@ SelfMetrics::SelfMetrics(Process process)
                     .Help("Bytes written to a file source's files and not read yet, as of its "
                           "last scan.")
                     .Register(*registry_)),
+      files_skipped_(CounterFamily(
+          *registry_, "metrics_adapter_files_skipped_total",
+          "Files a file source's paths matched and it did not open, by reason: not_regular (a "
+          "FIFO, device, socket or directory), symlink (not followed), max_files, fd_budget. "
+          "Counted once per file and occasion.")),
+      files_waiting_(prometheus::BuildGauge()
+                         .Name("metrics_adapter_source_files_waiting")
+                         .Help("Matching files a file source does not follow for lack of a slot "
+                               "(max_files or the descriptor budget), as of its last scan.")
+                         .Register(*registry_)),
+      files_limit_(prometheus::BuildGauge()
+                       .Name("metrics_adapter_source_files_limit")
+                       .Help("The files a file source could follow when it last skipped one: "
+                             "max_files, or fewer when the descriptor budget ran out first.")
+                       .Register(*registry_)),
       last_read_(prometheus::BuildGauge()
                      .Name("metrics_adapter_source_last_read_timestamp_seconds")
                      .Help("When a streamed source last read a line (Unix time).")
@@ -163,10 +178,23 @@ SelfMetrics::TailerGauges SelfMetrics::ForTailer(const std::string& source) {
   return {&source_files_.Add({{"source", source}}), &file_lag_.Add({{"source", source}})};
 }
 
+SelfMetrics::TailerLimitGauges SelfMetrics::ForTailerLimit(const std::string& source) {
+  return {&files_waiting_.Add({{"source", source}}), &files_limit_.Add({{"source", source}})};
+}
+
+prometheus::Counter* SelfMetrics::FilesSkipped(const std::string& source,
+                                               const std::string& reason) {
+  return &files_skipped_.Add({{"source", source}, {"reason", reason}});
+}
+
 void SelfMetrics::RemoveTailer(const std::string& source) {
   // Add returns the existing gauge for these labels; Remove deletes it.
   source_files_.Remove(&source_files_.Add({{"source", source}}));
   file_lag_.Remove(&file_lag_.Add({{"source", source}}));
+  if (files_limit_.Has({{"source", source}})) {
+    files_waiting_.Remove(&files_waiting_.Add({{"source", source}}));
+    files_limit_.Remove(&files_limit_.Add({{"source", source}}));
+  }
 }
 
 prometheus::Gauge* SelfMetrics::LastRead(const std::string& source) {

@@ -61,6 +61,9 @@ class SelfMetrics final : public prometheus::Collectable {
   prometheus::Counter* ParseErrors(const std::string& source, const std::string& reason);
   // Lines or packets a listener dropped, by reason.
   prometheus::Counter* Dropped(const std::string& source, const std::string& reason);
+  // Files a file source did not open, by reason (not_regular, symlink,
+  // max_files, fd_budget).
+  prometheus::Counter* FilesSkipped(const std::string& source, const std::string& reason);
   // Multi-line records cut at a limit, by reason (max_lines, max_bytes).
   prometheus::Counter* RecordsCut(const std::string& source, const std::string& reason);
   // Multi-line records begun by a line that would have joined one.
@@ -85,6 +88,13 @@ class SelfMetrics final : public prometheus::Collectable {
     prometheus::Gauge* lag_bytes;
   };
   TailerGauges ForTailer(const std::string& source);
+  // A file source's gauges once it first had more matching files than it
+  // could follow: how many are waiting for a slot, and the slots it had.
+  struct TailerLimitGauges {
+    prometheus::Gauge* skipped;
+    prometheus::Gauge* limit;
+  };
+  TailerLimitGauges ForTailerLimit(const std::string& source);
   // Takes a file source's tailer gauges out of the exposition, when the
   // source stops (removed or replaced by a reload: its replacement sets them
   // again at its first scan), so no stale file count stays behind.
@@ -143,6 +153,9 @@ class SelfMetrics final : public prometheus::Collectable {
   prometheus::Family<prometheus::Counter>& scrape_errors_;
   prometheus::Family<prometheus::Gauge>& source_files_;
   prometheus::Family<prometheus::Gauge>& file_lag_;
+  prometheus::Family<prometheus::Counter>& files_skipped_;
+  prometheus::Family<prometheus::Gauge>& files_waiting_;
+  prometheus::Family<prometheus::Gauge>& files_limit_;
   prometheus::Family<prometheus::Gauge>& last_read_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/base/bounded_read.h"
 #include "parsers/registry.h"
 #include "test/unit/temp_dir.h"
 
@@ -247,6 +248,73 @@ TEST_CASE("LoadConfig reports sources that are not a list of mappings") {
         "adapter.yaml:1:10: error: \"sources\" must be a list\n");
   CHECK(LoadText("sources:\n  - nginx\n").errors ==
         "adapter.yaml:2:5: error: source must be a mapping of keys to values\n");
+}
+
+TEST_CASE("LoadConfig reads a file source's max_files and follow_symlinks, with defaults") {
+  Loaded loaded = LoadText(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [r.yaml]}
+  - {name: b, type: file, paths: [a.log], rules: [r.yaml], max_files: 10, follow_symlinks: false}
+  - {name: c, type: file, paths: [a.log], rules: [r.yaml], max_files: 0}
+)");
+  CHECK(loaded.errors == "adapter.yaml:4:71: error: \"max_files\" must be between 1 and 1048576\n");
+  REQUIRE(loaded.config.has_value());
+  REQUIRE(loaded.config->sources.size() == 3);
+  CHECK(loaded.config->sources[0].tailer.max_files == 1024);
+  CHECK(loaded.config->sources[0].tailer.follow_symlinks);
+  CHECK(loaded.config->sources[1].tailer.max_files == 10);
+  CHECK_FALSE(loaded.config->sources[1].tailer.follow_symlinks);
+}
+
+TEST_CASE("LoadConfig reads a tcp_listener's max_connections and idle_timeout, with defaults") {
+  Loaded loaded = LoadText(R"(sources:
+  - {name: a, type: tcp_listener, listen_address: ":2003", rules: [r.yaml]}
+  - name: b
+    type: tcp_listener
+    listen_address: ":2004"
+    rules: [r.yaml]
+    max_connections: 1000
+    idle_timeout: 30s
+  - {name: c, type: tcp_listener, listen_address: ":2005", rules: [r.yaml], idle_timeout: 0s}
+)");
+  CHECK(loaded.errors == "");
+  REQUIRE(loaded.config.has_value());
+  REQUIRE(loaded.config->sources.size() == 3);
+  const ListenerOptions defaults;
+  CHECK(defaults.max_connections == 64);
+  CHECK(defaults.idle_timeout == std::chrono::minutes(5));
+  CHECK(loaded.config->sources[0].listener.max_connections == defaults.max_connections);
+  CHECK(loaded.config->sources[0].listener.idle_timeout == defaults.idle_timeout);
+  CHECK(loaded.config->sources[1].listener.max_connections == 1000);
+  CHECK(loaded.config->sources[1].listener.idle_timeout == milliseconds(30000));
+  CHECK(loaded.config->sources[2].listener.idle_timeout == milliseconds(0));
+}
+
+TEST_CASE("LoadConfig bounds max_connections; udp has no connections to bound") {
+  Loaded loaded = LoadText(R"(sources:
+  - {name: a, type: tcp_listener, listen_address: ":1", rules: [r.yaml], max_connections: 0}
+  - {name: b, type: tcp_listener, listen_address: ":2", rules: [r.yaml], idle_timeout: soon}
+  - {name: c, type: udp, listen_address: ":3", rules: [r.yaml], max_connections: 5}
+)");
+  CHECK(loaded.errors ==
+        "adapter.yaml:2:91: error: \"max_connections\" must be between 1 and 65536\n"
+        "adapter.yaml:3:88: error: \"idle_timeout\" must be a duration such as \"250ms\", "
+        "\"5s\" or \"1m\"\n"
+        "adapter.yaml:4:65: error: unknown key \"max_connections\" in source\n");
+}
+
+TEST_CASE("LoadConfig refuses a config over kMaxConfigFileBytes without reading it") {
+  TempDir dir;
+  const std::string path = dir.Write("adapter.yaml", "sources: []\n");
+  // Sparse: its size is what counts, and a read would find only zeros.
+  std::filesystem::resize_file(path, kMaxConfigFileBytes + 1);
+  Diagnostics diags;
+  CHECK_FALSE(LoadConfig(path, diags).has_value());
+  CHECK(diags.Format() == path + ": error: file is 16777217 bytes, over the limit of 16 MiB\n");
+
+  std::filesystem::resize_file(path, kMaxConfigFileBytes);
+  Diagnostics at_limit;
+  LoadConfig(path, at_limit);
+  CHECK(at_limit.Format().find("over the limit") == std::string::npos);
 }
 
 TEST_CASE("LoadConfig returns nullopt for a missing file, invalid YAML or a non-mapping") {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/source_pipeline.h"
+#include "adapter/sources/fd_budget.h"
 #include "adapter/sources/file_tailer.h"
 #include "rules/rule_loader.h"
 #include "test/unit/temp_dir.h"
@@ -75,6 +77,46 @@ TEST_CASE("tail gauges: files and lag per scan, last read per line, removed with
   CHECK(Samples(self, "metrics_adapter_source_files").empty());
   CHECK(Samples(self, "metrics_adapter_file_lag_bytes").empty());
   CHECK(Samples(self, "metrics_adapter_source_last_read_timestamp_seconds").size() == 1);
+}
+
+TEST_CASE("tail gauges: files skipped by reason, waiting and the limit, removed with the source") {
+  TempDir dir("tail-skipped");
+  for (int i = 0; i < 5; ++i) dir.Write("logs/f" + std::to_string(i) + ".log", "");
+  dir.Write("links/target", "");
+  std::filesystem::create_symlink(dir / "links/target", dir / "logs/link.log");
+  std::filesystem::create_directory(dir / "logs/dir.log");
+  Diagnostics diags;
+  Schema schema;
+  const std::string rules_file =
+      METRICS_ADAPTER_SOURCE_DIR "/rules/library/nginx/combined_request_time.yaml";
+  std::shared_ptr<const RuleSet> rules = LoadRuleFiles({rules_file}, schema, diags).rule_set;
+  REQUIRE(rules != nullptr);
+  SeriesStore store(schema, kDefaultMaxSeriesPerFamily, /*own_metrics=*/false);
+  SelfMetrics self;
+  auto pipeline =
+      std::make_unique<SourcePipeline>("app", DefaultParserChoice(), rules, &store, self, "");
+  TailerOptions options;
+  options.paths = {dir / "logs/*.log", dir / "logs/dir.log"};
+  options.max_files = 3;
+  options.follow_symlinks = false;
+  FdBudget budget(100000);
+  auto tailer = std::make_unique<FileTailer>(options, pipeline.get(), nullptr, &budget);
+  tailer->Poll();
+  tailer->Poll();
+  CHECK(Samples(self, "metrics_adapter_files_skipped_total") ==
+        std::vector<std::string>{
+            "metrics_adapter_files_skipped_total{reason=\"max_files\",source=\"app\"} 2",
+            "metrics_adapter_files_skipped_total{reason=\"not_regular\",source=\"app\"} 1",
+            "metrics_adapter_files_skipped_total{reason=\"symlink\",source=\"app\"} 1"});
+  CHECK(Samples(self, "metrics_adapter_source_files_waiting") ==
+        std::vector<std::string>{"metrics_adapter_source_files_waiting{source=\"app\"} 2"});
+  CHECK(Samples(self, "metrics_adapter_source_files_limit") ==
+        std::vector<std::string>{"metrics_adapter_source_files_limit{source=\"app\"} 3"});
+
+  tailer.reset();
+  pipeline.reset();
+  CHECK(Samples(self, "metrics_adapter_source_files_waiting").empty());
+  CHECK(Samples(self, "metrics_adapter_source_files_limit").empty());
 }
 
 }  // namespace

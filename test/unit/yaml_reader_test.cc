@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/base/bounded_read.h"
 #include "adapter/base/diagnostics.h"
 #include "test/unit/temp_dir.h"
 
@@ -57,6 +58,31 @@ TEST_CASE("Diagnostics counts errors and warnings and formats them in the order 
         "r.yaml:3:7: warning: capture \"x\" is never used\n"
         "a.yaml:12:5: error: unknown key \"mach\"\n"
         "a.yaml: error: cannot read file: No such file or directory\n");
+}
+
+// ---- ReadBoundedFile ----
+
+TEST_CASE("ReadBoundedFile reads a file up to its limit, and refuses a larger one unread") {
+  TempDir dir;
+  const std::string path = dir.Write("a.yaml", "0123456789");
+  std::string text = "old";
+  CHECK(ReadBoundedFile(path, 10, &text) == "");
+  CHECK(text == "0123456789");
+  CHECK(ReadBoundedFile(path, 9, &text) == "file is 10 bytes, over the limit of 9 bytes");
+  CHECK(text.empty());
+  CHECK(ReadBoundedFile(dir / "missing", 9, &text) ==
+        "cannot read file: No such file or directory");
+  CHECK(ReadBoundedFile(dir.path(), 9, &text) == "cannot read file: Is a directory");
+}
+
+TEST_CASE("ReadBoundedFile stops one byte past the limit where a file has no size") {
+  std::string text;
+  CHECK(ReadBoundedFile("/dev/zero", 100000, &text) ==
+        "file is more than 100000 bytes, over the limit of 100000 bytes");
+  CHECK(text.empty());
+  CHECK(ReadBoundedFile("/dev/null", 10, &text) == "");
+  CHECK(ByteSizeText(kMaxConfigFileBytes) == "16 MiB");
+  CHECK(ByteSizeText(1000) == "1000 bytes");
 }
 
 // ---- LoadYamlFile ----
