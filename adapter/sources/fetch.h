@@ -52,6 +52,15 @@ struct FetchResult {
   void Fail(std::string_view why_label, std::string message);
   // The body ran past `max_body_bytes`: truncated, reason "too_large".
   void FailTooLarge(std::size_t max_body_bytes);
+  // Appends `data` to body up to `limit` bytes in all; returns false when
+  // some of it did not fit (body then holds the first `limit` bytes). Once
+  // the body outgrows its first allocation it is given room for `limit` at
+  // once instead of growing by doubling: no copy of a large body, no buffer
+  // beyond what the limit needs, and only the bytes received are resident
+  // (a large allocation is mapped memory whose untouched pages cost none).
+  // So a fetch holds at most `limit` bytes of body however large the
+  // upstream's response is.
+  bool AppendBody(std::string_view data, std::size_t limit);
 };
 
 // One line of printable ASCII of at most `max` bytes of `text`, for logs: a
