@@ -205,13 +205,18 @@ for round in $(seq 30); do
     read -r name _ reason <<<"$entry"
     [ "$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_up{source=\"$name\"}")" = 0 ] ||
       fail "scrape $round: $name should be down"
+    took=$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_scrape_duration_seconds{source=\"$name\"}")
+    timeout_ms=$hostile_timeout_ms
+    [ "$name" = slow ] && timeout_ms=$slow_timeout_ms
+    awk -v s="$took" -v max="$((timeout_ms + 1000))" 'BEGIN { exit !(s != "" && s * 1000 < max) }' ||
+      fail "scrape $round: $name's fetch took '$took' s, over its timeout plus 1 s"
     got=$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_scrape_errors_total{reason=\"$reason\",source=\"$name\"}")
     [ "$got" = "$round" ] || fail "scrape $round: $name counts '$got' errors of reason $reason, want $round; $(grep "source=\"$name\"" "$tmp/scrape.txt")"
   done
   [ "$(prom_value "$tmp/scrape.txt" 'metrics_adapter_source_up{source="ok"}')" = 1 ] ||
     fail "scrape $round: ok should be up"
   [ "$(prom_value "$tmp/scrape.txt" app_requests_total)" = 42 ] || fail "scrape $round: app_requests_total"
-  [ "$round" = 5 ] && rss5_kib=$(status_kib VmRSS)
+  if [ "$round" = 5 ]; then rss5_kib=$(status_kib VmRSS); fi
 done
 rss_kib=$(status_kib VmRSS)
 hwm_kib=$(status_kib VmHWM)
@@ -234,10 +239,11 @@ burst_pids=()
 slow_requests=$(($(curl -sS -f --max-time 5 "http://127.0.0.1:$upstream/count") - slow_before))
 times=$(cat "$tmp"/at_once.*)
 echo "six scrapes at once: $(echo "$times" | tr '\n' ' ')s; the slow upstream saw $slow_requests request(s)"
-echo "$times" | awk -v max=$(((slow_timeout_ms + margin_ms))) '$1 * 1000 >= max { bad = 1 } END { exit bad }' ||
+echo "$times" | awk -v max=$((slow_timeout_ms + margin_ms)) '$1 * 1000 >= max { bad = 1 } END { exit bad }' ||
   fail "six scrapes at once took $(echo "$times" | tr '\n' ' ')s; the timeout is ${slow_timeout_ms} ms"
-[ "$slow_requests" -ge 1 ] && [ "$slow_requests" -le 2 ] ||
+if [ "$slow_requests" -lt 1 ] || [ "$slow_requests" -gt 2 ]; then
   fail "six scrapes at once made $slow_requests requests to the slow upstream, want 1 (2 if they straddled)"
+fi
 
 # 3. 60 scrapes at 20 a second.
 for i in $(seq 60); do
