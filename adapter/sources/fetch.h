@@ -31,8 +31,9 @@ struct FetchResult {
   // HTTP only: the final status code, 0 if no status line was received.
   int http_status = 0;
   // The payload was longer than max_body_bytes: body holds its first
-  // max_body_bytes and ok is false (a cut-off status page would parse into
-  // wrong numbers, so it is never passed on as good).
+  // max_body_bytes (HTTP: nothing when the Content-Length said so, as it is
+  // not read) and ok is false (a cut-off status page would parse into wrong
+  // numbers, so it is never passed on as good).
   bool truncated = false;
   // Why !ok, one line for logs, e.g. "connect 127.0.0.1:8080: Connection
   // refused", "timeout after 2s: read from 127.0.0.1:8080", "HTTP 503: <up to
