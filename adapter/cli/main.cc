@@ -13,6 +13,7 @@
 #include "adapter/base/build_info.h"
 #include "adapter/cli/flags.h"
 #include "adapter/cli/logging.h"
+#include "adapter/cli/malloc_tuning.h"
 #include "adapter/cli/rule_tests.h"
 #include "adapter/config/config.h"
 #include "adapter/exposition/exposition.h"
@@ -159,6 +160,7 @@ void WaitForShutdown(const sigset_t& signals, Reloader& reloader) {
 }
 
 int Run(const Flags& flags) {
+  BoundMallocCaches();  // before any thread starts
   const sigset_t signals = BlockShutdownSignals();
   AdapterConfig config;
   std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kFollow, &config);

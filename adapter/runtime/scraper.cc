@@ -12,30 +12,27 @@ Scraper::Scraper(std::vector<std::shared_ptr<PullSource>> pulls,
       schema_(std::move(schema)),
       max_series_per_family_(max_series_per_family) {}
 
-std::vector<std::unique_ptr<SeriesStore>> Scraper::FetchAll() const {
-  std::vector<std::unique_ptr<SeriesStore>> scraped;
-  for (std::size_t i = 0; i < pulls_.size(); ++i) {
-    scraped.push_back(
-        std::make_unique<SeriesStore>(*schema_, max_series_per_family_, /*own_metrics=*/false));
-  }
+std::vector<PullSource::Scraped> Scraper::FetchAll() const {
+  std::vector<PullSource::Scraped> scraped(pulls_.size());
+  auto scrape = [this, &scraped](std::size_t i) {
+    scraped[i] = pulls_[i]->Scrape(*schema_, max_series_per_family_);
+  };
   // The last one runs on this thread: a single pulled source, the common
   // case, then costs no thread start.
-  std::vector<std::future<bool>> done;
+  std::vector<std::future<void>> done;
   for (std::size_t i = 0; i + 1 < pulls_.size(); ++i) {
-    done.push_back(std::async(
-        std::launch::async,
-        [pull = pulls_[i].get(), store = scraped[i].get()] { return pull->Scrape(*store); }));
+    done.push_back(std::async(std::launch::async, scrape, i));
   }
-  if (!pulls_.empty()) pulls_.back()->Scrape(*scraped.back());
-  for (auto& d : done) d.wait();
+  if (!pulls_.empty()) scrape(pulls_.size() - 1);
+  for (auto& d : done) d.get();
   return scraped;
 }
 
 std::string Scraper::Scrape(const Exposable& streamed, const Exposable& self,
                             ExpositionFormat format) const {
-  const std::vector<std::unique_ptr<SeriesStore>> scraped = FetchAll();
+  const std::vector<PullSource::Scraped> scraped = FetchAll();
   std::vector<const Exposable*> exposables = {&streamed};
-  for (const auto& store : scraped) exposables.push_back(store.get());
+  for (const auto& s : scraped) exposables.push_back(s.store.get());
   exposables.push_back(&self);
   return RenderExposition(exposables, format);
 }

@@ -1,8 +1,10 @@
 // Scraper: one scrape of the adapter. Every pulled source is fetched at
 // once, each under its own timeout, into a fresh store of its own (a failed
-// fetch leaves its series absent, not stale); then the streamed sources'
+// fetch leaves its series absent, not stale); concurrent scrapes share a
+// source's fetch under way (see PullSource). Then the streamed sources'
 // store, the pulled results and the adapter's own metrics are rendered
-// together. A reload builds a new Scraper; a scrape holds the one it started
+// together: a scrape takes the slowest source's timeout plus rendering at
+// most. A reload builds a new Scraper; a scrape holds the one it started
 // with, so a reload during it pulls nothing away.
 //
 // Usage:
@@ -35,8 +37,9 @@ class Scraper {
                      ExpositionFormat format = ExpositionFormat::kText) const;
 
  private:
-  // One fresh store per pulled source, filled by its fetch.
-  std::vector<std::unique_ptr<SeriesStore>> FetchAll() const;
+  // Each pulled source's result, in order: its own fetch's, or the one of a
+  // fetch already under way when this scrape arrived (PullSource::Scrape).
+  std::vector<PullSource::Scraped> FetchAll() const;
 
   std::vector<std::shared_ptr<PullSource>> pulls_;
   std::shared_ptr<const Schema> schema_;

@@ -195,12 +195,7 @@ class Output {
       }
       return true;
     }
-    if (result_->body.size() + data.size() > max_body_bytes_) {
-      result_->body.append(data.substr(0, max_body_bytes_ - result_->body.size()));
-      return false;
-    }
-    result_->body.append(data);
-    return true;
+    return result_->AppendBody(data, max_body_bytes_);
   }
 
   pid_t pid_;

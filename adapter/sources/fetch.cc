@@ -1,5 +1,6 @@
 #include "adapter/sources/fetch.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace metrics_adapter {
@@ -13,6 +14,14 @@ void FetchResult::Fail(std::string_view why_label, std::string message) {
 void FetchResult::FailTooLarge(std::size_t max_body_bytes) {
   truncated = true;
   Fail("too_large", "body over " + std::to_string(max_body_bytes) + " bytes");
+}
+
+bool FetchResult::AppendBody(std::string_view data, std::size_t limit) {
+  const std::size_t room = limit - std::min(limit, body.size());
+  const std::string_view kept = data.substr(0, room);
+  if (body.size() + kept.size() > body.capacity()) body.reserve(limit);
+  body.append(kept);
+  return kept.size() == data.size();
 }
 
 std::string Printable(std::string_view text, std::size_t max) {

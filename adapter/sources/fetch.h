@@ -31,8 +31,9 @@ struct FetchResult {
   // HTTP only: the final status code, 0 if no status line was received.
   int http_status = 0;
   // The payload was longer than max_body_bytes: body holds its first
-  // max_body_bytes and ok is false (a cut-off status page would parse into
-  // wrong numbers, so it is never passed on as good).
+  // max_body_bytes (HTTP: nothing when the Content-Length said so, as it is
+  // not read) and ok is false (a cut-off status page would parse into wrong
+  // numbers, so it is never passed on as good).
   bool truncated = false;
   // Why !ok, one line for logs, e.g. "connect 127.0.0.1:8080: Connection
   // refused", "timeout after 2s: read from 127.0.0.1:8080", "HTTP 503: <up to
@@ -52,6 +53,15 @@ struct FetchResult {
   void Fail(std::string_view why_label, std::string message);
   // The body ran past `max_body_bytes`: truncated, reason "too_large".
   void FailTooLarge(std::size_t max_body_bytes);
+  // Appends `data` to body up to `limit` bytes in all; returns false when
+  // some of it did not fit (body then holds the first `limit` bytes). Once
+  // the body outgrows its first allocation it is given room for `limit` at
+  // once instead of growing by doubling: no copy of a large body, no buffer
+  // beyond what the limit needs, and only the bytes received are resident
+  // (a large allocation is mapped memory whose untouched pages cost none).
+  // So a fetch holds at most `limit` bytes of body however large the
+  // upstream's response is.
+  bool AppendBody(std::string_view data, std::size_t limit);
 };
 
 // One line of printable ASCII of at most `max` bytes of `text`, for logs: a

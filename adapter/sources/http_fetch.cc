@@ -312,6 +312,14 @@ std::size_t HttpClient::Impl::OnHeader(std::string_view line) {
       curl_off_t length = -1;
       curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
       content_length = length;
+      if (content_length > static_cast<std::int64_t>(options.max_body_bytes)) {
+        // Announced too large: refused before a byte of it is read, so
+        // memory is not spent on a body that would be thrown away.
+        body_over = true;
+        return 0;
+      }
+      // Announced: room for exactly that (AppendBody grows no further).
+      if (content_length > 0) result->body.reserve(static_cast<std::size_t>(content_length));
     }
     return line.size();
   }
@@ -332,17 +340,7 @@ std::size_t HttpClient::Impl::OnHeader(std::string_view line) {
 
 std::size_t HttpClient::Impl::OnBody(std::string_view data) {
   received += data.size();
-  std::string& body = result->body;
-  const std::size_t max = options.max_body_bytes;
-  const std::size_t room = max - std::min(max, body.size());
-  if (data.size() > room) {
-    body.append(data.substr(0, room));
-    body_over = true;
-    return 0;
-  }
-  body.append(data);
-  // A body known to be longer: the rest would be thrown away anyway.
-  if (body.size() == max && content_length > static_cast<std::int64_t>(max)) {
+  if (!result->AppendBody(data, options.max_body_bytes)) {
     body_over = true;
     return 0;
   }

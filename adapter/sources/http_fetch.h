@@ -59,7 +59,8 @@ struct HttpFetchOptions {
   std::string proxy_url;
   // For the whole exchange: resolve + connect + TLS + send + receive.
   std::chrono::milliseconds timeout{2000};
-  // Longer bodies are cut here (truncated, reason "too_large").
+  // Longer bodies are cut here (truncated, reason "too_large"); one whose
+  // Content-Length says so is refused before any of it is read.
   std::size_t max_body_bytes = 10 << 20;
 };
 
@@ -73,8 +74,8 @@ struct HttpFetchOptions {
 // rather than a body nobody can parse. A name resolving to several addresses
 // is tried address by address within the one deadline.
 //
-// Thread-compatible: one Get() at a time per client (PullSource serializes
-// its scrapes); different clients may fetch concurrently.
+// Thread-compatible: one Get() at a time per client (PullSource runs one
+// fetch at a time); different clients may fetch concurrently.
 class HttpClient {
  public:
   explicit HttpClient(HttpFetchOptions options);

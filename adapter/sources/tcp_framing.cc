@@ -70,15 +70,9 @@ void TcpReplyReader::Finish() {
 }
 
 bool TcpReplyReader::Append(std::string_view data, std::size_t limit) {
-  std::string& body = result_->body;
-  const std::size_t room = limit - std::min(limit, body.size());
-  if (data.size() > room) {
-    body.append(data.substr(0, room));
-    over_ = true;
-    return false;
-  }
-  body.append(data);
-  return true;
+  if (result_->AppendBody(data, limit)) return true;
+  over_ = true;
+  return false;
 }
 
 Feed TcpReplyReader::Failed(std::string error) {

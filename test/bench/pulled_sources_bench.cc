@@ -148,9 +148,9 @@ int Run(int rounds) {
   PullSource file_source(file_config, *rules.parser, rules.rule_set, self, "");
   SourcePipeline pipeline("body", *rules.parser, rules.rule_set, nullptr, self, "");
   auto scrape = [&](PullSource& source) {
-    SeriesStore store(schema, kDefaultMaxSeriesPerFamily, /*own_metrics=*/false);
-    if (!source.Scrape(store) || store.SeriesCount() != 522) Die("scrape of " + source.name());
-    if (RenderExposition({&store}).empty()) Die("empty exposition");
+    const PullSource::Scraped s = source.Scrape(schema, kDefaultMaxSeriesPerFamily);
+    if (!s.ok || s.store->SeriesCount() != 522) Die("scrape of " + source.name());
+    if (RenderExposition({s.store.get()}).empty()) Die("empty exposition");
   };
 
   std::vector<Step> steps = {

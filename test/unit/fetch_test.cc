@@ -405,13 +405,19 @@ TEST_CASE("HttpGet: an error status whose body stalls is reported as the status"
 TEST_CASE("HttpGet: a body over max_body_bytes is cut and refused") {
   const std::string body = std::string(3000, 'a') + std::string(3000, 'b');
   std::string response;
+  // A body announced too large is refused before any of it is read.
+  std::string kept;
   SUBCASE("with Content-Length") {
     response = "HTTP/1.1 200 OK\r\nContent-Length: 6000\r\n\r\n" + body;
   }
-  SUBCASE("until close") { response = "HTTP/1.0 200 OK\r\n\r\n" + body; }
+  SUBCASE("until close") {
+    response = "HTTP/1.0 200 OK\r\n\r\n" + body;
+    kept = body.substr(0, 4000);
+  }
   SUBCASE("chunked") {
     response =
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1770\r\n" + body + "\r\n0\r\n\r\n";
+    kept = body.substr(0, 4000);
   }
   ScriptedServer server("\r\n\r\n", AnswerAndHold(response));
   HttpFetchOptions options = Http(server);
@@ -423,7 +429,43 @@ TEST_CASE("HttpGet: a body over max_body_bytes is cut and refused") {
   CHECK(r.truncated);
   CHECK(r.reason == "too_large");
   CHECK(r.error == "body over 4000 bytes");
-  CHECK(r.body == body.substr(0, 4000));
+  CHECK(r.http_status == 200);
+  CHECK(r.body == kept);
+}
+
+TEST_CASE("HttpGet: an error status announcing a body over max_body_bytes") {
+  ScriptedServer server(
+      "\r\n\r\n",
+      AnswerAndHold("HTTP/1.1 503 Busy\r\nContent-Length: 6000\r\n\r\n" + std::string(6000, 'e')));
+  HttpFetchOptions options = Http(server);
+  options.max_body_bytes = 4000;
+  FetchResult r = HttpGet(options);
+  CHECK_FALSE(r.ok);
+  CHECK(r.truncated);
+  CHECK(r.reason == "http_status");
+  CHECK(r.error == "HTTP 503");
+}
+
+TEST_CASE("FetchResult::AppendBody keeps at most the limit and grows to it in one step") {
+  FetchResult r;
+  const std::size_t limit = std::size_t{1} << 20;
+  r.body.reserve(16 * 1024);
+  CHECK(r.AppendBody(std::string(10 * 1024, 'a'), limit));
+  CHECK(r.body.capacity() < limit);  // a small body keeps its small buffer
+  CHECK(r.AppendBody(std::string(10 * 1024, 'b'), limit));
+  CHECK(r.body.capacity() >= limit);  // past the first buffer: room for the limit at once
+  const std::size_t capacity = r.body.capacity();
+  CHECK(r.AppendBody(std::string(limit - r.body.size(), 'c'), limit));  // exactly the limit
+  CHECK(r.body.size() == limit);
+  CHECK(r.body.capacity() == capacity);  // no copy on the way
+  CHECK_FALSE(r.AppendBody("d", limit));
+  CHECK(r.body.size() == limit);
+  CHECK(r.body.back() == 'c');
+
+  FetchResult small;
+  CHECK_FALSE(small.AppendBody("0123456789", 4));
+  CHECK(small.body == "0123");
+  CHECK(small.AppendBody("", 4));
 }
 
 TEST_CASE("HttpGet: a body of exactly max_body_bytes is fine") {
