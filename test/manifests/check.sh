@@ -91,7 +91,8 @@ else
 fi
 # ... nor the promises of the sidecar form: an init container without
 # restartPolicy Always (it would block the app), a grace period shorter than
-# the app's drain plus the adapter's preStop.
+# the adapter's preStop, a preStop too short for a last scrape after the
+# app's drain, a log volume the adapter could write.
 mutant() {  # mutant SED_SCRIPT EXPECTED_MESSAGE WHAT
   sed "$1" "$tmp/rendered.yaml" >"$tmp/mutant.yaml"
   if cmp -s "$tmp/mutant.yaml" "$tmp/rendered.yaml"; then
@@ -107,7 +108,8 @@ mutant() {  # mutant SED_SCRIPT EXPECTED_MESSAGE WHAT
 }
 mutant '/restartPolicy: Always/d' 'restartPolicy undefined, not Always' "a sidecar without restartPolicy Always"
 mutant 's/terminationGracePeriodSeconds: 60$/terminationGracePeriodSeconds: 30/' \
-  'terminationGracePeriodSeconds 30 < the app' "a grace period shorter than the app's drain and the last scrape"
+  'terminationGracePeriodSeconds 30 < 57 s' "a grace period shorter than the adapter's preStop sleep"
+mutant 's/seconds: 55$/seconds: 40/' 'preStop sleeps 40 s, less than' "a preStop sleep that ends before a scrape after the app's drain"
 mutant 's/readOnly: true$/readOnly: false/' 'is not mounted readOnly' "a log volume writable by the adapter"
 
 # --- the adapter config as the pod sees it -------------------------------------

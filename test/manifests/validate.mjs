@@ -268,11 +268,13 @@ for (const d of deployments) {
   for (const m of adapter.volumeMounts ?? [])
     if (m !== positionsMount && m.readOnly !== true) promise(d, `metrics-adapter: volume ${m.name} is not mounted readOnly`);
 
-  // Shutdown: the grace period covers the app's drain (nginx's
-  // worker_shutdown_timeout in the app's ConfigMap), then, native only, the
-  // adapter's preStop sleep, which must outlast a scrape interval plus its
-  // timeout so that Prometheus reads the final counts, then the adapter's
-  // stop (2 s).
+  // Shutdown. The kubelet runs every preStop hook, the sidecar's too, when
+  // the pod starts terminating, and stops the sidecar once the app has
+  // exited and the sidecar's preStop has returned. So the adapter's preStop
+  // sleep must cover the app's drain (nginx's worker_shutdown_timeout in the
+  // app's ConfigMap) plus a scrape interval and its timeout, for Prometheus
+  // to read the final counts; the grace period covers the longer of drain
+  // and sleep, plus 2 s for the adapter to stop. Classic: the drain + 2 s.
   const seconds = (v) => {
     const m = /^(\d+)(ms|s|m|h)?$/.exec(String(v ?? ""));
     return m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? "s"] : undefined;
@@ -285,20 +287,18 @@ for (const d of deployments) {
     .filter(Boolean)
     .map(seconds);
   const drain = drains.length ? Math.max(...drains) : undefined;
+  if (drain === undefined) promise(d, "the app's drain time is unknown (no worker_shutdown_timeout in a ConfigMap the app mounts)");
   const grace = pod.terminationGracePeriodSeconds ?? 30;
-  let sleep = 0;
-  if (form === "native") {
-    sleep = adapter.lifecycle?.preStop?.sleep?.seconds ?? 0;
+  const sleep = form === "native" ? (adapter.lifecycle?.preStop?.sleep?.seconds ?? 0) : 0;
+  if (form === "native" && drain !== undefined)
     for (const m of byKind("PodMonitor"))
       for (const e of m.spec?.podMetricsEndpoints ?? []) {
-        const needed = (seconds(e.interval) ?? 30) + (seconds(e.scrapeTimeout) ?? 10);
-        if (sleep < needed)
-          promise(d, `metrics-adapter: preStop sleeps ${sleep} s, less than the PodMonitor's interval + scrapeTimeout (${needed} s): the final counts may never be scraped`);
+        const scrape = (seconds(e.interval) ?? 30) + (seconds(e.scrapeTimeout) ?? 10);
+        if (sleep < drain + scrape)
+          promise(d, `metrics-adapter: preStop sleeps ${sleep} s, less than the app's drain ${drain} s + the PodMonitor's interval and scrapeTimeout ${scrape} s: the final counts may never be scraped`);
       }
-  }
-  if (drain === undefined) promise(d, "the app's drain time is unknown (no worker_shutdown_timeout in a ConfigMap the app mounts)");
-  else if (grace < drain + sleep + 2)
-    promise(d, `terminationGracePeriodSeconds ${grace} < the app's drain ${drain} s + the adapter's preStop ${sleep} s + 2 s to stop it`);
+  if (drain !== undefined && grace < Math.max(drain, sleep) + 2)
+    promise(d, `terminationGracePeriodSeconds ${grace} < ${Math.max(drain, sleep) + 2} s: the app's drain ${drain} s and the adapter's preStop ${sleep} s (at the same time), then 2 s to stop the adapter`);
 
   // Everything that points at the pod must select it and name real ports.
   const portNames = new Set(containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)));
