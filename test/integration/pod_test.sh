@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# The pod test: the Deployment of manifests/ run for real with
-# `podman kube play`, with the image built from Containerfile.
+# The pod test: the Deployment of manifests/classic run for real with
+# `podman kube play`, with the image built from Containerfile. (Not the
+# default native sidecar form: podman 4.3 runs an init container to
+# completion before the app, restartPolicy Always or not, so the sidecar
+# would block the app; test/manifests/podman/kustomization.yaml says which
+# promises are then checked offline only.)
 #   1. build the adapter image (Containerfile) and an nginx stand-in for the
 #      app image, both from a Debian 12 base made by podman_setup.sh (cached);
-#   2. render test/manifests/podman (manifests/ minus what podman cannot
-#      honour) and play it with no network: the pod has only loopback;
+#   2. render test/manifests/podman (manifests/classic minus what podman
+#      cannot honour) and play it with no network: the pod has only loopback;
 #   3. inside the pod's network namespace: send the app an exactly counted
 #      load, run a real Prometheus (Debian's) scraping the adapter, and read
 #      the counts back through Prometheus's query API;
+#   3b. one line no rule matches, counted exactly; then every query of the
+#      Grafana dashboard (manifests/dashboards) against that Prometheus,
+#      each must return data;
 #   4. `promtool check metrics` on the adapter's /metrics; the adapter runs as
 #      a non-root uid, no capabilities, no_new_privs, on a read-only root;
-#   5. SIGTERM to the adapter (PID 1 of its container): exit 0, promptly.
+#   5. SIGTERM to the adapter (PID 1 of its container): exit 0, promptly,
+#      and the positions file on its emptyDir says it read the whole log.
 # Everything is torn down on exit, pass or fail. Needs root (rootful podman).
 # Usage: test/integration/pod_test.sh   (from anywhere; exit 0 = PASS)
 set -euo pipefail
@@ -235,6 +243,51 @@ v=$(query 'sum(metrics_adapter_lines_unmatched_total)')
 [ "$v" = 0 ] || fail "metrics_adapter_lines_unmatched_total = '$v', want 0"
 pass "Prometheus query API: http_server_requests_total = $total = requests sent (GET 200: $n_get, POST 200: $n_post, GET 404: $n_404), histogram count too, no unmatched line"
 
+# --- 3b. an unmatched line; the dashboard's queries ---------------------------------------
+# A line no rule matches, as an app's startup banner in its access log would
+# be, written by root into the shared emptyDir (where the adapter's
+# container sees it mounted): exactly one unmatched line, and the dashboard's
+# "unmatched" query gets data.
+say "an unmatched line, then every query of the dashboard"
+logs_dir=$(podman inspect -f '{{range .Mounts}}{{if eq .Destination "/var/log/nginx"}}{{.Source}}{{end}}{{end}}' "$adapter_ctr")
+[ -f "$logs_dir/access.log" ] || fail "no access.log in the adapter's log volume ($logs_dir)"
+echo "legacy app 4.2 starting" >>"$logs_dir/access.log"
+for _ in $(seq 300); do
+  v=$(query 'sum(metrics_adapter_lines_unmatched_total)')
+  [ "$v" = 1 ] && break
+  sleep 0.1
+done
+[ "$v" = 1 ] || fail "metrics_adapter_lines_unmatched_total = '$v' after one foreign line, want 1"
+v=$(query 'metrics_adapter_lines_read_total{source="nginx_access"}')
+[ "$v" = $((total + 1)) ] || fail "metrics_adapter_lines_read_total{source=\"nginx_access\"} = '$v', want $((total + 1))"
+v=$(query 'sum(http_server_requests_total)')
+[ "$v" = "$total" ] || fail "the foreign line changed sum(http_server_requests_total) to '$v'"
+pass "one foreign line: metrics_adapter_lines_unmatched_total = 1, lines read = $((total + 1)), requests still $total"
+
+# Grafana is not in Debian: its queries run here instead, with the
+# template variables as Grafana would fill them for this Prometheus's one
+# target. Each must be valid PromQL and return at least one series, except
+# parse errors: no source in this pod can have one (the `line` and `text`
+# parsers take any input), so that series never exists here.
+timeout 60 node "$cache/dashboard.mjs" exprs manifests/dashboards/metrics-adapter.json \
+  job=metrics-adapter instance=127.0.0.1:9469 __rate_interval=1m >"$tmp/exprs.tsv" ||
+  fail "could not list the dashboard's queries"
+n_exprs=0 n_data=0 skipped=()
+while IFS=$'\t' read -r id expr; do
+  n_exprs=$((n_exprs + 1))
+  json=$(in_pod curl -s --max-time 5 -G --data-urlencode "query=$expr" http://127.0.0.1:9090/api/v1/query || true)
+  [[ $json == *'"status":"success"'* ]] || fail "dashboard query $id failed: $expr: $json"
+  if [[ $json != *'"result":[]'* ]]; then
+    n_data=$((n_data + 1))
+  elif [[ $expr == *metrics_adapter_parse_errors_total* ]]; then
+    skipped+=("$id (parse errors: none possible here)")
+  else
+    fail "dashboard query $id returned no data: $expr"
+  fi
+done <"$tmp/exprs.tsv"
+[ "$n_exprs" -gt 20 ] || fail "only $n_exprs dashboard queries listed"
+pass "dashboard: $n_data of $n_exprs queries return data${skipped:+; empty as expected: ${skipped[*]}}"
+
 # --- 4. exposition and confinement -------------------------------------------------------
 in_pod curl -sf --max-time 5 http://127.0.0.1:9469/metrics >"$tmp/metrics.txt" || fail "GET /metrics"
 promtool check metrics <"$tmp/metrics.txt" >"$tmp/promtool.log" 2>&1 ||
@@ -274,6 +327,17 @@ grep -q 'resorting to SIGKILL' "$tmp/stop.log" && fail "the adapter ignored SIGT
 [ "$code" = 0 ] || fail "the adapter exited $code after SIGTERM, want 0"
 [ "$ms" -lt 5000 ] || fail "the adapter took $ms ms to stop after SIGTERM"
 pass "SIGTERM: the adapter (PID 1) exited 0 in $ms ms"
+
+# The positions file on the adapter-state emptyDir: saved at the clean
+# shutdown, with the access log's offset at its end (every line counted).
+state_dir=$(podman inspect -f '{{range .Mounts}}{{if eq .Destination "/var/lib/metrics-adapter"}}{{.Source}}{{end}}{{end}}' "$adapter_ctr")
+positions=$state_dir/positions.json
+[ -f "$positions" ] || fail "no positions file in the adapter-state volume ($state_dir)"
+grep -q '"clean_shutdown": true' "$positions" || fail "positions file not marked clean after SIGTERM: $(cat "$positions")"
+offset=$(sed -n 's|.*{"path": "/var/log/nginx/access.log", .*"offset": \([0-9]*\),.*|\1|p' "$positions")
+size=$(stat -c %s "$logs_dir/access.log")
+[ "$offset" = "$size" ] || fail "positions file: access.log offset '$offset', want its size $size: $(cat "$positions")"
+pass "positions file on the emptyDir: clean shutdown, access.log read to its end ($size bytes)"
 
 say "done"
 echo "PASS: pod test ($(($(date +%s) - start)) s)"

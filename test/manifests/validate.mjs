@@ -5,8 +5,9 @@
 //      additionalProperties: false): a misspelt securityContext field would
 //      be dropped by the API server without a word, so it is an error here;
 //   3. the properties the deployment promises (non-root, read-only root,
-//      probes, resources, the shared log volume, the selectors that must
-//      match the pod), so that a patch cannot quietly lose them.
+//      probes, resources, the shared log volume, the positions file on an
+//      emptyDir, the sidecar form and the shutdown order, the selectors that
+//      must match the pod), so that a patch cannot quietly lose them.
 // With --extract DIR it also writes the adapter's ConfigMap files to
 // DIR/<mount path>/..., laid out by the Deployment's volume items, so that
 // `metrics-adapter check` can read the config exactly as the pod will.
@@ -14,17 +15,25 @@
 // With --volumes it prints the Deployment's volumes as "emptyDir NAME" and
 // "configMap CONFIGMAP" lines, for pod_test.sh to clean up after podman.
 //
-// Usage: node validate.mjs RENDERED.yaml [--extract DIR] [--volumes] [--schemas-only]
+// --form native (the default: manifests/) wants the adapter as a native
+// sidecar, --form classic (manifests/classic) as a plain second container.
+//
+// Usage: node validate.mjs RENDERED.yaml [--form native|classic] [--extract DIR] [--volumes] [--schemas-only]
 // Exit 0 when all is well, 1 with one line per problem otherwise.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 
 const args = process.argv.slice(2);
 const file = args[0];
 const extractDir = args.indexOf("--extract") >= 0 ? args[args.indexOf("--extract") + 1] : null;
+const form = args.indexOf("--form") >= 0 ? args[args.indexOf("--form") + 1] : "native";
+if (form !== "native" && form !== "classic") {
+  console.error(`validate.mjs: --form ${form}: want native or classic`);
+  process.exit(2);
+}
 if (!file) {
-  console.error("usage: node validate.mjs RENDERED.yaml [--extract DIR]");
+  console.error("usage: node validate.mjs RENDERED.yaml [--form native|classic] [--extract DIR] [--volumes] [--schemas-only]");
   process.exit(2);
 }
 
@@ -141,14 +150,30 @@ if (deployments.length !== 1) promise(null, `want exactly 1 Deployment, got ${de
 for (const d of deployments) {
   const pod = d.spec?.template?.spec ?? {};
   const podLabels = d.spec?.template?.metadata?.labels ?? {};
-  const containers = pod.containers ?? [];
+  // Every container, init containers (the native sidecar) included.
+  const containers = [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
   const adapter = containers.find((c) => c.name === "metrics-adapter");
   if (!adapter) {
     promise(d, "no container named metrics-adapter");
     continue;
   }
-  if (containers.length < 2) promise(d, "the adapter should run beside an app container");
+  const apps = (pod.containers ?? []).filter((c) => c !== adapter);
+  if (!apps.length) promise(d, "the adapter should run beside an app container");
   if (!matches(d.spec?.selector?.matchLabels, podLabels)) promise(d, "selector does not match the pod labels");
+
+  // The form. Native: an init container with restartPolicy Always is a
+  // sidecar, started before the app (which waits for its startupProbe) and
+  // stopped after it. Classic: a plain container beside the app.
+  const isInit = (pod.initContainers ?? []).includes(adapter);
+  if (form === "native") {
+    if (!isInit) promise(d, "metrics-adapter: not an init container (the native sidecar form)");
+    else if (adapter.restartPolicy !== "Always")
+      promise(d, `metrics-adapter: an init container with restartPolicy ${adapter.restartPolicy}, not Always: it would block the app`);
+  } else {
+    if (isInit) promise(d, "metrics-adapter: an init container in the classic form");
+    if (adapter.restartPolicy !== undefined) promise(d, "metrics-adapter: restartPolicy on a plain container (the classic form is for clusters before 1.29)");
+    if (adapter.lifecycle?.preStop?.sleep) promise(d, "metrics-adapter: a preStop sleep action in the classic form (Kubernetes 1.30+)");
+  }
 
   for (const c of containers) {
     const sc = c.securityContext ?? {};
@@ -176,12 +201,12 @@ for (const d of deployments) {
   };
   probe(adapter.livenessProbe, "/healthz");
   probe(adapter.readinessProbe, "/readyz");
+  // Native: the startupProbe is what holds the app back until the adapter
+  // has loaded its sources.
+  if (form === "native") probe(adapter.startupProbe, "/readyz");
   const listen = (adapter.args ?? []).find((a) => a.startsWith("--web.listen-address="));
   if (listen && metricsPort && !listen.endsWith(`:${metricsPort.containerPort}`))
     promise(d, `metrics-adapter: ${listen} is not the metrics containerPort ${metricsPort.containerPort}`);
-  for (const m of adapter.volumeMounts ?? [])
-    if (m.readOnly !== true) promise(d, `metrics-adapter: volume ${m.name} is not mounted readOnly`);
-
   // The shared log volume: an emptyDir the adapter reads and another container writes.
   const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
   if (args.includes("--volumes"))
@@ -201,6 +226,7 @@ for (const d of deployments) {
   const configMount = (adapter.volumeMounts ?? []).find((m) => configFile?.startsWith(`${m.mountPath.replace(/\/$/, "")}/`));
   const configVolume = configMount && volumes.get(configMount.name);
   const cm = configVolume?.configMap && byKind("ConfigMap").find((c) => c.metadata?.name === configVolume.configMap.name);
+  let configText;  // adapter.yaml as the adapter reads it
   if (!cm) {
     promise(d, `metrics-adapter: --config.file ${configFile} is not in a ConfigMap volume of this kustomization`);
   } else {
@@ -208,8 +234,9 @@ for (const d of deployments) {
     for (const it of items) if (!(it.key in (cm.data ?? {}))) promise(cm, `no key ${it.key} (volume items name it)`);
     for (const k of Object.keys(cm.data ?? {}))
       if (!items.some((it) => it.key === k)) promise(cm, `key ${k} is not laid out by the volume items`);
-    if (!items.some((it) => `${configMount.mountPath.replace(/\/$/, "")}/${it.path}` === configFile))
-      promise(d, `metrics-adapter: no volume item is ${configFile}`);
+    const configItem = items.find((it) => `${configMount.mountPath.replace(/\/$/, "")}/${it.path}` === configFile);
+    if (!configItem) promise(d, `metrics-adapter: no volume item is ${configFile}`);
+    else configText = cm.data?.[configItem.key];
     if (extractDir) {
       for (const it of items) {
         const out = join(extractDir, configMount.mountPath, it.path);
@@ -221,6 +248,57 @@ for (const d of deployments) {
       console.log(`extracted ${cm.metadata.name} ${configMount.mountPath} ${items.length}`);
     }
   }
+
+  // The positions file: on an emptyDir (it lives as long as the pod, so a
+  // restarted adapter resumes where the last one stopped), the only volume
+  // the adapter may write; every other mount, the logs first, read-only.
+  let config = null;
+  try {
+    if (configText !== undefined) config = parse(configText);
+  } catch (e) {
+    promise(d, `metrics-adapter: ${configFile} is not YAML: ${e.message}`);
+  }
+  const positionsPath = config?.positions?.path;
+  const under = (path, m) => path.startsWith(`${m.mountPath.replace(/\/$/, "")}/`);
+  const positionsMount = positionsPath && (adapter.volumeMounts ?? []).find((m) => under(positionsPath, m));
+  if (!positionsPath) promise(d, `metrics-adapter: ${configFile} keeps no positions file (positions.path)`);
+  else if (!positionsMount) promise(d, `metrics-adapter: positions.path ${positionsPath} is on no volume (the root is read-only)`);
+  else if (!volumes.get(positionsMount.name)?.emptyDir) promise(d, `metrics-adapter: positions.path ${positionsPath} is not on an emptyDir`);
+  else if (positionsMount.readOnly) promise(d, `metrics-adapter: the positions volume ${positionsMount.name} is mounted readOnly`);
+  for (const m of adapter.volumeMounts ?? [])
+    if (m !== positionsMount && m.readOnly !== true) promise(d, `metrics-adapter: volume ${m.name} is not mounted readOnly`);
+
+  // Shutdown. The kubelet runs every preStop hook, the sidecar's too, when
+  // the pod starts terminating, and stops the sidecar once the app has
+  // exited and the sidecar's preStop has returned. So the adapter's preStop
+  // sleep must cover the app's drain (nginx's worker_shutdown_timeout in the
+  // app's ConfigMap) plus a scrape interval and its timeout, for Prometheus
+  // to read the final counts; the grace period covers the longer of drain
+  // and sleep, plus 2 s for the adapter to stop. Classic: the drain + 2 s.
+  const seconds = (v) => {
+    const m = /^(\d+)(ms|s|m|h)?$/.exec(String(v ?? ""));
+    return m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? "s"] : undefined;
+  };
+  const appConfigMaps = apps.flatMap((c) => (c.volumeMounts ?? []).map((m) => volumes.get(m.name)?.configMap?.name)).filter(Boolean);
+  const drains = byKind("ConfigMap")
+    .filter((c) => appConfigMaps.includes(c.metadata?.name))
+    .flatMap((c) => Object.values(c.data ?? {}))
+    .map((text) => /^\s*worker_shutdown_timeout\s+(\S+?);/m.exec(text)?.[1])
+    .filter(Boolean)
+    .map(seconds);
+  const drain = drains.length ? Math.max(...drains) : undefined;
+  if (drain === undefined) promise(d, "the app's drain time is unknown (no worker_shutdown_timeout in a ConfigMap the app mounts)");
+  const grace = pod.terminationGracePeriodSeconds ?? 30;
+  const sleep = form === "native" ? (adapter.lifecycle?.preStop?.sleep?.seconds ?? 0) : 0;
+  if (form === "native" && drain !== undefined)
+    for (const m of byKind("PodMonitor"))
+      for (const e of m.spec?.podMetricsEndpoints ?? []) {
+        const scrape = (seconds(e.interval) ?? 30) + (seconds(e.scrapeTimeout) ?? 10);
+        if (sleep < drain + scrape)
+          promise(d, `metrics-adapter: preStop sleeps ${sleep} s, less than the app's drain ${drain} s + the PodMonitor's interval and scrapeTimeout ${scrape} s: the final counts may never be scraped`);
+      }
+  if (drain !== undefined && grace < Math.max(drain, sleep) + 2)
+    promise(d, `terminationGracePeriodSeconds ${grace} < ${Math.max(drain, sleep) + 2} s: the app's drain ${drain} s and the adapter's preStop ${sleep} s (at the same time), then 2 s to stop the adapter`);
 
   // Everything that points at the pod must select it and name real ports.
   const portNames = new Set(containers.flatMap((c) => (c.ports ?? []).map((p) => p.name)));
