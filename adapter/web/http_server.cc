@@ -262,6 +262,7 @@ struct HttpServer::Impl {
 
   static int LogMessage(const mg_connection* conn, const char* message);
   static int BeginRequest(mg_connection* conn);
+  static int HttpError(mg_connection* conn, int status, const char* message);
 
   Response Dispatch(std::string_view method, std::string_view uri, mg_connection* conn,
                     const mg_request_info* info);
@@ -327,6 +328,20 @@ int HttpServer::Impl::BeginRequest(mg_connection* conn) {
   }
   Send(conn, response, method == "HEAD");
   return response.status;
+}
+
+// civetweb's own error answers (a request it cannot parse: 400, an HTTP
+// version it does not speak: 505, ...) are sent here instead, like every
+// other response: civetweb 1.15 copies the request's version field, bytes of
+// the client's choosing up to the line end, CR included, into the status
+// line of its own answer ("HTTP/HTTP/1.1 Set-Cookie: a\r\n\r 400 ...").
+// Returns 0: handled, civetweb sends nothing more.
+int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* /*message*/) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  const bool head = info != nullptr && info->request_method != nullptr &&
+                    std::string_view(info->request_method) == "HEAD";
+  Send(conn, Text(status, mg_get_response_code_text(conn, status)), head);
+  return 0;
 }
 
 Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view uri,
@@ -465,6 +480,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
   mg_callbacks callbacks{};
   callbacks.begin_request = &Impl::BeginRequest;
   callbacks.log_message = &Impl::LogMessage;
+  callbacks.http_error = &Impl::HttpError;
   // document_root stays unset: civetweb must never serve files.
   const char* options[] = {"listening_ports",
                            impl->target.civetweb_spec.c_str(),

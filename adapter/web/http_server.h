@@ -9,6 +9,8 @@
 // and 404 for anything else, 405 (with Allow) for a known path and a wrong
 // method. Every response carries Content-Length; connections are closed after
 // each response so an idle client never pins one of the few worker threads.
+// A request civetweb cannot parse gets civetweb's status (400, 505, ...) in
+// the same form: "HTTP/1.1", the status, the reason as the body.
 //
 // Usage:
 //   HttpHandlers handlers;
