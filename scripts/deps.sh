@@ -35,6 +35,8 @@ build     libspdlog-dev              -
 build     libyaml-cpp-dev            -
 build     zlib1g-dev                 -
 build     libcurl4-openssl-dev       -
+build     libssl-dev                 -
+build     libcrypt-dev               -
 build     ca-certificates            -
 build     doctest-dev                -
 build     libbenchmark-dev           -

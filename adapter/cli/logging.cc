@@ -46,7 +46,35 @@ class EscapedMessage : public spdlog::custom_flag_formatter {
   bool json_;
 };
 
+// The level under the name --log.level takes ("warn", where spdlog's %l
+// writes "warning"), so a filter written from the flag finds the lines.
+class LevelName : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string_view name = LogLevelName(msg.level);
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelName>();
+  }
+};
+
 }  // namespace
+
+std::string_view LogLevelName(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return "debug";
+    case spdlog::level::info:
+      return "info";
+    case spdlog::level::warn:
+      return "warn";
+    default:  // err, critical: the flag has no name above error
+      return "error";
+  }
+}
 
 bool SetUpLogging(const std::string& level, const std::string& format, std::string* error) {
   spdlog::level::level_enum parsed;
@@ -54,7 +82,7 @@ bool SetUpLogging(const std::string& level, const std::string& format, std::stri
     parsed = spdlog::level::debug;
   } else if (level == "info") {
     parsed = spdlog::level::info;
-  } else if (level == "warn") {
+  } else if (level == "warn" || level == "warning") {
     parsed = spdlog::level::warn;
   } else if (level == "error") {
     parsed = spdlog::level::err;
@@ -72,8 +100,9 @@ bool SetUpLogging(const std::string& level, const std::string& format, std::stri
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc,
                                                                std::string("\n"));
   formatter->add_flag<EscapedMessage>('*', json);
-  formatter->set_pattern(json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})"
-                              : R"(ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l msg="%*")");
+  formatter->add_flag<LevelName>('k');
+  formatter->set_pattern(json ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%k","msg":"%*"})"
+                              : R"(ts=%Y-%m-%dT%H:%M:%S.%eZ level=%k msg="%*")");
   logger->set_formatter(std::move(formatter));
   logger->set_level(parsed);
   logger->flush_on(spdlog::level::warn);

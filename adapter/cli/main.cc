@@ -1,5 +1,5 @@
 // metrics-adapter: the adapter container beside a legacy application. See
-// UsageText() in flags.cc for the subcommands.
+// HelpText() in flags.cc for the subcommands, their flags and exit codes.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "adapter/base/build_info.h"
 #include "adapter/cli/flags.h"
 #include "adapter/cli/logging.h"
 #include "adapter/cli/rule_tests.h"
@@ -25,16 +26,9 @@
 namespace metrics_adapter {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
 // Loads the config and builds the runtime, printing every diagnostic.
+// ParseFlags made sure --config.file is set.
 std::unique_ptr<Runtime> Load(const Flags& flags, RunMode mode, AdapterConfig* config) {
-  if (flags.config_file.empty()) {
-    std::cerr << "metrics-adapter: --config.file is required (see --help)\n";
-    return nullptr;
-  }
   Diagnostics diags;
   std::optional<AdapterConfig> loaded = LoadConfig(flags.config_file, diags);
   std::unique_ptr<Runtime> runtime;
@@ -49,10 +43,28 @@ std::unique_ptr<Runtime> Load(const Flags& flags, RunMode mode, AdapterConfig* c
   return runtime;
 }
 
+// The web config of --web.config.file, when given, printing every diagnostic.
+// Sets *ok to false when it does not load.
+std::unique_ptr<WebSecurity> LoadWebSecurity(const Flags& flags, bool* ok) {
+  *ok = true;
+  if (flags.web_config_file.empty()) return nullptr;
+  Diagnostics diags;
+  std::unique_ptr<WebSecurity> web = WebSecurity::Load(flags.web_config_file, diags);
+  std::cerr << diags.Format();
+  if (!web) {
+    std::cerr << "metrics-adapter: " << diags.error_count() << " error(s) in "
+              << flags.web_config_file << "\n";
+    *ok = false;
+  }
+  return web;
+}
+
 int Check(const Flags& flags) {
   AdapterConfig config;
   std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kCheck, &config);
-  if (!runtime) return kExitFailure;
+  bool web_ok = true;
+  LoadWebSecurity(flags, &web_ok);
+  if (!runtime || !web_ok) return kExitFailure;
   std::size_t rule_files = 0;
   for (const SourceConfig& source : config.sources) rule_files += source.rule_files.size();
   std::cout << flags.config_file << ": OK: " << config.sources.size() << " source(s), "
@@ -101,7 +113,32 @@ HttpHandlers ServingHandlers(const Flags& flags, Runtime& runtime, Reloader& rel
       return runtime.Explain(source, input);
     };
   }
+  handlers.sources = [&runtime] {
+    std::vector<HttpSourceInfo> sources;
+    for (auto& [name, type] : runtime.Sources()) sources.push_back({name, type});
+    return sources;
+  };
   return handlers;
+}
+
+// The server's limits from the flags, and its reports into the self metrics.
+HttpServerOptions ServingOptions(const Flags& flags, SelfMetrics& self) {
+  HttpServerOptions options;
+  options.telemetry_path = flags.telemetry_path;
+  options.max_requests = flags.max_requests;
+  options.max_connections = flags.max_connections;
+  options.read_timeout = flags.read_timeout;
+  SelfMetrics::HttpMetrics& metrics = self.Http();
+  options.observer.request_done = [&metrics](std::string_view handler, int code) {
+    metrics.requests->Add({{"handler", std::string(handler)}, {"code", std::to_string(code)}})
+        .Increment();
+  };
+  options.observer.in_flight = [&metrics](int delta) { metrics.in_flight->Increment(delta); };
+  options.observer.connection_dropped = [&metrics](std::string_view reason) {
+    metrics.connections_dropped->Add({{"reason", std::string(reason)}}).Increment();
+  };
+  options.observer.scrape_rejected = [&metrics] { metrics.scrapes_rejected->Increment(); };
+  return options;
 }
 
 // Returns on SIGTERM or SIGINT (of `signals`, blocked); reloads on SIGHUP.
@@ -122,15 +159,24 @@ int Run(const Flags& flags) {
   const sigset_t signals = BlockShutdownSignals();
   AdapterConfig config;
   std::unique_ptr<Runtime> runtime = Load(flags, RunMode::kFollow, &config);
-  if (!runtime) return kExitFailure;
+  bool web_ok = true;
+  std::unique_ptr<WebSecurity> web = LoadWebSecurity(flags, &web_ok);
+  if (!runtime || !web_ok) return kExitFailure;
   const std::string address =
       flags.listen_address.empty() ? config.listen_address : flags.listen_address;
 
   std::atomic<bool> started{false};
-  Reloader reloader(flags.config_file, *runtime);
+  ReloadPart web_part;
+  if (web) {
+    web_part.files = [&web] { return web->Files(); };
+    web_part.prepare = [&web](Diagnostics& diags) { return web->PrepareReload(diags); };
+  }
+  Reloader reloader(flags.config_file, *runtime, std::move(web_part));
   std::string error;
-  std::unique_ptr<HttpServer> server =
-      HttpServer::Start(address, ServingHandlers(flags, *runtime, reloader, started), &error);
+  HttpServerOptions options = ServingOptions(flags, runtime->self());
+  options.security = web.get();
+  std::unique_ptr<HttpServer> server = HttpServer::Start(
+      address, ServingHandlers(flags, *runtime, reloader, started), std::move(options), &error);
   if (!server) {
     spdlog::error("cannot serve metrics: {}", error);
     return kExitFailure;
@@ -143,8 +189,9 @@ int Run(const Flags& flags) {
       reloader.Watch(stop, interval);
     });
   }
-  spdlog::info("metrics-adapter {} serving /metrics on {} (port {}), {} source(s)",
-               METRICS_ADAPTER_VERSION, address, server->port(), config.sources.size());
+  spdlog::info("metrics-adapter {} (revision {}) serving {} on {} (port {}){}, {} source(s)",
+               GetBuildInfo().version, GetBuildInfo().revision, flags.telemetry_path, address,
+               server->port(), web && web->tls() ? " over TLS" : "", config.sources.size());
 
   WaitForShutdown(signals, reloader);
   server.reset();  // stop serving (and reloading over HTTP) before the runtime goes away
@@ -176,13 +223,12 @@ int ExplainCommand(const Flags& flags) {
     rule_groups.push_back({"rule file " + args.front(), {.rule_files = {args.front()}}});
     args.erase(args.begin());
   }
+  // ParseFlags made sure of a rule file or --config.file, and of inputs.
   if (rule_groups.empty() && !diags.HasErrors()) {
-    std::cerr << "metrics-adapter: explain needs a rule file, or --config.file"
-              << (flags.source.empty() ? "" : " with a source named " + flags.source) << "\n";
-    return kExitUsage;
-  }
-  if (args.empty()) {
-    std::cerr << "metrics-adapter: explain needs lines to explain (or \"-\" for stdin)\n";
+    std::cerr << "metrics-adapter: " << flags.config_file
+              << (flags.source.empty() ? " has no sources"
+                                       : " has no source named \"" + flags.source + "\"")
+              << " (see metrics-adapter explain --help)\n";
     return kExitUsage;
   }
   Schema schema;
@@ -222,11 +268,11 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (flags.help) {
-    std::cout << UsageText();
+    std::cout << HelpText(flags.help_topic);
     return kExitOk;
   }
   if (flags.version) {
-    std::cout << "metrics-adapter " << METRICS_ADAPTER_VERSION << "\n";
+    std::cout << VersionText();
     return kExitOk;
   }
   if (!SetUpLogging(flags.log_level, flags.log_format, &error)) {
@@ -234,17 +280,9 @@ int Main(int argc, char** argv) {
     return kExitUsage;
   }
   if (flags.command == "test") {
-    if (flags.args.empty()) {
-      std::cerr << "metrics-adapter: test needs one or more rule files\n";
-      return kExitUsage;
-    }
     return RunRuleTests(flags.args, std::cout) == 0 ? kExitOk : kExitFailure;
   }
   if (flags.command == "explain") return ExplainCommand(flags);
-  if (!flags.args.empty()) {
-    std::cerr << "metrics-adapter: unexpected argument " << flags.args.front() << "\n";
-    return kExitUsage;
-  }
   if (flags.command == "check") return Check(flags);
   if (flags.command == "once") return Once(flags);
   return Run(flags);

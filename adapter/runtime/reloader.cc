@@ -33,9 +33,10 @@ prometheus::Gauge& NewGauge(prometheus::Registry& registry, const std::string& n
 
 }  // namespace
 
-Reloader::Reloader(std::string config_path, Runtime& runtime)
+Reloader::Reloader(std::string config_path, Runtime& runtime, ReloadPart part)
     : config_path_(std::move(config_path)),
       runtime_(runtime),
+      part_(std::move(part)),
       last_successful_(NewGauge(*runtime.self().registry(),
                                 "metrics_adapter_config_last_reload_successful",
                                 "Whether the last configuration reload attempt was successful.")),
@@ -50,6 +51,9 @@ Reloader::Reloader(std::string config_path, Runtime& runtime)
   last_success_time_.SetToCurrentTime();
   std::lock_guard<std::mutex> lock(mu_);
   watched_ = runtime_.LoadedFiles();
+  if (part_.files) {
+    for (std::string& path : part_.files()) watched_.push_back(std::move(path));
+  }
   loaded_fingerprint_ = Fingerprint();
 }
 
@@ -61,17 +65,36 @@ std::map<std::string, std::uint64_t> Reloader::Fingerprint() const {
 
 std::string Reloader::Reload(const std::string& trigger) {
   std::lock_guard<std::mutex> lock(mu_);
+  const std::map<std::string, std::uint64_t> before = Fingerprint();
   Diagnostics diags;
   std::vector<std::string> files_read = {config_path_};
   bool ok = false;
-  if (std::optional<AdapterConfig> config = LoadConfig(config_path_, diags)) {
-    ok = runtime_.Reload(*config, diags, &files_read);
+  // The part first: it is only read here, so refusing it leaves both running.
+  std::function<void()> apply_part;
+  if (part_.prepare) apply_part = part_.prepare(diags);
+  if (!part_.prepare || apply_part) {
+    if (std::optional<AdapterConfig> config = LoadConfig(config_path_, diags)) {
+      ok = runtime_.Reload(*config, diags, &files_read);
+    }
   }
+  if (ok && apply_part) apply_part();
   // Watch what this attempt read, and what the running config was read
   // from: after a refused reload, fixing either must trigger the next one.
   std::set<std::string> watched(files_read.begin(), files_read.end());
   for (const std::string& path : runtime_.LoadedFiles()) watched.insert(path);
+  if (part_.files) {
+    for (const std::string& path : part_.files()) watched.insert(path);
+  }
   watched_.assign(watched.begin(), watched.end());
+  // A file that changed while this attempt read the files (a certificate
+  // replaced just after its key) may not be in what was loaded: then the
+  // fingerprint is not recorded, and the watcher tries again.
+  std::map<std::string, std::uint64_t> after = Fingerprint();
+  bool stable = true;
+  for (const auto& [path, hash] : before) {
+    if (auto it = after.find(path); it != after.end() && it->second != hash) stable = false;
+  }
+  if (!stable) after.clear();
 
   for (const Diagnostic& d : diags.all()) {
     if (d.severity == Severity::kWarning) spdlog::warn("{}", d.ToString());
@@ -79,7 +102,7 @@ std::string Reloader::Reload(const std::string& trigger) {
   if (!ok) {
     failures_.Increment();
     last_successful_.Set(0);
-    failed_fingerprint_ = Fingerprint();
+    failed_fingerprint_ = after;
     for (const Diagnostic& d : diags.all()) {
       if (d.severity == Severity::kError) spdlog::error("{}", d.ToString());
     }
@@ -90,7 +113,7 @@ std::string Reloader::Reload(const std::string& trigger) {
   successes_.Increment();
   last_successful_.Set(1);
   last_success_time_.SetToCurrentTime();
-  loaded_fingerprint_ = Fingerprint();
+  loaded_fingerprint_ = after;
   failed_fingerprint_.clear();
   spdlog::info("reloaded configuration ({}): {} rule(s), {} metric families", trigger,
                runtime_.rule_count(), runtime_.family_count());

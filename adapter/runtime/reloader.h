@@ -8,7 +8,8 @@
 // one keeps running. The outcome is exported as
 // metrics_adapter_config_last_reload_successful,
 // metrics_adapter_config_last_reload_success_timestamp_seconds and
-// metrics_adapter_config_reloads_total{result}.
+// metrics_adapter_config_reloads_total{result}; a ReloadPart is counted
+// with it.
 //
 // Usage:
 //   Reloader reloader(flags.config_file, *runtime);
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <stop_token>
@@ -32,9 +34,21 @@
 
 namespace metrics_adapter {
 
+// Another set of files reloaded with the config (the web config): a change
+// to one of them triggers a reload too, and a reload applies the config and
+// the part together or neither.
+struct ReloadPart {
+  // The files to watch, asked again after each reload.
+  std::function<std::vector<std::string>()> files;
+  // Reads and checks them, reporting to the diagnostics; returns what applies
+  // them (run only when the config loads too), or an empty function when
+  // they are refused.
+  std::function<std::function<void()>(Diagnostics&)> prepare;
+};
+
 class Reloader {
  public:
-  Reloader(std::string config_path, Runtime& runtime);
+  Reloader(std::string config_path, Runtime& runtime, ReloadPart part = {});
 
   // Loads the config and applies it. Returns "" on success, else every
   // diagnostic (also logged). `trigger` names the cause in the log.
@@ -52,6 +66,7 @@ class Reloader {
 
   std::string config_path_;
   Runtime& runtime_;
+  ReloadPart part_;
   std::mutex mu_;
   std::vector<std::string> watched_;                         // files whose change triggers
   std::map<std::string, std::uint64_t> loaded_fingerprint_;  // of the running config

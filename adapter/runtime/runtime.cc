@@ -16,7 +16,12 @@ std::unique_ptr<Runtime> Runtime::Build(const AdapterConfig& config, RunMode mod
   return runtime;
 }
 
-Runtime::Runtime(RunMode mode) : mode_(mode), streamed_(mode) {}
+// Only a serving adapter has a process worth describing: `once` and `check`
+// print no process_* families.
+Runtime::Runtime(RunMode mode)
+    : mode_(mode),
+      self_(mode == RunMode::kFollow ? SelfMetrics::kWithProcess : SelfMetrics::kWithoutProcess),
+      streamed_(mode) {}
 
 Runtime::~Runtime() { Stop(); }
 
@@ -112,7 +117,7 @@ std::string Runtime::Exposition() const {
     std::lock_guard<std::mutex> lock(mu_);
     scraper = scraper_;
   }
-  const CollectableExposable self(*self_.registry());
+  const CollectableExposable self(self_);
   return scraper->Scrape(*store_, self);
 }
 
@@ -129,6 +134,13 @@ std::optional<std::string> Runtime::Explain(const std::string& source,
   }
   return ExplainInput(*explainable.rules, *schema, explainable.parser,
                       FramingFor(explainable.config), input, MultilineFor(explainable.config));
+}
+
+std::vector<std::pair<std::string, std::string>> Runtime::Sources() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, std::string>> sources;
+  for (const auto& [name, source] : explainable_) sources.emplace_back(name, source.config.type);
+  return sources;
 }
 
 std::vector<std::string> Runtime::LoadedFiles() const {

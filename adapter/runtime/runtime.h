@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "adapter/base/diagnostics.h"
@@ -69,6 +70,10 @@ class Runtime {
   // What the source's rules make of `input` (see ExplainInput), for the
   // debug endpoint. Returns nullopt for an unknown source. Thread-safe.
   std::optional<std::string> Explain(const std::string& source, std::string_view input) const;
+
+  // Every source of the running config as (name, type), by name: what the
+  // landing page lists. Thread-safe.
+  std::vector<std::pair<std::string, std::string>> Sources() const;
 
   // Every file the running config was read from (config, rule and schema
   // files), for change detection. Thread-safe.

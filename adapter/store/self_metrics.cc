@@ -1,5 +1,7 @@
 #include "adapter/store/self_metrics.h"
 
+#include "adapter/base/build_info.h"
+
 namespace metrics_adapter {
 namespace {
 
@@ -11,8 +13,9 @@ prometheus::Family<prometheus::Counter>& CounterFamily(prometheus::Registry& reg
 
 }  // namespace
 
-SelfMetrics::SelfMetrics()
+SelfMetrics::SelfMetrics(Process process)
     : registry_(std::make_shared<prometheus::Registry>()),
+      process_(process == kWithProcess ? std::make_unique<const ProcessMetrics>() : nullptr),
       lines_read_(CounterFamily(*registry_, "metrics_adapter_lines_read_total",
                                 "Complete lines read from the source.")),
       bytes_read_(
@@ -70,12 +73,26 @@ SelfMetrics::SelfMetrics()
                      .Name("metrics_adapter_source_last_read_timestamp_seconds")
                      .Help("When a streamed source last read a line (Unix time).")
                      .Register(*registry_)) {
+  const BuildInfo& build = GetBuildInfo();
   prometheus::BuildGauge()
       .Name("metrics_adapter_build_info")
       .Help("A metric with a constant '1' value labeled by the version of metrics-adapter.")
       .Register(*registry_)
-      .Add({{"version", METRICS_ADAPTER_VERSION}})
+      .Add({{"version", std::string(build.version)},
+            {"revision", std::string(build.revision)},
+            {"branch", std::string(build.branch)},
+            {"compiler", std::string(build.compiler)}})
       .Set(1);
+}
+
+std::vector<prometheus::MetricFamily> SelfMetrics::Collect() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  if (process_) {
+    std::vector<prometheus::MetricFamily> process = process_->Collect();
+    families.insert(families.end(), std::make_move_iterator(process.begin()),
+                    std::make_move_iterator(process.end()));
+  }
+  return families;
 }
 
 SourceMetrics& SelfMetrics::ForSource(const std::string& source) {
@@ -178,6 +195,30 @@ SelfMetrics::PositionsMetrics& SelfMetrics::Positions() {
                      "meanwhile; the file was read from its start."),
   });
   return *positions_;
+}
+
+SelfMetrics::HttpMetrics& SelfMetrics::Http() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (http_) return *http_;
+  http_ = std::make_unique<HttpMetrics>(HttpMetrics{
+      &CounterFamily(*registry_, "metrics_adapter_http_requests_total",
+                     "HTTP requests answered, by handler (the endpoint's path, or other) and "
+                     "status code."),
+      &prometheus::BuildGauge()
+           .Name("metrics_adapter_http_requests_in_flight")
+           .Help("HTTP requests being answered now.")
+           .Register(*registry_)
+           .Add({}),
+      &CounterFamily(*registry_, "metrics_adapter_http_connections_dropped_total",
+                     "HTTP connections closed without an answer (no_request: nothing arrived "
+                     "within the read timeout, or the client closed; bad_request: a request "
+                     "head malformed, too large or incomplete at the read timeout), or whose "
+                     "request body was cut at the read timeout (body_timeout)."),
+      &CounterFamily(*registry_, "metrics_adapter_http_scrapes_rejected_total",
+                     "Scrapes answered 503 because --web.max-requests renders were running.")
+           .Add({}),
+  });
+  return *http_;
 }
 
 }  // namespace metrics_adapter

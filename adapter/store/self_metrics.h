@@ -4,10 +4,14 @@
 // The hot path does not touch these per line: pipelines count in plain
 // integers and add the batch's totals here once per chunk.
 //
+// A serving adapter also exposes its process's metrics (process_*, see
+// process_metrics.h), read at each scrape; `once` output leaves them out.
+//
 // Usage:
-//   SelfMetrics self;
+//   SelfMetrics self(SelfMetrics::kWithProcess);
 //   SourceMetrics& m = self.ForSource("nginx_access");
 //   m.lines_read->Increment(1200);
+//   const CollectableExposable exposable(self);  // what a scrape shows
 #pragma once
 
 #include <prometheus/counter.h>
@@ -19,6 +23,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "adapter/store/process_metrics.h"
 
 namespace metrics_adapter {
 
@@ -36,10 +43,14 @@ struct SourceMetrics {
 };
 
 // Thread-safe.
-class SelfMetrics {
+class SelfMetrics final : public prometheus::Collectable {
  public:
-  SelfMetrics();
+  enum Process { kWithoutProcess, kWithProcess };
+  explicit SelfMetrics(Process process = kWithoutProcess);
+  // Where the adapter's own families are registered (components add theirs).
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  // The registry's families, then the process's (with kWithProcess).
+  std::vector<prometheus::MetricFamily> Collect() const override;
 
   // The metrics of one source, created on first use; the reference stays valid.
   SourceMetrics& ForSource(const std::string& source);
@@ -95,8 +106,24 @@ class SelfMetrics {
   };
   PositionsMetrics& Positions();
 
+  // The HTTP server's metrics, registered on first use (only a running
+  // adapter shows them, not `once`).
+  struct HttpMetrics {
+    // Requests answered, by handler (the endpoint's path, or "other") and
+    // status code.
+    prometheus::Family<prometheus::Counter>* requests;
+    prometheus::Gauge* in_flight;  // requests being answered now
+    // Connections closed without an answer, or whose body was cut at the
+    // read timeout, by reason.
+    prometheus::Family<prometheus::Counter>* connections_dropped;
+    // Scrapes answered 503 because --web.max-requests renders were running.
+    prometheus::Counter* scrapes_rejected;
+  };
+  HttpMetrics& Http();
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<const ProcessMetrics> process_;  // null: kWithoutProcess
   prometheus::Family<prometheus::Counter>& lines_read_;
   prometheus::Family<prometheus::Counter>& bytes_read_;
   prometheus::Family<prometheus::Counter>& lines_unmatched_;
@@ -120,6 +147,7 @@ class SelfMetrics {
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
   std::map<std::string, int> pulled_holders_;
+  std::unique_ptr<HttpMetrics> http_;
   std::unique_ptr<PositionsMetrics> positions_;  // AcquirePulled minus ReleasePulled, by source
 };
 

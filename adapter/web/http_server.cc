@@ -1,23 +1,32 @@
 #include "adapter/web/http_server.h"
 
+#include "adapter/base/build_info.h"
 #include "adapter/base/host_port.h"
+#include "adapter/base/log_limiter.h"
+#include "adapter/base/strings.h"
 
 #include <arpa/inet.h>
 #include <civetweb.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -25,36 +34,46 @@
 #include <vector>
 
 #include "adapter/web/gzip.h"
+#include "adapter/web/read_watchdog.h"
+#include "adapter/web/socket_lookup.h"
+#include "adapter/web/tls_libraries.h"
 
 namespace metrics_adapter {
 namespace {
 
-// Scrapes are infrequent and cheap to serve; a few threads suffice, and
-// connections are not kept alive so none of them sits idle on a client.
-constexpr const char* kNumThreads = "4";
-// Bounds how long a slow or stuck client can hold a worker thread.
-constexpr const char* kRequestTimeoutMs = "10000";
+// Each connection has a worker thread of its own while it is served, so
+// there are many of them. Their stacks are small: handlers recurse little,
+// and a stack under 2 MiB cannot be backed by a transparent huge page, which
+// with glibc's 8 MiB default can make every idle worker cost 2 MiB of RSS.
+constexpr std::size_t kWorkerStackBytes = std::size_t{512} * 1024;
+// Connections accepted beyond this many and not yet taken by a worker wait
+// in the kernel; Linux caps it at net.core.somaxconn (4096 by default).
+constexpr const char* kListenBacklog = "4096";
+constexpr int kMaxConnectionsLimit = 10000;
+
+// Explain is a debug aid whose work and report grow with its input (a report
+// is many times the size of its input): both are capped so one request can
+// neither hold a worker for long nor send an unbounded answer.
+constexpr std::size_t kMaxExplainInput = std::size_t{64} * 1024;
+constexpr std::size_t kMaxExplainReport = std::size_t{1024} * 1024;
 
 // zlib's fastest level for /metrics; see Metrics() for why.
 constexpr int kMetricsGzipLevel = 1;
 constexpr std::string_view kTextPlain = "text/plain; charset=utf-8";
-constexpr std::string_view kLandingPage = R"(<!DOCTYPE html>
-<html>
-<head><meta charset="utf-8"><title>metrics-adapter</title></head>
-<body>
-<h1>metrics-adapter</h1>
-<p>Turns application logs into Prometheus metrics.</p>
-<ul>
-<li><a href="/metrics">Metrics</a></li>
-<li><a href="/healthz">Health</a></li>
-<li><a href="/readyz">Readiness</a></li>
-</ul>
-</body>
-</html>
-)";
+
+// When the worker serving this thread's current connection took it: the
+// read deadline counts from here, as civetweb's bound on the head does.
+// Set by InitConnection, on the same worker thread as BeginRequest.
+thread_local std::chrono::steady_clock::time_point connection_start;
+
+// Marks a connection's user data (see ConnectionClose): civetweb refused
+// its request head with an error of its own.
+char bad_request_mark;
 
 struct Response {
   int status = 200;
+  // The endpoint, as HttpObserver::request_done names it.
+  std::string_view handler = "other";
   std::string content_type{kTextPlain};
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
@@ -74,6 +93,158 @@ Response MethodNotAllowed(std::string allow) {
 }
 
 bool IsGetOrHead(std::string_view method) { return method == "GET" || method == "HEAD"; }
+
+std::string HtmlEscaped(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// The landing page: version, a link to every endpoint that exists, and the
+// loaded sources.
+std::string LandingPage(const HttpServerOptions& options, const HttpHandlers& handlers,
+                        const std::vector<HttpSourceInfo>& sources) {
+  std::string page = R"(<!DOCTYPE html>
+<html>
+<head><meta charset="utf-8"><title>metrics-adapter</title></head>
+<body>
+<h1>metrics-adapter</h1>
+<p>Turns application logs into Prometheus metrics. Version )";
+  page += HtmlEscaped(GetBuildInfo().version);
+  page += " (revision " + HtmlEscaped(GetBuildInfo().revision) + ").</p>\n<ul>\n";
+  const std::string metrics = HtmlEscaped(options.telemetry_path);
+  page += "<li><a href=\"" + metrics + "\">Metrics</a> (" + metrics + ")</li>\n";
+  page += "<li><a href=\"/-/healthy\">Health</a> (/-/healthy, /healthz)</li>\n";
+  page += "<li><a href=\"/-/ready\">Readiness</a> (/-/ready, /readyz)</li>\n";
+  if (handlers.reload) page += "<li>Reload: POST /-/reload</li>\n";
+  if (handlers.explain) page += "<li>Explain: POST /-/explain?source=NAME, input as body</li>\n";
+  page += "</ul>\n<h2>Sources</h2>\n";
+  if (sources.empty()) {
+    page += "<p>None.</p>\n";
+  } else {
+    page += "<table>\n<tr><th>Name</th><th>Type</th></tr>\n";
+    for (const HttpSourceInfo& source : sources) {
+      page += "<tr><td>" + HtmlEscaped(source.name) + "</td><td>" + HtmlEscaped(source.type) +
+              "</td></tr>\n";
+    }
+    page += "</table>\n";
+  }
+  page += "</body>\n</html>\n";
+  return page;
+}
+
+// Whether the request announces a body: civetweb reads none otherwise.
+bool HasBody(const mg_request_info* info) {
+  if (info->content_length > 0) return true;
+  for (int i = 0; i < info->num_headers; ++i) {
+    if (strcasecmp(info->http_headers[i].name, "Transfer-Encoding") == 0) return true;
+  }
+  return false;
+}
+
+// Reads and drops what is left of the request's body, in a fixed buffer
+// (memory stays flat for any size), until its end or until the read
+// watchdog cuts it. civetweb would do the same after the callback, but
+// without the deadline.
+void DrainBody(mg_connection* conn) {
+  char buffer[8192];
+  while (mg_read(conn, buffer, sizeof buffer) > 0) {
+  }
+}
+
+// Said once per process: without /proc/self/fd (a sandbox that hides it) a
+// body's socket cannot be found, so bodies are read without the deadline,
+// each wait for more of it bounded by the read timeout alone.
+void WarnNoDeadline() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    spdlog::warn(
+        "http server: cannot find request sockets in /proc/self/fd: request bodies are "
+        "read without a total deadline");
+  });
+}
+
+// Sets glibc's default thread stack size for as long as it lives: civetweb
+// 1.15 creates its threads with default attributes, all of them in
+// mg_start2. Process-wide, so it must only live while no other thread is
+// being created (Start runs before the adapter starts its other threads).
+class DefaultStackSize {
+ public:
+  explicit DefaultStackSize(std::size_t bytes) {
+    saved_ = pthread_getattr_default_np(&old_) == 0;
+    if (!saved_) return;
+    pthread_attr_t attr;
+    if (pthread_getattr_default_np(&attr) != 0) return;
+    if (pthread_attr_setstacksize(&attr, bytes) == 0) pthread_setattr_default_np(&attr);
+    pthread_attr_destroy(&attr);
+  }
+  ~DefaultStackSize() {
+    if (!saved_) return;
+    pthread_setattr_default_np(&old_);
+    pthread_attr_destroy(&old_);
+  }
+  DefaultStackSize(const DefaultStackSize&) = delete;
+  DefaultStackSize& operator=(const DefaultStackSize&) = delete;
+
+ private:
+  pthread_attr_t old_{};
+  bool saved_ = false;
+};
+
+// Has the kernel hold back connections that have sent nothing yet, for about
+// `timeout` (rounded up to seconds), instead of handing them to civetweb:
+// there each would take a worker until the read timeout. A client sending
+// its request at once, as every HTTP client does, is not delayed. The
+// pending connections count against the listen backlog; beyond it the
+// kernel's SYN cookies accept them without the wait.
+void DeferAccept(int port, std::chrono::milliseconds timeout) {
+  const int fd = FindListeningSocket(port);
+  const int seconds = static_cast<int>((timeout.count() + 999) / 1000);
+  if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) != 0) {
+    spdlog::warn("http server: cannot defer accepting idle connections on port {}: {}", port,
+                 fd < 0 ? std::string("listening socket not found") : ErrnoText(errno));
+  }
+}
+
+// Why `options` cannot be served, or "".
+std::string CheckOptions(const HttpServerOptions& options) {
+  const std::string& path = options.telemetry_path;
+  if (path.empty() || path[0] != '/' || path.find_first_of("?#") != std::string::npos) {
+    return "telemetry path \"" + path + "\" must start with / and hold no ? or #";
+  }
+  for (const char* taken :
+       {"/", "/healthz", "/readyz", "/-/healthy", "/-/ready", "/-/reload", "/-/explain"}) {
+    if (path == taken) return "telemetry path " + path + " is already an endpoint";
+  }
+  if (options.max_connections < 1 || options.max_connections > kMaxConnectionsLimit) {
+    return "max connections " + std::to_string(options.max_connections) + " is not in 1.." +
+           std::to_string(kMaxConnectionsLimit);
+  }
+  if (options.read_timeout.count() < 1) return "read timeout must be at least 1ms";
+  if (options.max_requests < 0) return "max requests must be 0 (no limit) or more";
+  return "";
+}
 
 // All Accept-Encoding field lines joined with ", ": a request may legally
 // split the list over several lines, and mg_get_header returns only the first.
@@ -147,7 +318,9 @@ bool ParseListenAddress(const std::string& address, ListenTarget* target, std::s
 
   if (bracketed) {
     if (!mg_check_feature(MG_FEATURES_IPV6)) {
-      *why = "IPv6 is not supported by this civetweb build";
+      *why =
+          "IPv6 addresses cannot be served: the civetweb library was built without IPv6 "
+          "(Debian 12's civetweb 1.15 is); listen on an IPv4 address such as 0.0.0.0:PORT";
       return false;
     }
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(&target->self);
@@ -243,6 +416,8 @@ void InitCivetwebOnce() {
 
 struct HttpServer::Impl {
   HttpHandlers handlers;
+  HttpServerOptions options;
+  const WebSecurity* security = nullptr;  // null: plain HTTP, no auth
   mg_context* ctx = nullptr;
   int port = 0;
   ListenTarget target;
@@ -254,6 +429,12 @@ struct HttpServer::Impl {
   int in_flight = 0;
   bool draining = false;
 
+  // Cuts request bodies still arriving at the read deadline, and all of
+  // them at shutdown.
+  ReadWatchdog watchdog;
+  // Renders running now, for options.max_requests.
+  std::atomic<int> rendering{0};
+
   // civetweb reports why startup failed only through log_message; collect
   // those lines while mg_start2 runs so Start can return them as *error.
   std::mutex startup_mu;
@@ -261,9 +442,22 @@ struct HttpServer::Impl {
   std::vector<std::string> startup_messages;
 
   static int LogMessage(const mg_connection* conn, const char* message);
-  static int BeginRequest(mg_connection* conn);
+  static int InitConnection(const mg_connection* conn, void** conn_data);
   static int HttpError(mg_connection* conn, int status, const char* message);
+  static void ConnectionClose(const mg_connection* conn);
+  static int BeginRequest(mg_connection* conn);
+  static int ExternalSslContext(void** ssl_ctx, void* user_data);
 
+  // Answers a request past BeginRequest's checks: its body read under the
+  // deadline, the response sent, the rest of the body drained. Returns the
+  // status sent.
+  int Serve(mg_connection* conn, const mg_request_info* info, std::string_view method,
+            std::string_view uri);
+  // Starts civetweb on target with options (mg_start2), threads with small
+  // stacks. Null on failure, with civetweb's reason in error_text.
+  mg_context* StartCivetweb(char* error_text, std::size_t error_size);
+  // The endpoint `uri` names, as HttpObserver::request_done names it.
+  std::string_view HandlerOf(std::string_view uri) const;
   Response Dispatch(std::string_view method, std::string_view uri, mg_connection* conn,
                     const mg_request_info* info);
   Response Metrics(const mg_request_info* info);
@@ -285,58 +479,39 @@ int HttpServer::Impl::LogMessage(const mg_connection* conn, const char* message)
       return 1;
     }
   }
+  // A failed TLS handshake is the client's doing (no certificate, one of
+  // another CA, plain HTTP to the TLS port): at most one line per 10 s, so
+  // that a scanner cannot flood the log; none for the plain connections the
+  // destructor makes to wake the listener.
+  if (std::strncmp(message, "sslize error", 12) == 0) {
+    if (impl != nullptr) {
+      std::lock_guard lock(impl->drain_mu);
+      if (impl->draining) return 1;
+    }
+    static LogLimiter limiter(std::chrono::seconds(10));
+    if (std::optional<std::uint64_t> suppressed = limiter.Allow("tls handshake")) {
+      spdlog::warn("http server: TLS handshake failed: {} ({} similar suppressed)", message,
+                   *suppressed);
+    }
+    return 1;
+  }
   spdlog::error("http server: {}", message);
   return 1;  // non-zero: civetweb must not write its own log
 }
 
-// Every request comes through begin_request, which (unlike
-// mg_set_request_handler) has no window after mg_start2 where a request could
-// reach civetweb's default handling, and gives one place for 404/405.
-int HttpServer::Impl::BeginRequest(mg_connection* conn) {
-  auto* impl = static_cast<Impl*>(mg_get_user_data(mg_get_context(conn)));
-  const mg_request_info* info = mg_get_request_info(conn);
-  std::string_view method = info->request_method ? info->request_method : "";
-  std::string_view uri = info->local_uri ? info->local_uri : "";
-  bool draining;
-  {
-    std::lock_guard lock(impl->drain_mu);
-    draining = impl->draining;
-    if (!draining) ++impl->in_flight;
-  }
-  if (draining) {
-    Send(conn, Text(503, "shutting down"), method == "HEAD");
-    return 503;
-  }
-  // Decrements in_flight however this function is left.
-  struct InFlight {
-    Impl* impl;
-    ~InFlight() {
-      std::lock_guard lock(impl->drain_mu);
-      if (--impl->in_flight == 0 && impl->draining) impl->drained.notify_all();
-    }
-  } in_flight{impl};
-
-  Response response;
-  try {
-    response = impl->Dispatch(method, uri, conn, info);
-  } catch (const std::exception& e) {
-    spdlog::error("http server: {} {}: {}", method, uri, e.what());
-    response = Text(500, "internal server error");
-  } catch (...) {
-    spdlog::error("http server: {} {}: unknown exception", method, uri);
-    response = Text(500, "internal server error");
-  }
-  Send(conn, response, method == "HEAD");
-  return response.status;
+int HttpServer::Impl::InitConnection(const mg_connection* /*conn*/, void** /*conn_data*/) {
+  connection_start = std::chrono::steady_clock::now();
+  return 0;
 }
 
-// civetweb's own error answers (a request it cannot parse: 400, an HTTP
-// version it does not speak: 505, ...) are sent here instead, like every
-// other response: civetweb 1.15 copies the request's version field, bytes of
-// the client's choosing up to the line end, CR included, into the status
-// line of its own answer ("HTTP/HTTP/1.1 Set-Cookie: a\r\n\r 400 ...").
-// Returns 0: handled, civetweb sends nothing more.
+// civetweb answers a request head it cannot read (malformed, too large, or
+// incomplete at request_timeout_ms) with an error, through here. The answer
+// is sent here, like every other response: civetweb 1.15's own copies the
+// request's version field, bytes of the client's choosing up to the line
+// end, CR included, into its status line ("HTTP/HTTP/1.1 Set-Cookie:
+// a\r\n\r 400 ..."). Returns 0: handled, civetweb sends nothing more.
 int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* /*message*/) {
+  mg_set_user_connection_data(conn, &bad_request_mark);
   const mg_request_info* info = mg_get_request_info(conn);
   const bool head = info != nullptr && info->request_method != nullptr &&
                     std::string_view(info->request_method) == "HEAD";
@@ -344,17 +519,130 @@ int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* /*m
   return 0;
 }
 
+// Every connection ends here. Its user data says how far it got: unset
+// (civetweb clears it per connection) if no request head ever arrived.
+void HttpServer::Impl::ConnectionClose(const mg_connection* conn) {
+  auto* impl = static_cast<Impl*>(mg_get_user_data(mg_get_context(conn)));
+  if (impl == nullptr || !impl->options.observer.connection_dropped) return;
+  const void* mark = mg_get_user_connection_data(conn);
+  if (mark == nullptr) {
+    impl->options.observer.connection_dropped("no_request");
+  } else if (mark == &bad_request_mark) {
+    impl->options.observer.connection_dropped("bad_request");
+  }
+}
+
+// Every request comes through begin_request, which (unlike
+// mg_set_request_handler) has no window after mg_start2 where a request could
+// reach civetweb's default handling, and gives one place for 404/405.
+int HttpServer::Impl::BeginRequest(mg_connection* conn) {
+  auto* impl = static_cast<Impl*>(mg_get_user_data(mg_get_context(conn)));
+  const HttpObserver& observer = impl->options.observer;
+  const mg_request_info* info = mg_get_request_info(conn);
+  std::string_view method = info->request_method ? info->request_method : "";
+  std::string_view uri = info->local_uri ? info->local_uri : "";
+  // A request head arrived (see ConnectionClose).
+  mg_set_user_connection_data(conn, impl);
+  // civetweb would read an unread body to its end after this returns, for as
+  // long as it keeps trickling in; DrainBody below does it under the deadline.
+  mg_disable_connection_keep_alive(conn);
+  bool draining;
+  {
+    std::lock_guard lock(impl->drain_mu);
+    draining = impl->draining;
+    if (!draining) ++impl->in_flight;
+  }
+  if (draining) {
+    Response response = Text(503, "shutting down");
+    response.handler = impl->HandlerOf(uri);
+    Send(conn, response, method == "HEAD");
+    if (observer.request_done) observer.request_done(response.handler, response.status);
+    return 503;
+  }
+  if (observer.in_flight) observer.in_flight(+1);
+  // Decrements in_flight however this function is left.
+  struct InFlight {
+    Impl* impl;
+    ~InFlight() {
+      if (impl->options.observer.in_flight) impl->options.observer.in_flight(-1);
+      std::lock_guard lock(impl->drain_mu);
+      if (--impl->in_flight == 0 && impl->draining) impl->drained.notify_all();
+    }
+  } in_flight{impl};
+  return impl->Serve(conn, info, method, uri);
+}
+
+int HttpServer::Impl::Serve(mg_connection* conn, const mg_request_info* info,
+                            std::string_view method, std::string_view uri) {
+  const HttpObserver& observer = options.observer;
+  // Only a request with a body can be held up reading it; finding the socket
+  // costs a look at every open descriptor, so the others skip it.
+  const bool has_body = HasBody(info);
+  ReadWatchdog::Ticket ticket;
+  if (has_body) {
+    const int fd = FindConnectedSocket(info->server_port, info->remote_addr, info->remote_port);
+    if (fd < 0) WarnNoDeadline();
+    ticket = watchdog.Arm(fd, connection_start + options.read_timeout);
+  }
+
+  Response response;
+  try {
+    WebSecurity::Admission admission;
+    if (security) admission = security->Admit(mg_get_header(conn, "Authorization"));
+    if (admission.allowed) {
+      response = Dispatch(method, uri, conn, info);
+    } else {
+      response = Text(401, "unauthorized");
+      response.headers.emplace_back("WWW-Authenticate", "Basic");
+    }
+    for (auto& header : admission.headers) response.headers.push_back(std::move(header));
+  } catch (const std::exception& e) {
+    spdlog::error("http server: {} {}: {}", method, uri, e.what());
+    response = Text(500, "internal server error");
+  } catch (...) {
+    spdlog::error("http server: {} {}: unknown exception", method, uri);
+    response = Text(500, "internal server error");
+  }
+  response.handler = HandlerOf(uri);
+  Send(conn, response, method == "HEAD");
+  if (has_body) DrainBody(conn);
+  // Before returning: civetweb closes the socket after this callback.
+  if (watchdog.Disarm(ticket) && observer.connection_dropped) {
+    observer.connection_dropped("body_timeout");
+  }
+  if (observer.request_done) observer.request_done(response.handler, response.status);
+  return response.status;
+}
+
+std::string_view HttpServer::Impl::HandlerOf(std::string_view uri) const {
+  if (uri == options.telemetry_path) return options.telemetry_path;
+  for (std::string_view known : {"/", "/healthz", "/readyz", "/-/healthy", "/-/ready"}) {
+    if (uri == known) return known;
+  }
+  if (uri == "/-/reload" && handlers.reload) return "/-/reload";
+  if (uri == "/-/explain" && handlers.explain) return "/-/explain";
+  return "other";
+}
+
+// The web config's SSL_CTX, owned by WebSecurity: returning 1 tells civetweb
+// to use it as it is and not to free it.
+int HttpServer::Impl::ExternalSslContext(void** ssl_ctx, void* user_data) {
+  *ssl_ctx = static_cast<Impl*>(user_data)->security->ssl_ctx();
+  return 1;
+}
+
 Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view uri,
                                     mg_connection* conn, const mg_request_info* info) {
-  if (uri == "/metrics") {
+  if (uri == options.telemetry_path) {
     if (!IsGetOrHead(method)) return MethodNotAllowed("GET, HEAD");
     return Metrics(info);
   }
-  if (uri == "/healthz") {
+  // Liveness: no lock, no handler; nothing a render holds can delay it.
+  if (uri == "/healthz" || uri == "/-/healthy") {
     if (!IsGetOrHead(method)) return MethodNotAllowed("GET, HEAD");
     return Text(200, "ok");
   }
-  if (uri == "/readyz") {
+  if (uri == "/readyz" || uri == "/-/ready") {
     if (!IsGetOrHead(method)) return MethodNotAllowed("GET, HEAD");
     bool ready = true;
     if (handlers.ready) {
@@ -385,7 +673,9 @@ Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view ur
   }
   if (uri == "/") {
     if (!IsGetOrHead(method)) return MethodNotAllowed("GET, HEAD");
-    Response r = Text(200, std::string(kLandingPage));
+    std::vector<HttpSourceInfo> sources;
+    if (handlers.sources) sources = handlers.sources();
+    Response r = Text(200, LandingPage(options, handlers, sources));
     r.content_type = "text/html; charset=utf-8";
     return r;
   }
@@ -393,25 +683,64 @@ Response HttpServer::Impl::Dispatch(std::string_view method, std::string_view ur
 }
 
 Response HttpServer::Impl::Explain(mg_connection* conn, const mg_request_info* info) {
-  constexpr std::size_t kMaxInput = 1 << 20;  // a debug aid: a page or a few lines
   char source[256] = "";
   const char* query = info->query_string ? info->query_string : "";
   if (mg_get_var(query, std::strlen(query), "source", source, sizeof source) <= 0) {
     return Text(400, "POST /-/explain?source=NAME with the input as the body");
   }
+  const std::string too_large =
+      "input over " + std::to_string(kMaxExplainInput / 1024) + " KiB: explain a few lines";
+  if (info->content_length > static_cast<long long>(kMaxExplainInput)) {
+    return Text(413, too_large);
+  }
   std::string input;
   char buffer[8192];
-  for (int n; (n = mg_read(conn, buffer, sizeof buffer)) > 0;) {
+  int n = 0;
+  while ((n = mg_read(conn, buffer, sizeof buffer)) > 0) {
     input.append(buffer, static_cast<std::size_t>(n));
-    if (input.size() > kMaxInput) return Text(413, "input over 1 MiB");
+    if (input.size() > kMaxExplainInput) return Text(413, too_large);
+  }
+  // A body cut short: the read deadline passed (the watchdog shut the socket's
+  // reading side) or the server is stopping; either way no report.
+  const bool incomplete = n < 0 || (info->content_length >= 0 &&
+                                    input.size() < static_cast<std::size_t>(info->content_length));
+  if (incomplete) {
+    {
+      std::lock_guard lock(drain_mu);
+      if (draining) return Text(503, "shutting down");
+    }
+    return Text(408, "the input did not arrive within the read timeout");
   }
   std::optional<std::string> report = handlers.explain(source, input);
   if (!report) return Text(404, std::string("no source named ") + source);
+  if (report->size() > kMaxExplainReport) {
+    // Cut at a line's end, and say so where a reader will look.
+    std::size_t cut = report->rfind('\n', kMaxExplainReport);
+    report->resize(cut == std::string::npos ? kMaxExplainReport : cut + 1);
+    *report += "... report truncated at " + std::to_string(kMaxExplainReport / 1024) +
+               " KiB: explain less input to see the rest\n";
+  }
   return Text(200, std::move(*report));
 }
 
 Response HttpServer::Impl::Metrics(const mg_request_info* info) {
   if (!handlers.metrics) return Text(503, "no metrics handler");
+  // At most max_requests renders at once, so that scrapes (slow ones: a
+  // pulled source's upstream may take its whole timeout) never take every
+  // worker from the probes.
+  const int limit = options.max_requests;
+  if (limit > 0 && rendering.fetch_add(1) >= limit) {
+    rendering.fetch_sub(1);
+    if (options.observer.scrape_rejected) options.observer.scrape_rejected();
+    return Text(503,
+                "too many concurrent scrapes (--web.max-requests=" + std::to_string(limit) + ")");
+  }
+  struct Rendering {
+    std::atomic<int>* count;
+    ~Rendering() {
+      if (count != nullptr) count->fetch_sub(1);
+    }
+  } rendering_guard{limit > 0 ? &rendering : nullptr};
   auto [body, content_type] = handlers.metrics();
   Response r;
   r.content_type = std::move(content_type);
@@ -438,6 +767,12 @@ HttpServer::~HttpServer() {
     // later ones get 503 without touching the handlers.
     std::unique_lock lock(impl_->drain_mu);
     impl_->draining = true;
+  }
+  // A body still trickling in would hold its request (and so this wait)
+  // until its deadline: cut them all.
+  impl_->watchdog.CutAll();
+  {
+    std::unique_lock lock(impl_->drain_mu);
     impl_->drained.wait(lock, [&] { return impl_->in_flight == 0; });
   }
   // civetweb's accept thread re-checks its stop flag only between poll()
@@ -466,9 +801,39 @@ HttpServer::~HttpServer() {
 
 int HttpServer::port() const { return impl_->port; }
 
+mg_context* HttpServer::Impl::StartCivetweb(char* error_text, std::size_t error_size) {
+  mg_callbacks callbacks{};
+  callbacks.begin_request = &Impl::BeginRequest;
+  callbacks.log_message = &Impl::LogMessage;
+  callbacks.init_connection = &Impl::InitConnection;
+  callbacks.http_error = &Impl::HttpError;
+  callbacks.connection_close = &Impl::ConnectionClose;
+  if (security != nullptr && security->tls()) callbacks.external_ssl_ctx = &Impl::ExternalSslContext;
+  const std::string threads = std::to_string(options.max_connections);
+  const std::string timeout_ms = std::to_string(options.read_timeout.count());
+  // document_root stays unset: civetweb must never serve files. Keep-alive
+  // stays off: an idle kept-alive connection would pin a worker thread.
+  const char* civetweb_options[] = {
+      "listening_ports", target.civetweb_spec.c_str(), "num_threads", threads.c_str(),
+      // accepted connections waiting for a worker
+      "connection_queue", threads.c_str(), "listen_backlog", kListenBacklog,
+      // the request head, from the worker taking it
+      "request_timeout_ms", timeout_ms.c_str(), "enable_keep_alive", "no", nullptr};
+  unsigned error_code = 0;
+  mg_error_data error_data{&error_code, error_text, error_size};
+  mg_init_data init{&callbacks, this, civetweb_options};
+  DefaultStackSize small_stacks(kWorkerStackBytes);
+  return mg_start2(&init, &error_data);
+}
+
 std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
-                                              HttpHandlers handlers, std::string* error) {
+                                              HttpHandlers handlers, HttpServerOptions options,
+                                              std::string* error) {
   InitCivetwebOnce();
+  if (std::string why = CheckOptions(options); !why.empty()) {
+    *error = why;
+    return nullptr;
+  }
   auto impl = std::make_unique<Impl>();
   std::string why;
   if (!ParseListenAddress(listen_address, &impl->target, &why)) {
@@ -476,26 +841,19 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
     return nullptr;
   }
   impl->handlers = std::move(handlers);
+  impl->options = std::move(options);
 
-  mg_callbacks callbacks{};
-  callbacks.begin_request = &Impl::BeginRequest;
-  callbacks.log_message = &Impl::LogMessage;
-  callbacks.http_error = &Impl::HttpError;
-  // document_root stays unset: civetweb must never serve files.
-  const char* options[] = {"listening_ports",
-                           impl->target.civetweb_spec.c_str(),
-                           "num_threads",
-                           kNumThreads,
-                           "request_timeout_ms",
-                           kRequestTimeoutMs,
-                           "enable_keep_alive",
-                           "no",
-                           nullptr};
+  impl->security = impl->options.security;
+  if (impl->security != nullptr && impl->security->tls()) {
+    if (!LoadCivetwebOpenSsl(&why)) {
+      *error = "TLS on " + listen_address + ": " + why;
+      return nullptr;
+    }
+    impl->target.civetweb_spec += 's';  // civetweb: an "s" suffix makes the port TLS
+  }
+
   char error_text[256] = "";
-  unsigned error_code = 0;
-  mg_error_data error_data{&error_code, error_text, sizeof(error_text)};
-  mg_init_data init{&callbacks, impl.get(), options};
-  impl->ctx = mg_start2(&init, &error_data);
+  impl->ctx = impl->StartCivetweb(error_text, sizeof error_text);
   {
     std::lock_guard lock(impl->startup_mu);
     impl->starting = false;
@@ -515,6 +873,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const std::string& listen_address,
   }
   for (const std::string& m : impl->startup_messages) spdlog::warn("http server: {}", m);
   impl->port = bound[0].port;
+  DeferAccept(impl->port, impl->options.read_timeout);
   SetPort(&impl->target, impl->port);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

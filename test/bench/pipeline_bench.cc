@@ -8,6 +8,8 @@
 
 #include "adapter/base/utf8.h"
 #include "adapter/exposition/exposition.h"
+#include "adapter/store/process_metrics.h"
+#include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
 #include "rules/rule_loader.h"
 
@@ -99,6 +101,24 @@ void BM_RenderExposition(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_RenderExposition)->Arg(100)->Arg(10000);
+
+// What the process_* families cost a scrape: /proc/self/stat read and
+// parsed, /proc/self/fd listed, two getrlimit calls.
+void BM_ProcessMetricsCollect(benchmark::State& state) {
+  const ProcessMetrics process;
+  for (auto _ : state) benchmark::DoNotOptimize(process.Collect());
+}
+BENCHMARK(BM_ProcessMetricsCollect);
+
+// The adapter's own metrics rendered, without (0) and with (1) the process's:
+// the difference is what they add to a serving adapter's scrape.
+void BM_RenderSelfMetrics(benchmark::State& state) {
+  SelfMetrics self(state.range(0) == 1 ? SelfMetrics::kWithProcess : SelfMetrics::kWithoutProcess);
+  for (const char* source : {"access", "error", "status"}) self.ForSource(source);
+  const CollectableExposable exposable(self);
+  for (auto _ : state) benchmark::DoNotOptimize(RenderExposition({&exposable}));
+}
+BENCHMARK(BM_RenderSelfMetrics)->Arg(0)->Arg(1);
 
 }  // namespace
 }  // namespace metrics_adapter

@@ -30,7 +30,7 @@ start_adapter() {
   adapter_pid=$!
   local port=
   for _ in $(seq 100); do
-    port=$(sed -n 's/.*serving \/metrics on .*(port \([0-9]*\)).*/\1/p' "$tmp/adapter.log" | head -1)
+    port=$(sed -n 's/.*serving \/[^ ]* on .*(port \([0-9]*\)).*/\1/p' "$tmp/adapter.log" | head -1)
     [ -n "$port" ] && break
     kill -0 "$adapter_pid" 2>/dev/null || fail "adapter exited at start"
     sleep 0.1

@@ -71,6 +71,8 @@ timeout 1500 podman build --network=host --build-arg BASE_IMAGE="$base" --build-
   { tail -40 "$tmp/build.log"; fail "podman build of Containerfile failed"; }
 size=$(podman image inspect -f '{{.Size}}' localhost/metrics-adapter:pod-test)
 pass "image built ($((size / 1024 / 1024)) MiB)"
+test/integration/image_tls_check.sh localhost/metrics-adapter:pod-test || fail "TLS in the image"
+pass "the image's adapter serves mutual TLS (its OpenSSL shims load)"
 
 # The stand-in app image: Debian's nginx, run as uid 101 like
 # nginxinc/nginx-unprivileged. Its /var/log/nginx is emptied (the package

@@ -7,7 +7,7 @@
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
-"$root/scripts/deps.sh" --require promtool curl || exit 1
+"$root/scripts/deps.sh" --require promtool curl ps getconf || exit 1
 
 tmp=$(mktemp -d)
 # shellcheck source=test/integration/lib.sh
@@ -43,6 +43,53 @@ wait_for_value '^http_server_response_body_size_bytes_total\{http_request_method
 curl -sf --max-time 5 "$url/metrics" >"$tmp/metrics.txt"
 promtool check metrics <"$tmp/metrics.txt" || fail "promtool check metrics complained"
 echo "promtool check metrics: clean ($(grep -vc '^#' "$tmp/metrics.txt") samples)"
+
+# The process metrics, against what ps and /proc say of the running adapter.
+# Its descriptors are counted with no scrape open; the scrape's own socket
+# may add one. A connection of an earlier scrape may still be closing: the
+# count is taken again until it is the same before and after a scrape.
+count_fds() { find "/proc/$adapter_pid/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+for _ in $(seq 50); do
+  fds=$(count_fds)
+  curl -sf --max-time 5 "$url/metrics" >"$tmp/metrics.txt"
+  [ "$(count_fds)" = "$fds" ] && break
+  fds=
+  sleep 0.1
+done
+[ -n "$fds" ] || fail "the adapter's descriptors changed during each of 50 scrapes"
+metric() { prom_value "$tmp/metrics.txt" "$1"; }
+# within A B FRACTION: |A - B| <= FRACTION * B.
+within() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= f * b) }'; }
+open_fds=$(metric process_open_fds)
+[ "$open_fds" = "$fds" ] || [ "$open_fds" = "$((fds + 1))" ] ||
+  fail "process_open_fds is '$open_fds', /proc/$adapter_pid/fd holds $fds (+1 for the scrape)"
+rss=$(($(ps -o rss= -p "$adapter_pid") * 1024))
+within "$(metric process_resident_memory_bytes)" "$rss" 0.1 ||
+  fail "process_resident_memory_bytes $(metric process_resident_memory_bytes), ps says $rss"
+vsz=$(($(ps -o vsz= -p "$adapter_pid") * 1024))
+within "$(metric process_virtual_memory_bytes)" "$vsz" 0.1 ||
+  fail "process_virtual_memory_bytes $(metric process_virtual_memory_bytes), ps says $vsz"
+ticks=$(getconf CLK_TCK)
+boot=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+read -r start cpu < <(awk -v t="$ticks" -v b="$boot" \
+  '{ sub(/.*\) /, ""); printf "%.2f %.2f\n", b + $20 / t, ($12 + $13) / t }' "/proc/$adapter_pid/stat")
+same_number "$(metric process_start_time_seconds)" "$start" ||
+  fail "process_start_time_seconds $(metric process_start_time_seconds), /proc says $start"
+ps_start=$(date -d "$(ps -o lstart= -p "$adapter_pid")" +%s)
+within "$(metric process_start_time_seconds)" "$ps_start" 1e-9 ||
+  fail "process_start_time_seconds $(metric process_start_time_seconds), ps says $ps_start"
+awk -v m="$(metric process_cpu_seconds_total)" -v c="$cpu" 'BEGIN { exit !(m > 0 && m <= c) }' ||
+  fail "process_cpu_seconds_total $(metric process_cpu_seconds_total), /proc says $cpu since"
+limit() {
+  awk -v n="$1" 'index($0, n) == 1 { v = substr($0, length(n) + 1); split(v, f, " ");
+                   print (f[1] == "unlimited" ? "18446744073709551615" : f[1]) }' \
+    "/proc/$adapter_pid/limits"
+}
+same_number "$(metric process_max_fds)" "$(limit 'Max open files')" ||
+  fail "process_max_fds $(metric process_max_fds), limits say $(limit 'Max open files')"
+within "$(metric process_virtual_memory_max_bytes)" "$(limit 'Max address space')" 1e-9 ||
+  fail "process_virtual_memory_max_bytes $(metric process_virtual_memory_max_bytes)"
+echo "process metrics: $open_fds fds ($fds listed), rss $rss, started $start: as ps and /proc say"
 
 curl -sf --max-time 5 -H 'Accept-Encoding: gzip' -D "$tmp/headers" -o "$tmp/metrics.gz" "$url/metrics"
 grep -qi '^content-encoding: gzip' "$tmp/headers" || fail "no gzip when the client accepts it"

@@ -14,11 +14,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -498,6 +502,178 @@ TEST_CASE("the destructor finishes in-flight requests and turns new ones away") 
   HttpResponse r = response.get();
   CHECK(r.status == 200);
   CHECK(r.body == kExposition);
+}
+
+// Sends `request` as is on a fresh connection, leaving it open (a body may be
+// shorter than announced), and returns the status code the server answers
+// with, or 0 if none arrives within 10 s.
+int RawStatus(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string raw;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buf[512];
+    for (ssize_t n; raw.size() < 12 && (n = recv(fd, buf, sizeof(buf), 0)) > 0;) {
+      raw.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  close(fd);
+  return raw.compare(0, 9, "HTTP/1.1 ") == 0 && raw.size() >= 12 ? std::stoi(raw.substr(9, 3)) : 0;
+}
+
+TEST_CASE("/-/healthy and /-/ready answer as /healthz and /readyz") {
+  std::atomic<bool> ready{false};
+  HttpHandlers h = DefaultHandlers();
+  h.ready = [&] { return ready.load(); };
+  auto server = StartOrFail(std::move(h));
+  CHECK(Fetch(server->port(), "GET", "/-/healthy").body == "ok");
+  CHECK(Fetch(server->port(), "HEAD", "/-/healthy").status == 200);
+  CHECK(Fetch(server->port(), "POST", "/-/healthy").status == 405);
+  CHECK(Fetch(server->port(), "GET", "/-/ready").status == 503);
+  ready = true;
+  CHECK(Fetch(server->port(), "GET", "/-/ready").body == "ready");
+}
+
+TEST_CASE("the telemetry path is configurable") {
+  HttpServerOptions options;
+  options.telemetry_path = "/prom/metrics";
+  std::string error;
+  auto server = HttpServer::Start("127.0.0.1:0", DefaultHandlers(), options, &error);
+  REQUIRE_MESSAGE(server != nullptr, error);
+  CHECK(Fetch(server->port(), "GET", "/prom/metrics").body == kExposition);
+  CHECK(Fetch(server->port(), "GET", "/metrics").status == 404);
+  CHECK(Fetch(server->port(), "GET", "/").body.find("href=\"/prom/metrics\"") != std::string::npos);
+
+  for (const char* bad : {"", "metrics", "/healthz", "/", "/-/ready", "/m?x"}) {
+    CAPTURE(bad);
+    options.telemetry_path = bad;
+    CHECK(HttpServer::Start("127.0.0.1:0", DefaultHandlers(), options, &error) == nullptr);
+    CHECK(error.find("telemetry path") != std::string::npos);
+  }
+}
+
+TEST_CASE("out-of-range limits are refused") {
+  std::string error;
+  HttpServerOptions options;
+  options.max_connections = 0;
+  CHECK(HttpServer::Start("127.0.0.1:0", DefaultHandlers(), options, &error) == nullptr);
+  CHECK(error == "max connections 0 is not in 1..10000");
+  options = {};
+  options.max_requests = -1;
+  CHECK(HttpServer::Start("127.0.0.1:0", DefaultHandlers(), options, &error) == nullptr);
+  options = {};
+  options.read_timeout = std::chrono::milliseconds(0);
+  CHECK(HttpServer::Start("127.0.0.1:0", DefaultHandlers(), options, &error) == nullptr);
+}
+
+TEST_CASE("an IPv6 address is served, or refused with the reason") {
+  std::string error;
+  auto server = HttpServer::Start("[::1]:0", DefaultHandlers(), &error);
+  if (server == nullptr) {
+    // Debian 12's civetweb is built without IPv6.
+    CHECK(error.find("built without IPv6") != std::string::npos);
+    CHECK(error.find("0.0.0.0:PORT") != std::string::npos);
+  }
+}
+
+TEST_CASE("the landing page shows the version and the sources, escaped") {
+  HttpHandlers h = DefaultHandlers();
+  h.sources = [] { return std::vector<HttpSourceInfo>{{"nginx", "file"}, {"<b>x</b>", "http"}}; };
+  auto server = StartOrFail(std::move(h));
+  std::string page = Fetch(server->port(), "GET", "/").body;
+  CHECK(page.find(METRICS_ADAPTER_VERSION) != std::string::npos);
+  CHECK(page.find("<td>nginx</td><td>file</td>") != std::string::npos);
+  CHECK(page.find("<td>&lt;b&gt;x&lt;/b&gt;</td><td>http</td>") != std::string::npos);
+  CHECK(page.find("/-/reload") == std::string::npos);  // not enabled
+}
+
+TEST_CASE("renders beyond max_requests get 503 and are reported") {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> release_future = release.get_future().share();
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&] {
+    entered.set_value();
+    release_future.wait();
+    return std::pair<std::string, std::string>(kExposition, kPromType);
+  };
+  std::mutex mu;
+  std::vector<std::string> done;
+  std::atomic<int> rejected{0};
+  std::atomic<int> in_flight{0};
+  HttpServerOptions options;
+  options.max_requests = 1;
+  options.observer.request_done = [&](std::string_view handler, int code) {
+    std::lock_guard lock(mu);
+    done.push_back(std::string(handler) + " " + std::to_string(code));
+  };
+  options.observer.scrape_rejected = [&] { ++rejected; };
+  options.observer.in_flight = [&](int delta) { in_flight += delta; };
+  std::string error;
+  auto server = HttpServer::Start("127.0.0.1:0", std::move(h), options, &error);
+  REQUIRE_MESSAGE(server != nullptr, error);
+  const int port = server->port();
+
+  auto first = std::async(std::launch::async, [port] { return Fetch(port, "GET", "/metrics"); });
+  entered.get_future().wait();
+  HttpResponse second = Fetch(port, "GET", "/metrics");
+  CHECK(second.status == 503);
+  CHECK(second.body.find("--web.max-requests=1") != std::string::npos);
+  CHECK(rejected == 1);
+  // The probes do not wait for the render.
+  CHECK(Fetch(port, "GET", "/healthz").status == 200);
+  release.set_value();
+  CHECK(first.get().status == 200);
+  CHECK(Fetch(port, "GET", "/nope").status == 404);
+  server.reset();
+  CHECK(in_flight == 0);
+  std::sort(done.begin(), done.end());
+  CHECK(done ==
+        std::vector<std::string>{"/healthz 200", "/metrics 200", "/metrics 503", "other 404"});
+}
+
+TEST_CASE("explain: input and report are capped, a body too slow is cut") {
+  std::string report;
+  HttpHandlers h = DefaultHandlers();
+  h.explain = [&](const std::string&, std::string_view) -> std::optional<std::string> {
+    return report;
+  };
+  std::vector<std::string> dropped;
+  std::mutex mu;
+  HttpServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(300);
+  options.observer.connection_dropped = [&](std::string_view reason) {
+    std::lock_guard lock(mu);
+    dropped.emplace_back(reason);
+  };
+  std::string error;
+  auto server = HttpServer::Start("127.0.0.1:0", std::move(h), options, &error);
+  REQUIRE_MESSAGE(server != nullptr, error);
+  const int port = server->port();
+
+  CHECK(Fetch(port, "POST", "/-/explain?source=a", {}, std::string(64 * 1024 + 1, 'x')).status ==
+        413);
+  report = std::string(3 * 1024 * 1024, 'r');
+  for (std::size_t i = 99; i < report.size(); i += 100) report[i] = '\n';
+  HttpResponse r = Fetch(port, "POST", "/-/explain?source=a", {}, "line\n");
+  CHECK(r.status == 200);
+  CHECK(r.body.size() < 1024 * 1024 + 200);
+  CHECK(r.body.find("report truncated at 1024 KiB") != std::string::npos);
+
+  // 10 of 100 announced bytes, then nothing: cut at the read timeout.
+  CHECK(RawStatus(port,
+                  "POST /-/explain?source=a HTTP/1.1\r\nHost: a\r\n"
+                  "Content-Length: 100\r\n\r\n0123456789") == 408);
+  server.reset();
+  CHECK(std::count(dropped.begin(), dropped.end(), "body_timeout") == 1);
 }
 
 }  // namespace metrics_adapter

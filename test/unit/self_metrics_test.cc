@@ -1,5 +1,6 @@
 // SelfMetrics: a pulled source's gauges live while some PullSource of that
-// name holds them, and leave the exposition with the last holder.
+// name holds them, and leave the exposition with the last holder; the HTTP
+// server's metrics are registered on first use.
 #include "adapter/store/self_metrics.h"
 
 #include <doctest/doctest.h>
@@ -54,6 +55,27 @@ TEST_CASE("a pulled source's gauges leave with their last holder") {
   self.ReleasePulled("status");
   self.ReleasePulled("never_acquired");  // harmless
   CHECK(LinesOf(self, "status").empty());
+}
+
+TEST_CASE("the HTTP server's metrics appear only once asked for, then stay the same") {
+  SelfMetrics self;
+  const CollectableExposable exposable(*self.registry());
+  CHECK(RenderExposition({&exposable}).find("metrics_adapter_http_") == std::string::npos);
+  SelfMetrics::HttpMetrics& http = self.Http();
+  CHECK(&self.Http() == &http);
+  http.requests->Add({{"handler", "/healthz"}, {"code", "200"}}).Increment();
+  http.in_flight->Increment();
+  http.scrapes_rejected->Increment(2);
+  http.connections_dropped->Add({{"reason", "body_timeout"}}).Increment();
+  const std::string text = RenderExposition({&exposable});
+  for (const char* line :
+       {"metrics_adapter_http_requests_total{code=\"200\",handler=\"/healthz\"} 1",
+        "metrics_adapter_http_requests_in_flight 1",
+        "metrics_adapter_http_scrapes_rejected_total 2",
+        "metrics_adapter_http_connections_dropped_total{reason=\"body_timeout\"} 1"}) {
+    CAPTURE(line);
+    CHECK(text.find(std::string(line) + "\n") != std::string::npos);
+  }
 }
 
 }  // namespace
