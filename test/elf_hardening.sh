@@ -45,7 +45,9 @@ failed_checks() {
     <<<"$program" || echo nx_stack
   grep -qx '__stack_chk_fail' <<<"$symbols" || echo canary
   if [ "$fortified" = yes ]; then
-    grep -Ev '^__stack_chk_fail$' <<<"$symbols" | grep -Eq '^__[a-z0-9_]+_chk$' || echo fortify
+    # One awk, no pipe: with pipefail, grep -q ending a pipe early fails it.
+    awk '/^__[a-z0-9_]+_chk$/ && $0 != "__stack_chk_fail" { found = 1 } END { exit !found }' \
+      <<<"$symbols" || echo fortify
   fi
   return 0
 }
