@@ -808,7 +808,8 @@ mg_context* HttpServer::Impl::StartCivetweb(char* error_text, std::size_t error_
   callbacks.init_connection = &Impl::InitConnection;
   callbacks.http_error = &Impl::HttpError;
   callbacks.connection_close = &Impl::ConnectionClose;
-  if (security != nullptr && security->tls()) callbacks.external_ssl_ctx = &Impl::ExternalSslContext;
+  if (security != nullptr && security->tls())
+    callbacks.external_ssl_ctx = &Impl::ExternalSslContext;
   const std::string threads = std::to_string(options.max_connections);
   const std::string timeout_ms = std::to_string(options.read_timeout.count());
   // document_root stays unset: civetweb must never serve files. Keep-alive
