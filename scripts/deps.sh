@@ -23,6 +23,7 @@ set -euo pipefail
 table='
 build     g++                        g++
 build     make                       make
+build     binutils                   readelf
 build     cmake                      cmake
 build     pkg-config                 pkg-config
 build     prometheus-cpp-dev         -

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test of metrics-adapter: unit tests, tailing hazards, the rule
 # library's embedded tests, golden cases, and integration tests against real
-# promtool and nginx, all under AddressSanitizer and UndefinedBehaviorSanitizer.
+# promtool and nginx, all under AddressSanitizer and UndefinedBehaviorSanitizer,
+# and the hardening of the release binary.
 # Installs what it needs (Debian 12, as root or with sudo) and builds first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh build test pod
 scripts/build.sh asan
+# The release binary, for elf_hardening (its hardening read back); the
+# benchmarks are not built.
+scripts/build.sh release metrics-adapter
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -506,10 +506,18 @@ int HttpServer::Impl::InitConnection(const mg_connection* /*conn*/, void** /*con
 }
 
 // civetweb answers a request head it cannot read (malformed, too large, or
-// incomplete at request_timeout_ms) with an error of its own, through here.
-int HttpServer::Impl::HttpError(mg_connection* conn, int /*status*/, const char* /*message*/) {
+// incomplete at request_timeout_ms) with an error, through here. The answer
+// is sent here, like every other response: civetweb 1.15's own copies the
+// request's version field, bytes of the client's choosing up to the line
+// end, CR included, into its status line ("HTTP/HTTP/1.1 Set-Cookie:
+// a\r\n\r 400 ..."). Returns 0: handled, civetweb sends nothing more.
+int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* /*message*/) {
   mg_set_user_connection_data(conn, &bad_request_mark);
-  return 1;  // non-zero: civetweb sends its own error response
+  const mg_request_info* info = mg_get_request_info(conn);
+  const bool head = info != nullptr && info->request_method != nullptr &&
+                    std::string_view(info->request_method) == "HEAD";
+  Send(conn, Text(status, mg_get_response_code_text(conn, status)), head);
+  return 0;
 }
 
 // Every connection ends here. Its user data says how far it got: unset

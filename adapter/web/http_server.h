@@ -13,7 +13,9 @@
 //   GET|HEAD /           an HTML page: version, links, the loaded sources
 // and 404 for anything else, 405 (with Allow) for a known path and a wrong
 // method. Every response carries Content-Length; connections are closed after
-// each response (no keep-alive), so an idle client never pins a worker.
+// each response (no keep-alive), so an idle client never pins a worker. A
+// request civetweb cannot read gets civetweb's status (400, 505, ...) in the
+// same form: "HTTP/1.1", the status, the reason as the body.
 //
 // Slow and idle clients: each connection is served by one of
 // max_connections worker threads (started up front, small stacks); up to as

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers and the tcp sources' reply framings (tcp_framing) with
-# libFuzzer: builds every fuzz target with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer into build/fuzz, then runs each for SECONDS
-# (default 60) from its corpus in test/fuzz/corpus/<target>/.
+# Fuzzes with libFuzzer the parsers, the tcp sources' reply framings
+# (tcp_framing), the line framings of tcp_listener connections and files
+# (line_framing), loading a config and its rule files (config) and the HTTP
+# endpoint (http_server): builds every fuzz target with clang,
+# AddressSanitizer and UndefinedBehaviorSanitizer into build/fuzz, then runs
+# each for SECONDS (default 60) from its corpus in test/fuzz/corpus/<target>/.
+# An input that runs longer than 60 s is a hang, reported like a crash.
 # New inputs that reach new code go to a scratch corpus, not the repo's; a
 # crash leaves its input in build/fuzz/crashes/ and makes the script exit 1.
 # Add an input worth keeping (a crash once fixed) to the target's corpus:
@@ -35,7 +38,10 @@ status=0
 for parser in "${parsers[@]}"; do
   scratch=$(mktemp -d)
   echo "fuzzing $parser for ${seconds}s"
-  if ! "$dir/test/fuzz/fuzz_$parser" -max_total_time="$seconds" -max_len=4096 \
+  max_len=4096
+  # Its seeds are whole rule files with their schema.
+  [ "$parser" != config ] || max_len=20000
+  if ! "$dir/test/fuzz/fuzz_$parser" -max_total_time="$seconds" -max_len="$max_len" -timeout=60 \
     -artifact_prefix="$dir/crashes/$parser-" -print_final_stats=1 \
     "$scratch" "test/fuzz/corpus/$parser" 2>"$dir/fuzz_$parser.log"; then
     echo "FAIL: $parser: see $dir/fuzz_$parser.log and $dir/crashes/"

@@ -2,7 +2,8 @@
 // (adapter/sources/tcp_framing.h): the input is what an upstream sends back.
 // Its first byte picks the framing and how the bytes are split into reads,
 // its second the body limit; the rest is the reply, fed read by read and
-// then closed. Every outcome must be one the scrape can report: ok with a
+// then closed (for the terminator framing, once for each of a few
+// terminators). Every outcome must be one the scrape can report: ok with a
 // body within the limit and no reason, or a known reason with an error.
 // Built like parser_fuzzer.cc (see test/fuzz/CMakeLists.txt).
 #include <cstddef>
@@ -25,18 +26,12 @@ void Check(bool condition) {
   if (!condition) std::abort();
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 2) return 0;
-  const TcpFraming framing = kFramings[(data[0] & 3) % 3];
-  const std::size_t read_size = 1 + (data[0] >> 2);  // 1..64 bytes per read
-  // Small limits reach the too_large paths; 255 means the default 10 MiB.
-  const std::size_t max_body = data[1] == 255 ? 10 << 20 : data[1];
-  std::string_view reply(reinterpret_cast<const char*>(data) + 2, size - 2);
-
+// Feeds `reply` to a reader read by read, then closes, and checks that the
+// outcome is one the scrape can report.
+void ReadReply(TcpFraming framing, const char* terminator, std::size_t max_body,
+               std::size_t read_size, std::string_view reply) {
   FetchResult result;
-  metrics_adapter::TcpReplyReader reader(framing, "END\r\n", max_body, "127.0.0.1:1", &result);
+  metrics_adapter::TcpReplyReader reader(framing, terminator, max_body, "127.0.0.1:1", &result);
   Feed feed = Feed::kMore;
   while (feed == Feed::kMore && !reply.empty()) {
     const std::string_view read = reply.substr(0, read_size);
@@ -55,6 +50,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Check(!result.error.empty());
     Check(result.truncated == (result.reason == "too_large"));
     if (result.truncated) Check(result.body.size() == max_body);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return 0;
+  const TcpFraming framing = kFramings[(data[0] & 3) % 3];
+  const std::size_t read_size = 1 + (data[0] >> 2);  // 1..64 bytes per read
+  // Small limits reach the too_large paths; 255 means the default 10 MiB.
+  const std::size_t max_body = data[1] == 255 ? 10 << 20 : data[1];
+  const std::string_view reply(reinterpret_cast<const char*>(data) + 2, size - 2);
+  if (framing != TcpFraming::kUntilTerminator) {
+    ReadReply(framing, "END\r\n", max_body, read_size, reply);
+    return 0;
+  }
+  // memcached's terminator, a one-byte one, and one that overlaps itself
+  // (a match can start inside a failed partial match).
+  for (const char* terminator : {"END\r\n", "\n", "\r\n\r\n"}) {
+    ReadReply(framing, terminator, max_body, read_size, reply);
   }
   return 0;
 }

@@ -398,6 +398,22 @@ TEST_CASE("the landing page links to /metrics; unknown paths are 404") {
   CHECK(m.Header("allow") == "GET, HEAD");
 }
 
+TEST_CASE("requests civetweb refuses get its status in our form, none of their bytes") {
+  auto server = StartOrFail(DefaultHandlers());
+  // civetweb 1.15 alone answers these with the request's version field,
+  // spaces and CR included, in its status line.
+  HttpResponse bad = Fetch(server->port(), "GET", "/metrics HTTP/1.1 Set-Cookie: a=b");
+  REQUIRE(bad.error.empty());
+  CHECK(bad.status == 400);
+  CHECK_FALSE(bad.Has("set-cookie"));
+  CHECK(bad.Header("content-length") == std::to_string(bad.body.size()));
+  CHECK(bad.Header("connection") == "close");
+  HttpResponse version = Fetch(server->port(), "GET", "/metrics HTTP/.1");
+  REQUIRE(version.error.empty());
+  CHECK(version.status >= 400);
+  CHECK(version.body.find("HTTP/.1") == std::string::npos);
+}
+
 TEST_CASE("a port already in use gives a clear error") {
   auto first = StartOrFail(DefaultHandlers());
   std::string address = "127.0.0.1:" + std::to_string(first->port());
