@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <thread>
 
 #include "adapter/pipeline/source_pipeline.h"
@@ -26,6 +28,9 @@ struct StreamedSources::Source {
 };
 
 namespace {
+
+// How long Start() waits for the tailers' first passes.
+constexpr std::chrono::seconds kFirstPassWait{5};
 
 // Whether a running source can keep its input (file positions, a bound
 // socket) under the new config, switching only its rules.
@@ -121,7 +126,23 @@ bool StreamedSources::Start() {
       if (listens == listeners) ok = StartSource(*source) && ok;
     }
   }
+  WaitFirstPasses();
   return ok;
+}
+
+void StreamedSources::WaitFirstPasses() {
+  const auto deadline = std::chrono::steady_clock::now() + kFirstPassWait;
+  for (auto& [name, source] : sources_) {
+    if (!source->tailer) continue;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!source->tailer->WaitFirstPass(std::max(left, std::chrono::milliseconds(0)))) {
+      spdlog::warn(
+          "source {}: its files were not all opened within {}s of the start; lines "
+          "written meanwhile may be missed by a source that starts at files' ends",
+          name, kFirstPassWait.count());
+    }
+  }
 }
 
 void StreamedSources::Stop() {

@@ -55,7 +55,8 @@ class StreamedSources {
   void AddNew(const SourcesByName& next, SeriesStore* store, SelfMetrics& self,
               const std::string& config_dir, Positions* positions = nullptr);
 
-  // Starts every tailer thread and listener; false after logging if a
+  // Starts every tailer thread and listener, and returns once every tailer
+  // has opened its files (or a few seconds passed); false after logging if a
   // listener cannot bind (the others still start).
   bool Start();
   // Stops and joins every tailer thread, closes the listeners. Idempotent.
@@ -66,6 +67,10 @@ class StreamedSources {
  private:
   struct Source;
   bool StartSource(Source& source);
+  // Waits, together at most kFirstPassWait, for every tailer's first pass
+  // (FileTailer::WaitFirstPass), so that Start() returning means the files
+  // are open; warns for a tailer still walking (a slow or huge directory).
+  void WaitFirstPasses();
 
   const RunMode mode_;
   std::map<std::string, std::unique_ptr<Source>> sources_;

@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <system_error>
@@ -172,6 +174,11 @@ struct FileTailer::Impl : PathWalkVisitor {
   void PollNoThrow(bool scan);
   void FlushPartialLines();
   void Run(std::stop_token stop);
+  // Run's first pass, for WaitFirstPass.
+  void FirstPassDone();
+  std::mutex first_pass_mu;
+  std::condition_variable first_pass_cv;
+  bool first_pass_done = false;  // guarded by first_pass_mu
 
   // Scanning (the walk's PathWalkVisitor).
   void Scan();
@@ -842,6 +849,7 @@ void FileTailer::Impl::Run(std::stop_token stop_token) {
       scan = scan || Clock::now() - last_scan >= options.poll_interval;
       if (scan) last_scan = Clock::now();
       PollNoThrow(scan);
+      FirstPassDone();
       if (stop_token.stop_requested()) break;
       pollfd fds[2];
       nfds_t count = 0;
@@ -886,6 +894,20 @@ void FileTailer::FlushPartialLines() {
   }
 }
 
+void FileTailer::Impl::FirstPassDone() {
+  {
+    std::lock_guard lock(first_pass_mu);
+    if (first_pass_done) return;
+    first_pass_done = true;
+  }
+  first_pass_cv.notify_all();
+}
+
 void FileTailer::Run(std::stop_token stop) { impl_->Run(std::move(stop)); }
+
+bool FileTailer::WaitFirstPass(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->first_pass_mu);
+  return impl_->first_pass_cv.wait_for(lock, timeout, [this] { return impl_->first_pass_done; });
+}
 
 }  // namespace metrics_adapter

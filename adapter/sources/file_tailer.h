@@ -223,6 +223,13 @@ class FileTailer {
   // after a stop request, handing over pending multi-line records first.
   void Run(std::stop_token stop);
 
+  // Waits until Run() has made its first pass (walked the patterns, opened
+  // the files it follows and read them to their end) or `timeout` passed;
+  // returns whether the pass was made. A caller that starts Run() on a thread
+  // waits for this before it says the source is ready: every line appended
+  // after that is counted, even by a tailer that starts at files' ends.
+  bool WaitFirstPass(std::chrono::milliseconds timeout);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
