@@ -55,8 +55,8 @@ void KeyValueParser::Parse(std::string_view unit, RecordSink& sink) {
   }
 }
 
-void KeyValueParser::ParseLine(std::string_view line, RecordSink& sink) {
-  line = Trim(line, kWhitespace);
+void KeyValueParser::ParseLine(std::string_view raw, RecordSink& sink) {
+  std::string_view line = Trim(raw, kWhitespace);
   if (line.empty()) return;
   if (!options_.comment_prefix.empty() && line.starts_with(options_.comment_prefix)) return;
   if (!options_.line_prefix.empty()) {
@@ -73,6 +73,15 @@ void KeyValueParser::ParseLine(std::string_view line, RecordSink& sink) {
     separator_size = options_.separator.size();
   }
   if (split == std::string_view::npos) {
+    // A separator made of whitespace ("\t") before an empty value was
+    // trimmed off with the line's end: the key has an empty value.
+    const std::string_view trimmed_end =
+        raw.substr(static_cast<std::size_t>(line.data() + line.size() - raw.data()));
+    if (!whitespace_separator_ && !line.empty() &&
+        trimmed_end.find(options_.separator) != std::string_view::npos) {
+      EmitValue(Trim(line, kWhitespace), {}, sink);
+      return;
+    }
     if (!options_.skip_lines_without_separator) sink.OnParseError("missing_separator");
     return;
   }

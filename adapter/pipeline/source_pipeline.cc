@@ -4,8 +4,27 @@
 
 #include <chrono>
 #include <filesystem>
+#include <system_error>
 
 namespace metrics_adapter {
+namespace {
+
+// `file` relative to the directory `base` (empty: the working directory),
+// whichever of them is absolute or relative; `file` itself when a path
+// cannot be made absolute.
+std::string RuleFileLabel(const std::string& file, const std::string& base) {
+  std::error_code file_error, base_error;
+  const std::filesystem::path absolute_file = std::filesystem::absolute(file, file_error);
+  const std::filesystem::path absolute_base =
+      std::filesystem::absolute(base.empty() ? "." : base, base_error);
+  if (file_error || base_error) return file;
+  std::string relative = absolute_file.lexically_normal()
+                             .lexically_relative(absolute_base.lexically_normal())
+                             .string();
+  return relative.empty() ? file : relative;
+}
+
+}  // namespace
 
 SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
                                std::shared_ptr<const RuleSet> rules, SeriesStore* store,
@@ -38,11 +57,8 @@ void SourcePipeline::AdoptRules() {
   counts_ = MatchCounts(*rules_);
   rule_matches_.clear();
   for (const CompiledRule& rule : rules_->rules()) {
-    std::string file = rule.file;
-    if (!rule_file_base_.empty()) {
-      file = std::filesystem::path(rule.file).lexically_relative(rule_file_base_).string();
-    }
-    rule_matches_.push_back(self_.RuleMatches(source_, file, rule.name));
+    rule_matches_.push_back(
+        self_.RuleMatches(source_, RuleFileLabel(rule.file, rule_file_base_), rule.name));
   }
 }
 

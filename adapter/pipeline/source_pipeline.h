@@ -32,8 +32,8 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
  public:
   // `store` receives what streamed lines (OnLines) produce; null for a
   // pulled source, whose every scrape goes to a fresh store (ProcessBody).
-  // `rule_file_base` is the directory rule-file paths are shown relative to
-  // in the rule_matches self-metric.
+  // `rule_file_base` is the directory (empty: the working directory) rule-file
+  // paths are shown relative to in the rule_matches self-metric, whatever their form.
   SourcePipeline(std::string source, const ParserChoice& parser,
                  std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
                  const std::string& rule_file_base);

@@ -149,6 +149,19 @@ TEST_CASE("keyvalue: skip_lines_without_separator skips apache's server-name lin
   CHECK(old.errors.empty());
 }
 
+TEST_CASE("keyvalue: a tab separator before an empty value gives the key an empty value") {
+  std::unique_ptr<Parser> parser = MakeParser({{"separator", "\t"}});
+  Collector sink;
+  parser->Parse("uptime\t42\nversion\t\nbanner\n  role\t \r\n", sink);
+  CHECK(sink.records == Lines{"uptime=42 {value=42}", "version {value=}", "role {value=}"});
+  CHECK(sink.errors == Lines{"missing_separator"});
+  // A whitespace separator still reads a lone word as no pair at all.
+  Collector words;
+  MakeParser({{"separator", " "}})->Parse("lonely \t\n", words);
+  CHECK(words.records.empty());
+  CHECK(words.errors == Lines{"missing_separator"});
+}
+
 TEST_CASE("keyvalue: skip_lines_without_separator skips only lines without the separator") {
   std::unique_ptr<Parser> parser = MakeParser({{"skip_lines_without_separator", "true"}});
   Collector sink;
