@@ -6,7 +6,6 @@
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
-"$root/scripts/deps.sh" --require grep sort || exit 1
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -12,24 +12,12 @@
 #include "adapter/exposition/exposition.h"
 #include "adapter/exposition/metrics.pb.h"
 #include "adapter/store/series_store.h"
+#include "test/unit/fixed_families.h"
 
 namespace metrics_adapter {
 namespace {
 
 namespace pb = io::prometheus::client;
-
-// Fixed families, exposed as any prometheus::Collectable is.
-class Fixed : public prometheus::Collectable, public Exposable {
- public:
-  explicit Fixed(std::vector<prometheus::MetricFamily> families) : families_(std::move(families)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override { return families_; }
-  std::unique_ptr<TextSnapshot> OpenSnapshot() const override {
-    return CollectableExposable(*this).OpenSnapshot();
-  }
-
- private:
-  std::vector<prometheus::MetricFamily> families_;
-};
 
 FamilySpec Spec(std::string name, MetricType type, std::string unit = "",
                 std::vector<std::string> labels = {}) {
@@ -149,7 +137,7 @@ TEST_CASE("OpenMetrics from collected families: _total added, unknown type, summ
   s.summary.sample_sum = 1.5;
   s.summary.quantile = {{0.5, 0.25}};
   summary.metric.push_back(s);
-  Fixed fixed({counter, untyped, summary});
+  FixedFamilies fixed({counter, untyped, summary});
   CHECK(RenderExposition({&fixed}, ExpositionFormat::kOpenMetrics) ==
         "# HELP events Events.\n"
         "# TYPE events counter\n"
@@ -176,7 +164,7 @@ TEST_CASE("protobuf: every family read back with the generated classes") {
   s.summary.quantile = {{0.5, 0.25}, {0.9, 1}};
   s.timestamp_ms = 42;
   summary.metric.push_back(s);
-  Fixed fixed({summary});
+  FixedFamilies fixed({summary});
   const std::vector<pb::MetricFamily> families =
       ReadDelimited(RenderExposition({&store, &fixed}, ExpositionFormat::kProtobuf));
   REQUIRE(families.size() == 6);

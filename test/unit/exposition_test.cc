@@ -14,23 +14,10 @@
 
 #include "adapter/exposition/text_format.h"
 #include "adapter/store/series_store.h"
+#include "test/unit/fixed_families.h"
 
 namespace metrics_adapter {
 namespace {
-
-// A collectable returning fixed families.
-// Fixed families, exposed as any prometheus::Collectable is.
-class Fixed : public prometheus::Collectable, public Exposable {
- public:
-  explicit Fixed(std::vector<prometheus::MetricFamily> families) : families_(std::move(families)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override { return families_; }
-  std::unique_ptr<TextSnapshot> OpenSnapshot() const override {
-    return CollectableExposable(*this).OpenSnapshot();
-  }
-
- private:
-  std::vector<prometheus::MetricFamily> families_;
-};
 
 prometheus::MetricFamily Counter(const std::string& name, const std::string& help,
                                  std::vector<prometheus::ClientMetric::Label> labels,
@@ -47,8 +34,8 @@ prometheus::MetricFamily Counter(const std::string& name, const std::string& hel
 }
 
 TEST_CASE("RenderExposition writes HELP, TYPE and samples of every collectable, in order") {
-  Fixed a({Counter("a_total", "A things.", {{"code", "200"}}, 3)});
-  Fixed b({Counter("b_total", "B things.", {}, 0.25)});
+  FixedFamilies a({Counter("a_total", "A things.", {{"code", "200"}}, 3)});
+  FixedFamilies b({Counter("b_total", "B things.", {}, 0.25)});
   CHECK(RenderExposition({&a, &b}) ==
         "# HELP a_total A things.\n"
         "# TYPE a_total counter\n"
@@ -60,7 +47,7 @@ TEST_CASE("RenderExposition writes HELP, TYPE and samples of every collectable, 
 }
 
 TEST_CASE("RenderExposition escapes backslash, double quote and newline in label values") {
-  Fixed fixed({Counter("x_total", "X.", {{"v", "a\"b\\c\nd"}}, 1)});
+  FixedFamilies fixed({Counter("x_total", "X.", {{"v", "a\"b\\c\nd"}}, 1)});
   CHECK(RenderExposition({&fixed}) ==
         "# HELP x_total X.\n"
         "# TYPE x_total counter\n"
@@ -128,7 +115,7 @@ TEST_CASE("RenderExposition writes a gauge and an untyped metric") {
   prometheus::ClientMetric untyped;
   untyped.label = {{"k", "v"}};
   untyped.untyped.value = -3.5;
-  Fixed fixed(
+  FixedFamilies fixed(
       {Family("g", prometheus::MetricType::Gauge, {Series({}, 2), Series({{"a", "b"}}, 0.5)}, "G."),
        Family("u", prometheus::MetricType::Untyped, {untyped})});
   CHECK(RenderExposition({&fixed}) ==
@@ -153,8 +140,8 @@ TEST_CASE("RenderExposition writes a histogram's count, sum and buckets, adding 
   prometheus::ClientMetric no_buckets;
   no_buckets.label = {{"path", "/c"}};
   no_buckets.histogram.sample_count = 0;
-  Fixed fixed({Family("h_seconds", prometheus::MetricType::Histogram,
-                      {without_inf, with_inf, no_buckets}, "H.")});
+  FixedFamilies fixed({Family("h_seconds", prometheus::MetricType::Histogram,
+                              {without_inf, with_inf, no_buckets}, "H.")});
   CHECK(RenderExposition({&fixed}) ==
         "# HELP h_seconds H.\n"
         "# TYPE h_seconds histogram\n"
@@ -182,7 +169,7 @@ TEST_CASE("RenderExposition writes a summary's count, sum and quantiles") {
   bare.summary.sample_count = 1;
   bare.summary.sample_sum = 3;
   bare.summary.quantile = {{0.9, std::nan("")}};
-  Fixed fixed({Family("s_seconds", prometheus::MetricType::Summary, {labelled, bare})});
+  FixedFamilies fixed({Family("s_seconds", prometheus::MetricType::Summary, {labelled, bare})});
   CHECK(RenderExposition({&fixed}) ==
         "# TYPE s_seconds summary\n"
         "s_seconds_count{op=\"read\"} 10\n"
@@ -202,8 +189,8 @@ TEST_CASE("RenderExposition writes a timestamp after the value of every line of 
   histogram.histogram.sample_sum = 0.5;
   histogram.histogram.bucket = {{1, 1}};
   histogram.timestamp_ms = -5;
-  Fixed fixed({Family("g", prometheus::MetricType::Gauge, {gauge}),
-               Family("h", prometheus::MetricType::Histogram, {histogram})});
+  FixedFamilies fixed({Family("g", prometheus::MetricType::Gauge, {gauge}),
+                       Family("h", prometheus::MetricType::Histogram, {histogram})});
   CHECK(RenderExposition({&fixed}) ==
         "# TYPE g gauge\n"
         "g{a=\"1\"} 7 1700000000123\n"
@@ -215,7 +202,7 @@ TEST_CASE("RenderExposition writes a timestamp after the value of every line of 
 }
 
 TEST_CASE("RenderExposition escapes backslash and newline in HELP, and leaves quotes") {
-  Fixed fixed({Counter("x_total", "Path C:\\tmp, \"quoted\"\nsecond line.", {}, 1)});
+  FixedFamilies fixed({Counter("x_total", "Path C:\\tmp, \"quoted\"\nsecond line.", {}, 1)});
   CHECK(RenderExposition({&fixed}) ==
         "# HELP x_total Path C:\\\\tmp, \"quoted\"\\nsecond line.\n"
         "# TYPE x_total counter\n"
@@ -223,19 +210,19 @@ TEST_CASE("RenderExposition escapes backslash and newline in HELP, and leaves qu
 }
 
 TEST_CASE("RenderExposition merges a family two collectables hold; the first one's series wins") {
-  Fixed a({Family("req_total", prometheus::MetricType::Counter,
-                  {Series({{"src", "log"}}, 1), Series({{"src", "both"}}, 2)}, "From a."),
-           Family("only_a", prometheus::MetricType::Gauge, {Series({}, 1)})});
-  Fixed b({Family("only_b", prometheus::MetricType::Gauge, {Series({}, 5)}),
-           Family("req_total", prometheus::MetricType::Counter,
-                  {Series({{"src", "both"}}, 20),  // a's {src="both"} wins
-                   Series({{"src", "page"}}, 3),
-                   Series({{"src", "page"}}, 30)},  // a repeat within b: its first wins
-                  "From b."),
-           // Same name as a's gauge, another type: dropped whole.
-           Family("only_a", prometheus::MetricType::Counter, {Series({{"x", "y"}}, 9)})});
-  Fixed c({Counter("req_total", "From c.", {{"src", "log"}}, 100),
-           Counter("req_total", "", {{"src", "c"}}, 4)});
+  FixedFamilies a({Family("req_total", prometheus::MetricType::Counter,
+                          {Series({{"src", "log"}}, 1), Series({{"src", "both"}}, 2)}, "From a."),
+                   Family("only_a", prometheus::MetricType::Gauge, {Series({}, 1)})});
+  FixedFamilies b({Family("only_b", prometheus::MetricType::Gauge, {Series({}, 5)}),
+                   Family("req_total", prometheus::MetricType::Counter,
+                          {Series({{"src", "both"}}, 20),  // a's {src="both"} wins
+                           Series({{"src", "page"}}, 3),
+                           Series({{"src", "page"}}, 30)},  // a repeat within b: its first wins
+                          "From b."),
+                   // Same name as a's gauge, another type: dropped whole.
+                   Family("only_a", prometheus::MetricType::Counter, {Series({{"x", "y"}}, 9)})});
+  FixedFamilies c({Counter("req_total", "From c.", {{"src", "log"}}, 100),
+                   Counter("req_total", "", {{"src", "c"}}, 4)});
   CHECK(RenderExposition({&a, &b, &c}) ==
         "# HELP req_total From a.\n"
         "# TYPE req_total counter\n"
@@ -271,8 +258,8 @@ TEST_CASE("RenderExposition tells label sets apart by every name and value, in o
   for (const prometheus::ClientMetric& metric : first_metrics) {
     second_metrics.push_back(Series(metric.label, -1));
   }
-  Fixed first({Family("g", prometheus::MetricType::Gauge, first_metrics)});
-  Fixed second({Family("g", prometheus::MetricType::Gauge, second_metrics)});
+  FixedFamilies first({Family("g", prometheus::MetricType::Gauge, first_metrics)});
+  FixedFamilies second({Family("g", prometheus::MetricType::Gauge, second_metrics)});
   CHECK(RenderExposition({&first, &second}) ==
         "# TYPE g gauge\n"
         "g 0\n"
@@ -291,8 +278,8 @@ TEST_CASE("RenderExposition merges and dedupes many series across collectables")
     first_metrics.push_back(Series({{"i", std::to_string(i)}}, i));
     second_metrics.push_back(Series({{"i", std::to_string(i + 500)}}, -1));
   }
-  Fixed first({Family("g", prometheus::MetricType::Gauge, first_metrics)});
-  Fixed second({Family("g", prometheus::MetricType::Gauge, second_metrics)});
+  FixedFamilies first({Family("g", prometheus::MetricType::Gauge, first_metrics)});
+  FixedFamilies second({Family("g", prometheus::MetricType::Gauge, second_metrics)});
   std::istringstream rendered(RenderExposition({&first, &second}));
   std::vector<std::string> lines;
   for (std::string line; std::getline(rendered, line);) lines.push_back(line);
@@ -342,7 +329,7 @@ TEST_CASE("every value RenderExposition writes reads back as the same double") {
                            123456789.125};
   for (double value : values) {
     CAPTURE(value);
-    Fixed fixed({Family("g", prometheus::MetricType::Gauge, {Series({}, value)})});
+    FixedFamilies fixed({Family("g", prometheus::MetricType::Gauge, {Series({}, value)})});
     const std::string text = RenderExposition({&fixed});
     const std::string line = text.substr(text.find("\ng ") + 1);
     std::optional<Sample> sample = ParseSampleLine(line.substr(0, line.size() - 1));

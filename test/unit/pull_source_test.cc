@@ -41,8 +41,9 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-TEST_CASE("PullSource: concurrent scrapes share the fetch under way, a later one fetches anew") {
-  TempDir dir("pull-source");
+// A rule file in `dir` reading a JSON status body's "requests" into
+// app_requests_total, loaded against `schema`.
+RuleFiles LoadStatusRules(TempDir& dir, Schema& schema) {
   const std::string rules_file = dir.Write("status.yaml", R"(parser: json
 metrics:
   - {name: app_requests_total, type: counter, help: Requests served., labels: []}
@@ -52,8 +53,13 @@ rules:
     emit: [{metric: app_requests_total, set: $value}]
 )");
   Diagnostics diags;
+  return LoadRuleFiles({rules_file}, schema, diags);
+}
+
+TEST_CASE("PullSource: concurrent scrapes share the fetch under way, a later one fetches anew") {
+  TempDir dir("pull-source");
   Schema schema;
-  RuleFiles rules = LoadRuleFiles({rules_file}, schema, diags);
+  RuleFiles rules = LoadStatusRules(dir, schema);
   REQUIRE(rules.rule_set != nullptr);
   REQUIRE(rules.parser.has_value());
 
@@ -104,17 +110,8 @@ rules:
 
 TEST_CASE("PullSource: a failed fetch shared by waiting scrapes counts one error") {
   TempDir dir("pull-source");
-  const std::string rules_file = dir.Write("status.yaml", R"(parser: json
-metrics:
-  - {name: app_requests_total, type: counter, help: Requests served., labels: []}
-rules:
-  - name: requests
-    match: '^requests$'
-    emit: [{metric: app_requests_total, set: $value}]
-)");
-  Diagnostics diags;
   Schema schema;
-  RuleFiles rules = LoadRuleFiles({rules_file}, schema, diags);
+  RuleFiles rules = LoadStatusRules(dir, schema);
   REQUIRE(rules.rule_set != nullptr);
   const std::string go = dir / "go";
   SourceConfig config;
