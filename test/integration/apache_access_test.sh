@@ -137,6 +137,17 @@ raw _OTHER 400 '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n'
 raw _OTHER 400 'hello world\r\n\r\n'
 raw _OTHER 501 'get / HTTP/1.0\r\n\r\n'
 raw GET 404 'GET /a"b\\c HTTP/1.0\r\n\r\n'
+# What else a client controls: spaces (httpd logs the request line up to
+# the second), bytes that are not UTF-8, a '"' and a tab in the request
+# line; a referer and a user agent holding \" and the text \x22 around a
+# fake end of line; an empty user agent; control bytes in a header.
+raw GET 400 'GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n'
+raw GET 404 'GET /\xff\xfe\xc3\x28 HTTP/1.0\r\n\r\n'
+raw GET 404 'GET /x HTTP/1.0\r\nReferer: a\\"b\\x22c" 200 5 "-\r\nUser-Agent: u\\x22" 200 1 "-" "\r\n\r\n'
+raw GET 200 'GET /index.html HTTP/1.0\r\nUser-Agent: \r\n\r\n'
+raw GET 400 'GET /"  x HTTP/1.1\r\n\r\n'
+raw GET 400 'GET /\t HTTP/1.0\r\n\r\n'
+raw GET 400 'GET /x HTTP/1.0\r\nUser-Agent: \xff\x01\x7f\r\n\r\n'
 # httpd logs the 408 but closes the connection without answering.
 raw _OTHER 408 'GET / HTT' ''
 
