@@ -65,6 +65,9 @@ test      npm                        npm
 test      mariadb-server             mariadbd mariadb-install-db
 test      mariadb-client             mariadb
 test      bsdutils                   logger
+test      prometheus-redis-exporter  prometheus-redis-exporter
+test      prometheus-haproxy-exporter prometheus-haproxy-exporter
+test      prometheus-apache-exporter prometheus-apache-exporter
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon

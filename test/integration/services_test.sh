@@ -15,7 +15,7 @@
 #   nginx        nginx         http /stub_status             nginx/stub_status.yaml
 #   apache       apache2-bin   http /server-status?auto      apache/mod_status.yaml
 #   haproxy      haproxy       http /stats;csv               haproxy/stats_csv.yaml
-#   redis        redis-server  tcp  INFO                     redis/info.yaml
+#   redis        redis-server  tcp  INFO ALL                 redis/info.yaml
 #   memcached    memcached     tcp  stats                    memcached/stats.yaml
 set -euo pipefail
 usage="usage: $0 nginx|apache|haproxy|redis|memcached PATH_TO_metrics-adapter"
@@ -31,6 +31,7 @@ tmp=$(mktemp -d)
 # mktemp -d is 0700; nginx and httpd workers that are not root read files here.
 chmod 755 "$tmp"
 svc_pid=
+ref_pid=
 # shellcheck source=test/integration/lib.sh
 source "$root/test/integration/lib.sh"
 
@@ -58,6 +59,7 @@ stop_service() {
 }
 cleanup() {
   stop_adapter
+  stop_reference
   stop_service
   rm -rf "$tmp"
 }
@@ -206,7 +208,7 @@ launch_redis() {
   listen=("$port")
   source_config="type: tcp
     address: 127.0.0.1:$port
-    send: \"INFO\\r\\n\"
+    send: \"INFO ALL\\r\\n\"
     framing: redis_bulk"
   rule_file=redis/info.yaml
 }
@@ -300,6 +302,52 @@ poll_until() {
     sleep 0.1
   done
   fail "$1 is '$(sample "$1")' after 100 scrapes, want $2"
+}
+
+# --- The Debian reference exporter -------------------------------------------
+
+# reference_scrape EXPORTER ARGS...: starts the service's Debian reference
+# exporter (prometheus-redis-exporter, ...) on a free port with ARGS, scrapes
+# its /metrics once into $tmp/reference.txt, and stops it. Its own requests
+# to the service happen during that scrape, so call it after the checks
+# whose exact counts it would change.
+reference_scrape() {
+  local exporter=$1 ports=()
+  shift
+  "$root/scripts/deps.sh" --require "$exporter" || exit 1
+  pick_ports 1
+  setsid "$exporter" --web.listen-address="127.0.0.1:${ports[0]}" "$@" >"$tmp/reference.log" 2>&1 &
+  ref_pid=$!
+  for _ in $(seq 100); do
+    port_listening "${ports[0]}" && break
+    kill -0 "$ref_pid" 2>/dev/null || fail "$exporter exited at start"
+    sleep 0.1
+  done
+  timeout 15 curl -sf --max-time 10 "http://127.0.0.1:${ports[0]}/metrics" -o "$tmp/reference.txt" ||
+    fail "GET /metrics of $exporter failed"
+  stop_reference
+}
+stop_reference() {
+  [ -n "$ref_pid" ] || return 0
+  kill -TERM -- "-$ref_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$ref_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$ref_pid" 2>/dev/null || true
+  wait "$ref_pid" 2>/dev/null || true
+  ref_pid=
+}
+# same_as SERIES REFERENCE_SERIES [FACTOR]: the last scrape's SERIES equals
+# the reference exporter's REFERENCE_SERIES (times FACTOR: a unit it keeps).
+compared=0
+same_as() {
+  local got want
+  got=$(sample "$1")
+  want=$(awk -v s="$2" '{ v = $NF; sub(/ [^ ]*$/, "") } $0 == s { print v; exit }' "$tmp/reference.txt")
+  [ -n "$want" ] || fail "the reference exporter has no $2"
+  if [ -z "$got" ] || ! awk -v a="$got" -v b="$want" -v f="${3:-1}" \
+    'BEGIN { d = a - b * f; exit !(d < 1e-9 && d > -1e-9) }'; then
+    fail "$1 is '${got:-absent}', the reference exporter's $2 is $want${3:+ (x $3)}"
+  fi
+  compared=$((compared + 1))
 }
 
 # --- Exact load per service ---------------------------------------------------
@@ -479,29 +527,35 @@ check_haproxy() {
 
 check_redis() {
   # Inline commands on one connection, so the bytes redis reads are known:
-  # SET k1..k25 and GET them (hits), GET m1..m5 (misses), then two keys in db1.
+  # SET k1..k25 and GET them (hits), GET m1..m5 (misses), then three keys in
+  # db1, one with a time to live; an LPUSH on a string (it runs and fails:
+  # WRONGTYPE) and a GET without its key (rejected before running).
   local cmds='' lines=0 i
   for i in $(seq "$n"); do cmds+="SET k$i v"$'\r\n'; done
   for i in $(seq "$n"); do cmds+="GET k$i"$'\r\n'; done
   for i in 1 2 3 4 5; do cmds+="GET m$i"$'\r\n'; done
-  cmds+=$'SELECT 1\r\nSET j1 v\r\nSET j2 v\r\nGET j1\r\n'
-  local commands=$((n + n + 5 + 4)) hits=$((n + 1)) misses=5
-  # +OK per SET and SELECT; "$1" and "v" per hit; "$-1" per miss.
-  lines=$((n + 2 * n + 5 + 3 + 2))
+  cmds+=$'SELECT 1\r\nSET j1 v\r\nSET j2 v\r\nSETEX j3 1000 v\r\nGET j1\r\nLPUSH j1 x\r\nGET\r\n'
+  # Rejected commands are not processed ones.
+  local commands=$((n + n + 5 + 6)) hits=$((n + 1)) misses=5
+  # +OK per SET, SETEX and SELECT; "$1" and "v" per hit; "$-1" per miss; one
+  # error line each for the LPUSH and the bare GET.
+  lines=$((n + 2 * n + 5 + 4 + 2 + 2))
   tcp_exchange "$port" "$lines" "$cmds"
-  [ "$(grep -c '^+OK$' <<<"$replies")" = $((n + 3)) ] || fail "not every SET/SELECT answered +OK"
+  [ "$(grep -c '^+OK$' <<<"$replies")" = $((n + 4)) ] || fail "not every SET/SETEX/SELECT answered +OK"
+  grep -q '^-WRONGTYPE' <<<"$replies" || fail "the LPUSH on a string did not fail"
+  grep -q "^-ERR wrong number of arguments for 'get'" <<<"$replies" || fail "the bare GET was not rejected"
   [ "$(grep -c '^\$-1$' <<<"$replies")" = "$misses" ] || fail "not $misses nil replies"
   # The load's connection closes a moment after it is done.
   poll_until 'server_connections{state="active"}' 1
   # redis counts a command after it has run, a connection and the bytes it
-  # reads as they come: scrape j sees j-1 INFOs, j connections, j "INFO\r\n".
+  # reads as they come: scrape j sees j-1 INFOs, j connections, j "INFO ALL\r\n" (10 bytes).
   # Checked on this scrape and the next.
   local round
   for round in 1 2; do
     [ "$round" = 1 ] || scrape
     is server_requests_total $((commands + scrapes - 1)) "$commands commands + $((scrapes - 1)) earlier INFOs"
     is server_connections_accepted_total $((1 + scrapes)) "the load + $scrapes scrapes"
-    is 'server_network_io_bytes_total{network_io_direction="receive"}' $((${#cmds} + 6 * scrapes))
+    is 'server_network_io_bytes_total{network_io_direction="receive"}' $((${#cmds} + 10 * scrapes))
     is 'server_connections{state="active"}' 1 "the scrape's own connection"
   done
   is server_connections_rejected_total 0
@@ -509,8 +563,8 @@ check_redis() {
   is cache_hits_total "$hits" "GETs of keys that exist"
   is cache_misses_total "$misses" "GETs of keys that do not"
   is 'redis_db_keys{db="db0"}' "$n"
-  is 'redis_db_keys{db="db1"}' 2
-  is cache_items $((n + 2))
+  is 'redis_db_keys{db="db1"}' 3
+  is cache_items $((n + 3))
   is cache_evictions_total 0
   is cache_expirations_total 0
   is cache_memory_limit_bytes 67108864 "--maxmemory 64mb"
@@ -520,6 +574,65 @@ check_redis() {
   # Seconds since the service started, as of now: the scrapes came later
   # than its start-up, and the service rounds its clock to whole seconds.
   in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
+  # INFO ALL's commandstats: a command counts after it has run, so INFO's
+  # own count is the scrapes before the last.
+  is 'redis_command_calls_total{cmd="set"}' $((n + 2))
+  is 'redis_command_calls_total{cmd="get"}' $((n + 5 + 1)) "the rejected GET did not run"
+  is 'redis_command_calls_total{cmd="select"}' 1
+  is 'redis_command_calls_total{cmd="setex"}' 1
+  is 'redis_command_calls_total{cmd="lpush"}' 1
+  is 'redis_command_calls_total{cmd="info"}' $((scrapes - 1))
+  is 'redis_command_failed_calls_total{cmd="lpush"}' 1 "WRONGTYPE"
+  is 'redis_command_failed_calls_total{cmd="set"}' 0
+  is 'redis_command_rejected_calls_total{cmd="get"}' 1 "GET without its key"
+  is 'redis_command_rejected_calls_total{cmd="set"}' 0
+  in_range 'redis_command_duration_seconds_total{cmd="set"}' 0.000001 1 "$((n + 2)) SETs"
+  is 'redis_db_expiring_keys{db="db0"}' 0
+  is 'redis_db_expiring_keys{db="db1"}' 1 "SETEX j3"
+  # redis estimates it from samples its expiry cycle takes: 0 until one has.
+  in_range 'redis_db_average_ttl_seconds{db="db1"}' 0 1000 "SETEX j3 1000"
+  is redis_rdb_changes_since_last_save $((n + 3)) "every SET and SETEX; no save ran (--save '')"
+  is redis_clients_blocked 0
+  is redis_replicas_connected 0
+  is redis_aof_enabled 0 "--appendonly no"
+  is 'redis_persistence_in_progress{operation="rdb_bgsave"}' 0
+  is 'redis_persistence_in_progress{operation="loading"}' 0
+  is 'redis_persistence_last_status{operation="rdb_bgsave"}' 1
+  is 'redis_persistence_last_status{operation="aof_write"}' 1
+  in_range redis_memory_rss_bytes 100000 1e10
+  in_range redis_memory_peak_bytes "$(sample cache_memory_used_bytes)" 1e10 "at least used_memory"
+  in_range redis_memory_fragmentation_ratio 0.01 10000
+  in_range 'redis_cpu_time_seconds_total{state="user"}' 0 1e6
+  in_range 'redis_cpu_time_seconds_total{state="sys"}' 0 1e6
+  is redis_replication_offset_bytes 0 "no replica ever attached"
+
+  # The reference exporter reads the same INFO ALL. Compared: what its own
+  # commands (INFO, CONFIG GET, CLIENT SETNAME, ...) do not change.
+  reference_scrape prometheus-redis-exporter --redis.addr="redis://127.0.0.1:$port"
+  scrape
+  local c
+  for c in set get select setex lpush; do
+    same_as "redis_command_calls_total{cmd=\"$c\"}" "redis_commands_total{cmd=\"$c\"}"
+    same_as "redis_command_failed_calls_total{cmd=\"$c\"}" "redis_commands_failed_calls_total{cmd=\"$c\"}"
+    same_as "redis_command_rejected_calls_total{cmd=\"$c\"}" "redis_commands_rejected_calls_total{cmd=\"$c\"}"
+    same_as "redis_command_duration_seconds_total{cmd=\"$c\"}" "redis_commands_duration_seconds_total{cmd=\"$c\"}"
+  done
+  same_as 'redis_db_keys{db="db0"}' 'redis_db_keys{db="db0"}'
+  same_as 'redis_db_keys{db="db1"}' 'redis_db_keys{db="db1"}'
+  same_as 'redis_db_expiring_keys{db="db1"}' 'redis_db_keys_expiring{db="db1"}'
+  same_as cache_hits_total redis_keyspace_hits_total
+  same_as cache_misses_total redis_keyspace_misses_total
+  same_as cache_evictions_total redis_evicted_keys_total
+  same_as cache_expirations_total redis_expired_keys_total
+  same_as cache_memory_limit_bytes redis_memory_max_bytes
+  same_as redis_rdb_changes_since_last_save redis_rdb_changes_since_last_save
+  same_as redis_rdb_last_save_timestamp_seconds redis_rdb_last_save_timestamp_seconds
+  same_as redis_replicas_connected redis_connected_slaves
+  same_as redis_aof_enabled redis_aof_enabled
+  same_as 'redis_persistence_last_status{operation="rdb_bgsave"}' redis_rdb_last_bgsave_status
+  same_as 'redis_persistence_in_progress{operation="rdb_bgsave"}' redis_rdb_bgsave_in_progress
+  same_as redis_clients_blocked redis_blocked_clients
+  echo "redis: $compared series equal to prometheus-redis-exporter's"
 }
 
 check_memcached() {
