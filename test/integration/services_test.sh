@@ -164,7 +164,8 @@ CONF
 }
 
 launch_haproxy() {
-  # app: the frontend under load; origin: what its server s1 forwards to;
+  # app: the frontend under load, which denies paths under /deny; origin:
+  # what its server s1 forwards to;
   # stats: the stats listener; dead: nothing listens there, so server s2's
   # health checks fail and it is DOWN.
   port=${ports[0]} origin_port=${ports[1]} stats_port=${ports[2]} dead_port=${ports[3]}
@@ -178,6 +179,7 @@ defaults
   timeout server 5s
 frontend app
   bind 127.0.0.1:$port
+  http-request deny if { path_beg /deny }
   default_backend be_app
 backend be_app
   server s1 127.0.0.1:$origin_port check inter 100ms
@@ -487,12 +489,21 @@ check_haproxy() {
   done
   grep -q '^be_app,s2,.*,DOWN,' <<<"$csv" || fail "server s2 is not DOWN after 10 s"
   for i in $(seq "$n"); do curl_ok "http://127.0.0.1:$port/"; done
+  # Denied by the frontend with a 403; the backend never sees them.
+  local denied=3 code
+  for i in $(seq "$denied"); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 "http://127.0.0.1:$port/deny/$i") || true
+    [ "$code" = 403 ] || fail "GET /deny/$i answered '$code', want 403"
+  done
   # The frontend's session ends a moment after curl has its response.
   poll_until 'proxy_sessions{proxy="app",server="FRONTEND"}' 0
   local fe='proxy="app",server="FRONTEND"'
-  is "proxy_sessions_total{$fe}" "$n" "one session per curl request"
-  is "proxy_http_requests_total{$fe}" "$n"
+  is "proxy_sessions_total{$fe}" $((n + denied)) "one session per curl request"
+  is "proxy_http_requests_total{$fe}" $((n + denied))
   is "proxy_http_responses_total{$fe,http_response_status_class=\"2xx\"}" "$n"
+  is "proxy_http_responses_total{$fe,http_response_status_class=\"4xx\"}" "$denied"
+  is "proxy_requests_denied_total{$fe}" "$denied" "http-request deny"
+  is "proxy_connections_total{$fe}" $((n + denied))
   is "proxy_http_responses_total{$fe,http_response_status_class=\"5xx\"}" 0
   # The stats listener counts a session as it accepts it, so scrape j sees
   # itself: the polls above and every scrape.
@@ -512,7 +523,7 @@ check_haproxy() {
   scrape
   is 'proxy_sessions_total{proxy="stats",server="FRONTEND"}' $((stats_polls + scrapes)) \
     "$stats_polls polls + $scrapes scrapes"
-  is "proxy_sessions_total{$fe}" "$n"
+  is "proxy_sessions_total{$fe}" $((n + denied))
   is "proxy_errors_total{$fe,error_type=\"request\"}" 0
   is "proxy_sessions_limit{$fe}" 100 "global maxconn"
   is 'proxy_sessions_total{proxy="be_app",server="s1"}' "$n"
@@ -523,6 +534,115 @@ check_haproxy() {
   is 'proxy_status{proxy="be_app",server="s1",state="UP"}' 1
   is 'proxy_status{proxy="be_app",server="s2",state="DOWN"}' 1
   is 'proxy_status{proxy="be_app",server="BACKEND",state="UP"}' 1
+
+  # Every other mapped column, row by row, against the page haproxy serves
+  # right after that scrape ("app" and "be_app" are idle by now): a number
+  # in the unit the family names, or no series where haproxy leaves the
+  # cell empty. Within bounds only: rate (over the last second), downtime
+  # and check_duration, which move with the clock and each health check.
+  csv=$(curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$stats_port/stats;csv") || true
+  local row px sv col family factor extra cell series cells=0
+  for row in app,FRONTEND be_app,BACKEND be_app,s1 be_app,s2; do
+    px=${row%,*} sv=${row#*,}
+    while read -r col family factor extra; do
+      cell=$(csv_cell "$csv" "$px" "$sv" "$col")
+      series="$family{proxy=\"$px\",server=\"$sv\"${extra:+,$extra}}"
+      if [ -z "$cell" ]; then
+        [ -z "$(sample "$series")" ] || fail "$series is served; haproxy's $col of $px/$sv is empty"
+      elif [ "$factor" = bounds ]; then
+        in_range "$series" 0 1000 "haproxy's $col"
+      else
+        is "$series" "$(awk -v c="$cell" -v f="$factor" 'BEGIN { print c * f }')" "haproxy's $col"
+      fi
+      cells=$((cells + 1))
+    done <<'COLUMNS'
+smax proxy_sessions_max 1
+qmax proxy_queued_requests_max 1
+conn_tot proxy_connections_total 1
+comp_rsp proxy_http_responses_compressed_total 1
+act proxy_active_servers 1
+bck proxy_backup_servers 1
+rate proxy_session_rate bounds
+rate_lim proxy_session_rate_limit 1
+rate_max proxy_session_rate_max 1
+dreq proxy_requests_denied_total 1
+dresp proxy_responses_denied_total 1
+wretr proxy_retries_total 1
+wredis proxy_redispatches_total 1
+cli_abrt proxy_aborts_total 1 aborted_by="client"
+srv_abrt proxy_aborts_total 1 aborted_by="server"
+lbtot proxy_server_selected_total 1
+weight proxy_weight 1
+chkfail proxy_check_failures_total 1
+chkdown proxy_check_down_transitions_total 1
+downtime proxy_downtime_seconds_total bounds
+check_duration proxy_check_duration_seconds bounds
+qtime proxy_queue_time_average_seconds 0.001
+ctime proxy_connect_time_average_seconds 0.001
+rtime proxy_response_time_average_seconds 0.001
+ttime proxy_total_time_average_seconds 0.001
+COLUMNS
+  done
+  is "proxy_server_selected_total{proxy=\"be_app\",server=\"s1\"}" "$n" "s2 is down"
+  is "proxy_check_down_transitions_total{proxy=\"be_app\",server=\"s2\"}" 1
+  in_range "proxy_check_failures_total{proxy=\"be_app\",server=\"s2\"}" 1 3 "up to fall 3"
+  echo "haproxy: $cells cells of the page checked"
+
+  # The reference exporter reads the same page; "app" and "be_app" have not
+  # moved since.
+  reference_scrape prometheus-haproxy-exporter --haproxy.scrape-uri="http://127.0.0.1:$stats_port/stats;csv"
+  local f='{frontend="app"}' b='{backend="be_app"}'
+  same_as "proxy_sessions_total{$fe}" "haproxy_frontend_sessions_total$f"
+  same_as "proxy_sessions_max{$fe}" "haproxy_frontend_max_sessions$f"
+  same_as "proxy_sessions_limit{$fe}" "haproxy_frontend_limit_sessions$f"
+  same_as "proxy_session_rate_max{$fe}" "haproxy_frontend_max_session_rate$f"
+  same_as "proxy_session_rate_limit{$fe}" "haproxy_frontend_limit_session_rate$f"
+  same_as "proxy_connections_total{$fe}" "haproxy_frontend_connections_total$f"
+  same_as "proxy_http_requests_total{$fe}" "haproxy_frontend_http_requests_total$f"
+  same_as "proxy_requests_denied_total{$fe}" "haproxy_frontend_requests_denied_total$f"
+  same_as "proxy_errors_total{$fe,error_type=\"request\"}" "haproxy_frontend_request_errors_total$f"
+  same_as "proxy_request_bytes_total{$fe}" "haproxy_frontend_bytes_in_total$f"
+  same_as "proxy_response_bytes_total{$fe}" "haproxy_frontend_bytes_out_total$f"
+  local class
+  for class in 1xx 2xx 3xx 4xx 5xx other; do
+    same_as "proxy_http_responses_total{$fe,http_response_status_class=\"$class\"}" \
+      "haproxy_frontend_http_responses_total{code=\"$class\",frontend=\"app\"}"
+  done
+  local be='proxy="be_app",server="BACKEND"'
+  same_as "proxy_sessions_total{$be}" "haproxy_backend_sessions_total$b"
+  same_as "proxy_sessions_max{$be}" "haproxy_backend_max_sessions$b"
+  same_as "proxy_queued_requests_max{$be}" "haproxy_backend_max_queue$b"
+  same_as "proxy_active_servers{$be}" "haproxy_backend_current_server$b"
+  same_as "proxy_weight{$be}" "haproxy_backend_weight$b"
+  same_as "proxy_server_selected_total{$be}" "haproxy_backend_server_selected_total$b"
+  same_as "proxy_retries_total{$be}" "haproxy_backend_retry_warnings_total$b"
+  same_as "proxy_redispatches_total{$be}" "haproxy_backend_redispatch_warnings_total$b"
+  same_as "proxy_aborts_total{$be,aborted_by=\"client\"}" "haproxy_backend_client_aborts_total$b"
+  same_as "proxy_aborts_total{$be,aborted_by=\"server\"}" "haproxy_backend_server_aborts_total$b"
+  same_as "proxy_errors_total{$be,error_type=\"connection\"}" "haproxy_backend_connection_errors_total$b"
+  same_as "proxy_errors_total{$be,error_type=\"response\"}" "haproxy_backend_response_errors_total$b"
+  same_as "proxy_queue_time_average_seconds{$be}" "haproxy_backend_http_queue_time_average_seconds$b"
+  same_as "proxy_connect_time_average_seconds{$be}" "haproxy_backend_http_connect_time_average_seconds$b"
+  same_as "proxy_response_time_average_seconds{$be}" "haproxy_backend_http_response_time_average_seconds$b"
+  same_as "proxy_total_time_average_seconds{$be}" "haproxy_backend_http_total_time_average_seconds$b"
+  local ref_row
+  for sv in s1 s2; do
+    ref_row="{backend=\"be_app\",server=\"$sv\"}"
+    row="proxy=\"be_app\",server=\"$sv\""
+    same_as "proxy_sessions_total{$row}" "haproxy_server_sessions_total$ref_row"
+    same_as "proxy_sessions_max{$row}" "haproxy_server_max_sessions$ref_row"
+    same_as "proxy_queued_requests_max{$row}" "haproxy_server_max_queue$ref_row"
+    same_as "proxy_weight{$row}" "haproxy_server_weight$ref_row"
+    same_as "proxy_server_selected_total{$row}" "haproxy_server_server_selected_total$ref_row"
+    same_as "proxy_check_failures_total{$row}" "haproxy_server_check_failures_total$ref_row"
+    same_as "proxy_retries_total{$row}" "haproxy_server_retry_warnings_total$ref_row"
+    same_as "proxy_redispatches_total{$row}" "haproxy_server_redispatch_warnings_total$ref_row"
+    same_as "proxy_aborts_total{$row,aborted_by=\"client\"}" "haproxy_server_client_aborts_total$ref_row"
+    same_as "proxy_aborts_total{$row,aborted_by=\"server\"}" "haproxy_server_server_aborts_total$ref_row"
+    same_as "proxy_total_time_average_seconds{$row}" "haproxy_server_http_total_time_average_seconds$ref_row"
+    same_as "proxy_response_time_average_seconds{$row}" "haproxy_server_http_response_time_average_seconds$ref_row"
+  done
+  echo "haproxy: $compared series equal to prometheus-haproxy-exporter's"
 }
 
 check_redis() {
