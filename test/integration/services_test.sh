@@ -308,26 +308,32 @@ poll_until() {
 
 # --- The Debian reference exporter -------------------------------------------
 
-# reference_scrape EXPORTER ARGS...: starts the service's Debian reference
-# exporter (prometheus-redis-exporter, ...) on a free port with ARGS, scrapes
+# reference_scrape EXPORTER LISTEN_FLAG ARGS...: starts the service's Debian
+# reference exporter (prometheus-redis-exporter, ...) listening on a free
+# port given as LISTEN_FLAG=127.0.0.1:PORT, with ARGS; scrapes
 # its /metrics once into $tmp/reference.txt, and stops it. Its own requests
 # to the service happen during that scrape, so call it after the checks
 # whose exact counts it would change.
 reference_scrape() {
-  local exporter=$1 ports=()
-  shift
+  local exporter=$1 listen_flag=$2 ports=()
+  shift 2
   "$root/scripts/deps.sh" --require "$exporter" || exit 1
   pick_ports 1
-  setsid "$exporter" --web.listen-address="127.0.0.1:${ports[0]}" "$@" >"$tmp/reference.log" 2>&1 &
+  setsid "$exporter" "$listen_flag=127.0.0.1:${ports[0]}" "$@" >"$tmp/reference.log" 2>&1 &
   ref_pid=$!
   for _ in $(seq 100); do
     port_listening "${ports[0]}" && break
     kill -0 "$ref_pid" 2>/dev/null || fail "$exporter exited at start"
     sleep 0.1
   done
+  local t0
+  t0=$(now_ms)
   timeout 15 curl -sf --max-time 10 "http://127.0.0.1:${ports[0]}/metrics" -o "$tmp/reference.txt" ||
     fail "GET /metrics of $exporter failed"
   stop_reference
+  # Whole seconds since the exporter read the service, rounded up (some
+  # exporters wait 2 s after SIGTERM).
+  ref_age_s=$((($(now_ms) - t0 + 999) / 1000))
 }
 stop_reference() {
   [ -n "$ref_pid" ] || return 0
@@ -349,6 +355,16 @@ same_as() {
     'BEGIN { d = a - b * f; exit !(d < 1e-9 && d > -1e-9) }'; then
     fail "$1 is '${got:-absent}', the reference exporter's $2 is $want${3:+ (x $3)}"
   fi
+  compared=$((compared + 1))
+}
+# near SERIES REFERENCE_SERIES FACTOR SLACK: as same_as, for a counter that
+# moves between the two reads: SERIES, read later, is within SLACK above.
+near() {
+  local want
+  want=$(awk -v s="$2" '{ v = $NF; sub(/ [^ ]*$/, "") } $0 == s { print v; exit }' "$tmp/reference.txt")
+  [ -n "$want" ] || fail "the reference exporter has no $2"
+  in_range "$1" "$(awk -v w="$want" -v f="$3" 'BEGIN { print w * f }')" \
+    "$(awk -v w="$want" -v f="$3" -v d="$4" 'BEGIN { print w * f + d }')" "the reference exporter's $2 is $want"
   compared=$((compared + 1))
 }
 
@@ -428,6 +444,37 @@ check_apache() {
     '/^metrics_adapter_parse_errors_total\{/ && index($0, s) { n += $NF } END { print n + 0 }' \
     "$tmp/metrics.txt")
   [ "$parse_errors" = 0 ] || fail "$parse_errors parse errors in $scrapes scrapes, want 0: $(grep '^metrics_adapter_parse_errors_total' "$tmp/metrics.txt")"
+  # A fresh httpd: neither its configuration nor its MPM has been reloaded.
+  is 'apache_generation{type="config"}' 1
+  is 'apache_generation{type="mpm"}' 0
+  in_range 'apache_processes{state="all"}' 1 100
+  is 'apache_processes{state="stopping"}' 0
+  local load1
+  load1=$(cut -d ' ' -f 1 /proc/loadavg)
+  in_range 'apache_system_load_average{interval="1m"}' "$(awk -v l="$load1" 'BEGIN { print l - 1 }')" \
+    "$(awk -v l="$load1" 'BEGIN { print l + 1 }')" "/proc/loadavg's $load1"
+  in_range 'apache_cpu_time_seconds_total{level="self",mode="user"}' 0 1e6
+  in_range 'apache_cpu_time_seconds_total{level="children",mode="system"}' 0 1e6
+
+  # The reference exporter reads the same page, then the adapter again: the
+  # exporter's request and the scrape move the counters by one each.
+  reference_scrape prometheus-apache-exporter --telemetry.address --scrape_uri="http://127.0.0.1:$port/server-status?auto"
+  scrape
+  same_as 'apache_generation{type="config"}' 'apache_generation{type="config"}'
+  same_as 'apache_generation{type="mpm"}' 'apache_generation{type="mpm"}'
+  same_as 'apache_processes{state="all"}' 'apache_processes{state="all"}'
+  same_as 'apache_processes{state="stopping"}' 'apache_processes{state="stopping"}'
+  same_as "server_build_info{version=\"${version#Server version: }\"}" \
+    "apache_info{mpm=\"event\",version=\"${version#Server version: }\"}"
+  near server_requests_total apache_accesses_total 1 2
+  near server_traffic_bytes_total apache_sent_kilobytes_total 1024 8192
+  near server_request_duration_seconds_total apache_duration_ms_total 0.001 1
+  near server_uptime_seconds apache_uptime_seconds_total 1 $((ref_age_s + 1))
+  local mode
+  for mode in user system; do
+    in_range "apache_cpu_time_seconds_total{level=\"self\",mode=\"$mode\"}" 0 1e6
+  done
+  echo "apache: $compared series equal to (or, for counters, just above) prometheus-apache-exporter's"
 }
 
 # apache_counted: scrapes until httpd has counted every request before the
@@ -590,7 +637,7 @@ COLUMNS
 
   # The reference exporter reads the same page; "app" and "be_app" have not
   # moved since.
-  reference_scrape prometheus-haproxy-exporter --haproxy.scrape-uri="http://127.0.0.1:$stats_port/stats;csv"
+  reference_scrape prometheus-haproxy-exporter --web.listen-address --haproxy.scrape-uri="http://127.0.0.1:$stats_port/stats;csv"
   local f='{frontend="app"}' b='{backend="be_app"}'
   same_as "proxy_sessions_total{$fe}" "haproxy_frontend_sessions_total$f"
   same_as "proxy_sessions_max{$fe}" "haproxy_frontend_max_sessions$f"
@@ -728,7 +775,7 @@ check_redis() {
 
   # The reference exporter reads the same INFO ALL. Compared: what its own
   # commands (INFO, CONFIG GET, CLIENT SETNAME, ...) do not change.
-  reference_scrape prometheus-redis-exporter --redis.addr="redis://127.0.0.1:$port"
+  reference_scrape prometheus-redis-exporter --web.listen-address --redis.addr="redis://127.0.0.1:$port"
   scrape
   local c
   for c in set get select setex lpush; do
@@ -825,11 +872,11 @@ t_load=$(now_ms)
 t_checked=$(now_ms)
 is "metrics_adapter_source_up{source=\"$service\"}" 1
 up_scrape_ms=$scrape_ms
-series=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
+series=$(grep -cE '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" || true)
 echo "$service: the last scrape's $series series of the service (the first 30):"
 # awk, not grep | head: head closing the pipe early would kill grep with
 # SIGPIPE and, under pipefail, end this script without a word.
-awk '/^(server|cache|redis|proxy)_/ && n++ < 30 { print "  " $0 }' "$tmp/metrics.txt"
+awk '/^(server|cache|redis|proxy|apache)_/ && n++ < 30 { print "  " $0 }' "$tmp/metrics.txt"
 echo "$service: scrapes: $scrapes, every number as the service reports it; last scrape ${up_scrape_ms} ms" \
   "(load and checks $((t_checked - t_load)) ms)"
 
@@ -846,7 +893,7 @@ if [ "$scrape_ms" -lt 900 ] || [ "$scrape_ms" -ge 3000 ]; then
   fail "the scrape of the frozen service took $scrape_ms ms; the source's timeout is 1 s"
 fi
 is "metrics_adapter_source_scrape_errors_total{reason=\"timeout\",source=\"$service\"}" 1
-stale=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
+stale=$(grep -cE '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" || true)
 [ "$stale" = 0 ] || fail "$stale series of the frozen service are still served"
 
 # Stopped, the service is not there at all: the next scrape must answer at
@@ -857,8 +904,8 @@ scrape
 is "metrics_adapter_source_up{source=\"$service\"}" 0 "after the service stopped"
 [ "$scrape_ms" -lt 1000 ] || fail "the scrape after the service stopped took $scrape_ms ms"
 in_range "metrics_adapter_source_scrape_errors_total{reason=\"connect\",source=\"$service\"}" 1 1
-stale=$(grep -cE '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" || true)
-[ "$stale" = 0 ] || { grep -E '^(server|cache|redis|proxy)_' "$tmp/metrics.txt" | head; fail "$stale series of the stopped service are still served"; }
+stale=$(grep -cE '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" || true)
+[ "$stale" = 0 ] || { grep -E '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" | head; fail "$stale series of the stopped service are still served"; }
 stop_adapter_cleanly
 
 echo "PASS: $service status through metrics-adapter (scrapes: $scrapes, exact; frozen: up 0, no series," \
