@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapter/base/utf8.h"
 #include "parsers/registry.h"
 
 namespace metrics_adapter {
@@ -51,7 +52,10 @@ void EmitLeaf(std::string_view path, simdjson::dom::element leaf, RecordSink& si
 struct JsonParser::Impl {
   explicit Impl(Options options);
   // Parses `unit` into root; the error for OnParseError, or "" on success.
-  std::string_view Load(std::string_view unit, simdjson::dom::element& root);
+  // With repair_utf8, a unit that is JSON but for invalid UTF-8 is parsed
+  // again with each invalid sequence replaced by U+FFFD.
+  std::string_view Load(std::string_view unit, simdjson::dom::element& root,
+                        bool repair_utf8 = false);
   // Gives back the buffers a unit larger than kKeptCapacity made grow.
   void ShrinkAfter(std::size_t unit_size);
   // Calls on_leaf(element) for each scalar leaf below `element` (below
@@ -83,6 +87,8 @@ struct JsonParser::Impl {
   // The body copied with simdjson's padding; reused so a scrape does not
   // allocate once it has seen its largest body.
   std::string padded;
+  // Streams: a line with its invalid UTF-8 replaced (repair_utf8).
+  std::string repaired;
   std::string path;
   // Streams: reused per line, so a line allocates nothing once they have
   // grown to the widest line.
@@ -114,13 +120,19 @@ JsonParser::Impl::Impl(Options options_in) : options(std::move(options_in)) {
   }
 }
 
-std::string_view JsonParser::Impl::Load(std::string_view unit, simdjson::dom::element& root) {
+std::string_view JsonParser::Impl::Load(std::string_view unit, simdjson::dom::element& root,
+                                        bool repair_utf8) {
   // simdjson reads up to SIMDJSON_PADDING bytes past the end of its input.
   padded.assign(unit);
   padded.append(simdjson::SIMDJSON_PADDING, '\0');
   const simdjson::error_code error =
       parser.parse(padded.data(), unit.size(), /*realloc_if_needed=*/false).get(root);
   if (error == simdjson::SUCCESS) return {};
+  if (error == simdjson::UTF8_ERROR && repair_utf8) {
+    repaired.clear();
+    AppendSanitizedUtf8(unit, repaired);
+    return Load(repaired, root, /*repair_utf8=*/false);
+  }
   return error == simdjson::DEPTH_ERROR ? "too_deep" : "invalid_json";
 }
 
@@ -148,7 +160,10 @@ void JsonParser::Parse(std::string_view unit, RecordSink& sink) {
 void JsonParser::ParseStreamLine(std::string_view line, RecordSink& sink) {
   Impl& impl = *impl_;
   simdjson::dom::element root;
-  if (const std::string_view error = impl.Load(line, root); !error.empty()) {
+  // A log line's strings hold what clients sent, and a log writer may copy
+  // bytes that are not UTF-8 into them (nginx's escape=json does): such a
+  // line is still one event, read with those bytes as U+FFFD.
+  if (const std::string_view error = impl.Load(line, root, /*repair_utf8=*/true); !error.empty()) {
     sink.OnParseError(error);
   } else if (!root.is_object() && !root.is_array()) {
     // A bare scalar: one record with an empty path, nothing to label by.

@@ -56,7 +56,11 @@ class JsonParser : public Parser {
   // and the shortest decimal that reads back the same for numbers (as
   // logfmt's records carry all the line's pairs). So a rule on `duration`
   // can label by ${label.method} and ${label.status}, or require a value
-  // with match_labels. A string leaf's own `value` label comes first.
+  // with match_labels. A string leaf's own `value` label comes first. A
+  // line that is JSON but for invalid UTF-8 (a log writer copying a
+  // client's bytes into a string, as nginx's escape=json does) is read with
+  // each invalid sequence replaced by U+FFFD, not refused: it is one event
+  // all the same. A body (Parse) with invalid UTF-8 stays invalid_json.
   void ParseStreamLine(std::string_view line, RecordSink& sink) override;
 
  private:

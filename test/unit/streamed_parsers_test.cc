@@ -65,6 +65,21 @@ TEST_CASE("json on a stream honours its path separator and depth bound") {
         J(Strings{"too_deep"}));
 }
 
+TEST_CASE("json on a stream reads a line's invalid UTF-8 as U+FFFD") {
+  // As nginx's escape=json writes a request line holding bytes that are not
+  // UTF-8: copied as they are. Invalid in a key too; then a damaged line.
+  const PrintingCollector out =
+      Stream("json", {"{\"request\":\"GET /\xff\xfe\xc3( HTTP/1.0\",\"status\":404}",
+                      "{\"\xc3\":1}", "{\"a\":\"\xff\"", R"({"ok":1})"});
+  const std::string request = "request=GET /\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd( HTTP/1.0";
+  CHECK(J(out.records) ==
+        J(Strings{"request {" + request +
+                      ", status=404, value=GET /\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd( HTTP/1.0}",
+                  "status=404 {" + request + ", status=404}", "\xef\xbf\xbd=1 {\xef\xbf\xbd=1}",
+                  "ok=1 {ok=1}"}));
+  CHECK(J(out.errors) == J(Strings{"invalid_json"}));
+}
+
 TEST_CASE("logfmt, keyvalue, text and prometheus on a stream read each line alone") {
   CHECK(J(Stream("logfmt", {"a=1 b=x", "=5 c=2"}).records) ==
         J(Strings{"a=1 {a=1, b=x}", "b {a=1, b=x}", "c=2 {c=2}"}));
