@@ -88,14 +88,15 @@ prom_sum() { awk -v f="$2" 'index($1, f "{") == 1 { s += $2 } END { printf "%.6f
 # same_number A B: whether two numbers agree to 1e-6.
 same_number() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'; }
 
-# check_access_log LOG RULE_FILE: reads $tmp/LOG once with RULE_FILE and
+# check_access_log LOG RULE_FILE [PARSER]: reads $tmp/LOG once with RULE_FILE
+# (and PARSER, default line) and
 # checks that every request is counted exactly: per (method, status), in
 # total, and in body bytes. The caller sets $adapter, $tmp, $sent, the
 # associative array `want` ("METHOD STATUS" -> requests sent) and defines
 # log_body_bytes FILE, the body bytes its log format records.
 check_access_log() {
-  local log=$1 rules=$2 name
-  name=$(basename "$log" .log)
+  local log=$1 rules=$2 parser=${3:-line} name
+  name=$(basename "${log%.*}")
   local lines
   lines=$(wc -l <"$tmp/$log")
   [ "$lines" = "$sent" ] || fail "$log has $lines lines for $sent requests sent"
@@ -104,7 +105,7 @@ sources:
   - name: $name
     type: file
     paths: [$log]
-    parser: line
+    parser: $parser
     rules: [$rules]
 YAML
   timeout 60 "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||

@@ -3,9 +3,10 @@
 # port chosen at run time, sends it an exactly known mix of requests, and
 # checks that the shipped nginx rule files count every line it logged: each
 # request once under the (method, status) it was sent as, the bytes nginx
-# says it sent, no line unmatched. nginx writes the same requests twice, in
-# its predefined "combined" format and in combined + $request_time, read by
-# rules/library/nginx/combined.yaml and combined_request_time.yaml.
+# says it sent, no line unmatched. nginx writes the same requests three
+# times, in its predefined "combined" format, in combined + $request_time
+# and as JSON lines (escape=json), read by rules/library/nginx/combined.yaml,
+# combined_request_time.yaml and json.yaml.
 # Usage: test/integration/nginx_access_test.sh PATH_TO_metrics-adapter
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
@@ -22,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 fail() {
   echo "FAIL: nginx integration: $*"
-  for f in error.log access.log access_rt.log; do
+  for f in error.log access.log access_rt.log access.json; do
     [ -s "$tmp/$f" ] && { echo "--- $f:"; cat "$tmp/$f"; }
   done
   exit 1
@@ -50,8 +51,14 @@ http {
   log_format combined_rt '\$remote_addr - \$remote_user [\$time_local] '
                          '"\$request" \$status \$body_bytes_sent '
                          '"\$http_referer" "\$http_user_agent" \$request_time';
+  log_format json_combined escape=json
+    '{"time":"\$time_iso8601","remote_addr":"\$remote_addr","remote_user":"\$remote_user",'
+    '"request":"\$request","request_method":"\$request_method","status":\$status,'
+    '"body_bytes_sent":\$body_bytes_sent,"request_time":\$request_time,'
+    '"http_referer":"\$http_referer","http_user_agent":"\$http_user_agent"}';
   access_log $tmp/access.log combined;
   access_log $tmp/access_rt.log combined_rt;
+  access_log $tmp/access.json json_combined;
 $(nginx_temp_paths)
   default_type text/plain;
   server {
@@ -68,11 +75,15 @@ url="http://127.0.0.1:$port"
 echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///') listening on 127.0.0.1:$port"
 
 # The requests, each with the method label and status it must be counted as.
-declare -A want=()
+# The JSON log's method is $request_method, which nginx leaves empty
+# (_OTHER) for a request line it could not parse, where the text formats
+# show its first word: want_json has those.
+declare -A want=() want_json=()
 sent=0
-expect() {  # expect METHOD_LABEL STATUS GOT_STATUS WHAT
+expect() {  # expect METHOD_LABEL STATUS GOT_STATUS WHAT [JSON_METHOD_LABEL]
   [ "$3" = "$2" ] || fail "$4: nginx answered '$3', this test expects $2"
   want["$1 $2"]=$((${want["$1 $2"]:-0} + 1))
+  want_json["${5:-$1} $2"]=$((${want_json["${5:-$1} $2"]:-0} + 1))
   sent=$((sent + 1))
 }
 req() {  # req METHOD_LABEL STATUS CURL_ARGS...: one request with curl
@@ -82,13 +93,13 @@ req() {  # req METHOD_LABEL STATUS CURL_ARGS...: one request with curl
   got=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 "$@") || true
   expect "$label" "$status" "$got" "curl $*"
 }
-raw() {  # raw METHOD_LABEL STATUS PRINTF_FORMAT: bytes curl would not send
+raw() {  # raw METHOD_LABEL STATUS PRINTF_FORMAT [JSON_METHOD_LABEL]: bytes curl would not send
   local got
   # nginx closes these connections after its answer, so cat ends by itself.
   # shellcheck disable=SC2016 # the inner shell expands $1 and $2
   got=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$port" "$3" |
     sed -n '1s/^HTTP\/1\.[01] \([0-9][0-9][0-9]\).*/\1/p') || true
-  expect "$1" "$2" "$got" "raw request '$3'"
+  expect "$1" "$2" "$got" "raw request '$3'" "${4:-}"
 }
 
 for _ in 1 2 3; do req GET 200 "$url/index.html"; done
@@ -111,12 +122,13 @@ raw GET 404 'GET /a"b\\c HTTP/1.0\r\n\r\n'
 # What else a client controls: spaces, bytes that are not UTF-8, a '"'
 # and a tab in the request line; a referer and a user agent holding \" and
 # the text \x22 around a fake end of line; an empty user agent.
-raw GET 400 'GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n'
+# escape=json writes the bytes that are not UTF-8 as they are.
+raw GET 400 'GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n' _OTHER
 raw GET 404 'GET /\xff\xfe\xc3\x28 HTTP/1.0\r\n\r\n'
 raw GET 404 'GET /x HTTP/1.0\r\nReferer: a\\"b\\x22c" 200 5 "-\r\nUser-Agent: u\\x22" 200 1 "-" "\r\n\r\n'
 raw GET 200 'GET /index.html HTTP/1.0\r\nUser-Agent: \r\n\r\n'
-raw GET 400 'GET /"  x HTTP/1.1\r\n\r\n'
-raw GET 400 'GET /\t HTTP/1.0\r\n\r\n'
+raw GET 400 'GET /"  x HTTP/1.1\r\n\r\n' _OTHER
+raw GET 400 'GET /\t HTTP/1.0\r\n\r\n' _OTHER
 
 # Graceful stop: nginx has written every log line when the master exits.
 kill -QUIT "$server_pid"
@@ -131,6 +143,10 @@ grep -qF 'client \x22quoted\x22 agent\x5C' "$tmp/access.log" ||
 # $body_bytes_sent follows the first '"', status ' after the request; the
 # request cannot hold a '"' of its own (nginx logs it as \x22).
 log_body_bytes() {  # log_body_bytes FILE: the body bytes the log records
+  if [[ $1 == *.json ]]; then
+    grep -o '"body_bytes_sent":[0-9]*' "$1" | awk -F: '{ s += $2 } END { print s + 0 }'
+    return
+  fi
   awk 'match($0, /" [0-9][0-9][0-9] [0-9]+ "/) {
        split(substr($0, RSTART + 2, RLENGTH - 3), f, " "); s += f[2] }
        END { print s + 0 }' "$1"
@@ -148,4 +164,16 @@ got_sum=$(awk 'index($1, "http_server_request_duration_seconds_sum{") == 1 { s +
 [ "$got_sum" = "$want_sum" ] || fail "access_rt.log: durations sum to $got_sum s, the log to $want_sum s"
 echo "access_rt.log: $count durations summing to $got_sum s"
 
-echo "PASS: nginx integration ($sent requests, both formats)"
+# The JSON lines: their own method labels, and the same durations.
+want=()
+for key in "${!want_json[@]}"; do want["$key"]=${want_json["$key"]}; done
+check_access_log access.json "$root/rules/library/nginx/json.yaml" json
+prom=$tmp/access.prom
+count=$(awk 'index($1, "http_server_request_duration_seconds_count{") == 1 { s += $2 } END { print s + 0 }' "$prom")
+[ "$count" = "$sent" ] || fail "access.json: $count durations observed for $sent lines"
+want_sum=$(grep -o '"request_time":[0-9.]*' "$tmp/access.json" | awk -F: '{ s += $2 } END { printf "%.6f\n", s }')
+got_sum=$(awk 'index($1, "http_server_request_duration_seconds_sum{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$prom")
+[ "$got_sum" = "$want_sum" ] || fail "access.json: durations sum to $got_sum s, the log to $want_sum s"
+echo "access.json: $count durations summing to $got_sum s"
+
+echo "PASS: nginx integration ($sent requests, three formats)"
