@@ -68,6 +68,7 @@ test      bsdutils                   logger
 test      prometheus-redis-exporter  prometheus-redis-exporter
 test      prometheus-haproxy-exporter prometheus-haproxy-exporter
 test      prometheus-apache-exporter prometheus-apache-exporter
+test      php8.2-fpm                 php-fpm8.2
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon

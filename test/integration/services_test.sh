@@ -17,13 +17,14 @@
 #   haproxy      haproxy       http /stats;csv               haproxy/stats_csv.yaml
 #   redis        redis-server  tcp  INFO ALL                 redis/info.yaml
 #   memcached    memcached     tcp  stats                    memcached/stats.yaml
+#   php-fpm      php8.2-fpm    http /status?json (nginx)    php-fpm/status.yaml
 set -euo pipefail
-usage="usage: $0 nginx|apache|haproxy|redis|memcached PATH_TO_metrics-adapter"
+usage="usage: $0 nginx|apache|haproxy|redis|memcached|php-fpm PATH_TO_metrics-adapter"
 service=${1:?$usage}
 adapter=$(realpath "${2:?$usage}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 case $service in
-  nginx | apache | haproxy | redis | memcached) ;;
+  nginx | apache | haproxy | redis | memcached | php-fpm) ;;
   *) echo "$usage" >&2; exit 2 ;;
 esac
 
@@ -77,6 +78,7 @@ case $service in
   redis) binary=/usr/bin/redis-server; version_flag=--version ;;
   # memcached -v is "verbose": it would start a server.
   memcached) binary=/usr/bin/memcached; version_flag=-V ;;
+  php-fpm) binary=/usr/sbin/php-fpm8.2; version_flag=-v ;;
 esac
 "$root/scripts/deps.sh" --require "$(basename "$binary")" curl || exit 1
 version=$(timeout 10 "$binary" "$version_flag" 2>&1 | head -n 1) || true
@@ -233,14 +235,73 @@ launch_memcached() {
   rule_file=memcached/stats.yaml
 }
 
+launch_php_fpm() {
+  # A static pool of two processes on a TCP port, and nginx in front of it
+  # (php-fpm speaks only FastCGI): /index.php runs a script, /status is the
+  # pool's status page. Both run in one process group, so freezing or
+  # stopping the service freezes or stops both.
+  port=${ports[0]} fpm_port=${ports[1]}
+  mkdir -p "$tmp/html"
+  printf '<?php echo "ok\\n";\n' >"$tmp/html/index.php"
+  chmod 644 "$tmp/html/index.php"
+  # "user" is what a root master runs the pool as (-R lets the master be
+  # root); php-fpm started by another user ignores it with a notice.
+  cat >"$tmp/php-fpm.conf" <<CONF
+[global]
+pid = $tmp/php-fpm.pid
+error_log = $tmp/php-fpm.log
+daemonize = no
+[app]
+listen = 127.0.0.1:$fpm_port
+listen.backlog = 64
+user = nobody
+group = nogroup
+pm = static
+pm.max_children = 2
+pm.status_path = /status
+CONF
+  cat >"$tmp/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+error_log $tmp/error.log notice;
+pid $tmp/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+$(nginx_temp_paths)
+  server {
+    listen 127.0.0.1:$port;
+    root $tmp/html;
+    location ~ ^/(status|index\.php)\$ {
+      fastcgi_pass 127.0.0.1:$fpm_port;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_param SCRIPT_NAME \$fastcgi_script_name;
+      fastcgi_param QUERY_STRING \$query_string;
+      fastcgi_param REQUEST_METHOD \$request_method;
+    }
+  }
+}
+CONF
+  "$root/scripts/deps.sh" --require nginx || exit 1
+  # shellcheck disable=SC2016 # the inner shell expands $1..$4
+  setsid bash -c '"$1" -F -R -n -y "$2" & exec nginx -p "$3" -e "$3/error.log" -c "$4" -g "daemon off;"' \
+    _ "$binary" "$tmp/php-fpm.conf" "$tmp" "$tmp/nginx.conf" >"$tmp/service.log" 2>&1 &
+  svc_pid=$!
+  listen=("$port" "$fpm_port")
+  source_config="type: http
+    url: http://127.0.0.1:$port/status?json"
+  rule_file=php-fpm/status.yaml
+}
+
 # start: launches the service and waits (10 s at most) until it listens on
 # all its ports; tries new ports up to 5 times if one was taken meanwhile.
 start() {
   local nports=1 attempt p up
   [ "$service" != haproxy ] || nports=4
+  [ "$service" != php-fpm ] || nports=2
   for attempt in 1 2 3 4 5; do
     pick_ports "$nports"
-    "launch_$service"
+    "launch_${service//-/_}"
     for _ in $(seq 100); do
       kill -0 "$svc_pid" 2>/dev/null || break
       up=1
@@ -845,6 +906,49 @@ check_memcached() {
   in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
 }
 
+check_php_fpm() {
+  local i code body
+  for i in $(seq "$n"); do
+    body=$(curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$port/index.php") || true
+    [ "$body" = ok ] || fail "GET /index.php answered '$body', want ok"
+  done
+  # php-fpm counts a connection as it accepts it, so scrape j sees itself:
+  # the n requests and j status requests. The status request is being
+  # served by one of the two processes: busy 1, idle 1. Checked on this
+  # scrape and the next.
+  local round
+  for round in 1 2; do
+    scrape
+    is server_connections_accepted_total $((n + scrapes)) "$n requests + $scrapes status requests"
+    is 'server_workers{state="busy"}' 1 "the status request"
+    is 'server_workers{state="idle"}' 1 "pm.max_children 2"
+  done
+  is 'phpfpm_pool_info{pool="app"}' 1
+  is 'phpfpm_process_manager_info{process_manager="static"}' 1
+  is phpfpm_listen_queue 0
+  is phpfpm_listen_queue_max 0 "one request at a time"
+  is phpfpm_listen_queue_limit 64 "listen.backlog"
+  is phpfpm_processes_max_active 1 "one request at a time"
+  is phpfpm_max_children_reached_total 0 "a static pool"
+  is phpfpm_slow_requests_total 0
+  in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
+  # Four requests at once to a pool of two processes: two wait in the
+  # listen queue, so its maximum becomes 2 and the busy maximum 2.
+  printf '<?php usleep(500000); echo "ok\n";\n' >"$tmp/html/index.php"
+  local pids=()
+  for i in 1 2 3 4; do
+    curl -s -o /dev/null --noproxy '*' --max-time 10 "http://127.0.0.1:$port/index.php" &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || fail "a concurrent request failed"; done
+  scrape
+  is server_connections_accepted_total $((n + 4 + scrapes))
+  is phpfpm_processes_max_active 2 "four requests at once, two processes"
+  in_range phpfpm_listen_queue_max 1 2 "the requests no process was free for"
+  code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' --max-time 5 "http://127.0.0.1:$port/index.php") || true
+  [ "$code" = 200 ] || fail "GET /index.php answered '$code' after the burst"
+}
+
 # --- The run -----------------------------------------------------------------
 
 idle_fds=()
@@ -868,15 +972,15 @@ timeout 30 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 
 start_adapter "$adapter" --config.file="$tmp/adapter.yaml" --config.watch-interval=0s
 
 t_load=$(now_ms)
-"check_$service"
+"check_${service//-/_}"
 t_checked=$(now_ms)
 is "metrics_adapter_source_up{source=\"$service\"}" 1
 up_scrape_ms=$scrape_ms
-series=$(grep -cE '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" || true)
+series=$(grep -cE '^(server|cache|redis|proxy|apache|phpfpm)_' "$tmp/metrics.txt" || true)
 echo "$service: the last scrape's $series series of the service (the first 30):"
 # awk, not grep | head: head closing the pipe early would kill grep with
 # SIGPIPE and, under pipefail, end this script without a word.
-awk '/^(server|cache|redis|proxy|apache)_/ && n++ < 30 { print "  " $0 }' "$tmp/metrics.txt"
+awk '/^(server|cache|redis|proxy|apache|phpfpm)_/ && n++ < 30 { print "  " $0 }' "$tmp/metrics.txt"
 echo "$service: scrapes: $scrapes, every number as the service reports it; last scrape ${up_scrape_ms} ms" \
   "(load and checks $((t_checked - t_load)) ms)"
 
@@ -893,7 +997,7 @@ if [ "$scrape_ms" -lt 900 ] || [ "$scrape_ms" -ge 3000 ]; then
   fail "the scrape of the frozen service took $scrape_ms ms; the source's timeout is 1 s"
 fi
 is "metrics_adapter_source_scrape_errors_total{reason=\"timeout\",source=\"$service\"}" 1
-stale=$(grep -cE '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" || true)
+stale=$(grep -cE '^(server|cache|redis|proxy|apache|phpfpm)_' "$tmp/metrics.txt" || true)
 [ "$stale" = 0 ] || fail "$stale series of the frozen service are still served"
 
 # Stopped, the service is not there at all: the next scrape must answer at
@@ -904,8 +1008,8 @@ scrape
 is "metrics_adapter_source_up{source=\"$service\"}" 0 "after the service stopped"
 [ "$scrape_ms" -lt 1000 ] || fail "the scrape after the service stopped took $scrape_ms ms"
 in_range "metrics_adapter_source_scrape_errors_total{reason=\"connect\",source=\"$service\"}" 1 1
-stale=$(grep -cE '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" || true)
-[ "$stale" = 0 ] || { grep -E '^(server|cache|redis|proxy|apache)_' "$tmp/metrics.txt" | head; fail "$stale series of the stopped service are still served"; }
+stale=$(grep -cE '^(server|cache|redis|proxy|apache|phpfpm)_' "$tmp/metrics.txt" || true)
+[ "$stale" = 0 ] || { grep -E '^(server|cache|redis|proxy|apache|phpfpm)_' "$tmp/metrics.txt" | head; fail "$stale series of the stopped service are still served"; }
 stop_adapter_cleanly
 
 echo "PASS: $service status through metrics-adapter (scrapes: $scrapes, exact; frozen: up 0, no series," \
