@@ -69,6 +69,7 @@ test      prometheus-redis-exporter  prometheus-redis-exporter
 test      prometheus-haproxy-exporter prometheus-haproxy-exporter
 test      prometheus-apache-exporter prometheus-apache-exporter
 test      php8.2-fpm                 php-fpm8.2
+test      prometheus-varnish-exporter prometheus-varnish-exporter
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon
