@@ -1,5 +1,8 @@
 #include "parsers/keyvalue_parser.h"
 
+#include <array>
+#include <cstddef>
+#include <string>
 #include <utility>
 
 #include "adapter/base/strings.h"
@@ -29,6 +32,19 @@ std::unique_ptr<Parser> KeyValueParser::Create(const ParserOptions& options, std
   if (parsed.separator.empty()) {
     *error = "keyvalue: separator must not be empty";
     return nullptr;
+  }
+  parsed.count_key = options.Get("count_key");
+  parsed.count_characters = options.Get("count_characters");
+  if (parsed.count_key.empty() != parsed.count_characters.empty()) {
+    *error = "keyvalue: count_key and count_characters go together: set both or neither";
+    return nullptr;
+  }
+  for (std::size_t i = 0; i < parsed.count_characters.size(); ++i) {
+    if (parsed.count_characters.find(parsed.count_characters[i], i + 1) != std::string::npos) {
+      *error = "keyvalue: count_characters lists \"" + std::string(1, parsed.count_characters[i]) +
+               "\" twice";
+      return nullptr;
+    }
   }
   if (!parsed.subfields.empty()) {
     if (parsed.subfield_separator.empty()) {
@@ -94,6 +110,10 @@ void KeyValueParser::ParseLine(std::string_view raw, RecordSink& sink) {
 }
 
 void KeyValueParser::EmitValue(std::string_view key, std::string_view value, RecordSink& sink) {
+  if (!options_.count_key.empty() && key == options_.count_key) {
+    EmitCharacterCounts(key, value, sink);
+    return;
+  }
   const std::string& subfields = options_.subfields;
   const std::string& subfield_separator = options_.subfield_separator;
   if (subfields.empty() || value.find(subfield_separator) == std::string_view::npos) {
@@ -126,6 +146,21 @@ void KeyValueParser::EmitValue(std::string_view key, std::string_view value, Rec
     subfield_key_.append(Trim(part.substr(0, split), kWhitespace));
     EmitRecord(subfield_key_, Trim(part.substr(split + subfield_separator.size()), kWhitespace),
                sink);
+  }
+}
+
+void KeyValueParser::EmitCharacterCounts(std::string_view key, std::string_view value,
+                                         RecordSink& sink) {
+  std::array<std::size_t, 256> counts{};
+  for (const char c : value) ++counts[static_cast<unsigned char>(c)];
+  for (const char c : options_.count_characters) {
+    subfield_key_.assign(key);
+    subfield_key_ += '.';
+    subfield_key_ += c;
+    const std::string count = std::to_string(counts[static_cast<unsigned char>(c)]);
+    const RecordLabel label{"value", count};
+    sink.OnRecord(Record{subfield_key_, static_cast<double>(counts[static_cast<unsigned char>(c)]),
+                         std::span<const RecordLabel>(&label, 1)});
   }
 }
 

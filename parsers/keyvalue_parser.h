@@ -7,7 +7,11 @@
 // the label `value` = the value text (so rules can use ${label.value} for
 // values such as redis `role:master`). With `subfields` set, a value made of
 // sub-key/sub-value pairs (redis `db0:keys=1,expires=0`) yields one record
-// per pair instead, named `key.subkey`.
+// per pair instead, named `key.subkey`. With `count_key` and
+// `count_characters` set, the line whose key is count_key (apache's
+// "Scoreboard: _W_K....") yields one record per character of
+// count_characters instead, named `key.<character>`, whose value is how
+// often the character occurs in the value (0 included).
 //
 // Parse errors (each line is skipped, the rest of the body still parsed):
 //   missing_separator  a line that is not blank, not a comment, and has no
@@ -38,6 +42,10 @@ class KeyValueParser : public Parser {
     // Lines without the separator are not key/value lines (a title, a
     // banner): skip them without a parse error.
     bool skip_lines_without_separator = false;
+    // The key whose value is counted character by character, and the
+    // characters counted (each once); both empty, or both set.
+    std::string count_key;
+    std::string count_characters;
   };
 
   // Creates a parser from the registry's option table. Returns null with
@@ -54,6 +62,8 @@ class KeyValueParser : public Parser {
   // Emits `key`=`value`, or one record per sub-field when `value` has them.
   void EmitValue(std::string_view key, std::string_view value, RecordSink& sink);
   void EmitRecord(std::string_view key, std::string_view value, RecordSink& sink);
+  // Emits `key.<c>` = occurrences of c in `value`, for each c of count_characters.
+  void EmitCharacterCounts(std::string_view key, std::string_view value, RecordSink& sink);
 
   Options options_;
   bool whitespace_separator_;  // separator " ": any run of spaces/tabs

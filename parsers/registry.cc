@@ -53,7 +53,10 @@ std::vector<ParserOptionSpec> KeyValueOptions() {
           {"subfields", "", "splits values of sub-field pairs into key.subkey records"},
           {"subfield_separator", "=", "splits a sub-field into subkey and value"},
           {"skip_lines_without_separator", "false",
-           "true: lines without the separator are skipped, not parse errors (apache ?auto)"}};
+           "true: lines without the separator are skipped, not parse errors (apache ?auto)"},
+          {"count_key", "", "the key whose value is counted character by character"},
+          {"count_characters", "",
+           "the characters counted in count_key's value: one key.<c> record each"}};
 }
 
 std::vector<ParserOptionSpec> CsvOptions() {

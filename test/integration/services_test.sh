@@ -535,6 +535,24 @@ check_apache() {
   for mode in user system; do
     in_range "apache_cpu_time_seconds_total{level=\"self\",mode=\"$mode\"}" 0 1e6
   done
+  # The scoreboard: every slot in one state, the status request's among
+  # those sending. Slots that are not serving anything stay as the
+  # exporter saw them.
+  local slots state total=0
+  slots=$(curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$port/server-status?auto" |
+    sed -n 's/^Scoreboard: //p' | tr -d '\r')
+  [ -n "$slots" ] || fail "no Scoreboard line on the status page"
+  for state in open waiting starting reading sending keepalive dnslookup closing logging finishing idle_cleanup; do
+    total=$((total + $(sample "apache_scoreboard{state=\"$state\"}")))
+  done
+  [ "$total" = "${#slots}" ] || fail "the scoreboard's states add up to $total, the page has ${#slots} slots"
+  in_range 'apache_scoreboard{state="sending"}' 1 1000 "the status request"
+  same_as 'apache_scoreboard{state="open"}' 'apache_scoreboard{state="open_slot"}'
+  same_as 'apache_scoreboard{state="starting"}' 'apache_scoreboard{state="startup"}'
+  same_as 'apache_scoreboard{state="dnslookup"}' 'apache_scoreboard{state="dns"}'
+  same_as 'apache_scoreboard{state="logging"}' 'apache_scoreboard{state="logging"}'
+  same_as 'apache_scoreboard{state="finishing"}' 'apache_scoreboard{state="graceful_stop"}'
+  same_as 'apache_scoreboard{state="idle_cleanup"}' 'apache_scoreboard{state="idle_cleanup"}' 
   echo "apache: $compared series equal to (or, for counters, just above) prometheus-apache-exporter's"
 }
 

@@ -268,12 +268,39 @@ TEST_CASE("keyvalue: a parser is reused across bodies") {
   }
 }
 
+TEST_CASE("keyvalue: count_key counts the characters of one key's value") {
+  std::unique_ptr<Parser> parser = MakeParser({{"skip_lines_without_separator", "true"},
+                                               {"count_key", "Scoreboard"},
+                                               {"count_characters", "_W.K"}});
+  Collector sink;
+  parser->Parse("localhost\nBusyWorkers: 1\nScoreboard: _W__..R\nScoreboardX: __\n", sink);
+  // Every listed character, present or not; others (R) are not counted;
+  // other keys are read as always.
+  CHECK(sink.records == Lines{"BusyWorkers=1 {value=1}", "Scoreboard._=3 {value=3}",
+                              "Scoreboard.W=1 {value=1}", "Scoreboard..=2 {value=2}",
+                              "Scoreboard.K=0 {value=0}", "ScoreboardX {value=__}"});
+  CHECK(sink.errors.empty());
+  // An empty value counts zeros.
+  Collector empty;
+  parser->Parse("Scoreboard:\n", empty);
+  CHECK(empty.records == Lines{"Scoreboard._=0 {value=0}", "Scoreboard.W=0 {value=0}",
+                               "Scoreboard..=0 {value=0}", "Scoreboard.K=0 {value=0}"});
+
+  CHECK(CreateError({{"count_key", "Scoreboard"}}) ==
+        "keyvalue: count_key and count_characters go together: set both or neither");
+  CHECK(CreateError({{"count_characters", "_"}}) ==
+        "keyvalue: count_key and count_characters go together: set both or neither");
+  CHECK(CreateError({{"count_key", "S"}, {"count_characters", "_W_"}}) ==
+        "keyvalue: count_characters lists \"_\" twice");
+}
+
 TEST_CASE("keyvalue: registry entry and option validation") {
   const ParserInfo* info = FindParser("keyvalue");
   REQUIRE(info != nullptr);
   CHECK(info->unit == ParserUnit::kBody);
-  for (const char* option : {"separator", "comment_prefix", "line_prefix", "subfields",
-                             "subfield_separator", "skip_lines_without_separator"}) {
+  for (const char* option :
+       {"separator", "comment_prefix", "line_prefix", "subfields", "subfield_separator",
+        "skip_lines_without_separator", "count_key", "count_characters"}) {
     CHECK(info->HasOption(option));
   }
   CHECK(info->Defaults().Get("separator") == ":");
