@@ -951,8 +951,10 @@ check_php_fpm() {
   is phpfpm_slow_requests_total 0
   in_range server_uptime_seconds 0 $((($(now_ms) - t_start_service) / 1000 + 2))
   # Four requests at once to a pool of two processes: two wait in the
-  # listen queue, so its maximum becomes 2 and the busy maximum 2.
-  printf '<?php usleep(500000); echo "ok\n";\n' >"$tmp/html/index.php"
+  # listen queue, so the busy maximum becomes 2 and the queue's at least 1.
+  # php-fpm samples the queue once a second (its process manager's
+  # heartbeat): each request takes 1.5 s, so the queued ones are seen.
+  printf '<?php usleep(1500000); echo "ok\n";\n' >"$tmp/html/index.php"
   local pids=()
   for i in 1 2 3 4; do
     curl -s -o /dev/null --noproxy '*' --max-time 10 "http://127.0.0.1:$port/index.php" &
