@@ -832,6 +832,8 @@ check_redis() {
   is 'redis_command_failed_calls_total{cmd="set"}' 0
   is 'redis_command_rejected_calls_total{cmd="get"}' 1 "GET without its key"
   is 'redis_command_rejected_calls_total{cmd="set"}' 0
+  is 'redis_errors_total{error="WRONGTYPE"}' 1 "the LPUSH"
+  is 'redis_errors_total{error="ERR"}' 1 "the bare GET"
   in_range 'redis_command_duration_seconds_total{cmd="set"}' 0.000001 1 "$((n + 2)) SETs"
   is 'redis_db_expiring_keys{db="db0"}' 0
   is 'redis_db_expiring_keys{db="db1"}' 1 "SETEX j3"
@@ -878,6 +880,8 @@ check_redis() {
   same_as 'redis_persistence_last_status{operation="rdb_bgsave"}' redis_rdb_last_bgsave_status
   same_as 'redis_persistence_in_progress{operation="rdb_bgsave"}' redis_rdb_bgsave_in_progress
   same_as redis_clients_blocked redis_blocked_clients
+  same_as 'redis_errors_total{error="WRONGTYPE"}' 'redis_errors_total{err="WRONGTYPE"}'
+  same_as 'redis_errors_total{error="ERR"}' 'redis_errors_total{err="ERR"}'
   echo "redis: $compared series equal to prometheus-redis-exporter's"
 }
 
