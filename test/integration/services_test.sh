@@ -51,12 +51,25 @@ fail() {
 # Stops the service: SIGTERM to its process group (it runs under setsid),
 # then SIGKILL to whatever is left after 5 s, so no worker keeps a port.
 stop_service() {
+  stop_php_fpm
   [ -n "$svc_pid" ] || return 0
   kill -TERM -- "-$svc_pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$svc_pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$svc_pid" 2>/dev/null || true
   wait "$svc_pid" 2>/dev/null || true
   svc_pid=
+}
+# php-fpm's master calls setsid() even in the foreground (-F), so it leaves
+# the service's process group: it is stopped by the pid in its pid file,
+# SIGTERM, then SIGKILL after 5 s (its workers exit with it).
+stop_php_fpm() {
+  [ -s "$tmp/php-fpm.pid" ] || return 0
+  local pid
+  pid=$(cat "$tmp/php-fpm.pid")
+  rm -f "$tmp/php-fpm.pid"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
 }
 cleanup() {
   stop_adapter
@@ -238,8 +251,9 @@ launch_memcached() {
 launch_php_fpm() {
   # A static pool of two processes on a TCP port, and nginx in front of it
   # (php-fpm speaks only FastCGI): /index.php runs a script, /status is the
-  # pool's status page. Both run in one process group, so freezing or
-  # stopping the service freezes or stops both.
+  # pool's status page. Freezing the service freezes nginx (the process
+  # group), which is enough for the status page to hang; stopping it stops
+  # both (stop_service).
   port=${ports[0]} fpm_port=${ports[1]}
   mkdir -p "$tmp/html"
   printf '<?php echo "ok\\n";\n' >"$tmp/html/index.php"
@@ -314,6 +328,7 @@ start() {
     if kill -0 "$svc_pid" 2>/dev/null; then fail "$service did not listen within 10 s"; fi
     wait "$svc_pid" 2>/dev/null || true
     svc_pid=
+    stop_php_fpm
     grep -qi 'in use' "$tmp"/*.log 2>/dev/null || fail "$service did not start"
     echo "a port was taken meanwhile (attempt $attempt); trying others"
   done
