@@ -220,7 +220,7 @@ TEST_CASE("Expand refuses a capture name used twice, saying where each comes fro
         "7 %{A:x}: capture \"x\" is named twice: by %{A:x} and by %{A:x} (a rule's captures "
         "need distinct names)\n");
   CHECK(ExpandErrors("L (?P<bytes>\\d+) (?P<status>\\d+)\n", "%{L} (?P<bytes>\\d+)") ==
-        "6 (?P<bytes>...): capture \"bytes\" is named twice: by %{L} and by (?P<bytes>...) (a "
+        "5 (?P<bytes>...): capture \"bytes\" is named twice: by %{L} and by (?P<bytes>...) (a "
         "rule's captures need distinct names)\n");
 }
 
