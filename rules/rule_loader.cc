@@ -9,6 +9,7 @@
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
+#include "rules/named_patterns.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -40,13 +41,16 @@ struct ParsedFile {
   std::string path;
   YAML::Node rules;
   YAML::Node tests;
+  // The shipped named patterns plus those of the file's `patterns:` files.
+  PatternLibrary patterns;
 };
 
 // Compiles one rule: its regex, and the plan for each of its emits.
 class RuleCompiler {
  public:
-  RuleCompiler(const std::string& file, const Schema& schema, Diagnostics& diags)
-      : file_(file), schema_(schema), diags_(diags) {}
+  RuleCompiler(const std::string& file, const Schema& schema, const PatternLibrary& patterns,
+               Diagnostics& diags)
+      : file_(file), schema_(schema), patterns_(patterns), diags_(diags) {}
 
   std::optional<CompiledRule> Compile(const YAML::Node& node) {
     YamlMap map(node, file_, diags_, "rule");
@@ -73,8 +77,12 @@ class RuleCompiler {
         }
       }
     }
+    pattern_captures_.clear();
     if (auto pattern = map.String("match", Required::kYes)) {
-      rule.regex = CompileRegex(*pattern, map.Node("match"));
+      rule.uses_named_patterns = PatternLibrary::UsesPatterns(*pattern);
+      if (std::optional<std::string> regex = ExpandPatterns(*pattern, map.Node("match"))) {
+        rule.regex = CompileRegex(*regex, map.Node("match"));
+      }
     }
     YAML::Node emits = map.Node("emit", Required::kYes);
     map.RejectUnknownKeys();
@@ -91,7 +99,8 @@ class RuleCompiler {
     const bool emits_ok = diags_.error_count() == errors_before;
     for (const auto& [name, index] : rule.regex->NamedCapturingGroups()) {
       // After a broken emit, "never used" would only echo that error.
-      if (emits_ok && !used_captures_.contains(name)) {
+      // A named pattern's own captures (COMBINEDAPACHELOG's) need no use.
+      if (emits_ok && !used_captures_.contains(name) && !pattern_captures_.contains(name)) {
         diags_.Warning(PositionOf(file_, map.Node("match")),
                        what_ + ": capture " + Quoted(name) + " is never used");
       }
@@ -101,13 +110,26 @@ class RuleCompiler {
   }
 
  private:
-  std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
-    auto regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
-    if (regex->ok()) return regex;
-    // Point at the part of the pattern RE2 names, as written in the file
-    // (quoting and escapes make the pattern's own offsets unreliable).
+  // `pattern` with its named patterns (%{NAME:capture}) expanded; nullopt
+  // when one is unknown or malformed (reported where it is in the file).
+  std::optional<std::string> ExpandPatterns(const std::string& pattern, const YAML::Node& node) {
+    if (!PatternLibrary::UsesPatterns(pattern)) return pattern;
+    std::vector<PatternError> errors;
+    std::optional<Expansion> expansion = patterns_.Expand(pattern, errors);
+    for (const PatternError& error : errors) {
+      diags_.Error(PositionInFile(node, error.fragment), what_ + ": " + error.message);
+    }
+    if (!expansion) return std::nullopt;
+    pattern_captures_.insert(expansion->pattern_captures.begin(),
+                             expansion->pattern_captures.end());
+    return std::move(expansion->regex);
+  }
+
+  // Where `fragment` of the scalar `node` is in the file: its first
+  // occurrence on the scalar's lines, else the scalar's own position
+  // (quoting and escapes make offsets into the scalar's value unreliable).
+  SourcePosition PositionInFile(const YAML::Node& node, const std::string& fragment) {
     SourcePosition position = PositionOf(file_, node);
-    const std::string& fragment = regex->error_arg();
     // A block scalar (`match: >-`) starts on the lines after its mark.
     for (int line = position.line; !fragment.empty() && line > 0 && line < position.line + 4;
          ++line) {
@@ -121,7 +143,15 @@ class RuleCompiler {
         break;
       }
     }
-    diags_.Error(position, what_ + ": invalid regex: " + regex->error());
+    return position;
+  }
+
+  std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
+    auto regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
+    if (regex->ok()) return regex;
+    // Point at the part of the pattern RE2 names, as written in the file.
+    diags_.Error(PositionInFile(node, regex->error_arg()),
+                 what_ + ": invalid regex: " + regex->error());
     return nullptr;
   }
 
@@ -453,9 +483,11 @@ class RuleCompiler {
 
   const std::string& file_;
   const Schema& schema_;
+  const PatternLibrary& patterns_;
   Diagnostics& diags_;
   std::string what_;
   std::set<std::string> used_captures_;
+  std::set<std::string> pattern_captures_;  // from inside named patterns' definitions
 };
 
 void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTest>& out) {
@@ -554,7 +586,14 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
   if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
     LoadFamilies(metrics, path, schema, diags);
   }
-  ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests")};
+  // Named patterns of the rule writer's own, relative to this rule file.
+  PatternLibrary patterns = PatternLibrary::Shipped();
+  for (const std::string& patterns_file :
+       map.StringList("patterns").value_or(std::vector<std::string>{})) {
+    result.files_read.push_back(ResolveBeside(path, patterns_file));
+    patterns.AddFile(result.files_read.back(), diags);
+  }
+  ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests"), std::move(patterns)};
   map.RejectUnknownKeys();
   parsed.push_back(std::move(file));
 }
@@ -569,7 +608,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
     return;
   }
   std::map<std::string, SourcePosition> names;
-  RuleCompiler compiler(file.path, schema, diags);
+  RuleCompiler compiler(file.path, schema, file.patterns, diags);
   for (const YAML::Node& node : file.rules) {
     std::optional<CompiledRule> rule = compiler.Compile(node);
     if (!rule) continue;

@@ -97,6 +97,8 @@ struct CompiledRule {
   // (`match_labels: {type: c}`): statsd types, gauge deltas, CSV rows.
   std::vector<std::pair<std::string, std::string>> match_labels;
   bool continue_matching = false;
+  // Whether `match` used named patterns: `regex` is then their expansion.
+  bool uses_named_patterns = false;
   std::vector<EmitPlan> emits;
   SourcePosition position;
   // Every text the regex can match lies in [range_min, range_max] (from

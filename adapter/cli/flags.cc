@@ -44,7 +44,8 @@ constexpr Command kCommands[] = {
     {"test", kTest, "run the tests embedded in rule files", "test RULEFILE... [flags]",
      "metrics-adapter test rules/library/nginx/*.yaml"},
     {"explain", kExplain,
-     "show what the rules make of each input, and where a pattern stops matching",
+     "show what the rules make of each input, each regex with its named patterns "
+     "expanded, and where a pattern stops matching",
      "explain RULEFILE INPUT... [flags]\n"
      "explain --config.file=FILE [--source=NAME] INPUT... [flags]\n"
      "(an INPUT of \"-\" reads stdin)",

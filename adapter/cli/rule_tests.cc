@@ -8,6 +8,7 @@
 
 #include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/input_driver.h"
+#include "adapter/store/initial_series.h"
 #include "adapter/store/series_store.h"
 #include "rules/rule_loader.h"
 
@@ -57,6 +58,11 @@ TestOutput RunInput(std::string_view input, bool stream, const Schema& schema, c
     SeriesStore::Writer& writer;
     std::uint64_t parse_errors = 0;
   };
+  // What a streamed source starts with: its counters and histograms of
+  // constant labels at 0 (a pulled source's store starts empty).
+  if (stream || parser_choice.info->unit == ParserUnit::kLine) {
+    AddSeriesFromTheStart(rules, schema, store);
+  }
   std::unique_ptr<Parser> parser = parser_choice.Create();
   TestOutput output;
   {

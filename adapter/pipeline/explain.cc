@@ -144,6 +144,9 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
   for (std::size_t index = 0; index < rules.rules().size(); ++index) {
     const CompiledRule& rule = rules.rules()[index];
     out << "rule " << Quoted(rule.name) << " (" << rule.position.ToString() << "): ";
+    if (rule.uses_named_patterns) {
+      out << "its named patterns expanded:\n  " << rule.regex->pattern() << "\n  ";
+    }
     if (stopped) {
       out << "not tried: an earlier rule matched (add `continue: true` to it to go on)\n";
       continue;

@@ -6,6 +6,7 @@
 
 #include "adapter/pipeline/explain.h"
 #include "adapter/pipeline/input_driver.h"
+#include "adapter/store/initial_series.h"
 
 namespace metrics_adapter {
 
@@ -77,6 +78,11 @@ void Runtime::SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next
                         [&] { streamed_.SwapRulesLocked(next); });
   }
   schema_ = loaded.schema;
+  // Counters and histograms the streamed sources' rules write with constant
+  // labels read 0 from the start (pulled sources show what a scrape saw).
+  for (const auto& [name, wanted] : next) {
+    if (!wanted->config.pulled()) AddSeriesFromTheStart(*wanted->rules, *schema_, *store_);
+  }
 
   // Pulled sources keep no series between scrapes, only their HTTP client:
   // built anew, so that the clients take the new options and TLS files.

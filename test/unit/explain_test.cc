@@ -54,6 +54,23 @@ TEST_CASE("Explain says where a pattern stops matching") {
                     offset + ": \" x \\\"-\\\" \\\"c\\\" 0.004\"\n") != std::string::npos);
 }
 
+TEST_CASE("Explain shows a rule's regex with its named patterns expanded") {
+  Loaded loaded;
+  Diagnostics diags;
+  loaded.rules = LoadRuleFiles({METRICS_ADAPTER_SOURCE_DIR "/test/bench/nginx_named_patterns.yaml"},
+                               loaded.schema, diags)
+                     .rule_set;
+  REQUIRE(loaded.rules != nullptr);
+  const std::string report = Explain(
+      *loaded.rules, loaded.schema,
+      Record{R"(10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] "GET /a HTTP/1.1" 200 12 "-" "c" 0.25)"});
+  CHECK(report.find("rule \"request\" (") != std::string::npos);
+  CHECK(report.find("): its named patterns expanded:\n  ^(?:\\S+) (?:\\S+) (?:\\S+) \\[") !=
+        std::string::npos);
+  CHECK(report.find(" (?:(?P<bytes>[0-9]+)|-) ") != std::string::npos);
+  CHECK(report.find("\n  matched\n  $method = \"GET\"\n") != std::string::npos);
+}
+
 TEST_CASE("FindPartialMatch stops at the first group whose prefix fails") {
   RE2 regex("^(?P<a>x+)-(?P<b>y+)-(?P<c>z+)$", RuleRegexOptions());
   PartialMatch partial = FindPartialMatch(regex, "xx-yy-!!");
