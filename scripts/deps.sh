@@ -64,6 +64,7 @@ test      nodejs                     node
 test      npm                        npm
 test      mariadb-server             mariadbd mariadb-install-db
 test      mariadb-client             mariadb
+test      prometheus-mysqld-exporter prometheus-mysqld-exporter
 test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit
