@@ -65,6 +65,9 @@ test      npm                        npm
 test      mariadb-server             mariadbd mariadb-install-db
 test      mariadb-client             mariadb
 test      prometheus-mysqld-exporter prometheus-mysqld-exporter
+test      bind9                      named
+test      bind9-dnsutils             dig
+test      prometheus-bind-exporter   prometheus-bind-exporter
 test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit

@@ -18,7 +18,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
   prometheus-mysqld-exporter curl || exit 1
 
 tmp=$(mktemp -d)
-db_pid= exporter_pid=
+db_pid=''
+exporter_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
 stop_db() {
@@ -58,7 +59,9 @@ sql() { timeout 60 "${client[@]}" "$@"; }
   echo "sources:"
   echo "  - name: mariadb"
   echo "    type: exec"
-  printf '    command: [%s, -e, SHOW GLOBAL STATUS]\n' "$(IFS=,; echo "${client[*]}" | sed 's/,/, /g')"
+  printf '    command: ['
+  printf '%s, ' "${client[@]}"
+  printf -- '-e, SHOW GLOBAL STATUS]\n'
   echo "    timeout: 10s"
   echo "    rules: [$root/rules/library/mysql/global_status.yaml]"
 } >"$tmp/adapter.yaml"
@@ -77,7 +80,7 @@ delta() {
   local a b
   a=$(prom_value "$tmp/after.prom" "$1")
   b=$(prom_value "$tmp/before.prom" "$1")
-  [ -n "$a" ] && [ -n "$b" ] || fail "$1 missing: before '$b', after '$a'"
+  if [ -z "$a" ] || [ -z "$b" ]; then fail "$1 missing: before '$b', after '$a'"; fi
   echo $((a - b))
 }
 
