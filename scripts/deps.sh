@@ -68,6 +68,8 @@ test      prometheus-mysqld-exporter prometheus-mysqld-exporter
 test      bind9                      named
 test      bind9-dnsutils             dig
 test      prometheus-bind-exporter   prometheus-bind-exporter
+test      squid                      squid
+test      prometheus-squid-exporter  prometheus-squid-exporter
 test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit
