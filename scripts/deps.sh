@@ -70,6 +70,9 @@ test      bind9-dnsutils             dig
 test      prometheus-bind-exporter   prometheus-bind-exporter
 test      squid                      squid
 test      prometheus-squid-exporter  prometheus-squid-exporter
+test      postgresql                 -
+test      postgresql-client          psql
+test      pgbouncer                  pgbouncer
 test      bsdutils                   logger
 pod       podman                     podman
 pod       catatonit                  catatonit
