@@ -64,6 +64,15 @@ test      nodejs                     node
 test      npm                        npm
 test      mariadb-server             mariadbd mariadb-install-db
 test      mariadb-client             mariadb
+test      prometheus-mysqld-exporter prometheus-mysqld-exporter
+test      bind9                      named
+test      bind9-dnsutils             dig
+test      prometheus-bind-exporter   prometheus-bind-exporter
+test      squid                      squid
+test      prometheus-squid-exporter  prometheus-squid-exporter
+test      postgresql                 -
+test      postgresql-client          psql
+test      pgbouncer                  pgbouncer
 test      bsdutils                   logger
 test      prometheus-redis-exporter  prometheus-redis-exporter
 test      prometheus-haproxy-exporter prometheus-haproxy-exporter
