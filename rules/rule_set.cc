@@ -271,8 +271,7 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
                     UpdateSink& sink) const {
   const std::string_view text = record.text;
   bool matched = false;
-  for (int index :
-       FindCandidates(record, scratch.candidates, scratch.set_matches, scratch.atoms)) {
+  for (int index : FindCandidates(record, scratch.candidates, scratch.set_matches, scratch.atoms)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
     if (rule.exact_literal) {

@@ -6,8 +6,8 @@
 // range, record labels) drop the rules a record cannot match; rules without
 // such checks are not visited at all. If kPrefilterMinRules or more remain,
 // an AtomFilter narrows them down: one pass of an RE2::Set of literal texts
-// the rules need (such as " /api/v2/", found with RE2's FilteredRE2) over the
-// text keeps the rules whose text occurs. If that still leaves kPrefilterMinRules or
+// the rules need (such as " /api/v2/") over the text keeps the rules whose
+// text occurs, and those that need none. If that still leaves kPrefilterMinRules or
 // more (rules without atoms, or atoms every record has), one pass of an
 // RE2::Set of the whole patterns finds those that match. Only the rules left
 // run their own RE2 to extract captures, in rule order. Every step only drops
@@ -157,8 +157,8 @@ class RuleSet {
   // From this many candidates on, the pre-filter picks among them. Below
   // it, a matching line costs one regex match instead of two.
   static constexpr std::size_t kPrefilterMinRules = 4;
-  // Atoms shorter than this are not looked for (FilteredRE2's min_atom_len):
-  // a rule that needs only shorter ones passes the atom step.
+  // Literal texts shorter than this are not looked for: a rule that needs
+  // only shorter ones passes the atom step.
   static constexpr int kMinAtomLength = 3;
 
   // Takes the compiled rules; builds the cheap-check index and the atom
@@ -188,9 +188,7 @@ class RuleSet {
     Emit(rule, record, scratch, counts, sink);
   }
   int max_captures() const { return max_captures_; }
-  std::size_t key_atom_count() const {
-    return atom_filter_ ? atom_filter_->key_atom_count() : 0;
-  }
+  std::size_t key_atom_count() const { return atom_filter_ ? atom_filter_->key_atom_count() : 0; }
   int max_labels() const { return max_labels_; }
 
  private:
