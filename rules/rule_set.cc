@@ -117,6 +117,7 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
   }
   if (rules.size() >= kPrefilterMinRules) {
     std::vector<const RE2*> regexes;
+    regexes.reserve(rules.size());
     for (const CompiledRule& rule : rules) regexes.push_back(rule.regex.get());
     std::string error;
     set->atom_filter_ = AtomFilter::Create(regexes, kMinAtomLength, &error);

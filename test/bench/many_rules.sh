@@ -101,6 +101,8 @@ write_inputs() {
     printf '  - {name: svc_requests_total, type: counter, help: Requests., labels: [service, code]}\n'
     printf '  - {name: svc_response_bytes_total, type: counter, help: Body bytes., labels: [service, code]}\n'
     printf 'rules:\n'
+    # $status and $bytes are the rules' captures, not shell variables.
+    # shellcheck disable=SC2016
     for ((k = 0; k < n; k++)); do
       printf "  - name: svc%s\n    match: '%s'\n" "$k" "$(pattern "$k")"
       printf '    emit:\n'
@@ -116,6 +118,7 @@ write_inputs() {
   {
     printf 'counter svc_requests_total by service, code\n'
     printf 'counter svc_response_bytes_total by service, code\n'
+    # shellcheck disable=SC2016
     for ((k = 0; k < n; k++)); do
       printf '/%s/ {\n' "$(pattern "$k" | sed 's|/svc|\\/svc|; s|/\[|\\/[|')"
       printf '  svc_requests_total["svc%s"][$status]++\n' "$k"
