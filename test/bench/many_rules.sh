@@ -98,8 +98,8 @@ write_inputs() {
   head -n "$mtail_lines" "$dir/access.log" >"$dir/mtail.log"
   {
     printf 'parser: line\nmetrics:\n'
-    printf '  - {name: svc_requests_total, type: counter, help: Requests., labels: [service, code]}\n'
-    printf '  - {name: svc_response_bytes_total, type: counter, help: Body bytes., labels: [service, code]}\n'
+    printf '  - {name: svc_requests_total, type: counter, help: Requests., labels: [service, code], max_series: 100000}\n'
+    printf '  - {name: svc_response_bytes_total, type: counter, help: Body bytes., labels: [service, code], max_series: 100000}\n'
     printf 'rules:\n'
     # $status and $bytes are the rules' captures, not shell variables.
     # shellcheck disable=SC2016
