@@ -72,6 +72,8 @@ class PatternReader {
   bool AtEnd() const { return i_ >= pattern_.size(); }
   // Whether every group opened so far has been closed.
   bool GroupsClosed() const { return alternation_.empty(); }
+  // How many groups are open.
+  std::size_t Depth() const { return alternation_.size(); }
 
   // Reads the token at the current position and moves past it. Requires
   // !AtEnd().
@@ -225,6 +227,41 @@ std::string RequiredLiteralSuffix(std::string_view pattern) {
   }
   if (!reader.GroupsClosed()) return {};
   return suffix;
+}
+
+std::string RequiredLiteral(std::string_view pattern) {
+  PatternReader reader(pattern);
+  std::string longest, run;
+  const auto end_run = [&] {
+    if (run.size() > longest.size()) longest = run;
+    run.clear();
+  };
+  while (!reader.AtEnd()) {
+    const std::size_t depth_before = reader.Depth();
+    const std::optional<Step> step = reader.Next();
+    if (!step) return {};
+    if (depth_before > 0 || reader.Depth() > 0) {
+      // A group's text may be optional or one of its alternatives; only
+      // text outside every group counts.
+      end_run();
+      continue;
+    }
+    switch (step->token) {
+      case Token::kLiteral:
+        run += step->literal;
+        break;
+      case Token::kQuantifier:
+        // It applies to the run's last byte, which may then be absent.
+        if (!run.empty()) run.pop_back();
+        end_run();
+        break;
+      default:
+        end_run();
+        break;
+    }
+  }
+  end_run();
+  return longest;
 }
 
 std::string_view CommonPrefix(std::string_view low, std::string_view high) {

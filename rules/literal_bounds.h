@@ -24,6 +24,14 @@ namespace metrics_adapter {
 // such as \x41 or \Q...\E, or non-ASCII bytes.
 std::string RequiredLiteralSuffix(std::string_view pattern);
 
+// The longest literal text every match of `pattern` contains: a run of
+// literal bytes outside any group and not under a quantifier, such as
+// " /svc42/" in `^\S+ "[A-Z]+ /svc42/[^"]*"`. Empty when there is none or
+// the pattern holds what RequiredLiteralSuffix gives up on (a top-level
+// `|`, flags, unusual escapes, non-ASCII bytes). Its bytes match exactly:
+// a pattern that could fold case is given up on.
+std::string RequiredLiteral(std::string_view pattern);
+
 // The text both bounds of a match range share: every string between them
 // (inclusive, byte order) starts with it.
 std::string_view CommonPrefix(std::string_view low, std::string_view high);

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
@@ -529,26 +531,60 @@ void LoadSchemaFile(const std::string& path, Schema& schema, Diagnostics& diags)
   map.RejectUnknownKeys();
 }
 
-// An earlier rule that always wins over `rule`, where that is evident: it
-// does not continue, has no label conditions beyond the later rule's, and
-// its pattern matches every text (".*", "", "^") or is the same pattern.
-const CompiledRule* ShadowingRule(const std::vector<CompiledRule>& earlier,
-                                  const CompiledRule& rule) {
-  static const std::set<std::string> kMatchesEverything = {"",       ".*",      "^",   "^.*",
-                                                           "(?s).*", "^(?s).*", ".*$", "^.*$"};
-  for (const CompiledRule& before : earlier) {
-    if (before.continue_matching) continue;
-    const bool labels_cover = std::all_of(
+// The earlier rules that may keep a later one from ever matching: those
+// that do not continue, by pattern, so that checking a rule costs a look-up
+// rather than a pass over every earlier rule (a thousand rules would make
+// that half a million comparisons).
+class ShadowIndex {
+ public:
+  // An earlier rule (of `earlier`, the rules added so far) that always wins
+  // over `rule`, where that is evident: it does not continue, has no label
+  // conditions beyond the later rule's, and its pattern matches every text
+  // (".*", "", "^") or is the same pattern. The first such rule, if several.
+  const CompiledRule* Find(const std::vector<CompiledRule>& earlier,
+                           const CompiledRule& rule) const {
+    std::optional<std::size_t> first;
+    const auto consider = [&](const std::vector<std::size_t>& indexes) {
+      for (std::size_t index : indexes) {
+        if (first && *first < index) return;
+        if (LabelsCover(earlier[index], rule)) {
+          first = index;
+          return;
+        }
+      }
+    };
+    consider(matches_everything_);
+    if (auto it = by_pattern_.find(rule.regex->pattern()); it != by_pattern_.end()) {
+      consider(it->second);
+    }
+    return first ? &earlier[*first] : nullptr;
+  }
+
+  // Takes note of earlier[index], the rule just added.
+  void Add(const std::vector<CompiledRule>& earlier, std::size_t index) {
+    static const std::set<std::string> kMatchesEverything = {"",       ".*",      "^",   "^.*",
+                                                             "(?s).*", "^(?s).*", ".*$", "^.*$"};
+    const CompiledRule& rule = earlier[index];
+    if (rule.continue_matching) return;
+    const std::string& pattern = rule.regex->pattern();
+    if (kMatchesEverything.contains(pattern)) matches_everything_.push_back(index);
+    by_pattern_[pattern].push_back(index);
+  }
+
+ private:
+  // Whether `rule` has every label condition `before` has.
+  static bool LabelsCover(const CompiledRule& before, const CompiledRule& rule) {
+    return std::all_of(
         before.match_labels.begin(), before.match_labels.end(), [&](const auto& condition) {
           return std::find(rule.match_labels.begin(), rule.match_labels.end(), condition) !=
                  rule.match_labels.end();
         });
-    if (!labels_cover) continue;
-    const std::string& pattern = before.regex->pattern();
-    if (kMatchesEverything.contains(pattern) || pattern == rule.regex->pattern()) return &before;
   }
-  return nullptr;
-}
+
+  // Rule indexes in rule order.
+  std::unordered_map<std::string, std::vector<std::size_t>> by_pattern_;
+  std::vector<std::size_t> matches_everything_;
+};
 
 // Sets the parser a rule file declares into `parser`; a second file naming a
 // different one is an error.
@@ -601,7 +637,7 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
 // Pass 2 over one rule file: its rules compiled onto `rules`. A rule defined
 // twice, or one an earlier rule keeps from ever matching, is an error.
 void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& diags,
-                  std::vector<CompiledRule>& rules) {
+                  std::vector<CompiledRule>& rules, ShadowIndex& shadows) {
   if (!file.rules.IsDefined()) return;
   if (!file.rules.IsSequence()) {
     diags.Error(PositionOf(file.path, file.rules), "\"rules\" must be a list");
@@ -617,7 +653,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
                                       it->second.ToString() + ")");
       continue;
     }
-    if (const CompiledRule* shadow = ShadowingRule(rules, *rule)) {
+    if (const CompiledRule* shadow = shadows.Find(rules, *rule)) {
       diags.Error(rule->position, "rule " + Quoted(rule->name) + " can never match: rule " +
                                       Quoted(shadow->name) + " at " + shadow->position.ToString() +
                                       " matches every record it would, and stops there (give "
@@ -625,6 +661,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
       continue;
     }
     rules.push_back(std::move(*rule));
+    shadows.Add(rules, rules.size() - 1);
   }
 }
 
@@ -639,9 +676,10 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
 
   // Pass 2: the rules, in file order.
   std::vector<CompiledRule> rules;
+  ShadowIndex shadows;
   for (const ParsedFile& file : parsed) {
     LoadTests(file, diags, result.tests);
-    CompileRules(file, schema, diags, rules);
+    CompileRules(file, schema, diags, rules, shadows);
   }
   if (diags.error_count() == errors_before) {
     result.rule_set = RuleSet::Create(std::move(rules), diags);

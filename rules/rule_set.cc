@@ -6,7 +6,9 @@
 #include <cmath>
 #include <iterator>
 
+#include "adapter/base/strings.h"
 #include "adapter/base/utf8.h"
+#include "rules/atom_filter.h"
 #include "rules/literal_bounds.h"
 
 namespace metrics_adapter {
@@ -45,6 +47,7 @@ MatchScratch::MatchScratch(const RuleSet& rules)
       label_storage(static_cast<std::size_t>(rules.max_labels())) {
   candidates.reserve(rules.rules().size());
   set_matches.reserve(rules.rules().size());
+  atoms.reserve(rules.key_atom_count());
 }
 
 MatchCounts::MatchCounts(const RuleSet& rules) : rule_matches(rules.rules().size(), 0) {}
@@ -113,74 +116,127 @@ std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
     }
   }
   if (rules.size() >= kPrefilterMinRules) {
-    auto prefilter = std::make_unique<RE2::Set>(RuleRegexOptions(), RE2::UNANCHORED);
-    for (const CompiledRule& rule : rules) {
-      std::string error;
-      if (prefilter->Add(rule.regex->pattern(), &error) < 0) {
-        diags.Error(rule.position, "rule \"" + rule.name + "\": " + error);
-        return nullptr;
-      }
-    }
-    if (!prefilter->Compile()) {
-      diags.Error(rules.front().position,
-                  "the rules of this source together exceed RE2's memory budget; split them");
+    std::vector<const RE2*> regexes;
+    regexes.reserve(rules.size());
+    for (const CompiledRule& rule : rules) regexes.push_back(rule.regex.get());
+    std::string error;
+    set->atom_filter_ = AtomFilter::Create(regexes, kMinAtomLength, &error);
+    if (!set->atom_filter_) {
+      diags.Error(rules.front().position, "the rules of this source: " + error + "; split them");
       return nullptr;
     }
-    set->prefilter_ = std::move(prefilter);
   }
   for (CompiledRule& rule : rules) SetBounds(rule);
+  set->IndexChecks(rules);
+  set->rules_ = std::move(rules);
+  return set;
+}
+
+void RuleSet::IndexChecks(const std::vector<CompiledRule>& rules) {
+  unchecked_.assign(rules.size(), 0);
   // Rules by the first byte a record must start with, when some rule says:
   // a record then meets only the rules that can match it, without a check
   // per rule (a CSV page has 100 columns, its rules want a handful).
   const bool any_prefix = std::any_of(
       rules.begin(), rules.end(), [](const auto& rule) { return !rule.literal_prefix.empty(); });
-  if (any_prefix) {
-    set->by_first_byte_.resize(kNoFirstByte + 1);
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-      const std::string& prefix = rules[i].literal_prefix;
-      for (std::size_t byte = 0; byte <= kNoFirstByte; ++byte) {
-        if (prefix.empty() || static_cast<unsigned char>(prefix.front()) == byte) {
-          set->by_first_byte_[byte].push_back(static_cast<int>(i));
-        }
+  checked_by_first_byte_.assign(any_prefix ? kNoFirstByte + 1 : 1, {});
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const CompiledRule& rule = rules[i];
+    if (!rule.HasChecks()) {
+      unchecked_[i] = 1;
+      unchecked_rules_.push_back(static_cast<int>(i));
+      continue;
+    }
+    for (std::size_t byte = 0; byte < checked_by_first_byte_.size(); ++byte) {
+      if (rule.literal_prefix.empty() ||
+          static_cast<unsigned char>(rule.literal_prefix.front()) == byte) {
+        checked_by_first_byte_[byte].push_back(static_cast<int>(i));
       }
     }
-  } else {
-    set->by_first_byte_.resize(1);
-    for (std::size_t i = 0; i < rules.size(); ++i) {
-      set->by_first_byte_[0].push_back(static_cast<int>(i));
-    }
   }
-  set->rules_ = std::move(rules);
-  return set;
 }
 
 const std::vector<int>& RuleSet::FindCandidates(const Record& record, std::vector<int>& out,
-                                                std::vector<int>& set_matches) const {
+                                                std::vector<int>& set_matches,
+                                                std::vector<int>& atoms) const {
   // A few byte comparisons per rule drop most records of a status page
-  // before any regex runs.
+  // before any regex runs. Only rules that have such checks are visited:
+  // a rule without any passes every record, and with many of them (one
+  // access-log rule per URL prefix) visiting each would cost more than the
+  // pre-filter that actually tells them apart.
   out.clear();
   std::size_t first = 0;
-  if (by_first_byte_.size() > 1) {
+  if (checked_by_first_byte_.size() > 1) {
     first = record.text.empty() ? kNoFirstByte : static_cast<unsigned char>(record.text.front());
   }
-  for (int i : by_first_byte_[first]) {
+  for (int i : checked_by_first_byte_[first]) {
     if (rules_[static_cast<std::size_t>(i)].MayMatch(record)) out.push_back(i);
   }
-  if (out.size() < kPrefilterMinRules || !prefilter_) return out;
+  if (out.size() + unchecked_rules_.size() < kPrefilterMinRules || !atom_filter_) {
+    // Fewer than kPrefilterMinRules candidates in all (without a
+    // pre-filter there are fewer rules than that): each is tried in turn.
+    // `out` has room for every rule (MatchScratch reserves it), so the
+    // inserts allocate nothing.
+    for (int i : unchecked_rules_) out.insert(std::lower_bound(out.begin(), out.end(), i), i);
+    return out;
+  }
+  KeepByAtoms(record.text, out, set_matches, atoms);
+  if (out.size() >= kPrefilterMinRules) KeepByPatterns(record.text, out, set_matches);
+  return out;
+}
+
+void RuleSet::KeepByAtoms(std::string_view text, std::vector<int>& out,
+                          std::vector<int>& potentials, std::vector<int>& atoms) const {
+  // The rules the atoms of `text` allow, in rule order ...
+  atom_filter_->Candidates(text, potentials, atoms);
+  // ... of which the unchecked ones and those that passed their checks
+  // (`out`, in rule order) are kept, into `potentials`; that becomes `out`.
+  std::size_t kept = 0;
+  auto passed = out.cbegin();
+  for (int index : potentials) {
+    if (unchecked_[static_cast<std::size_t>(index)] == 0) {
+      passed = std::lower_bound(passed, out.cend(), index);
+      if (passed == out.cend() || *passed != index) continue;
+    }
+    potentials[kept++] = index;
+  }
+  potentials.resize(kept);
+  out.swap(potentials);
+}
+
+void RuleSet::KeepByPatterns(std::string_view text, std::vector<int>& out,
+                             std::vector<int>& set_matches) const {
+  const RE2::Set* patterns = PatternSet();
+  if (patterns == nullptr) return;
   set_matches.clear();
-  prefilter_->Match(record.text, &set_matches);
+  patterns->Match(text, &set_matches);
   // RE2::Set reports matches in no particular order; rules run in file order.
   std::sort(set_matches.begin(), set_matches.end());
-  // Keep, in place, the rules both steps let through.
   std::size_t kept = 0;
-  auto next = set_matches.begin();
+  auto next = set_matches.cbegin();
   for (int index : out) {
-    next = std::lower_bound(next, set_matches.end(), index);
-    if (next == set_matches.end()) break;
+    next = std::lower_bound(next, set_matches.cend(), index);
+    if (next == set_matches.cend()) break;
     if (*next == index) out[kept++] = index;
   }
   out.resize(kept);
-  return out;
+}
+
+const RE2::Set* RuleSet::PatternSet() const {
+  std::call_once(pattern_set_once_, [this] {
+    auto patterns = std::make_unique<RE2::Set>(RuleRegexOptions(), RE2::UNANCHORED);
+    for (const CompiledRule& rule : rules_) {
+      // Every pattern compiled on its own with the same options.
+      if (patterns->Add(rule.regex->pattern(), nullptr) < 0) return;
+    }
+    if (patterns->Compile()) pattern_set_ = std::move(patterns);
+  });
+  return pattern_set_.get();
+}
+
+bool CompiledRule::HasChecks() const {
+  return !literal_prefix.empty() || !literal_suffix.empty() || !range_min.empty() ||
+         !match_labels.empty();
 }
 
 bool CompiledRule::MayMatch(const Record& record) const {
@@ -216,7 +272,7 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
                     UpdateSink& sink) const {
   const std::string_view text = record.text;
   bool matched = false;
-  for (int index : FindCandidates(record, scratch.candidates, scratch.set_matches)) {
+  for (int index : FindCandidates(record, scratch.candidates, scratch.set_matches, scratch.atoms)) {
     const CompiledRule& rule = rules_[static_cast<std::size_t>(index)];
     const int groups = rule.regex->NumberOfCapturingGroups() + 1;
     if (rule.exact_literal) {

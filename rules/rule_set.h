@@ -3,12 +3,19 @@
 // updates of schema families.
 //
 // Matching: first each rule's cheap checks (literal prefix and suffix, match
-// range, record labels) drop the rules a record cannot match. If
-// kPrefilterMinRules or more remain, one RE2::Set pass over the text finds
-// those that can; only they run their own RE2 to extract captures, in rule
-// order. With fewer, trying each in turn is cheaper than the extra pass. The first matching rule
-// wins unless it says `continue: true`. A RuleSet is immutable after Compile and safe to share
-// between threads; per-thread mutable state lives in a MatchScratch.
+// range, record labels) drop the rules a record cannot match; rules without
+// such checks are not visited at all. If kPrefilterMinRules or more remain,
+// an AtomFilter narrows them down: one pass of an RE2::Set of literal texts
+// the rules need (such as " /api/v2/") over the text keeps the rules whose
+// text occurs, and those that need none. If that still leaves kPrefilterMinRules or
+// more (rules without atoms, or atoms every record has), one pass of an
+// RE2::Set of the whole patterns finds those that match. Only the rules left
+// run their own RE2 to extract captures, in rule order. Every step only drops
+// rules that cannot match, so the result is that of trying every rule in
+// turn. The first matching rule wins unless it says `continue: true`. A
+// RuleSet is immutable after Create (the set of whole patterns is built on
+// first use, once) and safe to share between threads; per-thread mutable
+// state lives in a MatchScratch.
 //
 // Usage:
 //   MatchScratch scratch(*rules);
@@ -21,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,6 +38,7 @@
 #include "adapter/base/diagnostics.h"
 #include "parsers/number.h"
 #include "parsers/parser.h"
+#include "rules/atom_filter.h"
 #include "rules/schema.h"
 
 namespace metrics_adapter {
@@ -115,6 +124,8 @@ struct CompiledRule {
 
   // Whether `record` passes the rule's cheap checks: its bounds and labels.
   bool MayMatch(const Record& record) const;
+  // Whether the rule has any such check; without one, MayMatch is always true.
+  bool HasChecks() const;
   // Whether `record` has the labels match_labels asks for.
   bool LabelsHold(const Record& record) const;
 };
@@ -126,7 +137,8 @@ class RuleSet;
 struct MatchScratch {
   explicit MatchScratch(const RuleSet& rules);
   std::vector<int> candidates;
-  std::vector<int> set_matches;            // what the RE2::Set pre-filter reports
+  std::vector<int> set_matches;            // what a pre-filter step reports
+  std::vector<int> atoms;                  // the atoms found in the text
   std::vector<re2::StringPiece> captures;  // group 0 is the whole match
   std::vector<std::string_view> label_values;
   std::vector<std::string> label_storage;
@@ -144,12 +156,15 @@ struct MatchCounts {
 
 class RuleSet {
  public:
-  // From this many rules on, an RE2::Set pass picks the candidates. Below
+  // From this many candidates on, the pre-filter picks among them. Below
   // it, a matching line costs one regex match instead of two.
   static constexpr std::size_t kPrefilterMinRules = 4;
+  // Literal texts shorter than this are not looked for: a rule that needs
+  // only shorter ones passes the atom step.
+  static constexpr int kMinAtomLength = 3;
 
-  // Takes the compiled rules; builds the RE2::Set pre-filter. Reports to
-  // `diags` if the set cannot be built (e.g. over RE2's memory budget).
+  // Takes the compiled rules; builds the cheap-check index and the atom
+  // pre-filter. Reports to `diags` if the pre-filter cannot be built.
   static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules, Diagnostics& diags);
 
   // Matches `text` and sends every resulting update to `sink`. Returns true
@@ -167,34 +182,58 @@ class RuleSet {
   // For `explain`: the rules the pre-filter lets through (all without one),
   // and the updates one matched rule emits from the captures in `scratch`.
   const std::vector<int>& CandidatesForExplain(const Record& record, std::vector<int>& out) const {
-    std::vector<int> set_matches;
-    return FindCandidates(record, out, set_matches);
+    std::vector<int> set_matches, atoms;
+    return FindCandidates(record, out, set_matches, atoms);
   }
   void EmitForExplain(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                       MatchCounts& counts, UpdateSink& sink) const {
     Emit(rule, record, scratch, counts, sink);
   }
   int max_captures() const { return max_captures_; }
+  std::size_t key_atom_count() const { return atom_filter_ ? atom_filter_->key_atom_count() : 0; }
   int max_labels() const { return max_labels_; }
 
  private:
   RuleSet() = default;
   // The rules that may match `record`, in rule order: those whose cheap
-  // checks it passes and, when that leaves several, that the RE2::Set
-  // pre-filter picks (filled into `out`).
-  // `set_matches` is a buffer for the pre-filter's own result.
+  // checks it passes and, when that leaves several, that the pre-filter
+  // keeps. Returns `out` or `set_matches`, swapped into `out`;
+  // `set_matches` and `atoms` are buffers for the pre-filter's steps.
   const std::vector<int>& FindCandidates(const Record& record, std::vector<int>& out,
-                                         std::vector<int>& set_matches) const;
+                                         std::vector<int>& set_matches,
+                                         std::vector<int>& atoms) const;
+  // Keeps, in rule order, the candidates the atoms of `text` allow.
+  void KeepByAtoms(std::string_view text, std::vector<int>& out, std::vector<int>& potentials,
+                   std::vector<int>& atoms) const;
+  // Keeps, in rule order, the candidates whose whole pattern matches `text`.
+  void KeepByPatterns(std::string_view text, std::vector<int>& out,
+                      std::vector<int>& set_matches) const;
+  // The RE2::Set of every rule's pattern, built on first use; null if it
+  // does not fit RE2's memory budget (candidates are then tried in turn).
+  const RE2::Set* PatternSet() const;
   void Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
             MatchCounts& counts, UpdateSink& sink) const;
+  // Fills the indexes below from the rules' checks.
+  void IndexChecks(const std::vector<CompiledRule>& rules);
 
   std::vector<CompiledRule> rules_;
-  std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
-  // The rules a record may match, in rule order, by its first byte (index
-  // kNoFirstByte for the empty text); a single list of all rules when no
-  // rule has a literal prefix.
+  // Picks the rules a record's literal texts allow (see atom_filter.h);
+  // null below kPrefilterMinRules rules.
+  std::unique_ptr<AtomFilter> atom_filter_;
+  // The set of whole patterns: compiling it costs as much as compiling every
+  // rule again, and with atoms that tell the rules apart it is never needed.
+  mutable std::once_flag pattern_set_once_;
+  mutable std::unique_ptr<RE2::Set> pattern_set_;
+  // The rules that have cheap checks (CompiledRule::HasChecks) and that a
+  // record may match, in rule order, by the record's first byte (index
+  // kNoFirstByte for the empty text); a single list when no rule has a
+  // literal prefix.
   static constexpr std::size_t kNoFirstByte = 256;
-  std::vector<std::vector<int>> by_first_byte_;
+  std::vector<std::vector<int>> checked_by_first_byte_;
+  // The rules without checks, which every record passes: in rule order, and
+  // by rule index (1: unchecked).
+  std::vector<int> unchecked_rules_;
+  std::vector<char> unchecked_;
   int max_captures_ = 0;
   int max_labels_ = 0;
 };

@@ -94,6 +94,50 @@ TEST_CASE("literal suffix: every match of the pattern ends with it") {
   }
 }
 
+TEST_CASE("the longest literal text every match contains") {
+  CHECK(RequiredLiteral(R"(^\S+ \S+ "[A-Z]+ /svc42/[^"]*" (?P<s>\d{3}))") == " /svc42/");
+  CHECK(RequiredLiteral(R"(timeout=\d+ in \w+)") == "timeout=");
+  CHECK(RequiredLiteral("^abc$") == "abc");
+  CHECK(RequiredLiteral(R"(^a\.b\[c)") == "a.b[c");
+  // A quantifier takes back the byte before it; a group's text does not count.
+  CHECK(RequiredLiteral("abcd?e") == "abc");
+  CHECK(RequiredLiteral("xy(?:abcdef)?z") == "xy");
+  CHECK(RequiredLiteral("x(?P<m>GET|POST) /api/") == " /api/");
+  CHECK(RequiredLiteral("(abcdef)") == "");
+  // Given up on: alternatives, flags, escapes it does not read, non-ASCII.
+  CHECK(RequiredLiteral("abcdef|xyz") == "");
+  CHECK(RequiredLiteral("(?i)abcdef") == "");
+  CHECK(RequiredLiteral(R"(abc\x41def)") == "");
+  CHECK(RequiredLiteral("caf\xc3\xa9 menu") == "");
+  CHECK(RequiredLiteral(R"(^\d+$)") == "");
+}
+
+TEST_CASE("every text a pattern matches contains its required literal") {
+  struct Case {
+    const char* pattern;
+    std::vector<const char*> texts;
+  };
+  const std::vector<Case> cases = {
+      {R"(^\S+ "[A-Z]+ /svc4/[^"]*" \d+$)", {R"(a "GET /svc4/" 200)", R"(b "PUT /svc4/x?y" 1)"}},
+      {"ab+c", {"abc", "abbbbc"}},
+      {"ab*c", {"ac", "abbc"}},
+      {"ab{0,2}cd", {"acd", "abbcd"}},
+      {"(?:x|y)zzz(w)?", {"xzzz", "yzzzw"}},
+      {"abc??d", {"abd", "abcd"}},
+  };
+  for (const Case& c : cases) {
+    RE2 regex(c.pattern, RuleRegexOptions());
+    REQUIRE(regex.ok());
+    const std::string literal = RequiredLiteral(c.pattern);
+    CAPTURE(c.pattern);
+    for (const char* text : c.texts) {
+      CAPTURE(text);
+      CHECK(RE2::PartialMatch(text, regex));
+      CHECK(std::string_view(text).find(literal) != std::string_view::npos);
+    }
+  }
+}
+
 TEST_CASE("common prefix of a match range") {
   CHECK(CommonPrefix("upstreams.", "upstreams/") == "upstreams");
   CHECK(CommonPrefix("scur", "scur") == "scur");
