@@ -57,7 +57,7 @@ ir_small=$(instructions "$small")
 ir_large=$(instructions "$large")
 per_line=$(((ir_large - ir_small) / (large - small)))
 apply=$(callgrind_annotate --inclusive=yes --threshold=100 "$tmp/callgrind_$large" 2>/dev/null |
-  awk '/SeriesStore::ApplyLocked/ { gsub(",", "", $1); print $1; exit }')
+  awk '/SeriesStore::ApplyLocked/ && !found { gsub(",", "", $1); print $1; found = 1 }')
 echo "instructions: $ir_small for $small lines, $ir_large for $large lines"
 echo "per line: $per_line"
 if [ -n "$apply" ]; then
