@@ -54,8 +54,7 @@ SeriesTable::SeriesTable(SeriesTable&& other) noexcept
       ordered_(std::move(other.ordered_)),
       added_(std::move(other.added_)),
       label_bytes_(std::exchange(other.label_bytes_, 0)),
-      recent_(std::move(other.recent_)),
-      next_recent_(other.next_recent_) {
+      recent_(std::move(other.recent_)) {
   other.slots_.clear();
   other.ordered_.clear();
   other.added_.clear();
@@ -71,7 +70,6 @@ SeriesTable& SeriesTable::operator=(SeriesTable&& other) noexcept {
   added_ = std::move(other.added_);
   label_bytes_ = std::exchange(other.label_bytes_, 0);
   recent_ = std::move(other.recent_);
-  next_recent_ = other.next_recent_;
   other.slots_.clear();
   other.ordered_.clear();
   other.added_.clear();
@@ -108,10 +106,14 @@ SeriesTable::Series* SeriesTable::FindBlock(std::string_view block, std::uint32_
 }
 
 SeriesTable::Series* SeriesTable::Find(std::span<const std::string_view> values) {
-  for (const Recent& recent : recent_) {
+  for (std::size_t i = 0; i < kRecent; ++i) {
+    Recent& recent = recent_[i];
     if (recent.series != nullptr &&
         std::equal(values.begin(), values.end(), recent.values.begin(), recent.values.end())) {
-      return recent.series;
+      Series* series = recent.series;
+      // A hit moves one place up: frequent label sets stay at the front.
+      if (i > 0) std::swap(recent_[i - 1], recent_[i]);
+      return series;
     }
   }
   MakeBlock(values);
@@ -151,8 +153,8 @@ void SeriesTable::Reindex(std::size_t slots) {
 }
 
 void SeriesTable::Remember(Series* series, std::span<const std::string_view> values) {
-  Recent& recent = recent_[next_recent_];
-  next_recent_ = (next_recent_ + 1) % kRecent;
+  // A new set takes the last place, the least used one's.
+  Recent& recent = recent_[kRecent - 1];
   recent.series = series;
   recent.values.resize(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) recent.values[i].assign(values[i]);

@@ -105,7 +105,7 @@ class SeriesTable {
   bool Less(std::string_view a, std::string_view b) const;
 
  private:
-  static constexpr std::size_t kRecent = 4;
+  static constexpr std::size_t kRecent = 8;
   struct Recent {
     Series* series = nullptr;
     std::vector<std::string> values;
@@ -125,8 +125,7 @@ class SeriesTable {
   std::vector<Series*> added_;    // not yet in ordered_
   std::size_t label_bytes_ = 0;
   std::array<Recent, kRecent> recent_;
-  std::size_t next_recent_ = 0;  // the entry Remember replaces next
-  std::string block_;            // scratch for MakeBlock
+  std::string block_;  // scratch for MakeBlock
 };
 
 }  // namespace metrics_adapter

@@ -35,8 +35,10 @@ while (($#)); do
   esac
   shift
 done
-[[ $series =~ ^[1-9][0-9]{0,6}$ ]] && ((series % 5 == 0)) ||
-  { echo "--series: a multiple of 5, 5..9999995" >&2; exit 2; }
+if ! [[ $series =~ ^[1-9][0-9]{0,6}$ ]] || ((series % 5 != 0)); then
+  echo "--series: a multiple of 5, 5..9999995" >&2
+  exit 2
+fi
 [[ $scrapes =~ ^[1-9][0-9]{0,3}$ ]] || { echo "--scrapes: 1..9999" >&2; exit 2; }
 
 root=$(cd "$(dirname "$0")/../.." && pwd)

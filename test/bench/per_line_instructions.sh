@@ -25,8 +25,10 @@ while (($#)); do
   esac
   shift
 done
-[[ $small =~ ^[1-9][0-9]*$ && $large =~ ^[1-9][0-9]*$ ]] && ((large > small)) ||
-  { echo "--small and --large: positive, large > small" >&2; exit 2; }
+if ! [[ $small =~ ^[1-9][0-9]*$ && $large =~ ^[1-9][0-9]*$ ]] || ((large <= small)); then
+  echo "--small and --large: positive, large > small" >&2
+  exit 2
+fi
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
