@@ -86,6 +86,7 @@ pod       runc                       runc
 pod       netavark                   -
 pod       mmdebstrap                 mmdebstrap
 bench     mtail                      mtail
+bench     valgrind                   valgrind callgrind_annotate
 fuzz      clang                      clang++
 '
 default_groups=(build test pod)

@@ -9,24 +9,6 @@
 namespace metrics_adapter {
 namespace {
 
-// Separates label values in a series key. 0xFF never occurs in valid UTF-8,
-// and label values are valid UTF-8 by the time they reach the store.
-constexpr char kKeySeparator = '\xff';
-
-// Orders series keys by their label values, value by value: the separator
-// sorts before every byte, so {a} comes before {ab}.
-bool KeyLess(const std::string& a, const std::string& b) {
-  // Only the first differing byte decides; std::mismatch finds it with a
-  // plain byte comparison, much faster than ranking every byte.
-  const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
-  if (ib == b.end()) return false;  // b is a prefix of a, or equal
-  if (ia == a.end()) return true;   // a is a proper prefix of b
-  const auto rank = [](char c) {
-    return c == kKeySeparator ? -1 : static_cast<int>(static_cast<unsigned char>(c));
-  };
-  return rank(*ia) < rank(*ib);
-}
-
 bool SameShape(const FamilySpec& a, const FamilySpec& b) {
   return a.name == b.name && a.type == b.type && a.labels == b.labels && a.buckets == b.buckets &&
          a.native == b.native;
@@ -62,7 +44,12 @@ void SeriesStore::Reconfigure(const Schema& schema, std::size_t default_max_seri
   std::vector<Family> next;
   next.reserve(static_cast<std::size_t>(schema.size()));
   for (const FamilySpec& spec : schema.families()) {
-    Family family{spec, spec.max_series > 0 ? spec.max_series : default_max_series, {}, 0, 0, 0};
+    Family family{spec,
+                  spec.max_series > 0 ? spec.max_series : default_max_series,
+                  SeriesTable(spec.labels),
+                  0,
+                  0,
+                  0};
     if (spec.native) family.native_schema = NativeSchemaForFactor(spec.native->bucket_factor);
     for (Family& old : families_) {
       if (SameShape(old.spec, spec)) {
@@ -82,36 +69,28 @@ void SeriesStore::Writer::Apply(const Update& update) { store_.ApplyLocked(updat
 
 SeriesStore::Series& SeriesStore::FindOrCreate(Family& family,
                                                std::span<const std::string_view> label_values) {
-  key_buffer_.clear();
-  for (std::string_view value : label_values) {
-    key_buffer_.append(value);
-    key_buffer_.push_back(kKeySeparator);
-  }
-  if (auto it = family.series.find(std::string_view(key_buffer_)); it != family.series.end()) {
-    return it->second;
-  }
+  if (Series* series = family.series.Find(label_values); series != nullptr) return *series;
+  // The overflow label set, built only when needed.
+  std::vector<std::string_view> overflow;
+  std::span<const std::string_view> values = label_values;
   if (family.series.size() >= family.max_series) {
     // Past the limit: fold into the one overflow series (which itself does
     // not count against the limit), so memory stays bounded whatever the input.
     ++family.overflowed;
-    key_buffer_.clear();
-    for (std::size_t i = 0; i < label_values.size(); ++i) {
-      key_buffer_.append(kOverflowLabelValue);
-      key_buffer_.push_back(kKeySeparator);
-    }
-    if (auto it = family.series.find(std::string_view(key_buffer_)); it != family.series.end()) {
-      return it->second;
-    }
+    overflow.assign(label_values.size(), kOverflowLabelValue);
+    values = overflow;
+    if (Series* series = family.series.Find(values); series != nullptr) return *series;
   }
-  Series fresh;
+  Series& fresh = family.series.Add(values);
   if (family.spec.type == MetricType::kHistogram) {
-    fresh.counts.assign(family.spec.buckets.size() + 1, 0);
+    fresh.histogram = std::make_unique<SeriesTable::Histogram>();
+    fresh.histogram->counts.assign(family.spec.buckets.size() + 1, 0);
+    if (family.spec.native) {
+      fresh.histogram->native.emplace(family.native_schema, family.spec.native->zero_threshold,
+                                      family.spec.native->max_buckets);
+    }
   }
-  if (family.spec.native) {
-    fresh.native.emplace(family.native_schema, family.spec.native->zero_threshold,
-                         family.spec.native->max_buckets);
-  }
-  return family.series.emplace(key_buffer_, std::move(fresh)).first->second;
+  return fresh;
 }
 
 void SeriesStore::ApplyLocked(const Update& update, Clock::time_point now) {
@@ -129,32 +108,25 @@ void SeriesStore::ApplyLocked(const Update& update, Clock::time_point now) {
     case UpdateOp::kObserve: {
       const std::vector<double>& bounds = family.spec.buckets;
       // The first bucket whose upper bound is >= the value; +Inf otherwise.
+      SeriesTable::Histogram& histogram = *series.histogram;
       const auto bucket = std::lower_bound(bounds.begin(), bounds.end(), update.value);
-      ++series.counts[static_cast<std::size_t>(bucket - bounds.begin())];
-      if (series.native) series.native->Observe(update.value);
-      series.sum += update.value;
-      ++series.count;
+      ++histogram.counts[static_cast<std::size_t>(bucket - bounds.begin())];
+      if (histogram.native) histogram.native->Observe(update.value);
+      histogram.sum += update.value;
+      ++histogram.count;
       break;
     }
   }
 }
 
-void SeriesStore::ExpireLocked(Clock::time_point now) const {
+void SeriesStore::PrepareLocked(Clock::time_point now) const {
   for (Family& family : families_) {
-    if (family.spec.ttl.count() == 0) continue;
-    family.expired += std::erase_if(family.series, [&](const auto& entry) {
-      return now - entry.second.last_update > family.spec.ttl;
-    });
+    if (family.spec.ttl.count() > 0) {
+      family.expired += family.series.EraseIf(
+          [&](const Series& series) { return now - series.last_update > family.spec.ttl; });
+    }
+    family.series.Order();
   }
-}
-
-std::vector<const SeriesStore::Entry*> SeriesStore::Sorted(const Family& family) {
-  std::vector<const Entry*> sorted;
-  sorted.reserve(family.series.size());
-  for (const Entry& entry : family.series) sorted.push_back(&entry);
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Entry* a, const Entry* b) { return KeyLess(a->first, b->first); });
-  return sorted;
 }
 
 ModelFamily SeriesStore::Model(const Family& family, bool native) {
@@ -164,19 +136,15 @@ ModelFamily SeriesStore::Model(const Family& family, bool native) {
   mf.help = family.spec.help;
   mf.type = PrometheusType(family.spec.type);
   const bool classic = !native || !family.spec.native || family.spec.buckets_declared;
-  const std::vector<const Entry*> sorted = Sorted(family);
-  mf.metric.reserve(sorted.size());
-  for (const auto* entry : sorted) {
-    const Series& series = entry->second;
+  const std::vector<Series*>& ordered = family.series.ordered();
+  mf.metric.reserve(ordered.size());
+  for (const Series* entry : ordered) {
+    const Series& series = *entry;
     prometheus::ClientMetric metric;
-    // The key is the label values in label order, each followed by the
-    // separator: split in place, without a temporary vector.
-    metric.label.reserve(family.spec.labels.size());
-    std::string_view key = entry->first;
-    for (std::size_t i = 0; i < family.spec.labels.size() && !key.empty(); ++i) {
-      const std::size_t end = key.find(kKeySeparator);
-      metric.label.push_back({family.spec.labels[i], std::string(key.substr(0, end))});
-      key.remove_prefix(end + 1);
+    std::vector<std::string> values = family.series.Values(series.labels());
+    metric.label.reserve(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      metric.label.push_back({family.spec.labels[i], std::move(values[i])});
     }
     switch (family.spec.type) {
       case MetricType::kCounter:
@@ -186,23 +154,24 @@ ModelFamily SeriesStore::Model(const Family& family, bool native) {
         metric.gauge.value = series.value;
         break;
       case MetricType::kHistogram: {
+        const SeriesTable::Histogram& histogram = *series.histogram;
         std::uint64_t cumulative = 0;
-        for (std::size_t b = 0; classic && b < series.counts.size(); ++b) {
-          cumulative += series.counts[b];
+        for (std::size_t b = 0; classic && b < histogram.counts.size(); ++b) {
+          cumulative += histogram.counts[b];
           const double bound = b < family.spec.buckets.size()
                                    ? family.spec.buckets[b]
                                    : std::numeric_limits<double>::infinity();
           metric.histogram.bucket.push_back({cumulative, bound});
         }
-        metric.histogram.sample_count = series.count;
-        metric.histogram.sample_sum = series.sum;
+        metric.histogram.sample_count = histogram.count;
+        metric.histogram.sample_sum = histogram.sum;
         break;
       }
     }
     mf.metric.push_back(std::move(metric));
-    if (native && series.native) {
+    if (native && series.histogram && series.histogram->native) {
       model.native.resize(mf.metric.size(), nullptr);
-      model.native.back() = &*series.native;
+      model.native.back() = &*series.histogram->native;
     }
   }
   return model;
@@ -210,10 +179,10 @@ ModelFamily SeriesStore::Model(const Family& family, bool native) {
 
 std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
   std::lock_guard<std::mutex> lock(mu_);
-  ExpireLocked(clock_());
+  PrepareLocked(clock_());
   std::vector<prometheus::MetricFamily> out;
   for (const Family& family : families_) {
-    if (family.series.empty()) continue;
+    if (family.series.size() == 0) continue;
     out.push_back(std::move(Model(family, false).family));
   }
   if (own_metrics_) AppendOwnMetrics(out);
@@ -255,10 +224,10 @@ void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) c
 }
 
 SeriesStore::TextView::TextView(const SeriesStore& store) : store_(store), lock_(store.mu_) {
-  store.ExpireLocked(store.clock_());
+  store.PrepareLocked(store.clock_());
   for (std::size_t i = 0; i < store.families_.size(); ++i) {
     const SeriesStore::Family& family = store.families_[i];
-    if (family.series.empty()) continue;
+    if (family.series.size() == 0) continue;
     refs_.push_back(
         {family.spec.name, family.spec.help, PrometheusType(family.spec.type), family.spec.unit});
     indices_.push_back(i);
@@ -267,11 +236,13 @@ SeriesStore::TextView::TextView(const SeriesStore& store) : store_(store), lock_
 
 std::size_t SeriesStore::TextView::EstimateTextSize(std::size_t i) const {
   const SeriesStore::Family& family = store_.families_[indices_[i]];
-  std::size_t line = family.spec.name.size() + 24;  // suffix, braces, value
-  for (const std::string& label : family.spec.labels) line += label.size() + 16;
+  // Per line: the name, a suffix, braces, a value; the label block (and a
+  // bucket's le="...").
+  const std::size_t line = family.spec.name.size() + 32;
   const std::size_t lines =
       family.spec.type == MetricType::kHistogram ? family.spec.buckets.size() + 3 : 1;
-  return family.spec.help.size() + 64 + family.series.size() * lines * (line + 8);
+  return family.spec.help.size() + 64 +
+         lines * (family.series.size() * (line + 16) + family.series.label_bytes());
 }
 
 void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
@@ -287,31 +258,23 @@ void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
     }
     le.emplace_back("+Inf");
   }
-  std::string block, bucket_block;
-  for (const Entry* entry : Sorted(family)) {
-    // The key is the label values in label order, each followed by the
-    // separator.
-    block.clear();
-    std::string_view key = entry->first;
-    for (std::size_t l = 0; l < spec.labels.size() && !key.empty(); ++l) {
-      const std::size_t end = key.find(kKeySeparator);
-      if (l > 0) block += ',';
-      AppendLabelPair(block, spec.labels[l], key.substr(0, end));
-      key.remove_prefix(end + 1);
-    }
-    if (seen != nullptr && !seen->insert(block).second) continue;
-    const Series& series = entry->second;
+  std::string bucket_block;
+  for (const Series* series : family.series.ordered()) {
+    // The label block was made when the series was: copied, not escaped again.
+    const std::string_view block = series->labels();
+    if (seen != nullptr && !seen->emplace(block).second) continue;
     if (spec.type != MetricType::kHistogram) {
-      AppendSample(out, spec.name, "", block, series.value);
+      AppendSample(out, spec.name, "", block, series->value);
       continue;
     }
     // _count, _sum, then the cumulative buckets: the order Collect's
     // histograms are written in.
-    AppendSample(out, spec.name, "_count", block, static_cast<double>(series.count));
-    AppendSample(out, spec.name, "_sum", block, series.sum);
+    const SeriesTable::Histogram& histogram = *series->histogram;
+    AppendSample(out, spec.name, "_count", block, static_cast<double>(histogram.count));
+    AppendSample(out, spec.name, "_sum", block, histogram.sum);
     std::uint64_t cumulative = 0;
-    for (std::size_t b = 0; b < series.counts.size(); ++b) {
-      cumulative += series.counts[b];
+    for (std::size_t b = 0; b < histogram.counts.size(); ++b) {
+      cumulative += histogram.counts[b];
       bucket_block = block;
       if (!bucket_block.empty()) bucket_block += ',';
       bucket_block += "le=\"";

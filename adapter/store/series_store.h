@@ -6,6 +6,14 @@
 // schema, so every series of a family has the same label set and the
 // exposition can never hold inconsistent or duplicate series.
 //
+// What a scrape would otherwise redo for every series is done once, when
+// the series is created (series_table.h): its label block is written, as
+// the text formats spell it, into the series' own allocation; and each
+// family keeps its series ordered by label values, so a scrape only sorts
+// the series created since the last one and merges them in. An update whose
+// label values equal one of the last few its family resolved reaches its
+// series without making or hashing a key.
+//
 // Guards against hostile input, enforced when a series would be created, not
 // by a later clean-up:
 //   - each family holds at most max_series series (the family's own limit or
@@ -32,14 +40,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "adapter/exposition/exposable.h"
+#include "adapter/store/series_table.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
 
@@ -82,7 +90,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
                    const std::function<void()>& under_lock);
 
   // Families with at least one series, series sorted by label values, then
-  // the store's own metrics. Drops expired series first. Native histograms
+  // the store's own metrics. Drops expired series and orders new ones first. Native histograms
   // appear as their classic buckets. Thread-safe.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -92,7 +100,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
   // A snapshot for RenderExposition, which writes the text format straight
   // from the series instead of through Collect: no prometheus-cpp data model
   // is built, which is most of Collect's cost. Holds the store's lock while
-  // it lives; drops expired series first, as Collect does. Series come
+  // it lives; drops expired series and orders new ones first, as Collect does. Series come
   // sorted by label values, as from Collect; the store's own metrics are its
   // collected families.
   std::unique_ptr<TextSnapshot> OpenSnapshot() const override;
@@ -101,25 +109,10 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
   void SetClockForTesting(std::function<Clock::time_point()> clock);
 
  private:
-  struct Series {
-    double value = 0;                   // counters and gauges
-    std::vector<std::uint64_t> counts;  // histograms: per bucket, +Inf last
-    double sum = 0;
-    std::uint64_t count = 0;
-    std::optional<NativeHistogram> native;  // native histograms' buckets
-    Clock::time_point last_update;
-  };
-  // Heterogeneous lookup, so finding an existing series allocates nothing.
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const {
-      return std::hash<std::string_view>{}(key);
-    }
-  };
   struct Family {
     FamilySpec spec;
     std::size_t max_series = 0;
-    std::unordered_map<std::string, Series, KeyHash, std::equal_to<>> series;
+    SeriesTable series;            // by label values; see series_table.h
     std::uint64_t overflowed = 0;  // updates folded into the overflow series
     std::uint64_t expired = 0;     // series removed by the ttl
     int native_schema = 0;         // native histograms: the schema new series start at
@@ -142,23 +135,22 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     std::vector<std::size_t> indices_;  // refs_[k] is families_[indices_[k]]
   };
 
-  using Entry = std::pair<const std::string, Series>;
-  // The family's series ordered by label values.
-  static std::vector<const Entry*> Sorted(const Family& family);
+  using Series = SeriesTable::Series;
   // The family in prometheus-cpp's model, series sorted; with `native`, also
   // each series' native histogram, and classic buckets only when declared
   // (what the protobuf format carries).
   static ModelFamily Model(const Family& family, bool native);
   void ApplyLocked(const Update& update, Clock::time_point now);
   Series& FindOrCreate(Family& family, std::span<const std::string_view> label_values);
-  void ExpireLocked(Clock::time_point now) const;
+  // Drops expired series, then brings new series into each family's order:
+  // what a scrape does first.
+  void PrepareLocked(Clock::time_point now) const;
   void AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const;
 
   mutable std::mutex mu_;
   // Mutable because a scrape (Collect, const by prometheus-cpp's interface)
   // drops expired series.
   mutable std::vector<Family> families_;
-  std::string key_buffer_;  // reused by ApplyLocked, guarded by mu_
   std::function<Clock::time_point()> clock_ = [] { return Clock::now(); };
   bool own_metrics_;
 };
