@@ -81,7 +81,7 @@ tail_bench() {
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   : >"$tmp/tailed.log"
   python3 - "$adapter" "$tmp/run.yaml" "$port" "$threads" "$tmp/access.log" "$tmp/tailed.log" "$rate" <<'PY'
-import os, re, subprocess, sys, time, urllib.request
+import os, re, subprocess, sys, threading, time, urllib.request
 adapter, cfg, port, threads, src, dst, rate = sys.argv[1:8]
 port, rate = int(port), int(rate)
 url = "http://127.0.0.1:%d" % port
@@ -124,28 +124,37 @@ try:
         offsets.append(pos + 1)
         pos = data.find(b"\n", pos + 1)
     def paced(rate, total):
-        """Writes `total` lines (at most the log's) at `rate` lines/s; samples the lag every 20 ms."""
+        """Writes `total` lines (at most the log's) at `rate` lines/s; a second thread
+        samples the lag every 20 ms, so that scrapes never slow the writer."""
         base = read_lines()
         step = max(1, rate // 100)
-        lags, written, t0 = [], 0, time.monotonic()
-        next_sample = t0
+        state = {"written": 0, "writing": True}
+        lags = []
+        def sample():
+            while state["writing"]:
+                written = state["written"]
+                lags.append(max(0, written - (read_lines() - base)) / rate)
+                time.sleep(0.02)
+        sampler = threading.Thread(target=sample)
+        t0 = time.monotonic()
+        sampler.start()
+        written = 0
         with open(dst, "ab", buffering=0) as out:
             while written < total:
                 due = min(total, int((time.monotonic() - t0) * rate) + step)
                 if due > written:
                     out.write(data[offsets[written]:offsets[due]])
                     written = due
-                now = time.monotonic()
-                if now >= next_sample:
-                    lags.append(max(0, written - (read_lines() - base)) / rate)
-                    next_sample = now + 0.02
+                    state["written"] = written
                 time.sleep(max(0, t0 + written / rate - time.monotonic()))
-            t_end = time.monotonic()
-            write_s = t_end - t0
+        t_end = time.monotonic()
+        write_s = t_end - t0
         deadline = t_end + 30
         while read_lines() - base < total and time.monotonic() < deadline:
             time.sleep(0.005)
         drained = time.monotonic() - t_end
+        state["writing"] = False
+        sampler.join()
         got = read_lines() - base
         lags.sort()
         q = lambda p: lags[min(len(lags) - 1, int(p * len(lags)))] * 1000 if lags else 0
