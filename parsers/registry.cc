@@ -90,7 +90,7 @@ const std::vector<ParserInfo>& BuiltinParsers() {
        {{"path_separator", ".", "joins object keys and array indexes into a path"}},
        &JsonParser::Create},
       {"csv", "a CSV table with a header row; one record per cell, named by its column",
-       ParserUnit::kBody, CsvOptions(), &CsvParser::Create},
+       ParserUnit::kBody, CsvOptions(), &CsvParser::Create, /*stream_state=*/true},
       {"statsd",
        "StatsD/DogStatsD lines name:value|type[|@rate][|#tags]; text = name, labels = type, tags",
        ParserUnit::kLine,

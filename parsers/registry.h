@@ -55,6 +55,10 @@ struct ParserInfo {
   // null with *error set when an option value is invalid (e.g. an empty
   // separator).
   std::unique_ptr<Parser> (*create)(const ParserOptions& options, std::string* error);
+  // Whether ParseStreamLine keeps state from one line to the next (csv: the
+  // header row names the cells of the rows after it). A stream whose lines
+  // are independent may be parsed by several parser objects at once.
+  bool stream_state = false;
 
   ParserOptions Defaults() const;
   bool HasOption(std::string_view option) const;

@@ -187,6 +187,11 @@ constexpr FlagSpec kFlags[] = {
      "how often to check the config and rule files for changes and reload\n"
      "(default 5s; 0s turns it off; SIGHUP always reloads)",
      &SetDuration<&Flags::watch_interval>},
+    {"pipeline.threads", "N", kRun | kOnce,
+     "threads that parse and match a busy file or listener source's lines, in\n"
+     "line order (0..256; default 0: the CPUs the process may use, from its\n"
+     "affinity and the cgroup v2 cpu.max, so a pod's CPU limit rounded up)",
+     &SetCount<&Flags::pipeline_threads, 0, 256>},
     {"source", "NAME", kExplain, "with --config.file: only this source's rules",
      &SetString<&Flags::source>},
     {"log.level", "LEVEL", kAll, "debug, info, warn or error (default info; warning = warn)",

@@ -37,6 +37,7 @@ struct Flags {
   int max_requests = 40;                           // renders at once; 0: no limit
   int max_connections = 512;                       // connections served at once
   std::chrono::milliseconds read_timeout{10000};   // a request's head and body
+  int pipeline_threads = 0;                        // 0: CpusAllowed()
   std::string source;                              // explain: only this source's rules
   bool help = false;
   std::string help_topic;  // the subcommand whose help to print; empty: the overview

@@ -20,6 +20,7 @@
 #include "adapter/exposition/format_negotiation.h"
 #include "adapter/pipeline/explain.h"
 #include "adapter/pipeline/input_driver.h"
+#include "adapter/runtime/cpu_budget.h"
 #include "adapter/runtime/reloader.h"
 #include "adapter/runtime/runtime.h"
 #include "adapter/sources/fd_budget.h"
@@ -29,13 +30,23 @@
 namespace metrics_adapter {
 namespace {
 
+// How many threads parse and match streamed lines: --pipeline.threads, else
+// what the CPU limit allows.
+std::size_t PipelineThreads(const Flags& flags, RunMode mode) {
+  if (mode == RunMode::kCheck) return 1;
+  const std::size_t threads =
+      flags.pipeline_threads > 0 ? static_cast<std::size_t>(flags.pipeline_threads) : CpusAllowed();
+  spdlog::debug("streamed lines are parsed and matched on {} thread(s)", threads);
+  return threads;
+}
+
 // Loads the config and builds the runtime, printing every diagnostic.
 // ParseFlags made sure --config.file is set.
 std::unique_ptr<Runtime> Load(const Flags& flags, RunMode mode, AdapterConfig* config) {
   Diagnostics diags;
   std::optional<AdapterConfig> loaded = LoadConfig(flags.config_file, diags);
   std::unique_ptr<Runtime> runtime;
-  if (loaded) runtime = Runtime::Build(*loaded, mode, diags);
+  if (loaded) runtime = Runtime::Build(*loaded, mode, diags, PipelineThreads(flags, mode));
   std::cerr << diags.Format();
   if (!runtime) {
     std::cerr << "metrics-adapter: " << diags.error_count() << " error(s) in " << flags.config_file

@@ -28,7 +28,8 @@ std::string RuleFileLabel(const std::string& file, const std::string& base) {
 
 SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
                                std::shared_ptr<const RuleSet> rules, SeriesStore* store,
-                               SelfMetrics& self, const std::string& rule_file_base)
+                               SelfMetrics& self, const std::string& rule_file_base,
+                               MatchWorkers* workers)
     : source_(std::move(source)),
       parser_(parser.Create()),
       body_driver_(parser.info->unit, BodyFraming()),
@@ -40,6 +41,9 @@ SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
       self_(self),
       rule_file_base_(rule_file_base),
       log_limiter_(std::chrono::seconds(10)) {
+  if (workers != nullptr && workers->threads() > 1 && !parser.info->stream_state) {
+    parallel_ = std::make_unique<ParallelMatcher>(parser, *workers);
+  }
   AdoptRules();
 }
 
@@ -55,6 +59,7 @@ void SourcePipeline::AdoptRules() {
   adopted_ = rules_;
   scratch_ = MatchScratch(*rules_);
   counts_ = MatchCounts(*rules_);
+  if (parallel_) parallel_->Adopt(*rules_);
   rule_matches_.clear();
   for (const CompiledRule& rule : rules_->rules()) {
     rule_matches_.push_back(
@@ -66,9 +71,13 @@ void SourcePipeline::OnLines(std::span<const std::string_view> lines, std::size_
   {
     SeriesStore::Writer writer = store_->Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
-    writer_ = &writer;
-    for (std::string_view line : lines) parser_->ParseStreamLine(line, *this);
-    writer_ = nullptr;
+    if (parallel_ && parallel_->Worth(lines.size())) {
+      parallel_->Match(lines, *rules_, writer, counts_, parse_errors_);
+    } else {
+      writer_ = &writer;
+      for (std::string_view line : lines) parser_->ParseStreamLine(line, *this);
+      writer_ = nullptr;
+    }
   }
   FlushCounts(lines.size(), bytes);
   if (!lines.empty()) {
@@ -103,15 +112,7 @@ bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
   return readable;
 }
 
-void SourcePipeline::OnParseError(std::string_view reason) {
-  for (auto& [known, count] : parse_errors_) {
-    if (known == reason) {
-      ++count;
-      return;
-    }
-  }
-  parse_errors_.emplace_back(reason, 1);
-}
+void SourcePipeline::OnParseError(std::string_view reason) { parse_errors_.Add(reason, 1); }
 
 void SourcePipeline::OnRecord(const Record& record) {
   ++records_;
@@ -147,7 +148,7 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
           source_, counts_.invalid_utf8, *suppressed);
     }
   }
-  for (const auto& [reason, count] : parse_errors_) {
+  for (const auto& [reason, count] : parse_errors_.by_reason) {
     self_.ParseErrors(source_, std::string(reason))->Increment(static_cast<double>(count));
     if (auto suppressed = log_limiter_.Allow("parse_error")) {
       spdlog::warn(
@@ -156,7 +157,7 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
           source_, count, reason, *suppressed);
     }
   }
-  parse_errors_.clear();
+  parse_errors_.Clear();
   counts_.Reset();
 }
 

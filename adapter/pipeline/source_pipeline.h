@@ -2,7 +2,11 @@
 // rules into a series store. Streamed lines arrive through LineSink::OnLines,
 // from a file tailer or a listener alike, and go straight into the store on
 // that source's thread, with no queue in between: the source only moves past
-// a chunk once OnLines returns, so every line is counted exactly once. What
+// a chunk once OnLines returns, so every line is counted exactly once. Given
+// MatchWorkers with more than one thread (and a parser whose stream lines are
+// independent), a chunk's lines are parsed and matched on all of them
+// (ParallelMatcher) and applied in line order, with the same result; OnLines
+// still returns only once every line of the chunk is in the store. What
 // is special to each kind of source comes beside the lines: a tailer's file
 // events (OnEvent), a listener's drops (OnDrop). A pulled source's response
 // body goes through ProcessBody, framed by an InputDriver.
@@ -18,6 +22,9 @@
 
 #include "adapter/base/log_limiter.h"
 #include "adapter/pipeline/input_driver.h"
+#include "adapter/pipeline/match_workers.h"
+#include "adapter/pipeline/parallel_matcher.h"
+#include "adapter/pipeline/parse_error_counts.h"
 #include "adapter/sources/file_tailer.h"
 #include "adapter/sources/line_listener.h"
 #include "adapter/store/self_metrics.h"
@@ -34,9 +41,11 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   // pulled source, whose every scrape goes to a fresh store (ProcessBody).
   // `rule_file_base` is the directory (empty: the working directory) rule-file
   // paths are shown relative to in the rule_matches self-metric, whatever their form.
+  // `workers`, if not null, must outlive the pipeline: streamed lines are
+  // matched on its threads.
   SourcePipeline(std::string source, const ParserChoice& parser,
                  std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
-                 const std::string& rule_file_base);
+                 const std::string& rule_file_base, MatchWorkers* workers = nullptr);
   // Takes the tailer gauges (files, lag) of a file source out of the
   // exposition: they describe a tailer that no longer runs.
   ~SourcePipeline() override;
@@ -92,7 +101,10 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   SeriesStore::Writer* writer_ = nullptr;  // set while a batch holds the store
   std::uint64_t records_ = 0;              // records of the current batch
   // Parse errors of the current batch, by reason (a parser's small fixed set).
-  std::vector<std::pair<std::string_view, std::uint64_t>> parse_errors_;
+  ParseErrorCounts parse_errors_;
+  // Streamed lines on several threads; null with one thread or a parser
+  // that keeps state between lines.
+  std::unique_ptr<ParallelMatcher> parallel_;
   std::string rule_file_base_;
   LogLimiter log_limiter_;
 };

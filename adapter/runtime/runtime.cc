@@ -11,18 +11,19 @@
 namespace metrics_adapter {
 
 std::unique_ptr<Runtime> Runtime::Build(const AdapterConfig& config, RunMode mode,
-                                        Diagnostics& diags) {
-  std::unique_ptr<Runtime> runtime(new Runtime(mode));
+                                        Diagnostics& diags, std::size_t threads) {
+  std::unique_ptr<Runtime> runtime(new Runtime(mode, threads));
   if (!runtime->Reload(config, diags)) return nullptr;
   return runtime;
 }
 
 // Only a serving adapter has a process worth describing: `once` and `check`
 // print no process_* families.
-Runtime::Runtime(RunMode mode)
+Runtime::Runtime(RunMode mode, std::size_t threads)
     : mode_(mode),
       self_(mode == RunMode::kFollow ? SelfMetrics::kWithProcess : SelfMetrics::kWithoutProcess),
-      streamed_(mode) {}
+      workers_(mode == RunMode::kCheck ? 1 : threads),
+      streamed_(mode, &workers_) {}
 
 Runtime::~Runtime() { Stop(); }
 

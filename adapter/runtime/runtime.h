@@ -25,6 +25,7 @@
 
 #include "adapter/base/diagnostics.h"
 #include "adapter/config/config.h"
+#include "adapter/pipeline/match_workers.h"
 #include "adapter/runtime/loaded_config.h"
 #include "adapter/runtime/position_saver.h"
 #include "adapter/runtime/scraper.h"
@@ -37,9 +38,11 @@ namespace metrics_adapter {
 class Runtime {
  public:
   // Loads every rule file of `config` and builds the sources. Returns null
-  // after reporting every error to `diags`.
+  // after reporting every error to `diags`. `threads`: how many threads
+  // parse and match the lines of each streamed source (MatchWorkers; its
+  // threads-1 helpers are shared by all sources); at least 1.
   static std::unique_ptr<Runtime> Build(const AdapterConfig& config, RunMode mode,
-                                        Diagnostics& diags);
+                                        Diagnostics& diags, std::size_t threads = 1);
   ~Runtime();
 
   // kFollow: starts the tailer threads and the listeners, and the periodic
@@ -87,7 +90,7 @@ class Runtime {
   int family_count() const;
 
  private:
-  explicit Runtime(RunMode mode);
+  Runtime(RunMode mode, std::size_t threads);
   // The one place rules change: the store switches schema and, under its
   // lock, every kept streamed source switches rules; then the pulled sources
   // and the explain registry are built anew. Under mu_.
@@ -103,6 +106,7 @@ class Runtime {
   SelfMetrics self_;
   std::unique_ptr<PositionSaver> positions_;  // outlives the streamed sources' tailers
   std::unique_ptr<SeriesStore> store_;        // what the streamed sources write
+  MatchWorkers workers_;                      // outlives the streamed sources' pipelines
   std::shared_ptr<const Schema> schema_;
   StreamedSources streamed_;
   std::shared_ptr<const Scraper> scraper_;

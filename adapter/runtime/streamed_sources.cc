@@ -47,7 +47,8 @@ bool CanKeep(const SourceConfig& running, const ParserChoice& running_parser,
 
 }  // namespace
 
-StreamedSources::StreamedSources(RunMode mode) : mode_(mode) {}
+StreamedSources::StreamedSources(RunMode mode, MatchWorkers* workers)
+    : mode_(mode), workers_(workers) {}
 
 StreamedSources::~StreamedSources() { Stop(); }
 
@@ -80,7 +81,7 @@ void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, Self
     source->config = wanted->config;
     source->parser = wanted->parser;
     source->pipeline = std::make_unique<SourcePipeline>(name, wanted->parser, wanted->rules, store,
-                                                        self, config_dir);
+                                                        self, config_dir, workers_);
     const std::string& type = wanted->config.type;
     if (type == "file" && mode_ != RunMode::kCheck) {
       TailerOptions options = wanted->config.tailer;

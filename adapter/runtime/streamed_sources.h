@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "adapter/pipeline/match_workers.h"
 #include "adapter/runtime/loaded_config.h"
 #include "adapter/sources/positions.h"
 #include "adapter/store/self_metrics.h"
@@ -36,7 +37,9 @@ using SourcesByName = std::map<std::string, const LoadedSource*>;
 
 class StreamedSources {
  public:
-  explicit StreamedSources(RunMode mode);
+  // `workers`, if not null, must outlive the set: the pipelines match
+  // streamed lines on its threads.
+  explicit StreamedSources(RunMode mode, MatchWorkers* workers = nullptr);
   ~StreamedSources();
   StreamedSources(const StreamedSources&) = delete;
   StreamedSources& operator=(const StreamedSources&) = delete;
@@ -73,6 +76,7 @@ class StreamedSources {
   void WaitFirstPasses();
 
   const RunMode mode_;
+  MatchWorkers* const workers_;
   std::map<std::string, std::unique_ptr<Source>> sources_;
   bool running_ = false;
 };

@@ -6,7 +6,15 @@
 // number was seen exactly once.
 //
 // Waiting is always polling with a bound; no test sleeps "long enough".
+//
+// With METRICS_ADAPTER_TEST_THREADS=N above 1 (ctest's tailer_hazards_threads),
+// every line the tailer hands over first goes through the multi-threaded match
+// path of a streamed source (ParallelMatcher on N MatchWorkers threads, a rule
+// whose one label is the whole line) and is counted from the updates that path
+// applies, in order: the same exact counts, through the threads.
+#include "adapter/pipeline/parallel_matcher.h"
 #include "adapter/sources/file_tailer.h"
+#include "rules/rule_loader.h"
 #include "test/unit/temp_dir.h"
 
 #include <doctest/doctest.h>
@@ -24,9 +32,12 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -62,15 +73,62 @@ std::string ExpectedLine(long n, const std::string& tag) {
   return line;
 }
 
+// METRICS_ADAPTER_TEST_THREADS, 1 when unset.
+std::size_t TestThreads() {
+  const char* value = std::getenv("METRICS_ADAPTER_TEST_THREADS");
+  return value == nullptr ? 1 : static_cast<std::size_t>(std::max(1, std::atoi(value)));
+}
+
+// The multi-threaded path of a streamed source, with a rule that emits each
+// line whole as its one label value: Match calls `sink` with every line, in
+// order, from whichever thread applies it.
+class MatchedLines {
+ public:
+  explicit MatchedLines(std::size_t threads) : dir_("hazard-rules"), workers_(threads) {
+    const std::string path = dir_ / "lines.yaml";
+    std::ofstream(path) << R"(parser: line
+metrics:
+  - {name: hazard_lines_total, type: counter, help: Each line., labels: [line]}
+rules:
+  - {name: any, match: '^(?P<line>(?s:.*))$', emit: [{metric: hazard_lines_total, labels: {line: $line}}]}
+)";
+    Diagnostics diags;
+    rules_ = LoadRuleFiles({path}, schema_, diags).rule_set;
+    if (!rules_) throw std::runtime_error(diags.Format());
+    matcher_.emplace(DefaultParserChoice(), workers_);
+    matcher_->Adopt(*rules_);
+    counts_.emplace(*rules_);
+  }
+  void Match(std::span<const std::string_view> lines, UpdateSink& sink) {
+    matcher_->Match(lines, *rules_, sink, *counts_, errors_);
+  }
+
+ private:
+  TempDir dir_;
+  Schema schema_;
+  std::shared_ptr<const RuleSet> rules_;
+  MatchWorkers workers_;
+  std::optional<ParallelMatcher> matcher_;
+  std::optional<MatchCounts> counts_;
+  ParseErrorCounts errors_;
+};
+
 // Counts how often each line number of each writer (tag) was seen, and any
 // line that is not exactly what a writer wrote.
-class CountingObserver : public TailerObserver {
+class CountingObserver : public TailerObserver, private UpdateSink {
  public:
+  CountingObserver() {
+    if (TestThreads() > 1) matched_.emplace(TestThreads());
+  }
   void Expect(const std::string& tag, long lines) { seen_[tag].assign(lines, 0); }
 
   void OnLines(std::span<const std::string_view> lines, std::size_t) override {
     std::lock_guard lock(mu_);
-    for (std::string_view line : lines) Count(line);
+    if (matched_) {
+      matched_->Match(lines, *this);
+    } else {
+      for (std::string_view line : lines) Count(line);
+    }
     total_ += static_cast<long>(lines.size());
   }
   void OnEvent(TailEvent event, std::string_view path, std::string_view detail) override {
@@ -126,6 +184,11 @@ class CountingObserver : public TailerObserver {
     if (malformed_++ == 0) malformed_sample_ = line;
   }
 
+  // The threads' updates, one per line, applied in order (under mu_, held
+  // by OnLines while the threads work).
+  void Apply(const Update& update) override { Count(update.label_values[0]); }
+
+  std::optional<MatchedLines> matched_;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<int>> seen_;
   std::map<TailEvent, int> events_;

@@ -222,6 +222,22 @@ TEST_CASE("ParseFlags reads the server's limits and telemetry path") {
   CHECK_FALSE(Parse({"check", "--config.file=a", "--web.max-requests=1"}).ok);
 }
 
+TEST_CASE("ParseFlags reads the pipeline's threads, for run and once") {
+  CHECK(Parse({"--config.file=a"}).flags.pipeline_threads == 0);  // the CPU limit's
+  Parsed run = Parse({"--config.file=a", "--pipeline.threads=2"});
+  REQUIRE(run.ok);
+  CHECK(run.flags.pipeline_threads == 2);
+  Parsed once = Parse({"once", "--config.file=a", "--pipeline.threads", "1"});
+  REQUIRE(once.ok);
+  CHECK(once.flags.pipeline_threads == 1);
+  Parsed bad = Parse({"--config.file=a", "--pipeline.threads=257"});
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error ==
+        "flag --pipeline.threads takes a whole number from 0 to 256, not \"257\" (see "
+        "metrics-adapter --help)");
+  CHECK_FALSE(Parse({"check", "--config.file=a", "--pipeline.threads=2"}).ok);
+}
+
 TEST_CASE("ParseFlags rejects an unknown flag, naming it") {
   Parsed p = Parse({"--config.fle=a.yaml"});
   CHECK_FALSE(p.ok);

@@ -1,0 +1,128 @@
+#include "adapter/pipeline/parallel_matcher.h"
+
+#include <algorithm>
+
+namespace metrics_adapter {
+namespace {
+
+// A read of 256 KiB holds about a thousand log lines: a few slices per lane
+// let a lane that started late or was slowed still find work, and keep the
+// last slice, which the source's thread applies after everyone is done,
+// short.
+constexpr std::size_t kSlicesPerLane = 4;
+constexpr std::size_t kMinSliceLines = 16;
+constexpr std::size_t kMaxSliceLines = 256;
+
+}  // namespace
+
+// What one thread parses and matches with: nothing in it is shared.
+struct ParallelMatcher::Lane : RecordSink {
+  std::unique_ptr<Parser> parser;
+  std::optional<MatchScratch> scratch;
+  std::optional<MatchCounts> counts;
+  ParseErrorCounts errors;
+  const RuleSet* rules = nullptr;
+  UpdateBatch* batch = nullptr;  // the slice being matched
+
+  void OnRecord(const Record& record) override { rules->Match(record, *scratch, *counts, *batch); }
+  void OnParseError(std::string_view reason) override { errors.Add(reason, 1); }
+};
+
+// One Match call's shared state: the next slice to take, the next to apply.
+class ParallelMatcher::Job : public MatchWorkers::Work {
+ public:
+  Job(ParallelMatcher& matcher, std::span<const std::string_view> lines, std::size_t slice_lines,
+      std::size_t slices, UpdateSink& sink)
+      : matcher_(matcher), lines_(lines), slice_lines_(slice_lines), slices_(slices), sink_(sink) {}
+
+  void operator()(std::size_t lane_index) override {
+    Lane& lane = *matcher_.lanes_[lane_index];
+    for (std::size_t slice; (slice = next_slice_.fetch_add(1)) < slices_;) {
+      UpdateBatch& batch = matcher_.batches_[slice];
+      batch.Clear();
+      lane.batch = &batch;
+      const std::size_t begin = slice * slice_lines_;
+      const std::size_t end = std::min(begin + slice_lines_, lines_.size());
+      for (std::size_t i = begin; i < end; ++i) lane.parser->ParseStreamLine(lines_[i], lane);
+      matcher_.done_[slice].store(true, std::memory_order_release);
+      ApplyReady(/*wait=*/false);
+    }
+  }
+
+  // Applies the complete batches that come next in slice order. Without
+  // `wait`, leaves it to the thread already applying (which may miss a
+  // batch completed just after it looked: the final call, with `wait`, after
+  // every slice is done, applies what is left).
+  void ApplyReady(bool wait) {
+    std::unique_lock lock(matcher_.apply_mu_, std::defer_lock);
+    if (wait) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return;
+    }
+    while (next_apply_ < slices_ && matcher_.done_[next_apply_].load(std::memory_order_acquire)) {
+      matcher_.batches_[next_apply_].Replay(sink_);
+      ++next_apply_;
+    }
+  }
+
+ private:
+  ParallelMatcher& matcher_;
+  const std::span<const std::string_view> lines_;
+  const std::size_t slice_lines_;
+  const std::size_t slices_;
+  UpdateSink& sink_;
+  std::atomic<std::size_t> next_slice_{0};
+  std::size_t next_apply_ = 0;  // under matcher_.apply_mu_
+};
+
+ParallelMatcher::ParallelMatcher(const ParserChoice& parser, MatchWorkers& workers)
+    : workers_(workers) {
+  for (std::size_t i = 0; i < workers_.threads(); ++i) {
+    lanes_.push_back(std::make_unique<Lane>());
+    lanes_.back()->parser = parser.Create();
+  }
+}
+
+ParallelMatcher::~ParallelMatcher() = default;
+
+void ParallelMatcher::Adopt(const RuleSet& rules) {
+  for (const std::unique_ptr<Lane>& lane : lanes_) {
+    lane->scratch.emplace(rules);
+    lane->counts.emplace(rules);
+  }
+}
+
+bool ParallelMatcher::Worth(std::size_t lines) const {
+  return lanes_.size() > 1 && lines >= 2 * kMinSliceLines;
+}
+
+void ParallelMatcher::Match(std::span<const std::string_view> lines, const RuleSet& rules,
+                            UpdateSink& sink, MatchCounts& counts, ParseErrorCounts& errors) {
+  const std::size_t slice_lines =
+      std::clamp(lines.size() / (lanes_.size() * kSlicesPerLane), kMinSliceLines, kMaxSliceLines);
+  const std::size_t slices = (lines.size() + slice_lines - 1) / slice_lines;
+  if (batches_.size() < slices) batches_.resize(slices);
+  if (done_.size() < slices) done_ = std::vector<std::atomic<bool>>(slices);
+  for (std::size_t i = 0; i < slices; ++i) done_[i].store(false, std::memory_order_relaxed);
+  for (const std::unique_ptr<Lane>& lane : lanes_) lane->rules = &rules;
+
+  Job job(*this, lines, slice_lines, slices, sink);
+  workers_.Run(job);  // every slice matched when it returns
+  job.ApplyReady(/*wait=*/true);
+
+  for (const std::unique_ptr<Lane>& lane : lanes_) {
+    MatchCounts& lane_counts = *lane->counts;
+    for (std::size_t i = 0; i < lane_counts.rule_matches.size(); ++i) {
+      counts.rule_matches[i] += lane_counts.rule_matches[i];
+    }
+    counts.unmatched += lane_counts.unmatched;
+    counts.invalid_values += lane_counts.invalid_values;
+    counts.invalid_utf8 += lane_counts.invalid_utf8;
+    lane_counts.Reset();
+    errors.AddAll(lane->errors);
+    lane->errors.Clear();
+  }
+}
+
+}  // namespace metrics_adapter
