@@ -9,6 +9,7 @@
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
+#include "rules/expression/compile.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -43,7 +44,7 @@ struct ParsedFile {
 };
 
 // Compiles one rule: its regex, and the plan for each of its emits.
-class RuleCompiler {
+class RuleCompiler : private ExpressionNames {
  public:
   RuleCompiler(const std::string& file, const Schema& schema, Diagnostics& diags)
       : file_(file), schema_(schema), diags_(diags) {}
@@ -77,10 +78,13 @@ class RuleCompiler {
       rule.regex = CompileRegex(*pattern, map.Node("match"));
     }
     YAML::Node emits = map.Node("emit", Required::kYes);
+    const std::optional<std::string> when = map.String("when");
     map.RejectUnknownKeys();
     if (!rule.regex) return std::nullopt;
 
     used_captures_.clear();
+    regex_ = rule.regex.get();
+    if (when) rule.when = CompileExpr(*when, map.Node("when"), 0, ExprUse::kCondition);
     if (emits.IsDefined() && !emits.IsSequence()) {
       diags_.Error(PositionOf(file_, emits), what_ + ": \"emit\" must be a list");
     } else if (emits.IsDefined()) {
@@ -101,6 +105,56 @@ class RuleCompiler {
   }
 
  private:
+  // ExpressionNames, for the rule being compiled.
+  int Capture(std::string_view name, std::string& error) override {
+    const auto& groups = regex_->NamedCapturingGroups();
+    if (auto it = groups.find(std::string(name)); it != groups.end()) {
+      used_captures_.insert(it->first);
+      return it->second;
+    }
+    error = "no capture named " + Quoted(name) + " (its captures: " + KnownCaptures() + ")";
+    return -1;
+  }
+  bool IsCapture(std::string_view name) const override {
+    return regex_->NamedCapturingGroups().contains(std::string(name));
+  }
+  bool HasTime() const override { return false; }
+  int StateTable(std::string_view name, int& key_parts, std::string& error) override {
+    (void)key_parts;
+    error = "no state table named " + Quoted(name) + " (declare it in the file's \"state\")";
+    return -1;
+  }
+
+  std::string KnownCaptures() const {
+    std::string known;
+    for (const auto& [group, index] : regex_->NamedCapturingGroups()) {
+      known += (known.empty() ? "" : ", ") + group;
+    }
+    return known.empty() ? "none" : known;
+  }
+
+  // Where byte `offset` of the scalar `node` is in the file: after its
+  // opening quote, if it has one. (Escapes in a double-quoted scalar, and
+  // block scalars, make this approximate.)
+  SourcePosition ScalarPosition(const YAML::Node& node, int offset) const {
+    SourcePosition position = PositionOf(file_, node);
+    const std::string line = ReadLine(file_, position.line);
+    const auto column = static_cast<std::size_t>(position.column - 1);
+    if (column < line.size() && (line[column] == '\'' || line[column] == '"')) ++offset;
+    return position.Shifted(offset);
+  }
+
+  // Compiles the expression `text`, found at byte `offset` of scalar `node`;
+  // null when it has an error (reported at its place in the file).
+  std::shared_ptr<const Expression> CompileExpr(const std::string& text, const YAML::Node& node,
+                                                int offset, ExprUse use) {
+    ExprSyntaxError error;
+    auto expr = CompileExpression(text, *this, use, error);
+    if (!expr)
+      diags_.Error(ScalarPosition(node, offset + error.offset), what_ + ": " + error.message);
+    return expr;
+  }
+
   std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
     auto regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
     if (regex->ok()) return regex;
@@ -188,7 +242,7 @@ class RuleCompiler {
     if (name.starts_with(kRecordLabelPrefix)) {
       // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
       const std::string label = name.substr(kRecordLabelPrefix.size());
-      expr.pieces.push_back({Kind::kRecordLabel, label, -1});
+      expr.pieces.push_back({Kind::kRecordLabel, label, -1, nullptr});
       if (label.empty()) {
         diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
         return false;
@@ -196,11 +250,36 @@ class RuleCompiler {
       return true;
     }
     const int index = CaptureIndex(name, regex, node);
-    expr.pieces.push_back({Kind::kCapture, "", index});
+    expr.pieces.push_back({Kind::kCapture, "", index, nullptr});
     return index >= 0;
   }
 
-  // Splits a label template into literal text and capture references.
+  // The end of the `$(...)` whose `(` is text[open]: the index of its `)`,
+  // past nested parentheses and quoted strings; npos when it is not closed.
+  static std::size_t ClosingParen(const std::string& text, std::size_t open) {
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = open; i < text.size(); ++i) {
+      const char c = text[i];
+      if (quote) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    return std::string::npos;
+  }
+
+  // Splits a label template into literal text, capture references and
+  // `$(expression)` pieces.
   std::optional<LabelExpr> CompileLabel(const std::string& text, const RE2& regex,
                                         const YAML::Node& node) {
     LabelExpr expr;
@@ -216,18 +295,32 @@ class RuleCompiler {
         i += 2;
         continue;
       }
-      const std::optional<Reference> reference = FindReference(text, i, node);
-      if (!reference) return std::nullopt;
       if (!literal.empty()) {
-        expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
+        expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1, nullptr});
       }
       literal.clear();
+      if (i + 1 < text.size() && text[i + 1] == '(') {
+        const std::size_t close = ClosingParen(text, i + 1);
+        if (close == std::string::npos) {
+          diags_.Error(ScalarPosition(node, static_cast<int>(i)),
+                       what_ + ": \"$(\" is not closed in " + Quoted(text));
+          return std::nullopt;
+        }
+        auto compiled = CompileExpr(text.substr(i + 2, close - i - 2), node,
+                                    static_cast<int>(i + 2), ExprUse::kText);
+        ok = compiled != nullptr && ok;
+        expr.pieces.push_back({LabelExpr::Piece::Kind::kExpression, "", -1, std::move(compiled)});
+        i = close + 1;
+        continue;
+      }
+      const std::optional<Reference> reference = FindReference(text, i, node);
+      if (!reference) return std::nullopt;
       const std::string name = text.substr(reference->start, reference->end - reference->start);
       ok = AddReferencePiece(name, regex, node, expr) && ok;
       i = reference->next;
     }
     if (!literal.empty() || expr.pieces.empty()) {
-      expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
+      expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1, nullptr});
     }
     if (!ok) return std::nullopt;
     return expr;
@@ -245,8 +338,11 @@ class RuleCompiler {
     const std::string unit_text = map.String("unit").value_or("");
     YAML::Node labels = map.Node("labels");
     YAML::Node value_map = map.Node("value_map");
+    YAML::Node label_map = map.Node("label_map");
+    const std::optional<std::string> when = map.String("when");
     map.RejectUnknownKeys();
     if (plan.family < 0) return std::nullopt;
+    if (when) plan.when = CompileExpr(*when, map.Node("when"), 0, ExprUse::kCondition);
 
     const FamilySpec& family = schema_.at(plan.family);
     CheckOpFitsType(op_key, family, map);
@@ -255,6 +351,7 @@ class RuleCompiler {
     CompileValueMap(value_map, plan.value);
     CompileUnit(unit_text, family, map, plan);
     CompileLabels(labels, family, regex, map, plan);
+    CompileLabelMap(label_map, family, plan);
     if (diags_.error_count() != errors_before) return std::nullopt;
     return plan;
   }
@@ -302,20 +399,28 @@ class RuleCompiler {
     return value_text;
   }
 
-  // The emit's value from `value_text`: a reference (`$capture`, `$value`,
-  // `${label.NAME}`) or a number; an operation other than inc needs one.
+  // Whether `text` is one plain reference: `$name` or `${name}` and nothing else.
+  static bool IsPlainReference(const std::string& text) {
+    if (text.size() < 2 || text.front() != '$') return false;
+    if (text[1] == '{') return text.back() == '}' && text.find('}') == text.size() - 1;
+    return std::all_of(text.begin() + 1, text.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+  }
+
+  // The emit's value from `value_text`: a plain reference (`$capture`,
+  // `$value`, `${label.NAME}`), a number, or an expression; an operation
+  // other than inc needs one.
   void CompileValue(const std::optional<std::string>& value_text, const std::string& op_key,
                     const RE2& regex, YamlMap& map, EmitPlan& plan) {
-    if (value_text && value_text->starts_with('$')) {
+    if (value_text && IsPlainReference(*value_text)) {
       CompileValueReference(value_text->substr(1), op_key, regex, map, plan.value);
     } else if (value_text) {
       if (auto number = ParseNumber(*value_text)) {
         plan.value.constant = *number;
       } else {
-        diags_.Error(map.PositionOfKey(op_key),
-                     what_ + ": " + Quoted(op_key) +
-                         " takes a number, a \"$capture\" or \"$value\", not " +
-                         Quoted(*value_text));
+        plan.value.source = ValueExpr::Source::kExpression;
+        plan.value.expression = CompileExpr(*value_text, map.Node(op_key), 0, ExprUse::kNumber);
       }
     } else if (plan.op != UpdateOp::kInc) {
       diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
@@ -371,6 +476,53 @@ class RuleCompiler {
     }
   }
 
+  // `label_map: {part: {hdr: header}}`: per label, raw values to the ones
+  // the schema's bound knows.
+  void CompileLabelMap(const YAML::Node& label_map, const FamilySpec& family, EmitPlan& plan) {
+    if (!label_map.IsDefined()) return;
+    if (!label_map.IsMap()) {
+      diags_.Error(PositionOf(file_, label_map),
+                   what_ + ": \"label_map\" must map label names to {raw: value} maps");
+      return;
+    }
+    for (const auto& entry : label_map) {
+      const std::string name = entry.first.Scalar();
+      const auto at = std::find(family.labels.begin(), family.labels.end(), name);
+      if (at == family.labels.end()) {
+        diags_.Error(
+            PositionOf(file_, entry.first),
+            what_ + ": \"label_map\": " + Quoted(family.name) + " has no label " + Quoted(name));
+        continue;
+      }
+      if (!entry.second.IsMap()) {
+        diags_.Error(PositionOf(file_, entry.second),
+                     what_ + ": \"label_map\" of " + Quoted(name) +
+                         " must map raw values to label values, as {hdr: header}");
+        continue;
+      }
+      const auto index = static_cast<std::size_t>(at - family.labels.begin());
+      if (index >= plan.labels.size()) continue;  // the label itself had an error
+      const LabelBound& bound = family.label_bounds[index];
+      for (const auto& pair : entry.second) {
+        if (!pair.second.IsScalar()) {
+          diags_.Error(PositionOf(file_, pair.second),
+                       what_ + ": label_map values must be strings");
+          continue;
+        }
+        const std::string& mapped = pair.second.Scalar();
+        if (!bound.values.empty() &&
+            std::find(bound.values.begin(), bound.values.end(), mapped) == bound.values.end() &&
+            mapped != bound.other) {
+          diags_.Warning(PositionOf(file_, pair.second),
+                         what_ + ": label_map gives " + Quoted(mapped) + ", which label " +
+                             Quoted(name) + " does not list: it is exposed as " +
+                             Quoted(bound.other));
+        }
+        plan.labels[index].label_map.emplace_back(pair.first.Scalar(), mapped);
+      }
+    }
+  }
+
   void CheckOpFitsType(std::string& op_key, const FamilySpec& family, YamlMap& map) {
     if (op_key.empty()) {
       if (family.type == MetricType::kCounter) {
@@ -408,6 +560,7 @@ class RuleCompiler {
                        (family.unit.empty() ? std::string("no unit") : family.unit));
     } else {
       plan.value.scale = unit->factor;
+      plan.value.divisor = unit->divisor;
     }
   }
 
@@ -456,6 +609,7 @@ class RuleCompiler {
   Diagnostics& diags_;
   std::string what_;
   std::set<std::string> used_captures_;
+  const RE2* regex_ = nullptr;  // the regex of the rule being compiled
 };
 
 void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTest>& out) {

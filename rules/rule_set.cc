@@ -225,6 +225,7 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
                                   groups)) {
       continue;
     }
+    if (rule.when && !Holds(rule, *rule.when, record, scratch, counts, nullptr)) continue;
     matched = true;
     ++counts.rule_matches[static_cast<std::size_t>(index)];
     Emit(rule, record, scratch, counts, sink);
@@ -244,17 +245,42 @@ std::string_view RecordLabelValue(const Record& record, std::string_view name) {
   return {};
 }
 
-std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
-                            const std::vector<re2::StringPiece>& captures) {
+std::string_view PieceValue(const LabelExpr::Piece& piece, const EvalInput& input,
+                            EvalScratch& eval, EvalError& error) {
   switch (piece.kind) {
     case LabelExpr::Piece::Kind::kLiteral:
       return piece.text;
     case LabelExpr::Piece::Kind::kCapture:
-      return captures[static_cast<std::size_t>(piece.capture)];
+      return input.captures[piece.capture];
     case LabelExpr::Piece::Kind::kRecordLabel:
-      return RecordLabelValue(record, piece.text);
+      return RecordLabelValue(*input.record, piece.text);
+    case LabelExpr::Piece::Kind::kExpression: {
+      Value value;
+      std::string_view text;
+      error = Evaluate(*piece.expression, input, eval, value);
+      if (error == EvalError::kNone) error = ValueText(value, eval, text);
+      return text;
+    }
   }
   return {};
+}
+
+// The number an expression gives, for an emit's value: false (counted) when
+// it gives none.
+bool ExpressionNumber(const Expression& expression, const EvalInput& input, EvalScratch& eval,
+                      MatchCounts& counts, double* number) {
+  Value value;
+  EvalError error = Evaluate(expression, input, eval, value);
+  if (error == EvalError::kNone && value.kind == ValueKind::kText &&
+      !TextToNumber(value.text, value)) {
+    error = EvalError::kInvalidValue;
+  }
+  if (error == EvalError::kNone && !std::isfinite(value.AsDouble())) {
+    error = EvalError::kInvalidValue;
+  }
+  counts.Count(error);
+  *number = value.AsDouble();
+  return error == EvalError::kNone;
 }
 
 // The value `emit` applies for this match, in its family's base unit, into
@@ -263,14 +289,15 @@ std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
 // value", not an error; a value that is not a usable number (or a negative
 // counter increment) is counted in `counts`. Written as one flat function on
 // purpose: it runs for every emit of every matched line.
-bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
-               const std::vector<re2::StringPiece>& captures, MatchCounts& counts, double* value) {
+bool EmitValue(const ValueExpr& expr, bool non_negative, const EvalInput& input, EvalScratch& eval,
+               MatchCounts& counts, double* value) {
+  const Record& record = *input.record;
   *value = expr.constant;
   if (expr.source == ValueExpr::Source::kCapture ||
       expr.source == ValueExpr::Source::kRecordLabel) {
     std::string_view text;
     if (expr.source == ValueExpr::Source::kCapture) {
-      const re2::StringPiece group = captures[static_cast<std::size_t>(expr.capture)];
+      const re2::StringPiece group = input.captures[expr.capture];
       if (group.data() == nullptr) return false;
       text = group;
     } else {
@@ -297,8 +324,10 @@ bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
       return false;
     }
     *value = *number;
+  } else if (expr.source == ValueExpr::Source::kExpression) {
+    if (!ExpressionNumber(*expr.expression, input, eval, counts, value)) return false;
   }
-  *value *= expr.scale;
+  *value = expr.divisor == 1 ? *value * expr.scale : *value / expr.divisor;
   if (non_negative && *value < 0) {
     ++counts.invalid_values;
     return false;
@@ -309,18 +338,24 @@ bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
 // A label's value for one match: its pieces joined, case-folded, held to the
 // schema's bound and made valid UTF-8. It may view `storage`, the label's own
 // buffer, so it is valid until that changes. Flat, as EmitValue.
-std::string_view LabelValue(const LabelExpr& label, const Record& record,
-                            const std::vector<re2::StringPiece>& captures, std::string& storage,
-                            MatchCounts& counts) {
+// An expression that fails sets `error`.
+std::string_view LabelValue(const LabelExpr& label, const EvalInput& input, EvalScratch& eval,
+                            std::string& storage, MatchCounts& counts, EvalError& error) {
   std::string_view result;
   if (label.pieces.size() == 1) {
-    result = PieceValue(label.pieces[0], record, captures);
+    result = PieceValue(label.pieces[0], input, eval, error);
   } else {
     storage.clear();
     for (const LabelExpr::Piece& piece : label.pieces) {
-      storage.append(PieceValue(piece, record, captures));
+      storage.append(PieceValue(piece, input, eval, error));
     }
     result = storage;
+  }
+  for (const auto& [raw, mapped] : label.label_map) {
+    if (result == raw) {
+      result = mapped;
+      break;
+    }
   }
   if (label.bound.fold != LabelBound::Fold::kNone) {
     if (result.data() != storage.data()) storage.assign(result);
@@ -347,16 +382,46 @@ std::string_view LabelValue(const LabelExpr& label, const Record& record,
 
 }  // namespace
 
+bool RuleSet::Holds(const CompiledRule& rule, const Expression& condition, const Record& record,
+                    MatchScratch& scratch, MatchCounts& counts, ExprTrace* trace) const {
+  (void)rule;
+  const EvalInput input{&record, scratch.captures.data(), nullptr};
+  scratch.eval.Reset();
+  Value value;
+  const EvalError error = Evaluate(condition, input, scratch.eval, value, trace);
+  counts.Count(error);
+  return error == EvalError::kNone && value.boolean;
+}
+
+bool RuleSet::ConditionForExplain(const CompiledRule& rule, const Expression& condition,
+                                  const Record& record, MatchScratch& scratch, ExprTrace& trace,
+                                  EvalError& error) const {
+  const EvalInput input{&record, scratch.captures.data(), nullptr};
+  scratch.eval.Reset();
+  Value value;
+  (void)rule;
+  error = Evaluate(condition, input, scratch.eval, value, &trace);
+  return error == EvalError::kNone && value.boolean;
+}
+
 void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                    MatchCounts& counts, UpdateSink& sink) const {
+  const EvalInput input{&record, scratch.captures.data(), nullptr};
   for (const EmitPlan& emit : rule.emits) {
+    if (emit.when && !Holds(rule, *emit.when, record, scratch, counts, nullptr)) continue;
+    scratch.eval.Reset();
     double value = 0;
-    if (!EmitValue(emit.value, emit.non_negative, record, scratch.captures, counts, &value)) {
+    if (!EmitValue(emit.value, emit.non_negative, input, scratch.eval, counts, &value)) {
       continue;
     }
+    EvalError error = EvalError::kNone;
     for (std::size_t i = 0; i < emit.labels.size(); ++i) {
       scratch.label_values[i] =
-          LabelValue(emit.labels[i], record, scratch.captures, scratch.label_storage[i], counts);
+          LabelValue(emit.labels[i], input, scratch.eval, scratch.label_storage[i], counts, error);
+    }
+    if (error != EvalError::kNone) {
+      counts.Count(error);
+      continue;
     }
     sink.Apply(
         Update{emit.family, emit.op, value,

@@ -19,6 +19,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,6 +31,8 @@
 #include "adapter/base/diagnostics.h"
 #include "parsers/number.h"
 #include "parsers/parser.h"
+#include "rules/expression/evaluator.h"
+#include "rules/expression/expression.h"
 #include "rules/schema.h"
 
 namespace metrics_adapter {
@@ -55,12 +58,18 @@ class UpdateSink {
 
 // Where an emit's value comes from, converted to the family's base unit.
 struct ValueExpr {
-  enum class Source { kConstant, kCapture, kRecordValue, kRecordLabel };
+  // kExpression: anything but the plain forms (`$total - $body`), compiled.
+  enum class Source { kConstant, kCapture, kRecordValue, kRecordLabel, kExpression };
   Source source = Source::kConstant;
   int capture = -1;   // kCapture: the capture group index
   std::string label;  // kRecordLabel: the record label's name
   double constant = 1;
-  double scale = 1;  // multiplies the number into the base unit
+  // Into the base unit: multiplied by `scale`, or, for units below it
+  // (ms, percent), divided by the exact power of ten `divisor` (103 ms is
+  // 0.103, where 103 * 0.001 would be 0.10300000000000001).
+  double scale = 1;
+  double divisor = 1;
+  std::shared_ptr<const Expression> expression;  // kExpression
   // Text to number (`value_map: {UP: 1, DOWN: 0}`): a captured or labelled
   // text is looked up here instead of read as a number; text not in the map
   // is an invalid value.
@@ -71,12 +80,16 @@ struct ValueExpr {
 // spliced in.
 struct LabelExpr {
   struct Piece {
-    enum class Kind { kLiteral, kCapture, kRecordLabel };
+    enum class Kind { kLiteral, kCapture, kRecordLabel, kExpression };
     Kind kind = Kind::kLiteral;
     std::string text;  // kLiteral: the text; kRecordLabel: the label's name
     int capture = -1;  // kCapture: the capture group index
+    std::shared_ptr<const Expression> expression;  // kExpression: `$(...)`
   };
   std::vector<Piece> pieces;
+  // `label_map`: raw values to the ones the schema's bound knows, applied
+  // before case folding and the bound; a value not in it is kept.
+  std::vector<std::pair<std::string, std::string>> label_map;
   LabelBound bound;  // the schema's bound on this label (no values: unbounded)
 };
 
@@ -84,8 +97,9 @@ struct EmitPlan {
   int family = -1;
   UpdateOp op = UpdateOp::kInc;
   ValueExpr value;
-  std::vector<LabelExpr> labels;  // in the family's label order
-  bool non_negative = false;      // counters only go up
+  std::vector<LabelExpr> labels;           // in the family's label order
+  bool non_negative = false;               // counters only go up
+  std::shared_ptr<const Expression> when;  // `when:`: the emit applies only when it holds
   SourcePosition position;
 };
 
@@ -97,6 +111,9 @@ struct CompiledRule {
   // (`match_labels: {type: c}`): statsd types, gauge deltas, CSV rows.
   std::vector<std::pair<std::string, std::string>> match_labels;
   bool continue_matching = false;
+  // `when:`: a line the regex matches is the rule's only when this holds;
+  // else the rule counts as not matching and later rules are tried.
+  std::shared_ptr<const Expression> when;
   std::vector<EmitPlan> emits;
   SourcePosition position;
   // Every text the regex can match lies in [range_min, range_max] (from
@@ -128,6 +145,7 @@ struct MatchScratch {
   std::vector<re2::StringPiece> captures;  // group 0 is the whole match
   std::vector<std::string_view> label_values;
   std::vector<std::string> label_storage;
+  EvalScratch eval;  // text expressions build, reset per update
 };
 
 // What a caller counts while matching; flushed into self-metrics in batches.
@@ -138,6 +156,16 @@ struct MatchCounts {
   std::uint64_t unmatched = 0;
   std::uint64_t invalid_values = 0;  // a captured value that is not a number
   std::uint64_t invalid_utf8 = 0;    // label values with invalid UTF-8 replaced
+  // Updates an expression skipped, by EvalError (kInvalidValue is counted
+  // in invalid_values instead, as the plain forms count it).
+  std::array<std::uint64_t, kEvalErrorCount> update_errors{};
+  void Count(EvalError error) {
+    if (error == EvalError::kInvalidValue) {
+      ++invalid_values;
+    } else if (error != EvalError::kNone && error != EvalError::kAbsent) {
+      ++update_errors[static_cast<std::size_t>(error)];
+    }
+  }
 };
 
 class RuleSet {
@@ -172,6 +200,11 @@ class RuleSet {
                       MatchCounts& counts, UpdateSink& sink) const {
     Emit(rule, record, scratch, counts, sink);
   }
+  // For `explain`: whether `condition` holds for the match in `scratch`,
+  // with the inputs it read in `trace`; false on an error, set in `error`.
+  bool ConditionForExplain(const CompiledRule& rule, const Expression& condition,
+                           const Record& record, MatchScratch& scratch, ExprTrace& trace,
+                           EvalError& error) const;
   int max_captures() const { return max_captures_; }
   int max_labels() const { return max_labels_; }
 
@@ -185,6 +218,10 @@ class RuleSet {
                                          std::vector<int>& set_matches) const;
   void Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
             MatchCounts& counts, UpdateSink& sink) const;
+  // Whether `condition` of `rule` holds for the match in `scratch`; an error
+  // is counted and does not hold.
+  bool Holds(const CompiledRule& rule, const Expression& condition, const Record& record,
+             MatchScratch& scratch, MatchCounts& counts, ExprTrace* trace) const;
 
   std::vector<CompiledRule> rules_;
   std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
