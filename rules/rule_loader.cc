@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "adapter/base/duration.h"
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
@@ -36,18 +37,27 @@ const std::map<std::string, UpdateOp>& UpdateOps() {
   return kOps;
 }
 
+// A state table a rule file declares: its index in the rule set's tables.
+struct DeclaredState {
+  std::string name;
+  int index;
+  int key_parts;
+};
+
 // Everything about one rule file that compiling its rules needs.
 struct ParsedFile {
   std::string path;
   YAML::Node rules;
   YAML::Node tests;
+  std::string timezone;  // `timezone:`, "" for UTC
+  std::vector<DeclaredState> states;
 };
 
 // Compiles one rule: its regex, and the plan for each of its emits.
 class RuleCompiler : private ExpressionNames {
  public:
-  RuleCompiler(const std::string& file, const Schema& schema, Diagnostics& diags)
-      : file_(file), schema_(schema), diags_(diags) {}
+  RuleCompiler(const ParsedFile& parsed, const Schema& schema, Diagnostics& diags)
+      : file_(parsed.path), parsed_(parsed), schema_(schema), diags_(diags) {}
 
   std::optional<CompiledRule> Compile(const YAML::Node& node) {
     YamlMap map(node, file_, diags_, "rule");
@@ -77,14 +87,23 @@ class RuleCompiler : private ExpressionNames {
     if (auto pattern = map.String("match", Required::kYes)) {
       rule.regex = CompileRegex(*pattern, map.Node("match"));
     }
-    YAML::Node emits = map.Node("emit", Required::kYes);
+    YAML::Node state_set = map.Node("state_set");
+    YAML::Node state_delete = map.Node("state_delete");
+    // A rule that only keeps state (a session's start) emits nothing.
+    YAML::Node emits = map.Node(
+        "emit", state_set.IsDefined() || state_delete.IsDefined() ? Required::kNo : Required::kYes);
     const std::optional<std::string> when = map.String("when");
+    YAML::Node time = map.Node("time");
     map.RejectUnknownKeys();
     if (!rule.regex) return std::nullopt;
 
     used_captures_.clear();
     regex_ = rule.regex.get();
+    has_time_ = false;
+    if (time.IsDefined()) CompileTime(time, rule);
     if (when) rule.when = CompileExpr(*when, map.Node("when"), 0, ExprUse::kCondition);
+    CompileStateActions(state_set, false, rule);
+    CompileStateActions(state_delete, true, rule);
     if (emits.IsDefined() && !emits.IsSequence()) {
       diags_.Error(PositionOf(file_, emits), what_ + ": \"emit\" must be a list");
     } else if (emits.IsDefined()) {
@@ -118,11 +137,103 @@ class RuleCompiler : private ExpressionNames {
   bool IsCapture(std::string_view name) const override {
     return regex_->NamedCapturingGroups().contains(std::string(name));
   }
-  bool HasTime() const override { return false; }
+  bool HasTime() const override { return has_time_; }
   int StateTable(std::string_view name, int& key_parts, std::string& error) override {
-    (void)key_parts;
-    error = "no state table named " + Quoted(name) + " (declare it in the file's \"state\")";
+    std::vector<std::string> known;
+    for (const DeclaredState& state : parsed_.states) {
+      if (state.name == name) {
+        key_parts = state.key_parts;
+        return state.index;
+      }
+      known.push_back(state.name);
+    }
+    const std::string hint = ClosestMatch(name, known);
+    error = "no state table named " + Quoted(name) +
+            (hint.empty() ? " (declare it in the file's \"state\" section)"
+                          : " (did you mean " + Quoted(hint) + "?)");
     return -1;
+  }
+
+  // `time: {capture: ts, layout: "%d/%b/%Y:%H:%M:%S %z"}`, in the file's time zone.
+  void CompileTime(const YAML::Node& node, CompiledRule& rule) {
+    YamlMap map(node, file_, diags_, what_ + " time");
+    if (!map.valid()) return;
+    const std::optional<std::string> capture = map.String("capture", Required::kYes);
+    const std::optional<std::string> layout = map.String("layout", Required::kYes);
+    map.RejectUnknownKeys();
+    if (!capture || !layout) return;
+    std::string error;
+    rule.time_capture = Capture(*capture, error);
+    if (rule.time_capture < 0) {
+      diags_.Error(map.PositionOfKey("capture"), what_ + ": " + error);
+      return;
+    }
+    rule.time_layout = TimeLayout::Create(*layout, parsed_.timezone, error);
+    if (!rule.time_layout) {
+      diags_.Error(map.PositionOfKey("layout"), what_ + ": " + error);
+      return;
+    }
+    has_time_ = true;
+  }
+
+  // `state_set: [{state: NAME, key: [$a, ...], value: EXPR}]`, or
+  // `state_delete` (no value).
+  void CompileStateActions(const YAML::Node& node, bool remove, CompiledRule& rule) {
+    const std::string key_name = remove ? "state_delete" : "state_set";
+    if (!node.IsDefined()) return;
+    if (!node.IsSequence()) {
+      diags_.Error(PositionOf(file_, node), what_ + ": " + Quoted(key_name) + " must be a list");
+      return;
+    }
+    for (const YAML::Node& item : node) {
+      YamlMap map(item, file_, diags_, what_ + " " + key_name);
+      if (!map.valid()) continue;
+      const std::optional<std::string> name = map.String("state", Required::kYes);
+      YAML::Node key = map.Node("key", Required::kYes);
+      const std::optional<std::string> value =
+          map.String("value", remove ? Required::kNo : Required::kYes);
+      map.RejectUnknownKeys();
+      if (!name || !key.IsDefined()) continue;
+      if (remove && value) {
+        diags_.Error(map.PositionOfKey("value"), what_ + ": state_delete takes no value");
+      }
+      CompiledRule::StateAction action;
+      action.remove = remove;
+      int key_parts = 0;
+      std::string error;
+      action.table = StateTable(*name, key_parts, error);
+      if (action.table < 0) {
+        diags_.Error(map.PositionOfKey("state"), what_ + ": " + error);
+        continue;
+      }
+      std::vector<YAML::Node> parts;
+      if (key.IsSequence()) {
+        for (const YAML::Node& part : key) parts.push_back(part);
+      } else {
+        parts.push_back(key);
+      }
+      if (static_cast<int>(parts.size()) != key_parts) {
+        diags_.Error(PositionOf(file_, key), what_ + ": state table " + Quoted(*name) +
+                                                 " takes a key of " + std::to_string(key_parts) +
+                                                 " part(s), not " + std::to_string(parts.size()));
+        continue;
+      }
+      bool ok = true;
+      for (const YAML::Node& part : parts) {
+        if (!part.IsScalar()) {
+          diags_.Error(PositionOf(file_, part), what_ + ": a key part must be an expression");
+          ok = false;
+          continue;
+        }
+        action.key.push_back(CompileExpr(part.Scalar(), part, 0, ExprUse::kText));
+        ok = action.key.back() != nullptr && ok;
+      }
+      if (!remove && value) {
+        action.value = CompileExpr(*value, map.Node("value"), 0, ExprUse::kNumber);
+        ok = action.value != nullptr && ok;
+      }
+      if (ok) rule.state_actions.push_back(std::move(action));
+    }
   }
 
   std::string KnownCaptures() const {
@@ -605,11 +716,13 @@ class RuleCompiler : private ExpressionNames {
   }
 
   const std::string& file_;
+  const ParsedFile& parsed_;
   const Schema& schema_;
   Diagnostics& diags_;
   std::string what_;
   std::set<std::string> used_captures_;
   const RE2* regex_ = nullptr;  // the regex of the rule being compiled
+  bool has_time_ = false;       // whether it has a `time:`
 };
 
 void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTest>& out) {
@@ -689,8 +802,67 @@ void ReadDeclaredParser(const YAML::Node& node, const std::string& path,
 
 // Pass 1 over one rule file: its parser, schema files and families into
 // `result` and `schema`; its rules and tests, for pass 2, into `parsed`.
+// `state: [{name, keys: [client], ttl: 1h, max_keys: 10000}]`: the file's
+// state tables, each into `tables` (from `pool`, which keeps a table's
+// entries across reloads, when given) and `file.states`.
+void ReadStateTables(const YAML::Node& node, ParsedFile& file, StatePool* pool,
+                     const std::string& owner, Diagnostics& diags,
+                     std::vector<std::shared_ptr<StateTable>>& tables) {
+  if (!node.IsDefined()) return;
+  if (!node.IsSequence()) {
+    diags.Error(PositionOf(file.path, node), "\"state\" must be a list of state tables");
+    return;
+  }
+  for (const YAML::Node& item : node) {
+    YamlMap map(item, file.path, diags, "state table");
+    if (!map.valid()) continue;
+    StateDeclaration declaration;
+    declaration.file = file.path;
+    declaration.name = map.String("name", Required::kYes).value_or("");
+    const std::vector<std::string> keys =
+        map.StringList("keys", Required::kYes).value_or(std::vector<std::string>{});
+    declaration.key_parts = static_cast<int>(keys.size());
+    if (auto ttl = map.String("ttl")) {
+      if (auto duration = ParseDuration(*ttl); duration && duration->count() > 0) {
+        declaration.ttl_seconds = static_cast<double>(duration->count()) / 1000;
+      } else {
+        diags.Error(map.PositionOfKey("ttl"),
+                    "state table: \"ttl\" must be a duration such as 30m");
+      }
+    }
+    if (auto max_keys = map.Integer("max_keys")) {
+      if (*max_keys < 1 || *max_keys > 10'000'000) {
+        diags.Error(map.PositionOfKey("max_keys"),
+                    "state table: \"max_keys\" must be between 1 and 10000000");
+      } else {
+        declaration.max_keys = static_cast<std::size_t>(*max_keys);
+      }
+    }
+    map.RejectUnknownKeys();
+    if (declaration.name.empty() || keys.empty() ||
+        declaration.key_parts > static_cast<int>(EvalScratch::kMaxKeyParts)) {
+      if (declaration.key_parts > static_cast<int>(EvalScratch::kMaxKeyParts)) {
+        diags.Error(map.PositionOfKey("keys"), "state table: at most 8 key parts");
+      }
+      continue;
+    }
+    const bool twice =
+        std::any_of(file.states.begin(), file.states.end(),
+                    [&](const DeclaredState& s) { return s.name == declaration.name; });
+    if (twice) {
+      diags.Error(map.position(), "state table " + Quoted(declaration.name) + " is declared twice");
+      continue;
+    }
+    file.states.push_back(
+        {declaration.name, static_cast<int>(tables.size()), declaration.key_parts});
+    tables.push_back(pool ? pool->Get(owner, declaration)
+                          : std::make_shared<StateTable>(std::move(declaration)));
+  }
+}
+
 void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, RuleFiles& result,
-                  std::vector<ParsedFile>& parsed) {
+                  std::vector<ParsedFile>& parsed, StatePool* pool, const std::string& owner,
+                  std::vector<std::shared_ptr<StateTable>>& tables) {
   result.files_read.push_back(path);
   std::optional<YAML::Node> root = LoadYamlFile(path, diags);
   if (!root) return;
@@ -708,7 +880,12 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
   if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
     LoadFamilies(metrics, path, schema, diags);
   }
-  ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests")};
+  ParsedFile file{path,
+                  map.Node("rules", Required::kYes),
+                  map.Node("tests"),
+                  map.String("timezone").value_or(""),
+                  {}};
+  ReadStateTables(map.Node("state"), file, pool, owner, diags, tables);
   map.RejectUnknownKeys();
   parsed.push_back(std::move(file));
 }
@@ -723,7 +900,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
     return;
   }
   std::map<std::string, SourcePosition> names;
-  RuleCompiler compiler(file.path, schema, diags);
+  RuleCompiler compiler(file, schema, diags);
   for (const YAML::Node& node : file.rules) {
     std::optional<CompiledRule> rule = compiler.Compile(node);
     if (!rule) continue;
@@ -745,12 +922,16 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
 
 }  // namespace
 
-RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags) {
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags,
+                        StatePool* pool, const std::string& owner) {
   const int errors_before = diags.error_count();
   // Pass 1: every file's families, so a rule may write a family another file declares.
   std::vector<ParsedFile> parsed;
   RuleFiles result;
-  for (const std::string& path : paths) ReadRuleFile(path, schema, diags, result, parsed);
+  std::vector<std::shared_ptr<StateTable>> tables;
+  for (const std::string& path : paths) {
+    ReadRuleFile(path, schema, diags, result, parsed, pool, owner, tables);
+  }
 
   // Pass 2: the rules, in file order.
   std::vector<CompiledRule> rules;
@@ -759,7 +940,7 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
     CompileRules(file, schema, diags, rules);
   }
   if (diags.error_count() == errors_before) {
-    result.rule_set = RuleSet::Create(std::move(rules), diags);
+    result.rule_set = RuleSet::Create(std::move(rules), diags, std::move(tables));
   }
   return result;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <iterator>
 
@@ -52,6 +53,7 @@ MatchCounts::MatchCounts(const RuleSet& rules) : rule_matches(rules.rules().size
 void MatchCounts::Reset() {
   std::fill(rule_matches.begin(), rule_matches.end(), 0);
   unmatched = invalid_values = invalid_utf8 = 0;
+  update_errors.fill(0);
 }
 
 namespace {
@@ -103,9 +105,11 @@ void SetBounds(CompiledRule& rule) {
 
 }  // namespace
 
-std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
-                                               Diagnostics& diags) {
+std::shared_ptr<const RuleSet> RuleSet::Create(
+    std::vector<CompiledRule> rules, Diagnostics& diags,
+    std::vector<std::shared_ptr<StateTable>> state_tables) {
   std::shared_ptr<RuleSet> set(new RuleSet());
+  set->state_tables_ = std::move(state_tables);
   for (const CompiledRule& rule : rules) {
     set->max_captures_ = std::max(set->max_captures_, rule.regex->NumberOfCapturingGroups());
     for (const EmitPlan& emit : rule.emits) {
@@ -225,10 +229,12 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
                                   groups)) {
       continue;
     }
+    scratch.time_state = MatchScratch::TimeState::kUnread;
     if (rule.when && !Holds(rule, *rule.when, record, scratch, counts, nullptr)) continue;
     matched = true;
     ++counts.rule_matches[static_cast<std::size_t>(index)];
     Emit(rule, record, scratch, counts, sink);
+    if (!rule.state_actions.empty()) ApplyStateActions(rule, record, scratch, counts, nullptr);
     if (!rule.continue_matching) break;
   }
   if (!matched) ++counts.unmatched;
@@ -282,6 +288,45 @@ bool ExpressionNumber(const Expression& expression, const EvalInput& input, Eval
   *number = value.AsDouble();
   return error == EvalError::kNone;
 }
+
+// What the expressions of one matched rule read besides captures: its time,
+// the clock, the rule set's state tables.
+class RuleEnvironment final : public EvalEnvironment {
+ public:
+  RuleEnvironment(const CompiledRule& rule, const std::vector<std::shared_ptr<StateTable>>& tables,
+                  MatchScratch& scratch)
+      : rule_(rule), tables_(tables), scratch_(scratch) {}
+
+  EvalError Time(double& seconds) override {
+    if (scratch_.time_state == MatchScratch::TimeState::kUnread) {
+      const re2::StringPiece text =
+          rule_.time_layout && rule_.time_capture >= 0
+              ? scratch_.captures[static_cast<std::size_t>(rule_.time_capture)]
+              : re2::StringPiece();
+      const bool ok =
+          text.data() != nullptr &&
+          rule_.time_layout->Parse(std::string_view(text.data(), text.size()), scratch_.time);
+      scratch_.time_state = ok ? MatchScratch::TimeState::kRead : MatchScratch::TimeState::kInvalid;
+    }
+    seconds = scratch_.time;
+    return scratch_.time_state == MatchScratch::TimeState::kRead ? EvalError::kNone
+                                                                 : EvalError::kInvalidTime;
+  }
+
+  double Now() override {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  EvalError StateRead(int table, std::span<const std::string_view> key, Value& out) override {
+    return tables_[static_cast<std::size_t>(table)]->Read(key, out, scratch_.eval);
+  }
+
+ private:
+  const CompiledRule& rule_;
+  const std::vector<std::shared_ptr<StateTable>>& tables_;
+  MatchScratch& scratch_;
+};
 
 // The value `emit` applies for this match, in its family's base unit, into
 // *value; false when the update is skipped: an optional group that did not
@@ -382,10 +427,43 @@ std::string_view LabelValue(const LabelExpr& label, const EvalInput& input, Eval
 
 }  // namespace
 
+namespace {
+
+// "set state.NAME[k1, k2] = v" (or "delete ...", or why neither), for explain.
+std::string DescribeStateAction(const StateTable& table, bool remove,
+                                std::span<const std::string_view> key, const Value& value,
+                                EvalError error, MatchScratch& scratch) {
+  std::string out =
+      std::string(remove ? "delete" : "set") + " state." + table.declaration().name + "[";
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    out += (i ? ", \"" : "\"") + std::string(key[i]) + "\"";
+  }
+  out += "]";
+  if (error != EvalError::kNone) {
+    return out + ": skipped (" +
+           (error == EvalError::kAbsent ? std::string("a capture did not take part")
+                                        : std::string(EvalErrorName(error))) +
+           ")";
+  }
+  if (!remove) {
+    std::string_view text;
+    if (ValueText(value, scratch.eval, text) == EvalError::kNone) out += " = " + std::string(text);
+  }
+  return out;
+}
+
+}  // namespace
+
+void RuleSet::StateActionsForExplain(const CompiledRule& rule, const Record& record,
+                                     MatchScratch& scratch, std::vector<std::string>& out) const {
+  MatchCounts counts(*this);
+  ApplyStateActions(rule, record, scratch, counts, &out);
+}
+
 bool RuleSet::Holds(const CompiledRule& rule, const Expression& condition, const Record& record,
                     MatchScratch& scratch, MatchCounts& counts, ExprTrace* trace) const {
-  (void)rule;
-  const EvalInput input{&record, scratch.captures.data(), nullptr};
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
   scratch.eval.Reset();
   Value value;
   const EvalError error = Evaluate(condition, input, scratch.eval, value, trace);
@@ -393,20 +471,20 @@ bool RuleSet::Holds(const CompiledRule& rule, const Expression& condition, const
   return error == EvalError::kNone && value.boolean;
 }
 
-bool RuleSet::ConditionForExplain(const CompiledRule& rule, const Expression& condition,
-                                  const Record& record, MatchScratch& scratch, ExprTrace& trace,
-                                  EvalError& error) const {
-  const EvalInput input{&record, scratch.captures.data(), nullptr};
+EvalError RuleSet::EvaluateForExplain(const CompiledRule& rule, const Expression& expr,
+                                      const Record& record, MatchScratch& scratch, ExprTrace& trace,
+                                      Value& out) const {
+  scratch.time_state = MatchScratch::TimeState::kUnread;
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
   scratch.eval.Reset();
-  Value value;
-  (void)rule;
-  error = Evaluate(condition, input, scratch.eval, value, &trace);
-  return error == EvalError::kNone && value.boolean;
+  return Evaluate(expr, input, scratch.eval, out, &trace);
 }
 
 void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                    MatchCounts& counts, UpdateSink& sink) const {
-  const EvalInput input{&record, scratch.captures.data(), nullptr};
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
   for (const EmitPlan& emit : rule.emits) {
     if (emit.when && !Holds(rule, *emit.when, record, scratch, counts, nullptr)) continue;
     scratch.eval.Reset();
@@ -426,6 +504,45 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
     sink.Apply(
         Update{emit.family, emit.op, value,
                std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
+  }
+}
+
+void RuleSet::ApplyStateActions(const CompiledRule& rule, const Record& record,
+                                MatchScratch& scratch, MatchCounts& counts,
+                                std::vector<std::string>* explain) const {
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
+  for (const CompiledRule::StateAction& action : rule.state_actions) {
+    scratch.eval.Reset();
+    std::string_view key[EvalScratch::kMaxKeyParts];
+    EvalError error = EvalError::kNone;
+    for (std::size_t i = 0; i < action.key.size() && error == EvalError::kNone; ++i) {
+      Value part;
+      error = Evaluate(*action.key[i], input, scratch.eval, part);
+      if (error == EvalError::kNone) error = ValueText(part, scratch.eval, key[i]);
+    }
+    const std::span<const std::string_view> parts(key, action.key.size());
+    StateTable& table = *state_tables_[static_cast<std::size_t>(action.table)];
+    Value value;
+    if (error == EvalError::kNone && !action.remove) {
+      error = Evaluate(*action.value, input, scratch.eval, value);
+      if (error == EvalError::kNone && value.kind == ValueKind::kText &&
+          !TextToNumber(value.text, value)) {
+        error = EvalError::kInvalidValue;
+      }
+    }
+    if (explain) {
+      explain->push_back(DescribeStateAction(table, action.remove, parts, value, error, scratch));
+      continue;
+    }
+    if (error == EvalError::kNone) {
+      if (action.remove) {
+        table.Delete(parts, scratch.eval);
+      } else {
+        error = table.Set(parts, value, scratch.eval);
+      }
+    }
+    counts.Count(error);
   }
 }
 

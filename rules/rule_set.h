@@ -34,6 +34,8 @@
 #include "rules/expression/evaluator.h"
 #include "rules/expression/expression.h"
 #include "rules/schema.h"
+#include "rules/state/state_table.h"
+#include "rules/time/time_layout.h"
 
 namespace metrics_adapter {
 
@@ -116,6 +118,18 @@ struct CompiledRule {
   std::shared_ptr<const Expression> when;
   std::vector<EmitPlan> emits;
   SourcePosition position;
+  // `time:`: the capture that holds the line's time and how to read it, for
+  // $time; read at most once per match, when an expression asks.
+  int time_capture = -1;
+  std::shared_ptr<const TimeLayout> time_layout;
+  // `state_set` and `state_delete`: after the emits, sets, then deletes.
+  struct StateAction {
+    int table = -1;  // index into RuleSet::state_tables()
+    bool remove = false;
+    std::vector<std::shared_ptr<const Expression>> key;
+    std::shared_ptr<const Expression> value;  // sets only
+  };
+  std::vector<StateAction> state_actions;
   // Every text the regex can match lies in [range_min, range_max] (from
   // RE2::PossibleMatchRange, for patterns anchored at both ends), starts
   // with literal_prefix (what the range's ends share) and ends with
@@ -146,6 +160,9 @@ struct MatchScratch {
   std::vector<std::string_view> label_values;
   std::vector<std::string> label_storage;
   EvalScratch eval;  // text expressions build, reset per update
+  // The matched rule's $time: not read yet, read into `time`, or unreadable.
+  enum class TimeState { kUnread, kRead, kInvalid } time_state = TimeState::kUnread;
+  double time = 0;
 };
 
 // What a caller counts while matching; flushed into self-metrics in batches.
@@ -176,7 +193,10 @@ class RuleSet {
 
   // Takes the compiled rules; builds the RE2::Set pre-filter. Reports to
   // `diags` if the set cannot be built (e.g. over RE2's memory budget).
-  static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules, Diagnostics& diags);
+  // `state_tables` are the tables the rules' state indices refer to.
+  static std::shared_ptr<const RuleSet> Create(
+      std::vector<CompiledRule> rules, Diagnostics& diags,
+      std::vector<std::shared_ptr<StateTable>> state_tables = {});
 
   // Matches `text` and sends every resulting update to `sink`. Returns true
   // if at least one rule matched. Never throws.
@@ -189,6 +209,7 @@ class RuleSet {
   }
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
+  const std::vector<std::shared_ptr<StateTable>>& state_tables() const { return state_tables_; }
 
   // For `explain`: the rules the pre-filter lets through (all without one),
   // and the updates one matched rule emits from the captures in `scratch`.
@@ -200,11 +221,17 @@ class RuleSet {
                       MatchCounts& counts, UpdateSink& sink) const {
     Emit(rule, record, scratch, counts, sink);
   }
-  // For `explain`: whether `condition` holds for the match in `scratch`,
-  // with the inputs it read in `trace`; false on an error, set in `error`.
-  bool ConditionForExplain(const CompiledRule& rule, const Expression& condition,
-                           const Record& record, MatchScratch& scratch, ExprTrace& trace,
-                           EvalError& error) const;
+  // For `explain`: what the rule's state actions would set and delete, one
+  // line each ("set state.sessions[\"10.0.0.1\"] = 1700000000"). Nothing is
+  // written: explaining a line never changes a running adapter's state.
+  void StateActionsForExplain(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+                              std::vector<std::string>& out) const;
+  // For `explain`: `expr` of `rule` evaluated for the match in `scratch`,
+  // with the inputs it read and its result in `trace`. Resets the time the
+  // match's expressions share, as a new match does.
+  EvalError EvaluateForExplain(const CompiledRule& rule, const Expression& expr,
+                               const Record& record, MatchScratch& scratch, ExprTrace& trace,
+                               Value& out) const;
   int max_captures() const { return max_captures_; }
   int max_labels() const { return max_labels_; }
 
@@ -223,7 +250,13 @@ class RuleSet {
   bool Holds(const CompiledRule& rule, const Expression& condition, const Record& record,
              MatchScratch& scratch, MatchCounts& counts, ExprTrace* trace) const;
 
+  // The rule's state_set and state_delete, after its emits. With
+  // `explain`, describes each instead of applying it.
+  void ApplyStateActions(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+                         MatchCounts& counts, std::vector<std::string>* explain) const;
+
   std::vector<CompiledRule> rules_;
+  std::vector<std::shared_ptr<StateTable>> state_tables_;
   std::unique_ptr<RE2::Set> prefilter_;  // null below kPrefilterMinRules rules
   // The rules a record may match, in rule order, by its first byte (index
   // kNoFirstByte for the empty text); a single list of all rules when no

@@ -147,6 +147,18 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
           source_, counts_.invalid_utf8, *suppressed);
     }
   }
+  for (std::size_t reason = 0; reason < counts_.update_errors.size(); ++reason) {
+    const std::uint64_t count = counts_.update_errors[reason];
+    if (count == 0) continue;
+    const std::string_view name = EvalErrorName(static_cast<EvalError>(reason));
+    self_.UpdateErrors(source_, std::string(name))->Increment(static_cast<double>(count));
+    if (auto suppressed = log_limiter_.Allow("update_error")) {
+      spdlog::warn(
+          "source {}: {} update(s) skipped: an expression gave no value ({}) ({} similar "
+          "messages suppressed)",
+          source_, count, name, *suppressed);
+    }
+  }
   for (const auto& [reason, count] : parse_errors_) {
     self_.ParseErrors(source_, std::string(reason))->Increment(static_cast<double>(count));
     if (auto suppressed = log_limiter_.Allow("parse_error")) {

@@ -464,6 +464,8 @@ std::string_view EvalErrorName(EvalError error) {
       return "invalid_time";
     case EvalError::kTooLong:
       return "too_long";
+    case EvalError::kStateFull:
+      return "state_full";
   }
   return "";
 }

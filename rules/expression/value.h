@@ -47,8 +47,9 @@ enum class EvalError : std::uint8_t {
   kNoValue,         // a state table has no (live) entry for the key
   kInvalidTime,     // the rule's time capture does not fit its layout
   kTooLong,         // text built by `..` or a label expression passed the arena's size
+  kStateFull,       // a state table at its max_keys refused a new key
 };
-inline constexpr int kEvalErrorCount = static_cast<int>(EvalError::kTooLong) + 1;
+inline constexpr int kEvalErrorCount = static_cast<int>(EvalError::kStateFull) + 1;
 
 // The `reason` label of an error ("" for kNone and kAbsent).
 std::string_view EvalErrorName(EvalError error);
