@@ -524,7 +524,9 @@ class RuleCompiler : private ExpressionNames {
   // other than inc needs one.
   void CompileValue(const std::optional<std::string>& value_text, const std::string& op_key,
                     const RE2& regex, YamlMap& map, EmitPlan& plan) {
-    if (value_text && IsPlainReference(*value_text)) {
+    // $time is an expression's input, unless the rule has a capture of that name.
+    const bool time = (value_text == "$time" || value_text == "${time}") && !IsCapture("time");
+    if (value_text && IsPlainReference(*value_text) && !time) {
       CompileValueReference(value_text->substr(1), op_key, regex, map, plan.value);
     } else if (value_text) {
       if (auto number = ParseNumber(*value_text)) {

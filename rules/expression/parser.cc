@@ -208,7 +208,7 @@ class Parser {
     }
     if (token.text == "value" && !names_.IsCapture("value"))
       return Node(ExprOp::kRecordValue, token.begin, token.end);
-    if (token.text == "time") {
+    if (token.text == "time" && !names_.IsCapture("time")) {
       if (!names_.HasTime()) {
         return Fail(token.begin, "$time needs the rule's \"time:\" (which capture holds it)"), -1;
       }
@@ -294,9 +294,10 @@ class Parser {
       std::vector<std::string> known;
       for (const Function& f : kFunctions) known.emplace_back(f.name);
       std::string hint = ClosestMatch(name.text, known);
-      return Fail(name.begin, "unknown name " + Quoted(name.text) +
-                                  (hint.empty() ? std::string(" (captures are written $name)")
-                                                : " (did you mean " + Quoted(hint) + "?)")),
+      return Fail(name.begin,
+                  "unknown name " + Quoted(name.text) +
+                      (hint.empty() ? " (a capture is written $" + name.text + ", text in quotes)"
+                                    : " (did you mean " + Quoted(hint) + "?)")),
              -1;
     }
     if (!IsOperator("(")) return Fail(Peek().begin, "\"(\" expected after " + name.text), -1;

@@ -2,8 +2,8 @@
 
 #include <absl/time/time.h>
 
-#include <charconv>
 #include <cmath>
+#include <cstdint>
 
 #include "parsers/number.h"
 
@@ -63,7 +63,11 @@ bool TimeLayout::Parse(std::string_view text, double& seconds) const {
         return false;
       }
       if (time == absl::InfinitePast() || time == absl::InfiniteFuture()) return false;
-      seconds = absl::ToDoubleSeconds(time - absl::UnixEpoch());
+      // Whole seconds, then the fraction: one double of the whole would round
+      // the fraction through absl's Duration arithmetic.
+      const std::int64_t whole = absl::ToUnixSeconds(time);
+      seconds =
+          static_cast<double>(whole) + absl::ToDoubleSeconds(time - absl::FromUnixSeconds(whole));
       return std::isfinite(seconds);
     }
   }
