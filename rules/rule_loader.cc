@@ -69,21 +69,7 @@ class RuleCompiler : private ExpressionNames {
     rule.name = map.String("name", Required::kYes).value_or("");
     what_ = "rule " + Quoted(rule.name);
     rule.continue_matching = map.Bool("continue").value_or(false);
-    if (YAML::Node labels = map.Node("match_labels"); labels.IsDefined()) {
-      if (!labels.IsMap()) {
-        diags_.Error(PositionOf(file_, labels),
-                     what_ + ": \"match_labels\" must map record label names to values");
-      } else {
-        for (const auto& entry : labels) {
-          if (!entry.second.IsScalar()) {
-            diags_.Error(PositionOf(file_, entry.second),
-                         what_ + ": a match_labels value must be a string");
-            continue;
-          }
-          rule.match_labels.emplace_back(entry.first.Scalar(), entry.second.Scalar());
-        }
-      }
-    }
+    ReadMatchLabels(map.Node("match_labels"), rule);
     if (auto pattern = map.String("match", Required::kYes)) {
       rule.regex = CompileRegex(*pattern, map.Node("match"));
     }
@@ -124,6 +110,25 @@ class RuleCompiler : private ExpressionNames {
   }
 
  private:
+  // Record labels that must have exactly these values for the rule to match
+  // (`match_labels: {type: c}`).
+  void ReadMatchLabels(const YAML::Node& labels, CompiledRule& rule) {
+    if (!labels.IsDefined()) return;
+    if (!labels.IsMap()) {
+      diags_.Error(PositionOf(file_, labels),
+                   what_ + ": \"match_labels\" must map record label names to values");
+    } else {
+      for (const auto& entry : labels) {
+        if (!entry.second.IsScalar()) {
+          diags_.Error(PositionOf(file_, entry.second),
+                       what_ + ": a match_labels value must be a string");
+          continue;
+        }
+        rule.match_labels.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+      }
+    }
+  }
+
   // ExpressionNames, for the rule being compiled.
   int Capture(std::string_view name, std::string& error) override {
     const auto& groups = regex_->NamedCapturingGroups();

@@ -58,6 +58,34 @@ bool ParseIntText(std::string_view text, int base, std::int64_t& out) {
   return true;
 }
 
+// `a op b` for + - * // % on int64 into `r`; `overflow` when it does not
+// fit. False for a division by zero.
+bool IntArithmetic(ExprOp op, std::int64_t a, std::int64_t b, std::int64_t& r, bool& overflow) {
+  switch (op) {
+    case ExprOp::kAdd:
+      overflow = __builtin_add_overflow(a, b, &r);
+      return true;
+    case ExprOp::kSub:
+      overflow = __builtin_sub_overflow(a, b, &r);
+      return true;
+    case ExprOp::kMul:
+      overflow = __builtin_mul_overflow(a, b, &r);
+      return true;
+    case ExprOp::kIntDiv:
+    case ExprOp::kMod:
+      if (b == 0) return false;
+      if (b == -1) {  // INT64_MIN // -1 overflows; x % -1 is 0
+        r = 0;
+        if (op == ExprOp::kIntDiv) overflow = __builtin_sub_overflow(std::int64_t{0}, a, &r);
+        return true;
+      }
+      r = op == ExprOp::kIntDiv ? FloorDiv(a, b) : FloorMod(a, b);
+      return true;
+    default:
+      return true;
+  }
+}
+
 class Evaluator {
  public:
   Evaluator(const Expression& expr, const EvalInput& input, EvalScratch& scratch, ExprTrace* trace)
@@ -65,6 +93,54 @@ class Evaluator {
 
   EvalError Eval(int index, Value& out) {
     const ExprNode& node = expr_.at(index);
+    switch (node.op) {
+      case ExprOp::kStateRead:
+        return StateRead(index, node, out);
+      case ExprOp::kNeg:
+      case ExprOp::kAbs:
+      case ExprOp::kToInt:
+      case ExprOp::kBitNot:
+        return UnaryNumber(node, out);
+      case ExprOp::kNot: {
+        const EvalError error = Eval(node.kids[0], out);
+        out.boolean = !out.boolean;
+        return error;
+      }
+      case ExprOp::kParseInt: {
+        Value text;
+        if (EvalError error = Eval(node.kids[0], text); error != EvalError::kNone) return error;
+        std::int64_t parsed = 0;
+        if (!ParseIntText(text.text, static_cast<int>(node.integer), parsed)) {
+          return EvalError::kInvalidInt;
+        }
+        out = Value::Int(parsed);
+        return EvalError::kNone;
+      }
+      case ExprOp::kAnd:
+      case ExprOp::kOr: {
+        if (EvalError error = Eval(node.kids[0], out); error != EvalError::kNone) return error;
+        if (out.boolean == (node.op == ExprOp::kOr)) return EvalError::kNone;  // short-circuit
+        return Eval(node.kids[1], out);
+      }
+      case ExprOp::kConcat:
+        return Concat(node, out);
+      case ExprOp::kEq:
+      case ExprOp::kNe:
+      case ExprOp::kLt:
+      case ExprOp::kLe:
+      case ExprOp::kGt:
+      case ExprOp::kGe:
+        return Compare(node, out);
+      case ExprOp::kMin:
+      case ExprOp::kMax:
+        return MinMax(node, out);
+      default:
+        return Leaf(index, node, out);
+    }
+  }
+
+  // A constant, a capture, a record's label or value, the time or clock.
+  EvalError Leaf(int index, const ExprNode& node, Value& out) {
     switch (node.op) {
       case ExprOp::kIntConst:
         out = Value::Int(node.integer);
@@ -111,46 +187,6 @@ class Evaluator {
       case ExprOp::kHas:
         out = Value::Bool(input_.captures[node.index].data() != nullptr);
         return EvalError::kNone;
-      case ExprOp::kStateRead:
-        return StateRead(index, node, out);
-      case ExprOp::kNeg:
-      case ExprOp::kAbs:
-      case ExprOp::kToInt:
-      case ExprOp::kBitNot:
-        return UnaryNumber(node, out);
-      case ExprOp::kNot: {
-        const EvalError error = Eval(node.kids[0], out);
-        out.boolean = !out.boolean;
-        return error;
-      }
-      case ExprOp::kParseInt: {
-        Value text;
-        if (EvalError error = Eval(node.kids[0], text); error != EvalError::kNone) return error;
-        std::int64_t parsed = 0;
-        if (!ParseIntText(text.text, static_cast<int>(node.integer), parsed)) {
-          return EvalError::kInvalidInt;
-        }
-        out = Value::Int(parsed);
-        return EvalError::kNone;
-      }
-      case ExprOp::kAnd:
-      case ExprOp::kOr: {
-        if (EvalError error = Eval(node.kids[0], out); error != EvalError::kNone) return error;
-        if (out.boolean == (node.op == ExprOp::kOr)) return EvalError::kNone;  // short-circuit
-        return Eval(node.kids[1], out);
-      }
-      case ExprOp::kConcat:
-        return Concat(node, out);
-      case ExprOp::kEq:
-      case ExprOp::kNe:
-      case ExprOp::kLt:
-      case ExprOp::kLe:
-      case ExprOp::kGt:
-      case ExprOp::kGe:
-        return Compare(node, out);
-      case ExprOp::kMin:
-      case ExprOp::kMax:
-        return MinMax(node, out);
       default:
         return BinaryNumber(node, out);
     }
@@ -242,32 +278,8 @@ class Evaluator {
     if (a.kind == ValueKind::kInt && b.kind == ValueKind::kInt) {
       std::int64_t r = 0;
       bool overflow = false;
-      switch (node.op) {
-        case ExprOp::kAdd:
-          overflow = __builtin_add_overflow(a.integer, b.integer, &r);
-          break;
-        case ExprOp::kSub:
-          overflow = __builtin_sub_overflow(a.integer, b.integer, &r);
-          break;
-        case ExprOp::kMul:
-          overflow = __builtin_mul_overflow(a.integer, b.integer, &r);
-          break;
-        case ExprOp::kIntDiv:
-        case ExprOp::kMod:
-          if (b.integer == 0) return EvalError::kDivisionByZero;
-          if (b.integer == -1) {  // INT64_MIN // -1 overflows; x % -1 is 0
-            if (node.op == ExprOp::kMod) {
-              r = 0;
-            } else {
-              overflow = __builtin_sub_overflow(std::int64_t{0}, a.integer, &r);
-            }
-            break;
-          }
-          r = node.op == ExprOp::kIntDiv ? FloorDiv(a.integer, b.integer)
-                                         : FloorMod(a.integer, b.integer);
-          break;
-        default:
-          break;
+      if (!IntArithmetic(node.op, a.integer, b.integer, r, overflow)) {
+        return EvalError::kDivisionByZero;
       }
       if (!overflow) {
         out = Value::Int(r);

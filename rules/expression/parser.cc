@@ -274,48 +274,56 @@ class Parser {
     }
   }
 
-  int Call(const ExprToken& name, int depth) {
-    struct Function {
-      std::string_view name;
-      ExprOp op;
-      int min_args, max_args;  // max -1: any number
-    };
-    static constexpr std::array<Function, 6> kFunctions = {{{"min", ExprOp::kMin, 2, -1},
-                                                            {"max", ExprOp::kMax, 2, -1},
-                                                            {"abs", ExprOp::kAbs, 1, 1},
-                                                            {"int", ExprOp::kToInt, 1, 2},
-                                                            {"has", ExprOp::kHas, 1, 1},
-                                                            {"now", ExprOp::kNow, 0, 0}}};
-    const Function* function = nullptr;
+  struct Function {
+    std::string_view name;
+    ExprOp op;
+    int min_args, max_args;  // max -1: any number
+  };
+  static constexpr std::array<Function, 6> kFunctions = {{{"min", ExprOp::kMin, 2, -1},
+                                                          {"max", ExprOp::kMax, 2, -1},
+                                                          {"abs", ExprOp::kAbs, 1, 1},
+                                                          {"int", ExprOp::kToInt, 1, 2},
+                                                          {"has", ExprOp::kHas, 1, 1},
+                                                          {"now", ExprOp::kNow, 0, 0}}};
+
+  // The function `name` calls; null (reported, with a near miss) for none.
+  const Function* FindFunction(const ExprToken& name) {
     for (const Function& f : kFunctions) {
-      if (f.name == name.text) function = &f;
+      if (f.name == name.text) return &f;
     }
-    if (!function) {
-      std::vector<std::string> known;
-      for (const Function& f : kFunctions) known.emplace_back(f.name);
-      std::string hint = ClosestMatch(name.text, known);
-      return Fail(name.begin,
-                  "unknown name " + Quoted(name.text) +
-                      (hint.empty() ? " (a capture is written $" + name.text + ", text in quotes)"
-                                    : " (did you mean " + Quoted(hint) + "?)")),
-             -1;
+    std::vector<std::string> known;
+    known.reserve(kFunctions.size());
+    for (const Function& f : kFunctions) known.emplace_back(f.name);
+    std::string hint = ClosestMatch(name.text, known);
+    Fail(name.begin,
+         "unknown name " + Quoted(name.text) +
+             (hint.empty() ? " (a capture is written $" + name.text + ", text in quotes)"
+                           : " (did you mean " + Quoted(hint) + "?)"));
+    return nullptr;
+  }
+
+  bool CheckArgumentCount(const ExprToken& name, const Function& function, int count) {
+    if (count >= function.min_args && (function.max_args < 0 || count <= function.max_args)) {
+      return true;
     }
+    std::string want = function.min_args == function.max_args ? std::to_string(function.min_args)
+                       : function.max_args < 0 ? "at least " + std::to_string(function.min_args)
+                                               : std::to_string(function.min_args) + " or " +
+                                                     std::to_string(function.max_args);
+    return Fail(name.begin, Quoted(name.text) + " takes " + want + " argument(s), not " +
+                                std::to_string(count));
+  }
+
+  int Call(const ExprToken& name, int depth) {
+    const Function* function = FindFunction(name);
+    if (!function) return -1;
     if (!IsOperator("(")) return Fail(Peek().begin, "\"(\" expected after " + name.text), -1;
     ++at_;
     std::vector<int> args;
     if (!Arguments(")", depth, args)) return -1;
     const int end = tokens_[at_ - 1].end;
+    if (!CheckArgumentCount(name, *function, static_cast<int>(args.size()))) return -1;
     const int count = static_cast<int>(args.size());
-    if (count < function->min_args || (function->max_args >= 0 && count > function->max_args)) {
-      std::string want =
-          function->min_args == function->max_args ? std::to_string(function->min_args)
-          : function->max_args < 0
-              ? "at least " + std::to_string(function->min_args)
-              : std::to_string(function->min_args) + " or " + std::to_string(function->max_args);
-      return Fail(name.begin, Quoted(name.text) + " takes " + want + " argument(s), not " +
-                                  std::to_string(count)),
-             -1;
-    }
     ExprOp op = function->op;
     if (op == ExprOp::kToInt && count == 2) {
       const ExprNode& base = expr_.at(args[1]);

@@ -88,6 +88,16 @@ class Checker {
       case ExprOp::kHas:
         node.type = ExprType::kBool;
         return true;
+      default:
+        return CheckOperator(node);
+    }
+    return true;
+  }
+
+  // Types an operator or function node whose children are typed.
+  bool CheckOperator(ExprNode& node) {
+    auto kid = [&](std::size_t i) -> const ExprNode& { return expr_.at(node.kids[i]); };
+    switch (node.op) {
       case ExprOp::kNeg:
       case ExprOp::kAbs:
         if (!NeedNumber(kid(0))) return false;
@@ -141,6 +151,8 @@ class Checker {
       case ExprOp::kOr:
         node.type = ExprType::kBool;
         return NeedCondition(kid(0)) && NeedCondition(kid(1));
+      default:
+        break;
     }
     return true;
   }
