@@ -135,7 +135,8 @@ void WriteExpression(const RuleSet& rules, const CompiledRule& rule, const Expre
   std::string inputs;
   for (const auto& [what, result] : trace) {
     if (what == expr.source) continue;
-    inputs += (inputs.empty() ? "" : ", ") + what + " = " + result;
+    if (!inputs.empty()) inputs += ", ";
+    inputs.append(what).append(" = ").append(result);
   }
   if (!inputs.empty()) out << " (" << inputs << ")";
   out << "\n";
