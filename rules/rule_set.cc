@@ -251,8 +251,21 @@ std::string_view RecordLabelValue(const Record& record, std::string_view name) {
   return {};
 }
 
-std::string_view PieceValue(const LabelExpr::Piece& piece, const EvalInput& input,
-                            EvalScratch& eval, EvalError& error) {
+// A `$(...)` label piece's text. Out of line, so that PieceValue, which
+// every label of every update runs, stays small enough to inline.
+[[gnu::noinline]] std::string_view ExpressionPieceValue(const Expression& expression,
+                                                        const EvalInput& input, EvalScratch& eval,
+                                                        EvalError& error) {
+  Value value;
+  std::string_view text;
+  error = Evaluate(expression, input, eval, value);
+  if (error == EvalError::kNone) error = ValueText(value, eval, text);
+  return text;
+}
+
+[[gnu::always_inline]] inline std::string_view PieceValue(const LabelExpr::Piece& piece,
+                                                          const EvalInput& input, EvalScratch& eval,
+                                                          EvalError& error) {
   switch (piece.kind) {
     case LabelExpr::Piece::Kind::kLiteral:
       return piece.text;
@@ -260,13 +273,8 @@ std::string_view PieceValue(const LabelExpr::Piece& piece, const EvalInput& inpu
       return input.captures[piece.capture];
     case LabelExpr::Piece::Kind::kRecordLabel:
       return RecordLabelValue(*input.record, piece.text);
-    case LabelExpr::Piece::Kind::kExpression: {
-      Value value;
-      std::string_view text;
-      error = Evaluate(*piece.expression, input, eval, value);
-      if (error == EvalError::kNone) error = ValueText(value, eval, text);
-      return text;
-    }
+    case LabelExpr::Piece::Kind::kExpression:
+      return ExpressionPieceValue(*piece.expression, input, eval, error);
   }
   return {};
 }
