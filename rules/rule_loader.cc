@@ -8,10 +8,12 @@
 #include <set>
 #include <unordered_map>
 
+#include "adapter/base/duration.h"
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
 #include "rules/named_patterns.h"
+#include "rules/expression/compile.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -38,6 +40,13 @@ const std::map<std::string, UpdateOp>& UpdateOps() {
   return kOps;
 }
 
+// A state table a rule file declares: its index in the rule set's tables.
+struct DeclaredState {
+  std::string name;
+  int index;
+  int key_parts;
+};
+
 // Everything about one rule file that compiling its rules needs.
 struct ParsedFile {
   std::string path;
@@ -45,14 +54,19 @@ struct ParsedFile {
   YAML::Node tests;
   // The shipped named patterns plus those of the file's `patterns:` files.
   PatternLibrary patterns;
+  std::string timezone;  // `timezone:`, "" for UTC
+  std::vector<DeclaredState> states;
 };
 
 // Compiles one rule: its regex, and the plan for each of its emits.
-class RuleCompiler {
+class RuleCompiler : private ExpressionNames {
  public:
-  RuleCompiler(const std::string& file, const Schema& schema, const PatternLibrary& patterns,
-               Diagnostics& diags)
-      : file_(file), schema_(schema), patterns_(patterns), diags_(diags) {}
+  RuleCompiler(const ParsedFile& parsed, const Schema& schema, Diagnostics& diags)
+      : file_(parsed.path),
+        parsed_(parsed),
+        schema_(schema),
+        patterns_(parsed.patterns),
+        diags_(diags) {}
 
   std::optional<CompiledRule> Compile(const YAML::Node& node) {
     YamlMap map(node, file_, diags_, "rule");
@@ -64,21 +78,7 @@ class RuleCompiler {
     rule.name = map.String("name", Required::kYes).value_or("");
     what_ = "rule " + Quoted(rule.name);
     rule.continue_matching = map.Bool("continue").value_or(false);
-    if (YAML::Node labels = map.Node("match_labels"); labels.IsDefined()) {
-      if (!labels.IsMap()) {
-        diags_.Error(PositionOf(file_, labels),
-                     what_ + ": \"match_labels\" must map record label names to values");
-      } else {
-        for (const auto& entry : labels) {
-          if (!entry.second.IsScalar()) {
-            diags_.Error(PositionOf(file_, entry.second),
-                         what_ + ": a match_labels value must be a string");
-            continue;
-          }
-          rule.match_labels.emplace_back(entry.first.Scalar(), entry.second.Scalar());
-        }
-      }
-    }
+    ReadMatchLabels(map.Node("match_labels"), rule);
     pattern_captures_.clear();
     if (auto pattern = map.String("match", Required::kYes)) {
       rule.uses_named_patterns = PatternLibrary::UsesPatterns(*pattern);
@@ -86,11 +86,23 @@ class RuleCompiler {
         rule.regex = CompileRegex(*regex, map.Node("match"));
       }
     }
-    YAML::Node emits = map.Node("emit", Required::kYes);
+    YAML::Node state_set = map.Node("state_set");
+    YAML::Node state_delete = map.Node("state_delete");
+    // A rule that only keeps state (a session's start) emits nothing.
+    YAML::Node emits = map.Node(
+        "emit", state_set.IsDefined() || state_delete.IsDefined() ? Required::kNo : Required::kYes);
+    const std::optional<std::string> when = map.String("when");
+    YAML::Node time = map.Node("time");
     map.RejectUnknownKeys();
     if (!rule.regex) return std::nullopt;
 
     used_captures_.clear();
+    regex_ = rule.regex.get();
+    has_time_ = false;
+    if (time.IsDefined()) CompileTime(time, rule);
+    if (when) rule.when = CompileExpr(*when, map.Node("when"), 0, ExprUse::kCondition);
+    CompileStateActions(state_set, false, rule);
+    CompileStateActions(state_delete, true, rule);
     if (emits.IsDefined() && !emits.IsSequence()) {
       diags_.Error(PositionOf(file_, emits), what_ + ": \"emit\" must be a list");
     } else if (emits.IsDefined()) {
@@ -112,6 +124,167 @@ class RuleCompiler {
   }
 
  private:
+  // Record labels that must have exactly these values for the rule to match
+  // (`match_labels: {type: c}`).
+  void ReadMatchLabels(const YAML::Node& labels, CompiledRule& rule) {
+    if (!labels.IsDefined()) return;
+    if (!labels.IsMap()) {
+      diags_.Error(PositionOf(file_, labels),
+                   what_ + ": \"match_labels\" must map record label names to values");
+    } else {
+      for (const auto& entry : labels) {
+        if (!entry.second.IsScalar()) {
+          diags_.Error(PositionOf(file_, entry.second),
+                       what_ + ": a match_labels value must be a string");
+          continue;
+        }
+        rule.match_labels.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+      }
+    }
+  }
+
+  // ExpressionNames, for the rule being compiled.
+  int Capture(std::string_view name, std::string& error) override {
+    const auto& groups = regex_->NamedCapturingGroups();
+    if (auto it = groups.find(std::string(name)); it != groups.end()) {
+      used_captures_.insert(it->first);
+      return it->second;
+    }
+    error = "no capture named " + Quoted(name) + " (its captures: " + KnownCaptures() + ")";
+    return -1;
+  }
+  bool IsCapture(std::string_view name) const override {
+    return regex_->NamedCapturingGroups().contains(std::string(name));
+  }
+  bool HasTime() const override { return has_time_; }
+  int StateTable(std::string_view name, int& key_parts, std::string& error) override {
+    std::vector<std::string> known;
+    for (const DeclaredState& state : parsed_.states) {
+      if (state.name == name) {
+        key_parts = state.key_parts;
+        return state.index;
+      }
+      known.push_back(state.name);
+    }
+    const std::string hint = ClosestMatch(name, known);
+    error = "no state table named " + Quoted(name) +
+            (hint.empty() ? " (declare it in the file's \"state\" section)"
+                          : " (did you mean " + Quoted(hint) + "?)");
+    return -1;
+  }
+
+  // `time: {capture: ts, layout: "%d/%b/%Y:%H:%M:%S %z"}`, in the file's time zone.
+  void CompileTime(const YAML::Node& node, CompiledRule& rule) {
+    YamlMap map(node, file_, diags_, what_ + " time");
+    if (!map.valid()) return;
+    const std::optional<std::string> capture = map.String("capture", Required::kYes);
+    const std::optional<std::string> layout = map.String("layout", Required::kYes);
+    map.RejectUnknownKeys();
+    if (!capture || !layout) return;
+    std::string error;
+    rule.time_capture = Capture(*capture, error);
+    if (rule.time_capture < 0) {
+      diags_.Error(map.PositionOfKey("capture"), what_ + ": " + error);
+      return;
+    }
+    rule.time_layout = TimeLayout::Create(*layout, parsed_.timezone, error);
+    if (!rule.time_layout) {
+      diags_.Error(map.PositionOfKey("layout"), what_ + ": " + error);
+      return;
+    }
+    has_time_ = true;
+  }
+
+  // `state_set: [{state: NAME, key: [$a, ...], value: EXPR}]`, or
+  // `state_delete` (no value).
+  void CompileStateActions(const YAML::Node& node, bool remove, CompiledRule& rule) {
+    const std::string key_name = remove ? "state_delete" : "state_set";
+    if (!node.IsDefined()) return;
+    if (!node.IsSequence()) {
+      diags_.Error(PositionOf(file_, node), what_ + ": " + Quoted(key_name) + " must be a list");
+      return;
+    }
+    for (const YAML::Node& item : node) {
+      YamlMap map(item, file_, diags_, what_ + " " + key_name);
+      if (!map.valid()) continue;
+      const std::optional<std::string> name = map.String("state", Required::kYes);
+      YAML::Node key = map.Node("key", Required::kYes);
+      const std::optional<std::string> value =
+          map.String("value", remove ? Required::kNo : Required::kYes);
+      map.RejectUnknownKeys();
+      if (!name || !key.IsDefined()) continue;
+      if (remove && value) {
+        diags_.Error(map.PositionOfKey("value"), what_ + ": state_delete takes no value");
+      }
+      CompiledRule::StateAction action;
+      action.remove = remove;
+      int key_parts = 0;
+      std::string error;
+      action.table = StateTable(*name, key_parts, error);
+      if (action.table < 0) {
+        diags_.Error(map.PositionOfKey("state"), what_ + ": " + error);
+        continue;
+      }
+      std::vector<YAML::Node> parts;
+      if (key.IsSequence()) {
+        for (const YAML::Node& part : key) parts.push_back(part);
+      } else {
+        parts.push_back(key);
+      }
+      if (static_cast<int>(parts.size()) != key_parts) {
+        diags_.Error(PositionOf(file_, key), what_ + ": state table " + Quoted(*name) +
+                                                 " takes a key of " + std::to_string(key_parts) +
+                                                 " part(s), not " + std::to_string(parts.size()));
+        continue;
+      }
+      bool ok = true;
+      for (const YAML::Node& part : parts) {
+        if (!part.IsScalar()) {
+          diags_.Error(PositionOf(file_, part), what_ + ": a key part must be an expression");
+          ok = false;
+          continue;
+        }
+        action.key.push_back(CompileExpr(part.Scalar(), part, 0, ExprUse::kText));
+        ok = action.key.back() != nullptr && ok;
+      }
+      if (!remove && value) {
+        action.value = CompileExpr(*value, map.Node("value"), 0, ExprUse::kNumber);
+        ok = action.value != nullptr && ok;
+      }
+      if (ok) rule.state_actions.push_back(std::move(action));
+    }
+  }
+
+  std::string KnownCaptures() const {
+    std::string known;
+    for (const auto& [group, index] : regex_->NamedCapturingGroups()) {
+      known += (known.empty() ? "" : ", ") + group;
+    }
+    return known.empty() ? "none" : known;
+  }
+
+  // Where byte `offset` of the scalar `node` is in the file: after its
+  // opening quote, if it has one. (Escapes in a double-quoted scalar, and
+  // block scalars, make this approximate.)
+  SourcePosition ScalarPosition(const YAML::Node& node, int offset) const {
+    SourcePosition position = PositionOf(file_, node);
+    const std::string line = ReadLine(file_, position.line);
+    const auto column = static_cast<std::size_t>(position.column - 1);
+    if (column < line.size() && (line[column] == '\'' || line[column] == '"')) ++offset;
+    return position.Shifted(offset);
+  }
+
+  // Compiles the expression `text`, found at byte `offset` of scalar `node`;
+  // null when it has an error (reported at its place in the file).
+  std::shared_ptr<const Expression> CompileExpr(const std::string& text, const YAML::Node& node,
+                                                int offset, ExprUse use) {
+    ExprSyntaxError error;
+    auto expr = CompileExpression(text, *this, use, error);
+    if (!expr)
+      diags_.Error(ScalarPosition(node, offset + error.offset), what_ + ": " + error.message);
+    return expr;
+  }
+
   // `pattern` with its named patterns (%{NAME:capture}) expanded; nullopt
   // when one is unknown or malformed (reported where it is in the file).
   std::optional<std::string> ExpandPatterns(const std::string& pattern, const YAML::Node& node) {
@@ -220,7 +393,7 @@ class RuleCompiler {
     if (name.starts_with(kRecordLabelPrefix)) {
       // ${label.NAME}: a label the parser gave the record (statsd tags, CSV keys).
       const std::string label = name.substr(kRecordLabelPrefix.size());
-      expr.pieces.push_back({Kind::kRecordLabel, label, -1});
+      expr.pieces.push_back({Kind::kRecordLabel, label, -1, nullptr});
       if (label.empty()) {
         diags_.Error(PositionOf(file_, node), what_ + ": \"${label.}\" needs a label name");
         return false;
@@ -228,11 +401,36 @@ class RuleCompiler {
       return true;
     }
     const int index = CaptureIndex(name, regex, node);
-    expr.pieces.push_back({Kind::kCapture, "", index});
+    expr.pieces.push_back({Kind::kCapture, "", index, nullptr});
     return index >= 0;
   }
 
-  // Splits a label template into literal text and capture references.
+  // The end of the `$(...)` whose `(` is text[open]: the index of its `)`,
+  // past nested parentheses and quoted strings; npos when it is not closed.
+  static std::size_t ClosingParen(const std::string& text, std::size_t open) {
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = open; i < text.size(); ++i) {
+      const char c = text[i];
+      if (quote) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i;
+      }
+    }
+    return std::string::npos;
+  }
+
+  // Splits a label template into literal text, capture references and
+  // `$(expression)` pieces.
   std::optional<LabelExpr> CompileLabel(const std::string& text, const RE2& regex,
                                         const YAML::Node& node) {
     LabelExpr expr;
@@ -248,18 +446,32 @@ class RuleCompiler {
         i += 2;
         continue;
       }
-      const std::optional<Reference> reference = FindReference(text, i, node);
-      if (!reference) return std::nullopt;
       if (!literal.empty()) {
-        expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
+        expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1, nullptr});
       }
       literal.clear();
+      if (i + 1 < text.size() && text[i + 1] == '(') {
+        const std::size_t close = ClosingParen(text, i + 1);
+        if (close == std::string::npos) {
+          diags_.Error(ScalarPosition(node, static_cast<int>(i)),
+                       what_ + ": \"$(\" is not closed in " + Quoted(text));
+          return std::nullopt;
+        }
+        auto compiled = CompileExpr(text.substr(i + 2, close - i - 2), node,
+                                    static_cast<int>(i + 2), ExprUse::kText);
+        ok = compiled != nullptr && ok;
+        expr.pieces.push_back({LabelExpr::Piece::Kind::kExpression, "", -1, std::move(compiled)});
+        i = close + 1;
+        continue;
+      }
+      const std::optional<Reference> reference = FindReference(text, i, node);
+      if (!reference) return std::nullopt;
       const std::string name = text.substr(reference->start, reference->end - reference->start);
       ok = AddReferencePiece(name, regex, node, expr) && ok;
       i = reference->next;
     }
     if (!literal.empty() || expr.pieces.empty()) {
-      expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1});
+      expr.pieces.push_back({LabelExpr::Piece::Kind::kLiteral, std::move(literal), -1, nullptr});
     }
     if (!ok) return std::nullopt;
     return expr;
@@ -277,8 +489,11 @@ class RuleCompiler {
     const std::string unit_text = map.String("unit").value_or("");
     YAML::Node labels = map.Node("labels");
     YAML::Node value_map = map.Node("value_map");
+    YAML::Node label_map = map.Node("label_map");
+    const std::optional<std::string> when = map.String("when");
     map.RejectUnknownKeys();
     if (plan.family < 0) return std::nullopt;
+    if (when) plan.when = CompileExpr(*when, map.Node("when"), 0, ExprUse::kCondition);
 
     const FamilySpec& family = schema_.at(plan.family);
     CheckOpFitsType(op_key, family, map);
@@ -287,6 +502,7 @@ class RuleCompiler {
     CompileValueMap(value_map, plan.value);
     CompileUnit(unit_text, family, map, plan);
     CompileLabels(labels, family, regex, map, plan);
+    CompileLabelMap(label_map, family, plan);
     if (diags_.error_count() != errors_before) return std::nullopt;
     return plan;
   }
@@ -334,20 +550,30 @@ class RuleCompiler {
     return value_text;
   }
 
-  // The emit's value from `value_text`: a reference (`$capture`, `$value`,
-  // `${label.NAME}`) or a number; an operation other than inc needs one.
+  // Whether `text` is one plain reference: `$name` or `${name}` and nothing else.
+  static bool IsPlainReference(const std::string& text) {
+    if (text.size() < 2 || text.front() != '$') return false;
+    if (text[1] == '{') return text.back() == '}' && text.find('}') == text.size() - 1;
+    return std::all_of(text.begin() + 1, text.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+  }
+
+  // The emit's value from `value_text`: a plain reference (`$capture`,
+  // `$value`, `${label.NAME}`), a number, or an expression; an operation
+  // other than inc needs one.
   void CompileValue(const std::optional<std::string>& value_text, const std::string& op_key,
                     const RE2& regex, YamlMap& map, EmitPlan& plan) {
-    if (value_text && value_text->starts_with('$')) {
+    // $time is an expression's input, unless the rule has a capture of that name.
+    const bool time = (value_text == "$time" || value_text == "${time}") && !IsCapture("time");
+    if (value_text && IsPlainReference(*value_text) && !time) {
       CompileValueReference(value_text->substr(1), op_key, regex, map, plan.value);
     } else if (value_text) {
       if (auto number = ParseNumber(*value_text)) {
         plan.value.constant = *number;
       } else {
-        diags_.Error(map.PositionOfKey(op_key),
-                     what_ + ": " + Quoted(op_key) +
-                         " takes a number, a \"$capture\" or \"$value\", not " +
-                         Quoted(*value_text));
+        plan.value.source = ValueExpr::Source::kExpression;
+        plan.value.expression = CompileExpr(*value_text, map.Node(op_key), 0, ExprUse::kNumber);
       }
     } else if (plan.op != UpdateOp::kInc) {
       diags_.Error(map.PositionOfKey(op_key), what_ + ": " + Quoted(op_key) + " needs a value");
@@ -403,6 +629,53 @@ class RuleCompiler {
     }
   }
 
+  // `label_map: {part: {hdr: header}}`: per label, raw values to the ones
+  // the schema's bound knows.
+  void CompileLabelMap(const YAML::Node& label_map, const FamilySpec& family, EmitPlan& plan) {
+    if (!label_map.IsDefined()) return;
+    if (!label_map.IsMap()) {
+      diags_.Error(PositionOf(file_, label_map),
+                   what_ + ": \"label_map\" must map label names to {raw: value} maps");
+      return;
+    }
+    for (const auto& entry : label_map) {
+      const std::string name = entry.first.Scalar();
+      const auto at = std::find(family.labels.begin(), family.labels.end(), name);
+      if (at == family.labels.end()) {
+        diags_.Error(
+            PositionOf(file_, entry.first),
+            what_ + ": \"label_map\": " + Quoted(family.name) + " has no label " + Quoted(name));
+        continue;
+      }
+      if (!entry.second.IsMap()) {
+        diags_.Error(PositionOf(file_, entry.second),
+                     what_ + ": \"label_map\" of " + Quoted(name) +
+                         " must map raw values to label values, as {hdr: header}");
+        continue;
+      }
+      const auto index = static_cast<std::size_t>(at - family.labels.begin());
+      if (index >= plan.labels.size()) continue;  // the label itself had an error
+      const LabelBound& bound = family.label_bounds[index];
+      for (const auto& pair : entry.second) {
+        if (!pair.second.IsScalar()) {
+          diags_.Error(PositionOf(file_, pair.second),
+                       what_ + ": label_map values must be strings");
+          continue;
+        }
+        const std::string& mapped = pair.second.Scalar();
+        if (!bound.values.empty() &&
+            std::find(bound.values.begin(), bound.values.end(), mapped) == bound.values.end() &&
+            mapped != bound.other) {
+          diags_.Warning(PositionOf(file_, pair.second),
+                         what_ + ": label_map gives " + Quoted(mapped) + ", which label " +
+                             Quoted(name) + " does not list: it is exposed as " +
+                             Quoted(bound.other));
+        }
+        plan.labels[index].label_map.emplace_back(pair.first.Scalar(), mapped);
+      }
+    }
+  }
+
   void CheckOpFitsType(std::string& op_key, const FamilySpec& family, YamlMap& map) {
     if (op_key.empty()) {
       if (family.type == MetricType::kCounter) {
@@ -440,6 +713,7 @@ class RuleCompiler {
                        (family.unit.empty() ? std::string("no unit") : family.unit));
     } else {
       plan.value.scale = unit->factor;
+      plan.value.divisor = unit->divisor;
     }
   }
 
@@ -484,12 +758,15 @@ class RuleCompiler {
   }
 
   const std::string& file_;
+  const ParsedFile& parsed_;
   const Schema& schema_;
   const PatternLibrary& patterns_;
   Diagnostics& diags_;
   std::string what_;
   std::set<std::string> used_captures_;
   std::set<std::string> pattern_captures_;  // from inside named patterns' definitions
+  const RE2* regex_ = nullptr;  // the regex of the rule being compiled
+  bool has_time_ = false;       // whether it has a `time:`
 };
 
 void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTest>& out) {
@@ -603,8 +880,67 @@ void ReadDeclaredParser(const YAML::Node& node, const std::string& path,
 
 // Pass 1 over one rule file: its parser, schema files and families into
 // `result` and `schema`; its rules and tests, for pass 2, into `parsed`.
+// `state: [{name, keys: [client], ttl: 1h, max_keys: 10000}]`: the file's
+// state tables, each into `tables` (from `pool`, which keeps a table's
+// entries across reloads, when given) and `file.states`.
+void ReadStateTables(const YAML::Node& node, ParsedFile& file, StatePool* pool,
+                     const std::string& owner, Diagnostics& diags,
+                     std::vector<std::shared_ptr<StateTable>>& tables) {
+  if (!node.IsDefined()) return;
+  if (!node.IsSequence()) {
+    diags.Error(PositionOf(file.path, node), "\"state\" must be a list of state tables");
+    return;
+  }
+  for (const YAML::Node& item : node) {
+    YamlMap map(item, file.path, diags, "state table");
+    if (!map.valid()) continue;
+    StateDeclaration declaration;
+    declaration.file = file.path;
+    declaration.name = map.String("name", Required::kYes).value_or("");
+    const std::vector<std::string> keys =
+        map.StringList("keys", Required::kYes).value_or(std::vector<std::string>{});
+    declaration.key_parts = static_cast<int>(keys.size());
+    if (auto ttl = map.String("ttl")) {
+      if (auto duration = ParseDuration(*ttl); duration && duration->count() > 0) {
+        declaration.ttl_seconds = static_cast<double>(duration->count()) / 1000;
+      } else {
+        diags.Error(map.PositionOfKey("ttl"),
+                    "state table: \"ttl\" must be a duration such as 30m");
+      }
+    }
+    if (auto max_keys = map.Integer("max_keys")) {
+      if (*max_keys < 1 || *max_keys > 10'000'000) {
+        diags.Error(map.PositionOfKey("max_keys"),
+                    "state table: \"max_keys\" must be between 1 and 10000000");
+      } else {
+        declaration.max_keys = static_cast<std::size_t>(*max_keys);
+      }
+    }
+    map.RejectUnknownKeys();
+    if (declaration.name.empty() || keys.empty() ||
+        declaration.key_parts > static_cast<int>(EvalScratch::kMaxKeyParts)) {
+      if (declaration.key_parts > static_cast<int>(EvalScratch::kMaxKeyParts)) {
+        diags.Error(map.PositionOfKey("keys"), "state table: at most 8 key parts");
+      }
+      continue;
+    }
+    const bool twice =
+        std::any_of(file.states.begin(), file.states.end(),
+                    [&](const DeclaredState& s) { return s.name == declaration.name; });
+    if (twice) {
+      diags.Error(map.position(), "state table " + Quoted(declaration.name) + " is declared twice");
+      continue;
+    }
+    file.states.push_back(
+        {declaration.name, static_cast<int>(tables.size()), declaration.key_parts});
+    tables.push_back(pool ? pool->Get(owner, declaration)
+                          : std::make_shared<StateTable>(std::move(declaration)));
+  }
+}
+
 void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, RuleFiles& result,
-                  std::vector<ParsedFile>& parsed) {
+                  std::vector<ParsedFile>& parsed, StatePool* pool, const std::string& owner,
+                  std::vector<std::shared_ptr<StateTable>>& tables) {
   result.files_read.push_back(path);
   std::optional<YAML::Node> root = LoadYamlFile(path, diags);
   if (!root) return;
@@ -629,7 +965,13 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
     result.files_read.push_back(ResolveBeside(path, patterns_file));
     patterns.AddFile(result.files_read.back(), diags);
   }
-  ParsedFile file{path, map.Node("rules", Required::kYes), map.Node("tests"), std::move(patterns)};
+  ParsedFile file{path,
+                  map.Node("rules", Required::kYes),
+                  map.Node("tests"),
+                  std::move(patterns),
+                  map.String("timezone").value_or(""),
+                  {}};
+  ReadStateTables(map.Node("state"), file, pool, owner, diags, tables);
   map.RejectUnknownKeys();
   parsed.push_back(std::move(file));
 }
@@ -644,7 +986,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
     return;
   }
   std::map<std::string, SourcePosition> names;
-  RuleCompiler compiler(file.path, schema, file.patterns, diags);
+  RuleCompiler compiler(file, schema, diags);
   for (const YAML::Node& node : file.rules) {
     std::optional<CompiledRule> rule = compiler.Compile(node);
     if (!rule) continue;
@@ -667,12 +1009,16 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
 
 }  // namespace
 
-RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags) {
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags,
+                        StatePool* pool, const std::string& owner) {
   const int errors_before = diags.error_count();
   // Pass 1: every file's families, so a rule may write a family another file declares.
   std::vector<ParsedFile> parsed;
   RuleFiles result;
-  for (const std::string& path : paths) ReadRuleFile(path, schema, diags, result, parsed);
+  std::vector<std::shared_ptr<StateTable>> tables;
+  for (const std::string& path : paths) {
+    ReadRuleFile(path, schema, diags, result, parsed, pool, owner, tables);
+  }
 
   // Pass 2: the rules, in file order.
   std::vector<CompiledRule> rules;
@@ -682,7 +1028,7 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
     CompileRules(file, schema, diags, rules, shadows);
   }
   if (diags.error_count() == errors_before) {
-    result.rule_set = RuleSet::Create(std::move(rules), diags);
+    result.rule_set = RuleSet::Create(std::move(rules), diags, std::move(tables));
   }
   return result;
 }

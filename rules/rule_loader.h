@@ -7,6 +7,8 @@
 //   metrics:  families declared in the rule file itself (see schema.h)
 //   rules:    regexes with named captures, and what each match emits
 //   tests:    input lines and the exposition they must produce
+//   timezone: the IANA time zone of the rules' `time:` layouts without an offset
+//   state:    state tables the rules set, delete and read
 //
 // Usage:
 //   Schema schema;
@@ -25,6 +27,7 @@
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
+#include "rules/state/state_pool.h"
 
 namespace metrics_adapter {
 
@@ -53,7 +56,11 @@ struct RuleFiles {
 
 // Loads `paths` in order into one RuleSet (rules of later files come after
 // those of earlier ones) and their families into `schema`. Files naming
-// different parsers (or options) are an error.
-RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags);
+// different parsers (or options) are an error. With `pool`, the files' state
+// tables are taken from it for `owner` (a source's name), so a reload that
+// leaves a table's declaration unchanged keeps its entries; without, they
+// start empty.
+RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags,
+                        StatePool* pool = nullptr, const std::string& owner = "");
 
 }  // namespace metrics_adapter

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <iterator>
 
@@ -52,9 +53,20 @@ MatchScratch::MatchScratch(const RuleSet& rules)
 
 MatchCounts::MatchCounts(const RuleSet& rules) : rule_matches(rules.rules().size(), 0) {}
 
+void MatchCounts::Add(const MatchCounts& other) {
+  for (std::size_t i = 0; i < rule_matches.size() && i < other.rule_matches.size(); ++i) {
+    rule_matches[i] += other.rule_matches[i];
+  }
+  unmatched += other.unmatched;
+  invalid_values += other.invalid_values;
+  invalid_utf8 += other.invalid_utf8;
+  for (std::size_t i = 0; i < update_errors.size(); ++i) update_errors[i] += other.update_errors[i];
+}
+
 void MatchCounts::Reset() {
   std::fill(rule_matches.begin(), rule_matches.end(), 0);
   unmatched = invalid_values = invalid_utf8 = 0;
+  update_errors.fill(0);
 }
 
 namespace {
@@ -106,9 +118,36 @@ void SetBounds(CompiledRule& rule) {
 
 }  // namespace
 
-std::shared_ptr<const RuleSet> RuleSet::Create(std::vector<CompiledRule> rules,
-                                               Diagnostics& diags) {
+std::string_view BoundLabelValue(const LabelExpr& label, std::string_view raw,
+                                 std::string& storage) {
+  std::string_view result = raw;
+  for (const auto& [from, mapped] : label.label_map) {
+    if (result == from) {
+      result = mapped;
+      break;
+    }
+  }
+  if (label.bound.fold != LabelBound::Fold::kNone) {
+    if (result.data() != storage.data()) storage.assign(result);
+    for (char& c : storage) {
+      c = static_cast<char>(label.bound.fold == LabelBound::Fold::kLower
+                                ? std::tolower(static_cast<unsigned char>(c))
+                                : std::toupper(static_cast<unsigned char>(c)));
+    }
+    result = storage;
+  }
+  if (!label.bound.values.empty() && std::find(label.bound.values.begin(), label.bound.values.end(),
+                                               result) == label.bound.values.end()) {
+    result = label.bound.other;
+  }
+  return result;
+}
+
+std::shared_ptr<const RuleSet> RuleSet::Create(
+    std::vector<CompiledRule> rules, Diagnostics& diags,
+    std::vector<std::shared_ptr<StateTable>> state_tables) {
   std::shared_ptr<RuleSet> set(new RuleSet());
+  set->state_tables_ = std::move(state_tables);
   for (const CompiledRule& rule : rules) {
     set->max_captures_ = std::max(set->max_captures_, rule.regex->NumberOfCapturingGroups());
     for (const EmitPlan& emit : rule.emits) {
@@ -281,9 +320,12 @@ bool RuleSet::Match(const Record& record, MatchScratch& scratch, MatchCounts& co
                                   groups)) {
       continue;
     }
+    scratch.time_state = MatchScratch::TimeState::kUnread;
+    if (rule.when && !Holds(rule, *rule.when, record, scratch, counts, nullptr)) continue;
     matched = true;
     ++counts.rule_matches[static_cast<std::size_t>(index)];
     Emit(rule, record, scratch, counts, sink);
+    if (!rule.state_actions.empty()) ApplyStateActions(rule, record, scratch, counts, nullptr);
     if (!rule.continue_matching) break;
   }
   if (!matched) ++counts.unmatched;
@@ -300,18 +342,90 @@ std::string_view RecordLabelValue(const Record& record, std::string_view name) {
   return {};
 }
 
-std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
-                            const std::vector<re2::StringPiece>& captures) {
+// A `$(...)` label piece's text. Out of line, so that PieceValue, which
+// every label of every update runs, stays small enough to inline.
+[[gnu::noinline]] std::string_view ExpressionPieceValue(const Expression& expression,
+                                                        const EvalInput& input, EvalScratch& eval,
+                                                        EvalError& error) {
+  Value value;
+  std::string_view text;
+  error = Evaluate(expression, input, eval, value);
+  if (error == EvalError::kNone) error = ValueText(value, eval, text);
+  return text;
+}
+
+[[gnu::always_inline]] inline std::string_view PieceValue(const LabelExpr::Piece& piece,
+                                                          const EvalInput& input, EvalScratch& eval,
+                                                          EvalError& error) {
   switch (piece.kind) {
     case LabelExpr::Piece::Kind::kLiteral:
       return piece.text;
     case LabelExpr::Piece::Kind::kCapture:
-      return captures[static_cast<std::size_t>(piece.capture)];
+      return input.captures[piece.capture];
     case LabelExpr::Piece::Kind::kRecordLabel:
-      return RecordLabelValue(record, piece.text);
+      return RecordLabelValue(*input.record, piece.text);
+    case LabelExpr::Piece::Kind::kExpression:
+      return ExpressionPieceValue(*piece.expression, input, eval, error);
   }
   return {};
 }
+
+// The number an expression gives, for an emit's value: false (counted) when
+// it gives none.
+bool ExpressionNumber(const Expression& expression, const EvalInput& input, EvalScratch& eval,
+                      MatchCounts& counts, double* number) {
+  Value value;
+  EvalError error = Evaluate(expression, input, eval, value);
+  if (error == EvalError::kNone && value.kind == ValueKind::kText &&
+      !TextToNumber(value.text, value)) {
+    error = EvalError::kInvalidValue;
+  }
+  if (error == EvalError::kNone && !std::isfinite(value.AsDouble())) {
+    error = EvalError::kInvalidValue;
+  }
+  counts.Count(error);
+  *number = value.AsDouble();
+  return error == EvalError::kNone;
+}
+
+// What the expressions of one matched rule read besides captures: its time,
+// the clock, the rule set's state tables.
+class RuleEnvironment final : public EvalEnvironment {
+ public:
+  RuleEnvironment(const CompiledRule& rule, const std::vector<std::shared_ptr<StateTable>>& tables,
+                  MatchScratch& scratch)
+      : rule_(rule), tables_(tables), scratch_(scratch) {}
+
+  EvalError Time(double& seconds) override {
+    if (scratch_.time_state == MatchScratch::TimeState::kUnread) {
+      const re2::StringPiece text =
+          rule_.time_layout && rule_.time_capture >= 0
+              ? scratch_.captures[static_cast<std::size_t>(rule_.time_capture)]
+              : re2::StringPiece();
+      const bool ok =
+          text.data() != nullptr &&
+          rule_.time_layout->Parse(std::string_view(text.data(), text.size()), scratch_.time);
+      scratch_.time_state = ok ? MatchScratch::TimeState::kRead : MatchScratch::TimeState::kInvalid;
+    }
+    seconds = scratch_.time;
+    return scratch_.time_state == MatchScratch::TimeState::kRead ? EvalError::kNone
+                                                                 : EvalError::kInvalidTime;
+  }
+
+  double Now() override {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  EvalError StateRead(int table, std::span<const std::string_view> key, Value& out) override {
+    return tables_[static_cast<std::size_t>(table)]->Read(key, out, scratch_.eval);
+  }
+
+ private:
+  const CompiledRule& rule_;
+  const std::vector<std::shared_ptr<StateTable>>& tables_;
+  MatchScratch& scratch_;
+};
 
 // The value `emit` applies for this match, in its family's base unit, into
 // *value; false when the update is skipped: an optional group that did not
@@ -319,14 +433,15 @@ std::string_view PieceValue(const LabelExpr::Piece& piece, const Record& record,
 // value", not an error; a value that is not a usable number (or a negative
 // counter increment) is counted in `counts`. Written as one flat function on
 // purpose: it runs for every emit of every matched line.
-bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
-               const std::vector<re2::StringPiece>& captures, MatchCounts& counts, double* value) {
+bool EmitValue(const ValueExpr& expr, bool non_negative, const EvalInput& input, EvalScratch& eval,
+               MatchCounts& counts, double* value) {
+  const Record& record = *input.record;
   *value = expr.constant;
   if (expr.source == ValueExpr::Source::kCapture ||
       expr.source == ValueExpr::Source::kRecordLabel) {
     std::string_view text;
     if (expr.source == ValueExpr::Source::kCapture) {
-      const re2::StringPiece group = captures[static_cast<std::size_t>(expr.capture)];
+      const re2::StringPiece group = input.captures[expr.capture];
       if (group.data() == nullptr) return false;
       text = group;
     } else {
@@ -353,8 +468,10 @@ bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
       return false;
     }
     *value = *number;
+  } else if (expr.source == ValueExpr::Source::kExpression) {
+    if (!ExpressionNumber(*expr.expression, input, eval, counts, value)) return false;
   }
-  *value *= expr.scale;
+  *value = expr.divisor == 1 ? *value * expr.scale : *value / expr.divisor;
   if (non_negative && *value < 0) {
     ++counts.invalid_values;
     return false;
@@ -365,32 +482,20 @@ bool EmitValue(const ValueExpr& expr, bool non_negative, const Record& record,
 // A label's value for one match: its pieces joined, case-folded, held to the
 // schema's bound and made valid UTF-8. It may view `storage`, the label's own
 // buffer, so it is valid until that changes. Flat, as EmitValue.
-std::string_view LabelValue(const LabelExpr& label, const Record& record,
-                            const std::vector<re2::StringPiece>& captures, std::string& storage,
-                            MatchCounts& counts) {
+// An expression that fails sets `error`.
+std::string_view LabelValue(const LabelExpr& label, const EvalInput& input, EvalScratch& eval,
+                            std::string& storage, MatchCounts& counts, EvalError& error) {
   std::string_view result;
   if (label.pieces.size() == 1) {
-    result = PieceValue(label.pieces[0], record, captures);
+    result = PieceValue(label.pieces[0], input, eval, error);
   } else {
     storage.clear();
     for (const LabelExpr::Piece& piece : label.pieces) {
-      storage.append(PieceValue(piece, record, captures));
+      storage.append(PieceValue(piece, input, eval, error));
     }
     result = storage;
   }
-  if (label.bound.fold != LabelBound::Fold::kNone) {
-    if (result.data() != storage.data()) storage.assign(result);
-    for (char& c : storage) {
-      c = static_cast<char>(label.bound.fold == LabelBound::Fold::kLower
-                                ? std::tolower(static_cast<unsigned char>(c))
-                                : std::toupper(static_cast<unsigned char>(c)));
-    }
-    result = storage;
-  }
-  if (!label.bound.values.empty() && std::find(label.bound.values.begin(), label.bound.values.end(),
-                                               result) == label.bound.values.end()) {
-    result = label.bound.other;
-  }
+  result = BoundLabelValue(label, result, storage);
   if (!IsValidUtf8(result)) {
     ++counts.invalid_utf8;
     std::string fixed;
@@ -403,20 +508,122 @@ std::string_view LabelValue(const LabelExpr& label, const Record& record,
 
 }  // namespace
 
+namespace {
+
+// "set state.NAME[k1, k2] = v" (or "delete ...", or why neither), for explain.
+std::string DescribeStateAction(const StateTable& table, bool remove,
+                                std::span<const std::string_view> key, const Value& value,
+                                EvalError error, MatchScratch& scratch) {
+  std::string out =
+      std::string(remove ? "delete" : "set") + " state." + table.declaration().name + "[";
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    out += (i ? ", \"" : "\"") + std::string(key[i]) + "\"";
+  }
+  out += "]";
+  if (error != EvalError::kNone) {
+    return out + ": skipped (" +
+           (error == EvalError::kAbsent ? std::string("a capture did not take part")
+                                        : std::string(EvalErrorName(error))) +
+           ")";
+  }
+  if (!remove) {
+    std::string_view text;
+    if (ValueText(value, scratch.eval, text) == EvalError::kNone) out += " = " + std::string(text);
+  }
+  return out;
+}
+
+}  // namespace
+
+void RuleSet::StateActionsForExplain(const CompiledRule& rule, const Record& record,
+                                     MatchScratch& scratch, std::vector<std::string>& out) const {
+  MatchCounts counts(*this);
+  ApplyStateActions(rule, record, scratch, counts, &out);
+}
+
+bool RuleSet::Holds(const CompiledRule& rule, const Expression& condition, const Record& record,
+                    MatchScratch& scratch, MatchCounts& counts, ExprTrace* trace) const {
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
+  scratch.eval.Reset();
+  Value value;
+  const EvalError error = Evaluate(condition, input, scratch.eval, value, trace);
+  counts.Count(error);
+  return error == EvalError::kNone && value.boolean;
+}
+
+EvalError RuleSet::EvaluateForExplain(const CompiledRule& rule, const Expression& expr,
+                                      const Record& record, MatchScratch& scratch, ExprTrace& trace,
+                                      Value& out) const {
+  scratch.time_state = MatchScratch::TimeState::kUnread;
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
+  scratch.eval.Reset();
+  return Evaluate(expr, input, scratch.eval, out, &trace);
+}
+
 void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
                    MatchCounts& counts, UpdateSink& sink) const {
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
   for (const EmitPlan& emit : rule.emits) {
+    if (emit.when && !Holds(rule, *emit.when, record, scratch, counts, nullptr)) continue;
+    scratch.eval.Reset();
     double value = 0;
-    if (!EmitValue(emit.value, emit.non_negative, record, scratch.captures, counts, &value)) {
+    if (!EmitValue(emit.value, emit.non_negative, input, scratch.eval, counts, &value)) {
       continue;
     }
+    EvalError error = EvalError::kNone;
     for (std::size_t i = 0; i < emit.labels.size(); ++i) {
       scratch.label_values[i] =
-          LabelValue(emit.labels[i], record, scratch.captures, scratch.label_storage[i], counts);
+          LabelValue(emit.labels[i], input, scratch.eval, scratch.label_storage[i], counts, error);
+    }
+    if (error != EvalError::kNone) {
+      counts.Count(error);
+      continue;
     }
     sink.Apply(
         Update{emit.family, emit.op, value,
                std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
+  }
+}
+
+void RuleSet::ApplyStateActions(const CompiledRule& rule, const Record& record,
+                                MatchScratch& scratch, MatchCounts& counts,
+                                std::vector<std::string>* explain) const {
+  RuleEnvironment environment(rule, state_tables_, scratch);
+  const EvalInput input{&record, scratch.captures.data(), &environment};
+  for (const CompiledRule::StateAction& action : rule.state_actions) {
+    scratch.eval.Reset();
+    std::string_view key[EvalScratch::kMaxKeyParts];
+    EvalError error = EvalError::kNone;
+    for (std::size_t i = 0; i < action.key.size() && error == EvalError::kNone; ++i) {
+      Value part;
+      error = Evaluate(*action.key[i], input, scratch.eval, part);
+      if (error == EvalError::kNone) error = ValueText(part, scratch.eval, key[i]);
+    }
+    const std::span<const std::string_view> parts(key, action.key.size());
+    StateTable& table = *state_tables_[static_cast<std::size_t>(action.table)];
+    Value value;
+    if (error == EvalError::kNone && !action.remove) {
+      error = Evaluate(*action.value, input, scratch.eval, value);
+      if (error == EvalError::kNone && value.kind == ValueKind::kText &&
+          !TextToNumber(value.text, value)) {
+        error = EvalError::kInvalidValue;
+      }
+    }
+    if (explain) {
+      explain->push_back(DescribeStateAction(table, action.remove, parts, value, error, scratch));
+      continue;
+    }
+    if (error == EvalError::kNone) {
+      if (action.remove) {
+        table.Delete(parts, scratch.eval);
+      } else {
+        error = table.Set(parts, value, scratch.eval);
+      }
+    }
+    counts.Count(error);
   }
 }
 

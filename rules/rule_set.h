@@ -26,6 +26,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -39,7 +40,11 @@
 #include "parsers/number.h"
 #include "parsers/parser.h"
 #include "rules/atom_filter.h"
+#include "rules/expression/evaluator.h"
+#include "rules/expression/expression.h"
 #include "rules/schema.h"
+#include "rules/state/state_table.h"
+#include "rules/time/time_layout.h"
 
 namespace metrics_adapter {
 
@@ -64,12 +69,18 @@ class UpdateSink {
 
 // Where an emit's value comes from, converted to the family's base unit.
 struct ValueExpr {
-  enum class Source { kConstant, kCapture, kRecordValue, kRecordLabel };
+  // kExpression: anything but the plain forms (`$total - $body`), compiled.
+  enum class Source { kConstant, kCapture, kRecordValue, kRecordLabel, kExpression };
   Source source = Source::kConstant;
   int capture = -1;   // kCapture: the capture group index
   std::string label;  // kRecordLabel: the record label's name
   double constant = 1;
-  double scale = 1;  // multiplies the number into the base unit
+  // Into the base unit: multiplied by `scale`, or, for units below it
+  // (ms, percent), divided by the exact power of ten `divisor` (103 ms is
+  // 0.103, where 103 * 0.001 would be 0.10300000000000001).
+  double scale = 1;
+  double divisor = 1;
+  std::shared_ptr<const Expression> expression;  // kExpression
   // Text to number (`value_map: {UP: 1, DOWN: 0}`): a captured or labelled
   // text is looked up here instead of read as a number; text not in the map
   // is an invalid value.
@@ -80,21 +91,33 @@ struct ValueExpr {
 // spliced in.
 struct LabelExpr {
   struct Piece {
-    enum class Kind { kLiteral, kCapture, kRecordLabel };
+    enum class Kind { kLiteral, kCapture, kRecordLabel, kExpression };
     Kind kind = Kind::kLiteral;
     std::string text;  // kLiteral: the text; kRecordLabel: the label's name
     int capture = -1;  // kCapture: the capture group index
+    std::shared_ptr<const Expression> expression;  // kExpression: `$(...)`
   };
   std::vector<Piece> pieces;
+  // `label_map`: raw values to the ones the schema's bound knows, applied
+  // before case folding and the bound; a value not in it is kept.
+  std::vector<std::pair<std::string, std::string>> label_map;
   LabelBound bound;  // the schema's bound on this label (no values: unbounded)
 };
+
+// What the exposition shows for a label whose pieces joined to `raw`: mapped
+// by `label_map`, case-folded and held to the schema's bound. The result views
+// `raw`, `storage` (which it may overwrite; `raw` may view it) or the label's
+// own strings. It is not yet made valid UTF-8: callers do that, and count it.
+std::string_view BoundLabelValue(const LabelExpr& label, std::string_view raw,
+                                 std::string& storage);
 
 struct EmitPlan {
   int family = -1;
   UpdateOp op = UpdateOp::kInc;
   ValueExpr value;
-  std::vector<LabelExpr> labels;  // in the family's label order
-  bool non_negative = false;      // counters only go up
+  std::vector<LabelExpr> labels;           // in the family's label order
+  bool non_negative = false;               // counters only go up
+  std::shared_ptr<const Expression> when;  // `when:`: the emit applies only when it holds
   SourcePosition position;
 };
 
@@ -108,8 +131,23 @@ struct CompiledRule {
   bool continue_matching = false;
   // Whether `match` used named patterns: `regex` is then their expansion.
   bool uses_named_patterns = false;
+  // `when:`: a line the regex matches is the rule's only when this holds;
+  // else the rule counts as not matching and later rules are tried.
+  std::shared_ptr<const Expression> when;
   std::vector<EmitPlan> emits;
   SourcePosition position;
+  // `time:`: the capture that holds the line's time and how to read it, for
+  // $time; read at most once per match, when an expression asks.
+  int time_capture = -1;
+  std::shared_ptr<const TimeLayout> time_layout;
+  // `state_set` and `state_delete`: after the emits, sets, then deletes.
+  struct StateAction {
+    int table = -1;  // index into RuleSet::state_tables()
+    bool remove = false;
+    std::vector<std::shared_ptr<const Expression>> key;
+    std::shared_ptr<const Expression> value;  // sets only
+  };
+  std::vector<StateAction> state_actions;
   // Every text the regex can match lies in [range_min, range_max] (from
   // RE2::PossibleMatchRange, for patterns anchored at both ends), starts
   // with literal_prefix (what the range's ends share) and ends with
@@ -142,16 +180,33 @@ struct MatchScratch {
   std::vector<re2::StringPiece> captures;  // group 0 is the whole match
   std::vector<std::string_view> label_values;
   std::vector<std::string> label_storage;
+  EvalScratch eval;  // text expressions build, reset per update
+  // The matched rule's $time: not read yet, read into `time`, or unreadable.
+  enum class TimeState { kUnread, kRead, kInvalid } time_state = TimeState::kUnread;
+  double time = 0;
 };
 
 // What a caller counts while matching; flushed into self-metrics in batches.
 struct MatchCounts {
   explicit MatchCounts(const RuleSet& rules);
   void Reset();
+  // Adds `other`'s counts to these (counts made by several threads over one
+  // read). Both must count the same RuleSet.
+  void Add(const MatchCounts& other);
   std::vector<std::uint64_t> rule_matches;  // by rule index
   std::uint64_t unmatched = 0;
   std::uint64_t invalid_values = 0;  // a captured value that is not a number
   std::uint64_t invalid_utf8 = 0;    // label values with invalid UTF-8 replaced
+  // Updates an expression skipped, by EvalError (kInvalidValue is counted
+  // in invalid_values instead, as the plain forms count it).
+  std::array<std::uint64_t, kEvalErrorCount> update_errors{};
+  void Count(EvalError error) {
+    if (error == EvalError::kInvalidValue) {
+      ++invalid_values;
+    } else if (error != EvalError::kNone && error != EvalError::kAbsent) {
+      ++update_errors[static_cast<std::size_t>(error)];
+    }
+  }
 };
 
 class RuleSet {
@@ -165,7 +220,10 @@ class RuleSet {
 
   // Takes the compiled rules; builds the cheap-check index and the atom
   // pre-filter. Reports to `diags` if the pre-filter cannot be built.
-  static std::shared_ptr<const RuleSet> Create(std::vector<CompiledRule> rules, Diagnostics& diags);
+  // `state_tables` are the tables the rules' state indices refer to.
+  static std::shared_ptr<const RuleSet> Create(
+      std::vector<CompiledRule> rules, Diagnostics& diags,
+      std::vector<std::shared_ptr<StateTable>> state_tables = {});
 
   // Matches `text` and sends every resulting update to `sink`. Returns true
   // if at least one rule matched. Never throws.
@@ -178,6 +236,7 @@ class RuleSet {
   }
 
   const std::vector<CompiledRule>& rules() const { return rules_; }
+  const std::vector<std::shared_ptr<StateTable>>& state_tables() const { return state_tables_; }
 
   // For `explain`: the rules the pre-filter lets through (all without one),
   // and the updates one matched rule emits from the captures in `scratch`.
@@ -189,6 +248,17 @@ class RuleSet {
                       MatchCounts& counts, UpdateSink& sink) const {
     Emit(rule, record, scratch, counts, sink);
   }
+  // For `explain`: what the rule's state actions would set and delete, one
+  // line each ("set state.sessions[\"10.0.0.1\"] = 1700000000"). Nothing is
+  // written: explaining a line never changes a running adapter's state.
+  void StateActionsForExplain(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+                              std::vector<std::string>& out) const;
+  // For `explain`: `expr` of `rule` evaluated for the match in `scratch`,
+  // with the inputs it read and its result in `trace`. Resets the time the
+  // match's expressions share, as a new match does.
+  EvalError EvaluateForExplain(const CompiledRule& rule, const Expression& expr,
+                               const Record& record, MatchScratch& scratch, ExprTrace& trace,
+                               Value& out) const;
   int max_captures() const { return max_captures_; }
   std::size_t key_atom_count() const { return atom_filter_ ? atom_filter_->key_atom_count() : 0; }
   int max_labels() const { return max_labels_; }
@@ -213,10 +283,21 @@ class RuleSet {
   const RE2::Set* PatternSet() const;
   void Emit(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
             MatchCounts& counts, UpdateSink& sink) const;
+  // Whether `condition` of `rule` holds for the match in `scratch`; an error
+  // is counted and does not hold.
+  bool Holds(const CompiledRule& rule, const Expression& condition, const Record& record,
+             MatchScratch& scratch, MatchCounts& counts, ExprTrace* trace) const;
+
+  // The rule's state_set and state_delete, after its emits. With
+  // `explain`, describes each instead of applying it.
+  void ApplyStateActions(const CompiledRule& rule, const Record& record, MatchScratch& scratch,
+                         MatchCounts& counts, std::vector<std::string>* explain) const;
+
   // Fills the indexes below from the rules' checks.
   void IndexChecks(const std::vector<CompiledRule>& rules);
 
   std::vector<CompiledRule> rules_;
+  std::vector<std::shared_ptr<StateTable>> state_tables_;
   // Picks the rules a record's literal texts allow (see atom_filter.h);
   // null below kPrefilterMinRules rules.
   std::unique_ptr<AtomFilter> atom_filter_;

@@ -14,10 +14,10 @@ constexpr std::array kUnits = {
     NamedUnit{"", {"", 1}},
     NamedUnit{"seconds", {"seconds", 1}},
     NamedUnit{"s", {"seconds", 1}},
-    NamedUnit{"ns", {"seconds", 1e-9}},
-    NamedUnit{"us", {"seconds", 1e-6}},
-    NamedUnit{"µs", {"seconds", 1e-6}},
-    NamedUnit{"ms", {"seconds", 1e-3}},
+    NamedUnit{"ns", {"seconds", 1e-9, 1e9}},
+    NamedUnit{"us", {"seconds", 1e-6, 1e6}},
+    NamedUnit{"µs", {"seconds", 1e-6, 1e6}},
+    NamedUnit{"ms", {"seconds", 1e-3, 1e3}},
     NamedUnit{"m", {"seconds", 60}},
     NamedUnit{"min", {"seconds", 60}},
     NamedUnit{"h", {"seconds", 3600}},
@@ -31,8 +31,8 @@ constexpr std::array kUnits = {
     NamedUnit{"MiB", {"bytes", 1024.0 * 1024}},
     NamedUnit{"GiB", {"bytes", 1024.0 * 1024 * 1024}},
     NamedUnit{"ratio", {"ratio", 1}},
-    NamedUnit{"percent", {"ratio", 0.01}},
-    NamedUnit{"%", {"ratio", 0.01}},
+    NamedUnit{"percent", {"ratio", 0.01, 100}},
+    NamedUnit{"%", {"ratio", 0.01, 100}},
 };
 
 }  // namespace

@@ -18,6 +18,10 @@ struct UnitInfo {
   std::string_view base;
   // Multiply a value in this unit by `factor` to get the base unit.
   double factor;
+  // For units below the base unit (ms, percent): the exact power of ten to
+  // divide by instead, which rounds once (103 ms is 0.103 seconds, where
+  // 103 * 0.001 is 0.10300000000000001). 1 for the others.
+  double divisor = 1;
 };
 
 // Accepts base units ("seconds", "bytes", "ratio") and their common spellings:

@@ -42,7 +42,9 @@ build     doctest-dev                -
 build     libbenchmark-dev           -
 build     libprotobuf-dev            -
 build     protobuf-compiler          protoc
+build     libabsl-dev                -
 test      ccache                     ccache
+test      tzdata                     -
 test      clang-format               clang-format
 test      clang-tidy                 clang-tidy
 test      shellcheck                 shellcheck

@@ -110,10 +110,72 @@ class UpdateWriter : public UpdateSink {
   std::ostringstream& out_;
 };
 
+// "`$a - $b` = 200 ($a = "500", $b = "300")": an expression, its result
+// (or why it gave none) and the inputs it read.
+void WriteExpression(const RuleSet& rules, const CompiledRule& rule, const Expression& expr,
+                     const Record& record, MatchScratch& scratch, std::ostringstream& out) {
+  ExprTrace trace;
+  Value value;
+  const EvalError error = rules.EvaluateForExplain(rule, expr, record, scratch, trace, value);
+  out << "`" << expr.source << "`";
+  if (error == EvalError::kAbsent) {
+    out << ": no value (a capture did not take part)";
+  } else if (error != EvalError::kNone) {
+    out << ": no value (" << EvalErrorName(error) << "; the update is skipped and counted)";
+  } else {
+    std::string_view text;
+    if (value.kind == ValueKind::kBool) {
+      text = value.boolean ? "true" : "false";
+    } else if (ValueText(value, scratch.eval, text) != EvalError::kNone) {
+      text = "(too long)";
+    }
+    out << " = " << (value.kind == ValueKind::kText ? Quoted(text) : std::string(text));
+  }
+  // The inputs (the result, which the trace ends with, is written above).
+  std::string inputs;
+  for (const auto& [what, result] : trace) {
+    if (what == expr.source) continue;
+    if (!inputs.empty()) inputs += ", ";
+    inputs.append(what).append(" = ").append(result);
+  }
+  if (!inputs.empty()) out << " (" << inputs << ")";
+  out << "\n";
+}
+
+// The expressions of each emit: its condition, its value, its label
+// expressions; then what the rule's state actions would write.
+void WriteExpressions(const RuleSet& rules, const Schema& schema, const CompiledRule& rule,
+                      const Record& record, MatchScratch& scratch, std::ostringstream& out) {
+  for (std::size_t i = 0; i < rule.emits.size(); ++i) {
+    const EmitPlan& emit = rule.emits[i];
+    const std::string what =
+        "  emit " + std::to_string(i + 1) + " (" + schema.at(emit.family).name + ") ";
+    if (emit.when) {
+      out << what << "when ";
+      WriteExpression(rules, rule, *emit.when, record, scratch, out);
+    }
+    if (emit.value.expression) {
+      out << what << UpdateOpName(emit.op) << " ";
+      WriteExpression(rules, rule, *emit.value.expression, record, scratch, out);
+    }
+    for (std::size_t l = 0; l < emit.labels.size(); ++l) {
+      for (const LabelExpr::Piece& piece : emit.labels[l].pieces) {
+        if (!piece.expression) continue;
+        out << what << "label " << schema.at(emit.family).labels[l] << ": ";
+        WriteExpression(rules, rule, *piece.expression, record, scratch, out);
+      }
+    }
+  }
+  if (rule.state_actions.empty()) return;
+  std::vector<std::string> actions;
+  rules.StateActionsForExplain(rule, record, scratch, actions);
+  for (const std::string& action : actions) out << "  would " << action << "\n";
+  out << "  (explain shows state writes without making them)\n";
+}
+
 // A matched rule: its captures in pattern order, then the updates it emits.
 void WriteMatch(const RuleSet& rules, const Schema& schema, const CompiledRule& rule,
                 const Record& record, MatchScratch& scratch, std::ostringstream& out) {
-  out << "matched\n";
   std::map<int, std::string> by_position;  // captures in pattern order
   for (const auto& [name, group] : rule.regex->NamedCapturingGroups()) by_position[group] = name;
   for (const auto& [group, name] : by_position) {
@@ -123,12 +185,19 @@ void WriteMatch(const RuleSet& rules, const Schema& schema, const CompiledRule& 
                                     : Quoted(std::string_view(value)))
         << "\n";
   }
+  WriteExpressions(rules, schema, rule, record, scratch, out);
   MatchCounts counts(rules);
   UpdateWriter writer(schema, out);
+  scratch.time_state = MatchScratch::TimeState::kUnread;
   rules.EmitForExplain(rule, record, scratch, counts, writer);
   if (counts.invalid_values > 0) {
     out << "  (" << counts.invalid_values
         << " update(s) skipped: a captured value was not a number, or negative for a counter)\n";
+  }
+  for (std::size_t reason = 0; reason < counts.update_errors.size(); ++reason) {
+    if (counts.update_errors[reason] == 0) continue;
+    out << "  (" << counts.update_errors[reason]
+        << " update(s) skipped: " << EvalErrorName(static_cast<EvalError>(reason)) << ")\n";
   }
 }
 
@@ -162,6 +231,22 @@ std::string Explain(const RuleSet& rules, const Schema& schema, const Record& re
                                          scratch.captures.data(), groups)) {
       WriteNoMatch(rule, text, out);
       continue;
+    }
+    if (rule.when) {
+      ExprTrace trace;
+      Value holds;
+      const EvalError error =
+          rules.EvaluateForExplain(rule, *rule.when, record, scratch, trace, holds);
+      if (error != EvalError::kNone || !holds.boolean) {
+        out << "its pattern matched, but its condition does not hold: later rules are tried\n"
+            << "  when ";
+        WriteExpression(rules, rule, *rule.when, record, scratch, out);
+        continue;
+      }
+      out << "matched\n  when ";
+      WriteExpression(rules, rule, *rule.when, record, scratch, out);
+    } else {
+      out << "matched\n";
     }
     WriteMatch(rules, schema, rule, record, scratch, out);
     stopped = !rule.continue_matching;

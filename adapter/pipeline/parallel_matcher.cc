@@ -112,14 +112,8 @@ void ParallelMatcher::Match(std::span<const std::string_view> lines, const RuleS
   job.ApplyReady(/*wait=*/true);
 
   for (const std::unique_ptr<Lane>& lane : lanes_) {
-    MatchCounts& lane_counts = *lane->counts;
-    for (std::size_t i = 0; i < lane_counts.rule_matches.size(); ++i) {
-      counts.rule_matches[i] += lane_counts.rule_matches[i];
-    }
-    counts.unmatched += lane_counts.unmatched;
-    counts.invalid_values += lane_counts.invalid_values;
-    counts.invalid_utf8 += lane_counts.invalid_utf8;
-    lane_counts.Reset();
+    counts.Add(*lane->counts);
+    lane->counts->Reset();
     errors.AddAll(lane->errors);
     lane->errors.Clear();
   }

@@ -71,7 +71,9 @@ void SourcePipeline::OnLines(std::span<const std::string_view> lines, std::size_
   {
     SeriesStore::Writer writer = store_->Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
-    if (parallel_ && parallel_->Worth(lines.size())) {
+    // Rules that keep state across lines read what earlier lines wrote, so
+    // their lines are matched in order, on this thread.
+    if (parallel_ && rules_->state_tables().empty() && parallel_->Worth(lines.size())) {
       parallel_->Match(lines, *rules_, writer, counts_, parse_errors_);
     } else {
       writer_ = &writer;
@@ -146,6 +148,18 @@ void SourcePipeline::FlushCounts(std::size_t lines, std::size_t bytes) {
           "source {}: {} label value(s) held invalid UTF-8, replaced by U+FFFD ({} "
           "similar messages suppressed)",
           source_, counts_.invalid_utf8, *suppressed);
+    }
+  }
+  for (std::size_t reason = 0; reason < counts_.update_errors.size(); ++reason) {
+    const std::uint64_t count = counts_.update_errors[reason];
+    if (count == 0) continue;
+    const std::string_view name = EvalErrorName(static_cast<EvalError>(reason));
+    self_.UpdateErrors(source_, std::string(name))->Increment(static_cast<double>(count));
+    if (auto suppressed = log_limiter_.Allow("update_error")) {
+      spdlog::warn(
+          "source {}: {} update(s) skipped: an expression gave no value ({}) ({} similar "
+          "messages suppressed)",
+          source_, count, name, *suppressed);
     }
   }
   for (const auto& [reason, count] : parse_errors_.by_reason) {

@@ -54,12 +54,13 @@ ParserChoice SettleParser(const SourceConfig& source, const RuleFiles& files, bo
 }  // namespace
 
 std::optional<LoadedConfig> LoadConfigRules(const AdapterConfig& config, Diagnostics& diags,
-                                            std::vector<std::string>* files_read) {
+                                            std::vector<std::string>* files_read,
+                                            StatePool* states) {
   LoadedConfig loaded;
   auto schema = std::make_shared<Schema>();
   loaded.files.push_back(config.path);
   for (const SourceConfig& source : config.sources) {
-    RuleFiles files = LoadRuleFiles(source.rule_files, *schema, diags);
+    RuleFiles files = LoadRuleFiles(source.rule_files, *schema, diags, states, source.name);
     loaded.files.insert(loaded.files.end(), files.files_read.begin(), files.files_read.end());
     ParserChoice parser = SettleParser(source, files, config.positions.has_value(), diags);
     if (files.rule_set) loaded.rule_count += files.rule_set->rules().size();

@@ -18,6 +18,7 @@
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
+#include "rules/state/state_pool.h"
 
 namespace metrics_adapter {
 
@@ -40,8 +41,11 @@ struct LoadedConfig {
 // each source's parser and checks that it fits the source (a whole-body
 // parser cannot read streamed lines). Returns nullopt after reporting every
 // error to `diags`. `files_read`, if given, receives every file read, also
-// on failure (so a watcher sees a broken rule file change back).
+// on failure (so a watcher sees a broken rule file change back). `states`,
+// if given, supplies each source's state tables, keeping the entries of those
+// whose declaration a reload leaves unchanged.
 std::optional<LoadedConfig> LoadConfigRules(const AdapterConfig& config, Diagnostics& diags,
-                                            std::vector<std::string>* files_read = nullptr);
+                                            std::vector<std::string>* files_read = nullptr,
+                                            StatePool* states = nullptr);
 
 }  // namespace metrics_adapter

@@ -30,7 +30,7 @@ Runtime::~Runtime() { Stop(); }
 bool Runtime::Reload(const AdapterConfig& config, Diagnostics& diags,
                      std::vector<std::string>* files_read) {
   // Everything is loaded and checked before anything running is touched.
-  std::optional<LoadedConfig> loaded = LoadConfigRules(config, diags, files_read);
+  std::optional<LoadedConfig> loaded = LoadConfigRules(config, diags, files_read, &states_);
   if (!loaded) return false;
   SourcesByName next;
   for (const LoadedSource& source : loaded->sources) next.emplace(source.config.name, &source);

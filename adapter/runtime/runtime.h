@@ -102,6 +102,9 @@ class Runtime {
   void ConfigurePositions(const AdapterConfig& config);
 
   const RunMode mode_;
+  // The rule files' state tables, so a reload keeps those it leaves
+  // unchanged (thread-safe itself).
+  StatePool states_;
   mutable std::mutex mu_;  // guards everything below; reloads hold it throughout
   SelfMetrics self_;
   std::unique_ptr<PositionSaver> positions_;  // outlives the streamed sources' tailers

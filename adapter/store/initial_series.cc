@@ -1,7 +1,5 @@
 #include "adapter/store/initial_series.h"
 
-#include <algorithm>
-#include <cctype>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,17 +18,8 @@ std::optional<std::string> ConstantLabelValue(const LabelExpr& label) {
     if (piece.kind != LabelExpr::Piece::Kind::kLiteral) return std::nullopt;
     value += piece.text;
   }
-  if (label.bound.fold != LabelBound::Fold::kNone) {
-    for (char& c : value) {
-      c = static_cast<char>(label.bound.fold == LabelBound::Fold::kLower
-                                ? std::tolower(static_cast<unsigned char>(c))
-                                : std::toupper(static_cast<unsigned char>(c)));
-    }
-  }
-  if (!label.bound.values.empty() && std::find(label.bound.values.begin(), label.bound.values.end(),
-                                               value) == label.bound.values.end()) {
-    value = label.bound.other;
-  }
+  std::string storage;
+  value = std::string(BoundLabelValue(label, value, storage));
   if (!IsValidUtf8(value)) {
     std::string fixed;
     AppendSanitizedUtf8(value, fixed);

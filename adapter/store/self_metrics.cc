@@ -145,6 +145,11 @@ prometheus::Counter* SelfMetrics::Dropped(const std::string& source, const std::
   return &dropped_.Add({{"source", source}, {"reason", reason}});
 }
 
+prometheus::Counter* SelfMetrics::UpdateErrors(const std::string& source,
+                                               const std::string& reason) {
+  return &update_errors_.Add({{"source", source}, {"reason", reason}});
+}
+
 prometheus::Counter* SelfMetrics::RecordsCut(const std::string& source, const std::string& reason) {
   return &records_cut_.Add({{"source", source}, {"reason", reason}});
 }

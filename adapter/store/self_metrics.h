@@ -61,6 +61,9 @@ class SelfMetrics final : public prometheus::Collectable {
   prometheus::Counter* ParseErrors(const std::string& source, const std::string& reason);
   // Lines or packets a listener dropped, by reason.
   prometheus::Counter* Dropped(const std::string& source, const std::string& reason);
+  // Updates a rule expression skipped, by reason (division_by_zero,
+  // invalid_time, no_value, ...; see rules/expression/value.h).
+  prometheus::Counter* UpdateErrors(const std::string& source, const std::string& reason);
   // Files a file source did not open, by reason (not_regular, symlink,
   // max_files, fd_budget).
   prometheus::Counter* FilesSkipped(const std::string& source, const std::string& reason);

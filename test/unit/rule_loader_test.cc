@@ -412,8 +412,8 @@ TEST_CASE("an emit takes one operation and a number or a capture as its value") 
             ": error: rule \"r\": an emit takes one of inc, add, set or observe, not both "
             "\"add\" and \"set\"\n" +
             At(6, 41) +
-            ": error: rule \"r\": \"set\" takes a number, a \"$capture\" or \"$value\", not "
-            "\"lots\"\n");
+            ": error: rule \"r\": unknown name \"lots\" (a capture is written $lots, text in "
+            "quotes)\n");
 }
 
 TEST_CASE("a unit of another dimension, or an unknown unit, is an error at the unit") {
