@@ -12,8 +12,8 @@
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
-#include "rules/named_patterns.h"
 #include "rules/expression/compile.h"
+#include "rules/named_patterns.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -765,8 +765,8 @@ class RuleCompiler : private ExpressionNames {
   std::string what_;
   std::set<std::string> used_captures_;
   std::set<std::string> pattern_captures_;  // from inside named patterns' definitions
-  const RE2* regex_ = nullptr;  // the regex of the rule being compiled
-  bool has_time_ = false;       // whether it has a `time:`
+  const RE2* regex_ = nullptr;              // the regex of the rule being compiled
+  bool has_time_ = false;                   // whether it has a `time:`
 };
 
 void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTest>& out) {
