@@ -85,6 +85,14 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
       diags.Error(map.PositionOfKey("labels"), Quoted(label) + " is not a valid label name");
     } else if (label == "le" && family.type == MetricType::kHistogram) {
       diags.Error(map.PositionOfKey("labels"), "\"le\" is reserved in histograms");
+    } else if (label == "job" || label == "instance") {
+      // Prometheus's target labels: it would rename the adapter's to
+      // exported_job/exported_instance (or, with honor_labels, drop its own
+      // target's), so neither name is ever produced.
+      diags.Error(map.PositionOfKey("labels"),
+                  Quoted(label) +
+                      " is a Prometheus target label; name the label after what it "
+                      "tells apart (e.g. \"service\")");
     }
     if (!seen.insert(label).second) {
       diags.Error(map.PositionOfKey("labels"), "label " + Quoted(label) + " is listed twice");

@@ -436,6 +436,15 @@ std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& di
     YamlMap positions_map(positions, path, diags, "\"positions\"");
     if (positions_map.valid()) config.positions = LoadPositions(positions_map, base_dir, diags);
   }
+  if (YAML::Node shared = top.Node("shared_families"); shared.IsDefined()) {
+    if (!shared.IsSequence()) {
+      diags.Error(PositionOf(path, shared), "\"shared_families\" must be a list of family names");
+    } else {
+      for (const YAML::Node& name : shared) {
+        config.shared_families.emplace_back(name.Scalar(), PositionOf(path, name));
+      }
+    }
+  }
   YAML::Node sources = top.Node("sources", Required::kYes);
   top.RejectUnknownKeys();
   if (sources.IsDefined() && !sources.IsSequence()) {

@@ -80,6 +80,10 @@ struct AdapterConfig {
   std::size_t max_series_per_family = kDefaultMaxSeriesPerFamily;
   std::vector<SourceConfig> sources;
   std::optional<PositionsConfig> positions;  // absent: positions are not kept
+  // `shared_families: [name, ...]`: families several sources may write on
+  // purpose, their updates adding up in one series (see
+  // adapter/runtime/collisions.h). Names as written, with their positions.
+  std::vector<std::pair<std::string, SourcePosition>> shared_families;
 };
 
 // Loads and checks `path`, reporting every problem to `diags`. Returns the

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "adapter/base/strings.h"
+#include "adapter/runtime/collisions.h"
 #include "rules/rule_loader.h"
 
 namespace metrics_adapter {
@@ -66,6 +67,8 @@ std::optional<LoadedConfig> LoadConfigRules(const AdapterConfig& config, Diagnos
     if (files.rule_set) loaded.rule_count += files.rule_set->rules().size();
     loaded.sources.push_back({source, std::move(parser), files.rule_set});
   }
+  // Only when every rule file loaded: a family's writers are known then.
+  if (!diags.HasErrors()) CheckCollisions(config, loaded.sources, *schema, diags);
   std::sort(loaded.files.begin(), loaded.files.end());
   loaded.files.erase(std::unique(loaded.files.begin(), loaded.files.end()), loaded.files.end());
   if (files_read) *files_read = loaded.files;

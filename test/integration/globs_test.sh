@@ -27,6 +27,11 @@ sources:
     type: file
     paths: [nowhere/access.log]
     rules: [$root/rules/library/nginx/combined_request_time.yaml]
+# Both sources are logs of one service: their requests add up.
+shared_families:
+  - http_server_requests_total
+  - http_server_request_duration_seconds
+  - http_server_response_body_size_bytes_total
 YAML
 
 # check: the missing directory is a warning, not an error.

@@ -71,7 +71,7 @@ cat >"$tmp/status.yaml" <<'YAML'
 parser: json
 metrics:
   - {name: app_connections, type: gauge, help: Open connections by state., labels: [state]}
-  - {name: app_requests_total, type: counter, help: Requests served., labels: [instance]}
+  - {name: app_requests_total, type: counter, help: Requests served., labels: [app_instance]}
   - {name: app_healthy, type: gauge, help: Whether the app says it is healthy., labels: []}
 rules:
   - name: connections
@@ -79,7 +79,7 @@ rules:
     emit: [{metric: app_connections, set: $value, labels: {state: $state}}]
   - name: requests
     match: '^requests$'
-    emit: [{metric: app_requests_total, set: $value, labels: {instance: "${label.instance}"}}]
+    emit: [{metric: app_requests_total, set: $value, labels: {app_instance: "${label.instance}"}}]
   - name: healthy
     match: '^healthy$'
     emit: [{metric: app_healthy, set: $value}]
@@ -87,7 +87,7 @@ tests:
   - input: '{"connections": {"active": 2}, "requests": 9, "healthy": false}'
     expect: |
       app_connections{state="active"} 2
-      app_requests_total{instance=""} 9
+      app_requests_total{app_instance=""} 9
       app_healthy 0
 YAML
 cat >"$tmp/statsd.yaml" <<'YAML'

@@ -187,6 +187,15 @@ TEST_CASE("invalid metric and label names, reserved and repeated labels are erro
        "f.yaml:4:58: error: \"le\" is reserved in histograms\n");
 }
 
+TEST_CASE("Prometheus's target labels job and instance are refused") {
+  CHECK(Errors(R"(metrics:
+  - {name: a_total, type: counter, help: A., labels: [job, instance]}
+)") == "f.yaml:2:54: error: \"job\" is a Prometheus target label; name the label after what it "
+       "tells apart (e.g. \"service\")\n"
+       "f.yaml:2:54: error: \"instance\" is a Prometheus target label; name the label after "
+       "what it tells apart (e.g. \"service\")\n");
+}
+
 TEST_CASE("missing keys, unknown types and unknown keys are all reported") {
   CHECK(Errors(R"(metrics:
   - name: a_total
