@@ -70,15 +70,15 @@ void SeriesStore::Writer::Apply(const Update& update) { store_.ApplyLocked(updat
 SeriesStore::Series& SeriesStore::FindOrCreate(Family& family,
                                                std::span<const std::string_view> label_values) {
   if (Series* series = family.series.Find(label_values); series != nullptr) return *series;
-  // The overflow label set, built only when needed.
-  std::vector<std::string_view> overflow;
   std::span<const std::string_view> values = label_values;
   if (family.series.size() >= family.max_series) {
     // Past the limit: fold into the one overflow series (which itself does
     // not count against the limit), so memory stays bounded whatever the input.
     ++family.overflowed;
-    overflow.assign(label_values.size(), kOverflowLabelValue);
-    values = overflow;
+    if (family.overflow_values.size() != label_values.size()) {
+      family.overflow_values.assign(label_values.size(), kOverflowLabelValue);
+    }
+    values = family.overflow_values;
     if (Series* series = family.series.Find(values); series != nullptr) return *series;
   }
   Series& fresh = family.series.Add(values);

@@ -116,6 +116,9 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     std::uint64_t overflowed = 0;  // updates folded into the overflow series
     std::uint64_t expired = 0;     // series removed by the ttl
     int native_schema = 0;         // native histograms: the schema new series start at
+    // The overflow series' label values (every one kOverflowLabelValue), made
+    // at the first overflow, so folding an update allocates nothing.
+    std::vector<std::string_view> overflow_values;
   };
 
   class TextView final : public TextSnapshot {
