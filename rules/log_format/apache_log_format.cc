@@ -133,8 +133,8 @@ bool DescribeField(char letter, const std::string& arg, FormatField& field, std:
   return true;
 }
 
-bool ParseFormat(const std::string& format, const std::vector<std::size_t>& columns,
-                 LogFormat* out, std::string* error) {
+bool ParseFormat(const std::string& format, const std::vector<std::size_t>& columns, LogFormat* out,
+                 std::string* error) {
   std::string literal;
   auto at = [&columns](std::size_t index) {
     return "column " + std::to_string(columns[index]) + ": ";

@@ -37,8 +37,8 @@ enum class Escaping {
 };
 
 struct FormatField {
-  std::string name;           // as written in the format: "$status", "%>s", "%{User-agent}i"
-  std::size_t position = 0;   // 1-based column of the field in the format string
+  std::string name;          // as written in the format: "$status", "%>s", "%{User-agent}i"
+  std::size_t position = 0;  // 1-based column of the field in the format string
   FieldRole role = FieldRole::kSkipped;
   std::string duration_unit;  // kDuration: "s", "ms" or "us" (a rule's emit unit)
   // For server-written values of a known shape, the regex of that shape
@@ -59,9 +59,9 @@ struct FormatItem {
 };
 
 struct LogFormat {
-  std::string server;      // "nginx" or "apache": named in the rule file's comments
-  std::string name;        // the format's name in the directive, if one was given
-  std::string format;      // the format string, as the server reads it (unquoted, joined)
+  std::string server;  // "nginx" or "apache": named in the rule file's comments
+  std::string name;    // the format's name in the directive, if one was given
+  std::string format;  // the format string, as the server reads it (unquoted, joined)
   Escaping escaping = Escaping::kHex;
   std::vector<FormatItem> items;
 };

@@ -10,9 +10,7 @@
 namespace metrics_adapter {
 namespace {
 
-bool IsNameByte(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
-}
+bool IsNameByte(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
 // One word of the directive: its text (unquoted) and the column of each of
 // its bytes in the input (1-based), so errors point into what was typed.
@@ -55,7 +53,10 @@ bool SplitDirective(std::string_view text, std::vector<Word>* words, std::string
         if (byte == quote) break;
         if (byte == '\\' && i + 1 < text.size()) {
           const char next = text[i + 1];
-          const char unescaped = next == 't' ? '\t' : next == 'r' ? '\r' : next == 'n' ? '\n' : next;
+          const char unescaped = next == 't'   ? '\t'
+                                 : next == 'r' ? '\r'
+                                 : next == 'n' ? '\n'
+                                               : next;
           if (next == '"' || next == '\'' || next == '\\' || next == 't' || next == 'r' ||
               next == 'n') {
             word.text += unescaped;
@@ -122,11 +123,10 @@ FormatField FieldFor(std::string name) {
              name == "remote_port" || name == "realip_remote_port" || name == "server_port" ||
              name == "msec" || name == "time_iso8601" || name == "connection" ||
              name == "connection_requests" || name == "pid" || name == "request_length" ||
-             name == "request_id" || name == "hostname" || name == "pipe" ||
-             name == "gzip_ratio" || name == "scheme" || name == "https" ||
-             name == "upstream_cache_status" || name == "nginx_version" ||
-             name == "binary_remote_addr" || name == "content_length" || name == "ssl_protocol" ||
-             name == "ssl_cipher") {
+             name == "request_id" || name == "hostname" || name == "pipe" || name == "gzip_ratio" ||
+             name == "scheme" || name == "https" || name == "upstream_cache_status" ||
+             name == "nginx_version" || name == "binary_remote_addr" || name == "content_length" ||
+             name == "ssl_protocol" || name == "ssl_cipher") {
     // Written by nginx, never with a space; possibly empty or "-".
     shaped(FieldRole::kSkipped, R"(\S*)", "127.0.0.1", "-");
     if (name == "msec") field.sample[0] = "1796292000.123";
@@ -139,8 +139,8 @@ FormatField FieldFor(std::string name) {
 
 // Reads the variables out of the format string `format`; `columns` gives
 // each byte's column in the input.
-bool ParseFormat(const std::string& format, const std::vector<std::size_t>& columns,
-                 LogFormat* out, std::string* error) {
+bool ParseFormat(const std::string& format, const std::vector<std::size_t>& columns, LogFormat* out,
+                 std::string* error) {
   std::size_t i = 0;
   std::string literal;
   auto at = [&columns](std::size_t index) {
@@ -149,8 +149,7 @@ bool ParseFormat(const std::string& format, const std::vector<std::size_t>& colu
   while (i < format.size()) {
     const char c = format[i];
     if (c == '\n' || c == '\r') {
-      *error = at(i) +
-               "a line break inside the format: each request would be logged as two lines";
+      *error = at(i) + "a line break inside the format: each request would be logged as two lines";
       return false;
     }
     if (c != '$') {

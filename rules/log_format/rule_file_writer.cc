@@ -356,8 +356,9 @@ std::optional<std::string> WriteRuleFile(const LogFormat& format, std::string* e
         "\n  # The same where a value a client controls holds spaces (or, unescaped,\n"
         "  # any byte): a rule of its own, because taking any text there makes a match\n"
         "  # slower, and only odd lines should pay for it.\n";
-    out += "  - name: request_any_text\n    match: " +
-           SingleQuoted(Regex(format, captures, false)) + "\n";
+    out +=
+        "  - name: request_any_text\n    match: " + SingleQuoted(Regex(format, captures, false)) +
+        "\n";
     out += Emits(format, captures, false);
   }
   out += "\ntests:\n  - name: synthetic lines in this format\n    input: |\n";
