@@ -1,6 +1,7 @@
 #include "rules/log_format/apache_log_format.h"
 
 #include <cctype>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,10 +61,33 @@ void Shaped(FormatField& field, FieldRole role, std::string shape, std::string a
   field.sample[1] = std::move(b);
 }
 
+// %T, %{s}T, %{ms}T, %{us}T: the time taken, in that unit.
+bool DescribeTime(const std::string& arg, FormatField& field, std::string* error) {
+  if (arg != "" && arg != "s" && arg != "ms" && arg != "us") {
+    *error = "%{" + arg + "}T: httpd times in s, ms or us only";
+    return false;
+  }
+  field.duration_unit = arg.empty() ? "s" : arg;
+  if (field.duration_unit == "s") {
+    Shaped(field, FieldRole::kDuration, R"(\d+)", "0", "1");
+  } else if (field.duration_unit == "ms") {
+    Shaped(field, FieldRole::kDuration, R"(\d+)", "250", "500");
+  } else {
+    Shaped(field, FieldRole::kDuration, R"(\d+)", "250000", "500000");
+  }
+  return true;
+}
+
 // What httpd writes for directive `letter` with argument `arg` (empty when
 // there is none). Returns false with *error for a %{unit}T of a unit httpd
 // does not have.
 bool DescribeField(char letter, const std::string& arg, FormatField& field, std::string* error) {
+  // Written by httpd, never with a space (%h: an address or a looked-up
+  // host name; %L: a log id or "-").
+  if (std::string_view("haApPkLXIS").find(letter) != std::string_view::npos) {
+    Shaped(field, FieldRole::kSkipped, R"(\S*)", "127.0.0.1", "-");
+    return true;
+  }
   switch (letter) {
     case 'r':
       field.role = FieldRole::kRequestLine;
@@ -88,20 +112,7 @@ bool DescribeField(char letter, const std::string& arg, FormatField& field, std:
       field.duration_unit = "us";
       break;
     case 'T':
-      if (arg.empty() || arg == "s") {
-        Shaped(field, FieldRole::kDuration, R"(\d+)", "0", "1");
-        field.duration_unit = "s";
-      } else if (arg == "ms") {
-        Shaped(field, FieldRole::kDuration, R"(\d+)", "250", "500");
-        field.duration_unit = "ms";
-      } else if (arg == "us") {
-        Shaped(field, FieldRole::kDuration, R"(\d+)", "250000", "500000");
-        field.duration_unit = "us";
-      } else {
-        *error = "%{" + arg + "}T: httpd times in s, ms or us only";
-        return false;
-      }
-      break;
+      return DescribeTime(arg, field, error);
     case 't':
       // Plain %t is "[day/month/year:hour:minute:second zone]"; a
       // strftime format of %{...}t is text of any shape.
@@ -110,25 +121,54 @@ bool DescribeField(char letter, const std::string& arg, FormatField& field, std:
                "[03/Dec/2026:10:00:01 +0000]");
       }
       break;
-    case 'h':
-    case 'a':
-    case 'A':
-    case 'p':
-    case 'P':
-    case 'k':
-    case 'L':
-    case 'X':
-    case 'I':
-    case 'S':
-      // Written by httpd, never with a space (%h: an address or a looked-up
-      // host name; %L: a log id or "-").
-      Shaped(field, FieldRole::kSkipped, R"(\S*)", "127.0.0.1", "-");
-      break;
     default:
       // %u, %l, %U, %q, %H, %f, %v, %V, %R, %{...}i/o/n/e/C/^ti/^to, and
       // directives of modules this does not know: text a client may
       // control.
       break;
+  }
+  return true;
+}
+
+// Reads the directive whose '%' is at `start`, *i just after it, moving *i
+// past it. Returns false with *error (without the position) when it is
+// malformed.
+bool ReadDirective(const std::string& format, std::size_t start, std::size_t* i, FormatField* field,
+                   std::string* error) {
+  // Modifiers: a status condition ("!", codes and commas), '<' or '>'.
+  bool conditional = false;
+  while (*i < format.size() &&
+         (format[*i] == '!' || format[*i] == ',' || format[*i] == '<' || format[*i] == '>' ||
+          std::isdigit(static_cast<unsigned char>(format[*i])) != 0)) {
+    if (format[*i] != '<' && format[*i] != '>') conditional = true;
+    ++*i;
+  }
+  std::string arg;
+  if (*i < format.size() && format[*i] == '{') {
+    const std::size_t close = format.find('}', *i + 1);
+    if (close == std::string::npos) {
+      *error = "\"%{\" without a closing '}'";
+      return false;
+    }
+    arg = format.substr(*i + 1, close - *i - 1);
+    *i = close + 1;
+  }
+  if (*i >= format.size()) {
+    *error = "'%' at the end of the format names no directive";
+    return false;
+  }
+  std::string letters(1, format[(*i)++]);
+  if (letters == "^" && *i + 1 < format.size()) {  // %{...}^ti, %{...}^to
+    letters += format.substr(*i, 2);
+    *i += 2;
+  }
+  field->name = format.substr(start, *i - start);
+  if (letters.size() == 1 && !DescribeField(letters[0], arg, *field, error)) return false;
+  if (conditional) {
+    // "-" when the condition does not hold: only skipped, never captured.
+    field->role = FieldRole::kSkipped;
+    if (!field->shape.empty()) field->shape = "(?:" + field->shape + ")|-";
+    field->sample[1] = "-";
   }
   return true;
 }
@@ -167,46 +207,12 @@ bool ParseFormat(const std::string& format, const std::vector<std::size_t>& colu
       ++i;
       continue;
     }
-    // Modifiers: a status condition ("!", codes and commas), '<' or '>'.
-    bool conditional = false;
-    while (i < format.size() &&
-           (format[i] == '!' || format[i] == ',' || format[i] == '<' || format[i] == '>' ||
-            std::isdigit(static_cast<unsigned char>(format[i])) != 0)) {
-      if (format[i] != '<' && format[i] != '>') conditional = true;
-      ++i;
-    }
-    std::string arg;
-    if (i < format.size() && format[i] == '{') {
-      const std::size_t close = format.find('}', i + 1);
-      if (close == std::string::npos) {
-        *error = at(start) + "\"%{\" without a closing '}'";
-        return false;
-      }
-      arg = format.substr(i + 1, close - i - 1);
-      i = close + 1;
-    }
-    if (i >= format.size()) {
-      *error = at(start) + "'%' at the end of the format names no directive";
-      return false;
-    }
-    std::string letters(1, format[i++]);
-    if (letters == "^" && i + 1 < format.size()) {  // %{...}^ti, %{...}^to
-      letters += format.substr(i, 2);
-      i += 2;
-    }
     FormatItem item;
-    item.field.name = format.substr(start, i - start);
-    item.field.position = columns[start];
-    if (letters.size() == 1 && !DescribeField(letters[0], arg, item.field, error)) {
+    if (!ReadDirective(format, start, &i, &item.field, error)) {
       *error = at(start) + *error;
       return false;
     }
-    if (conditional) {
-      // "-" when the condition does not hold: only skipped, never captured.
-      item.field.role = FieldRole::kSkipped;
-      if (!item.field.shape.empty()) item.field.shape = "(?:" + item.field.shape + ")|-";
-      item.field.sample[1] = "-";
-    }
+    item.field.position = columns[start];
     AppendLiteral(literal, out->items);
     literal.clear();
     out->items.push_back(std::move(item));

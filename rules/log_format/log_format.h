@@ -8,6 +8,7 @@
 // WriteRuleFile (rule_file_writer.h).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -48,7 +49,7 @@ struct FormatField {
   // Two values in the shape for the synthetic test lines: the first for an
   // ordinary request, the second for the odd one (used for kSkipped fields;
   // the writer chooses the others).
-  std::string sample[2];
+  std::array<std::string, 2> sample;
 };
 
 // One piece of a format: literal text, or one field.

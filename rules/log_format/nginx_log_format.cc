@@ -84,7 +84,7 @@ bool SplitDirective(std::string_view text, std::vector<Word>* words, std::string
 }
 
 // What nginx writes for a variable, by name.
-FormatField FieldFor(std::string name) {
+FormatField FieldFor(const std::string& name) {
   FormatField field;
   field.name = "$" + name;
   auto shaped = [&field](FieldRole role, std::string shape, std::string a, std::string b) {

@@ -97,7 +97,7 @@ bool NeedsFallback(const LogFormat& format, std::size_t i) {
 std::string FieldRegex(const LogFormat& format, const Captures& captures, std::size_t i,
                        bool strict) {
   const FormatField& field = format.items[i].field;
-  const std::string text = ClientText(format, i, strict);
+  std::string text = ClientText(format, i, strict);
   if (i == captures.method) {
     return field.role == FieldRole::kRequestLine
                ? "(?:(?P<method>[A-Z]+) " + text + "|" + text + ")"
