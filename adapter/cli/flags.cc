@@ -21,7 +21,8 @@ enum CommandBit : unsigned {
   kCheck = 1U << 2,
   kTest = 1U << 3,
   kExplain = 1U << 4,
-  kAll = kRun | kOnce | kCheck | kTest | kExplain,
+  kRules = 1U << 5,
+  kAll = kRun | kOnce | kCheck | kTest | kExplain | kRules,
 };
 
 struct Command {
@@ -51,6 +52,13 @@ constexpr Command kCommands[] = {
      "(an INPUT of \"-\" reads stdin)",
      "metrics-adapter explain rules/library/nginx/combined.yaml "
      "'10.0.0.1 - - [25/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl\"'"},
+    {"rules", kRules,
+     "print a rule file (with its test) for an nginx log_format or Apache LogFormat",
+     "rules from-log-format --nginx=DIRECTIVE\n"
+     "rules from-log-format --apache=DIRECTIVE\n"
+     "(DIRECTIVE: log_format or LogFormat as in the server's config, or just the format string)",
+     "metrics-adapter rules from-log-format "
+     "--apache='LogFormat \"%h %l %u %t \\\"%r\\\" %>s %b %D\" timed' > timed.yaml"},
 };
 
 const Command* FindCommand(std::string_view name) {
@@ -192,6 +200,11 @@ constexpr FlagSpec kFlags[] = {
      "line order (0..256; default 0: the CPUs the process may use, from its\n"
      "affinity and the cgroup v2 cpu.max, so a pod's CPU limit rounded up)",
      &SetCount<&Flags::pipeline_threads, 0, 256>},
+    {"nginx", "DIRECTIVE", kRules,
+     "an nginx log_format directive (escape= included), or its format string",
+     &SetString<&Flags::nginx_format>},
+    {"apache", "DIRECTIVE", kRules, "an Apache LogFormat directive, or its format string",
+     &SetString<&Flags::apache_format>},
     {"source", "NAME", kExplain, "with --config.file: only this source's rules",
      &SetString<&Flags::source>},
     {"log.level", "LEVEL", kAll, "debug, info, warn or error (default info; warning = warn)",
@@ -306,6 +319,16 @@ bool CheckCommand(const Flags& flags, const Scan& scan, std::string* error) {
   if (command.bit == kExplain && !flags.source.empty() && flags.config_file.empty()) {
     *error = "flag --source needs --config.file";
     return false;
+  }
+  if (command.bit == kRules) {
+    if (flags.args.size() != 1 || flags.args.front() != "from-log-format") {
+      *error = "rules takes one subcommand: from-log-format";
+      return false;
+    }
+    if (flags.nginx_format.empty() == flags.apache_format.empty()) {
+      *error = "rules from-log-format needs one of --nginx and --apache";
+      return false;
+    }
   }
   // Without --config.file, the first argument is the rule file.
   const std::size_t before_inputs = flags.config_file.empty() ? 1 : 0;

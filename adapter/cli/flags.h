@@ -1,5 +1,5 @@
 // Command-line flags and subcommands, in the Prometheus exporters' style:
-//   metrics-adapter [run|once|check|test|explain|help] [flags] [arguments]
+//   metrics-adapter [run|once|check|test|explain|rules|help] [flags] [arguments]
 // Flags take "--name=value" or "--name value"; a switch may stand alone or
 // take =true / =false. Flags may come before or after the subcommand. Each
 // flag belongs to the subcommands it applies to (the table in flags.cc, one
@@ -24,7 +24,7 @@ inline constexpr int kExitFailure = 1;  // a check or test failed, or running fa
 inline constexpr int kExitUsage = 2;    // bad command line: nothing was run
 
 struct Flags {
-  std::string command = "run";  // run, once, check, test, explain (help sets `help`)
+  std::string command = "run";  // run, once, check, test, explain, rules (help sets `help`)
   std::string config_file;
   std::string listen_address;      // empty: the config's, else the default
   std::string web_config_file;     // TLS, basic auth, headers; empty: none
@@ -39,6 +39,8 @@ struct Flags {
   std::chrono::milliseconds read_timeout{10000};   // a request's head and body
   int pipeline_threads = 0;                        // 0: CpusAllowed()
   std::string source;                              // explain: only this source's rules
+  std::string nginx_format;                        // rules from-log-format: a log_format
+  std::string apache_format;                       // rules from-log-format: a LogFormat
   bool help = false;
   std::string help_topic;  // the subcommand whose help to print; empty: the overview
   bool version = false;

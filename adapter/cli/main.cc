@@ -15,6 +15,7 @@
 #include "adapter/cli/logging.h"
 #include "adapter/cli/malloc_tuning.h"
 #include "adapter/cli/rule_tests.h"
+#include "adapter/cli/rules_command.h"
 #include "adapter/config/config.h"
 #include "adapter/exposition/exposition.h"
 #include "adapter/exposition/format_negotiation.h"
@@ -303,6 +304,7 @@ int Main(int argc, char** argv) {
     return RunRuleTests(flags.args, std::cout) == 0 ? kExitOk : kExitFailure;
   }
   if (flags.command == "explain") return ExplainCommand(flags);
+  if (flags.command == "rules") return RulesFromLogFormat(flags, std::cout, std::cerr);
   if (flags.command == "check") return Check(flags);
   if (flags.command == "once") return Once(flags);
   return Run(flags);
