@@ -49,7 +49,8 @@ void SeriesStore::Reconfigure(const Schema& schema, std::size_t default_max_seri
                   SeriesTable(spec.labels),
                   0,
                   0,
-                  0};
+                  0,
+                  {}};
     if (spec.native) family.native_schema = NativeSchemaForFactor(spec.native->bucket_factor);
     for (Family& old : families_) {
       if (SameShape(old.spec, spec)) {
