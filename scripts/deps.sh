@@ -43,8 +43,8 @@ build     libbenchmark-dev           -
 build     libprotobuf-dev            -
 build     protobuf-compiler          protoc
 build     libabsl-dev                -
+build     tzdata                     -
 test      ccache                     ccache
-test      tzdata                     -
 test      clang-format               clang-format
 test      clang-tidy                 clang-tidy
 test      shellcheck                 shellcheck
