@@ -788,6 +788,7 @@ void LoadTests(const ParsedFile& parsed, Diagnostics& diags, std::vector<RuleTes
     test.expect = map.String("expect", Required::kYes).value_or("");
     if (auto unmatched = map.Integer("unmatched")) test.unmatched = static_cast<int>(*unmatched);
     test.stream = map.Bool("stream").value_or(false);
+    test.multiline = map.Node("multiline");
     map.RejectUnknownKeys();
     out.push_back(std::move(test));
   }

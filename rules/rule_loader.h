@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "adapter/base/diagnostics.h"
+#include "adapter/base/yaml_reader.h"
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
@@ -39,6 +40,11 @@ struct RuleTest {
   // The input read as a streamed source (file, udp, tcp_listener) reads it:
   // line by line whatever the parser (a JSON-lines log, a csv stream).
   bool stream = false;
+  // The test's `multiline:` block, as a file source's (start/continue and
+  // limits), kept unread: the rules layer does not know record joining; the
+  // `test` command reads it with the config's reader (LoadMultiline) and
+  // joins the input into records with it. Undefined when absent.
+  YAML::Node multiline;
   std::string expect;            // exposition lines the input must produce
   std::optional<int> unmatched;  // how many input lines no rule may match
   SourcePosition position;

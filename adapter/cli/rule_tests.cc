@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "adapter/base/yaml_reader.h"
+#include "adapter/config/config.h"
 #include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/input_driver.h"
 #include "adapter/store/initial_series.h"
@@ -43,9 +45,11 @@ struct TestOutput {
 
 // Feeds `input` through the parser and rules into a fresh store, the way a
 // pulled source's body goes (InputDriver), or with `stream` the way a
-// streamed source's lines go, and reads the rendered series back.
-TestOutput RunInput(std::string_view input, bool stream, const Schema& schema, const RuleSet& rules,
-                    const ParserChoice& parser_choice) {
+// streamed source's lines go (with `multiline`, a file source's records),
+// and reads the rendered series back.
+TestOutput RunInput(std::string_view input, bool stream,
+                    const std::optional<MultilineOptions>& multiline, const Schema& schema,
+                    const RuleSet& rules, const ParserChoice& parser_choice) {
   SeriesStore store(schema, kDefaultMaxSeriesPerFamily, /*own_metrics=*/false);
   struct Matcher : RecordSink {
     Matcher(const RuleSet& r, SeriesStore::Writer& w)
@@ -70,7 +74,7 @@ TestOutput RunInput(std::string_view input, bool stream, const Schema& schema, c
     Matcher matcher(rules, writer);
     InputFraming framing = BodyFraming();
     framing.streamed = stream;
-    InputDriver(parser_choice.info->unit, framing).Feed(input, *parser, matcher);
+    InputDriver(parser_choice.info->unit, framing, multiline).Feed(input, *parser, matcher);
     output.unmatched = matcher.counts.unmatched;
   }
   std::istringstream rendered(RenderExposition({&store}));
@@ -120,10 +124,26 @@ std::string Compare(const RuleTest& test, const TestOutput& actual) {
   return diff;
 }
 
-// Runs one test; returns the diff lines, empty on success.
+// Runs one test; returns the diff lines, empty on success. A test with
+// `multiline` stands for a file source with that block: its input is read as
+// a stream, joined into records. A block that does not read fails the test
+// with the problems, each at its key's position.
 std::string RunOne(const RuleTest& test, const Schema& schema, const RuleSet& rules,
                    const ParserChoice& parser_choice) {
-  return Compare(test, RunInput(test.input, test.stream, schema, rules, parser_choice));
+  std::optional<MultilineOptions> multiline;
+  if (test.multiline.IsDefined()) {
+    Diagnostics diags;
+    YamlMap map(test.multiline, test.file, diags, "\"multiline\"");
+    if (map.valid()) multiline = LoadMultiline(map, diags);
+    if (diags.HasErrors()) {
+      std::string problems;
+      std::istringstream lines(diags.Format());
+      for (std::string line; std::getline(lines, line);) problems += "  " + line + "\n";
+      return problems;
+    }
+  }
+  const bool stream = test.stream || multiline.has_value();
+  return Compare(test, RunInput(test.input, stream, multiline, schema, rules, parser_choice));
 }
 
 }  // namespace

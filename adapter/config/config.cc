@@ -59,7 +59,8 @@ void WarnMissingDirectories(const YamlMap& map, const std::vector<std::string>& 
   }
 }
 
-// multiline: exactly one of `start` and `continue` (a regex), and limits.
+}  // namespace
+
 MultilineOptions LoadMultiline(YamlMap& map, Diagnostics& diags) {
   MultilineOptions multiline;
   const std::optional<std::string> start = map.String("start");
@@ -87,6 +88,8 @@ MultilineOptions LoadMultiline(YamlMap& map, Diagnostics& diags) {
   map.RejectUnknownKeys();
   return multiline;
 }
+
+namespace {
 
 void LoadFileSource(YamlMap& map, const std::string& base_dir, SourceConfig& source,
                     Diagnostics& diags) {

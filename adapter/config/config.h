@@ -93,4 +93,12 @@ struct AdapterConfig {
 // LoadRuleFiles reads them.
 std::optional<AdapterConfig> LoadConfig(const std::string& path, Diagnostics& diags);
 
+class YamlMap;
+
+// Reads a `multiline:` block (a file source's, a rule-file test's): exactly
+// one of `start` and `continue` (a regex RecordJoiner::CheckPattern accepts),
+// and the limits max_lines, max_bytes and flush_after. Problems go to
+// `diags` with the key's position; the options are then as far as read.
+MultilineOptions LoadMultiline(YamlMap& map, Diagnostics& diags);
+
 }  // namespace metrics_adapter

@@ -8,7 +8,11 @@
 # (statements spanning lines among them, and some that sleep). Each
 # statement must be exactly one record: counted under its operation, its
 # Query_time, Lock_time and rows added exactly as the log has them, no
-# record cut, none unmatched. `once` over the log must give the same.
+# record cut, none unmatched. A second source reads the same log with the
+# shipped rules/library/mysql/slow_log.yaml: its counts by account and
+# operation, of statements over 1 s (one sleeps 1.1 s) and the last
+# statement's time must equal what was sent and logged. `once` over the log
+# must give the same.
 # Usage: test/integration/multiline_mariadb_test.sh PATH_TO_metrics-adapter
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
@@ -56,6 +60,14 @@ sources:
     multiline:
       start: '^(?:# Time: |# User@Host: |\S+, Version: )'
       flush_after: 200ms
+  - name: slowlib
+    type: file
+    paths: [slow.log]
+    from_beginning: true
+    rules: [$root/rules/library/mysql/slow_log.yaml]
+    multiline:
+      start: '^(?:# Time: |# User@Host: |\S+, Version: )'
+      flush_after: 200ms
 YAML
 start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
 
@@ -63,7 +75,7 @@ start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
 
 # Every statement the client sends, one per line of the batch, counted by
 # operation; the client sends nothing else that the server logs as a query.
-selects=150 inserts=100 updates=40 multiline=30 sleeps=3
+selects=150 inserts=100 updates=40 multiline=30 sleeps=3 long_sleeps=1
 {
   echo "CREATE DATABASE shop;"
   echo "CREATE TABLE shop.orders (id INT PRIMARY KEY, amount INT);"
@@ -74,11 +86,12 @@ selects=150 inserts=100 updates=40 multiline=30 sleeps=3
     printf 'select id,\n  amount\nfrom shop.orders\nwhere id > %d;\n' "$((inserts - i))"
   done
   for _ in $(seq "$sleeps"); do echo "SELECT SLEEP(0.2);"; done
+  for _ in $(seq "$long_sleeps"); do echo "SELECT SLEEP(1.1);"; done
 } >"$tmp/load.sql"
 sql --batch <"$tmp/load.sql" >"$tmp/load.out" || fail "the load failed"
 declare -A want=([CREATE]=2 [INSERT]=$inserts [UPDATE]=$updates
-  [SELECT]=$((selects + multiline + sleeps)))
-total=$((2 + inserts + updates + selects + multiline + sleeps))
+  [SELECT]=$((selects + multiline + sleeps + long_sleeps)))
+total=$((2 + inserts + updates + selects + multiline + sleeps + long_sleeps))
 # Rows a SELECT of the multi-line kind sends: i rows for each i.
 multiline_rows=$((multiline * (multiline + 1) / 2))
 
@@ -93,10 +106,15 @@ rows_examined=$(sum_field Rows_examined:)
 slow=$(awk '/^# Query_time: / && $3 >= 0.2 { n++ } END { print n + 0 }' "$log")
 [ "$slow" -ge "$sleeps" ] || fail "only $slow entries of at least 0.2 s for $sleeps SLEEP(0.2)"
 under_10ms=$(awk '/^# Query_time: / && $3 <= 0.01 { n++ } END { print n + 0 }' "$log")
+over_1s=$(awk '/^# Query_time: / && $3 >= 1 { n++ } END { print n + 0 }' "$log")
+[ "$over_1s" = "$long_sleeps" ] || fail "$over_1s entries of 1 s or more for $long_sleeps SLEEP(1.1)"
+last_timestamp=$(sed -n 's/^SET timestamp=\([0-9]*\);$/\1/p' "$log" | tail -n 1)
+[ -n "$last_timestamp" ] || fail "the slow log has no SET timestamp= line"
 
 # --- What the adapter made of it ---------------------------------------------
 
-wait_for_value '^metrics_adapter_rule_matches_total[{]rule="query",' "$total"
+wait_for_value '^metrics_adapter_rule_matches_total[{]rule="query",.*source="slow"' "$total"
+wait_for_value '^metrics_adapter_rule_matches_total[{]rule="query",.*source="slowlib"' "$total"
 curl -sf --max-time 5 "$url/metrics" >"$tmp/run.prom" || fail "scrape failed"
 timeout 60 "$adapter" once --config.file="$tmp/adapter.yaml" >"$tmp/once.prom" 2>"$tmp/once.err" ||
   { cat "$tmp/once.err"; fail "metrics-adapter once failed"; }
@@ -116,8 +134,26 @@ for mode in run once; do
   same_number "$(prom_sum "$prom" mysql_slow_query_rows_examined_total)" "$rows_examined" ||
     fail "$mode: rows examined $(prom_sum "$prom" mysql_slow_query_rows_examined_total), log $rows_examined"
   got=$(prom_value "$prom" 'mysql_slow_query_rows_sent_total{db_operation_name="SELECT"}')
-  [ "$got" = "$((selects + multiline_rows + sleeps))" ] ||
-    fail "$mode: $got rows sent by SELECTs, want $((selects + multiline_rows + sleeps))"
+  [ "$got" = "$((selects + multiline_rows + sleeps + long_sleeps))" ] ||
+    fail "$mode: $got rows sent by SELECTs, want $((selects + multiline_rows + sleeps + long_sleeps))"
+  # The shipped rule file: every statement was the client's, as root.
+  declare -A want_lib=([SELECT]=${want[SELECT]} [INSERT]=$inserts [UPDATE]=$updates [_OTHER]=2)
+  for op in "${!want_lib[@]}"; do
+    got=$(prom_value "$prom" "mysql_slow_log_queries_total{user=\"root\",db_operation_name=\"$op\"}")
+    [ "$got" = "${want_lib[$op]}" ] || fail "$mode: slow_log.yaml counted $got $op, ${want_lib[$op]} sent"
+  done
+  got=$(grep -c '^mysql_slow_log_queries_total{' "$prom" || true)
+  [ "$got" = "${#want_lib[@]}" ] || fail "$mode: slow_log.yaml has $got series of queries, want ${#want_lib[@]}"
+  got=$(prom_sum "$prom" mysql_slow_log_queries_over_1s_total)
+  same_number "$got" "$over_1s" || fail "$mode: slow_log.yaml counted $got over 1 s, the log has $over_1s"
+  same_number "$(prom_sum "$prom" mysql_slow_log_query_duration_seconds_sum)" "$query_time" ||
+    fail "$mode: slow_log.yaml Query_time sum $(prom_sum "$prom" mysql_slow_log_query_duration_seconds_sum), log $query_time"
+  same_number "$(prom_sum "$prom" mysql_slow_log_rows_examined_total)" "$rows_examined" ||
+    fail "$mode: slow_log.yaml rows examined $(prom_sum "$prom" mysql_slow_log_rows_examined_total), log $rows_examined"
+  got=$(prom_value "$prom" mysql_slow_log_last_query_timestamp_seconds)
+  same_number "$got" "$last_timestamp" || fail "$mode: last query time $got, the log's last is $last_timestamp"
+  got=$(prom_value "$prom" 'metrics_adapter_lines_unmatched_total{source="slowlib"}')
+  [ "$got" = 0 ] || fail "$mode: $got records unmatched by slow_log.yaml"
   got=$(awk '/^mysql_slow_query_duration_seconds_bucket[{].*le="0.01"[}]/ { s += $2 } END { print s + 0 }' "$prom")
   [ "$got" = "$under_10ms" ] || fail "$mode: $got queries in the 10 ms bucket, the log has $under_10ms"
   got=$(prom_value "$prom" 'metrics_adapter_lines_unmatched_total{source="slow"}')
@@ -128,5 +164,5 @@ for mode in run once; do
     fail "$mode: records were cut or began without a start: $(grep '^metrics_adapter_records_' "$prom")"
 done
 echo "mariadb slow log: $total statements ($(wc -l <"$log") log lines) each one record," \
-  "counted by operation with their times and rows, running and in once"
+  "counted by operation with their times and rows, and by slow_log.yaml, running and in once"
 stop_adapter_cleanly

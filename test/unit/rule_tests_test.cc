@@ -220,5 +220,94 @@ TEST_CASE("the shipped nginx rule file passes its own tests") {
   CHECK(out.str().find("FAIL") == std::string::npos);
 }
 
+constexpr const char* kTraceRules = R"(metrics:
+  - name: app_errors_total
+    type: counter
+    help: Errors with a stack trace.
+    labels: [code]
+rules:
+  - name: error with trace
+    match: '^code=(?P<code>\d+)\n  at '
+    emit:
+      - metric: app_errors_total
+        labels: {code: $code}
+)";
+// kTraceRules has 11 lines; "tests:" is line 12 and the first test starts on line 13.
+
+TEST_CASE("a test with multiline joins its input into records as a file source would") {
+  TempDir dir;
+  dir.Write("r.yaml", std::string(kTraceRules) + R"(tests:
+  - name: start
+    multiline: {start: '^code='}
+    input: |
+      code=200
+        at x
+        at y
+      code=500
+      code=404
+        at z
+    unmatched: 1
+    expect: |
+      app_errors_total{code="200"} 1
+      app_errors_total{code="404"} 1
+  - name: continue
+    multiline: {continue: '^  ', max_lines: 2}
+    input: |2
+        at orphan
+      code=200
+        at x
+        at y
+      code=404
+        at z
+    unmatched: 1
+    expect: |
+      app_errors_total{code="200"} 1
+      app_errors_total{code="404"} 1
+  - name: without multiline every line is a record of its own
+    input: |
+      code=200
+        at x
+    unmatched: 2
+    expect: ""
+)");
+  // "continue": the orphan line begins a record of its own (unmatched); the
+  // record of code=200 is cut at its two lines, "  at y" skipped.
+  Report report = Run(dir, {"r.yaml"});
+  CHECK(report.failures == 0);
+  CHECK(report.text ==
+        "ok   r.yaml:13:5: start\n"
+        "ok   r.yaml:26:5: continue\n"
+        "ok   r.yaml:39:5: without multiline every line is a record of its own\n"
+        "3 passed, 0 failed\n");
+}
+
+TEST_CASE("a test whose multiline block does not read fails with each problem's position") {
+  TempDir dir;
+  dir.Write("r.yaml", std::string(kTraceRules) + R"(tests:
+  - name: bad regex
+    multiline: {start: '(x', max_line: 3}
+    input: "code=200"
+    expect: ""
+  - name: both
+    multiline: {start: '^c', continue: '^ '}
+    input: "code=200"
+    expect: ""
+)");
+  Report report = Run(dir, {"r.yaml"});
+  CHECK(report.failures == 2);
+  CHECK(report.text ==
+        "FAIL r.yaml:13:5: bad regex\n"
+        "  --- expected\n"
+        "  +++ actual\n"
+        "  r.yaml:14:24: error: \"start\": invalid regex: missing ): (x\n"
+        "  r.yaml:14:30: error: unknown key \"max_line\" in \"multiline\" (did you mean "
+        "\"max_lines\"?)\n"
+        "FAIL r.yaml:17:5: both\n"
+        "  --- expected\n"
+        "  +++ actual\n"
+        "  r.yaml:18:40: error: \"multiline\" needs exactly one of \"start\" and \"continue\"\n"
+        "0 passed, 2 failed\n");
+}
+
 }  // namespace
 }  // namespace metrics_adapter
