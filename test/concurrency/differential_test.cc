@@ -102,14 +102,14 @@ rules:
 )");
     Write("jobs.yaml", R"(parser: line
 metrics:
-  - {name: job_records_total, type: counter, help: Records by job and steps., labels: [job, last_step]}
-  - {name: job_took, type: gauge, help: The latest record's time., labels: [job]}
+  - {name: job_records_total, type: counter, help: Records by job and steps., labels: [task, last_step]}
+  - {name: job_took, type: gauge, help: The latest record's time., labels: [task]}
 rules:
   - name: job
     match: '^START (?P<job>\w+)\n(?:  step (?P<step>\d)\n)*  took (?P<took>\d+)$'
     emit:
-      - {metric: job_records_total, labels: {job: $job, last_step: 's${step}'}}
-      - {metric: job_took, set: $took, labels: {job: $job}}
+      - {metric: job_records_total, labels: {task: $job, last_step: 's${step}'}}
+      - {metric: job_took, set: $took, labels: {task: $job}}
 )");
     Write("adapter.yaml",
           "sources:\n"
@@ -146,7 +146,7 @@ TEST_CASE("two and three threads give one thread's exposition, byte for byte") {
   CHECK(one.find("requests_total{method=\"POST\"") != std::string::npos);
   CHECK(one.find("path_requests_total{path=\"__overflow__\"}") != std::string::npos);
   CHECK(one.find("temp{sensor=\"s3\"}") != std::string::npos);
-  CHECK(one.find("job_records_total{job=\"job9\",last_step=\"s\"} 1") != std::string::npos);
+  CHECK(one.find("job_records_total{task=\"job9\",last_step=\"s\"} 1") != std::string::npos);
   CHECK(one.find("metrics_adapter_parse_errors_total{reason=\"invalid_json\",source=\"app\"}") !=
         std::string::npos);
   CHECK(
