@@ -45,22 +45,7 @@ trap cleanup EXIT
 mkdir -p "$tmp/www/pass"
 echo "cached page" >"$tmp/www/page.txt"
 echo "passed page" >"$tmp/www/pass/page.txt"
-for _ in 1 2 3 4 5; do
-  pick_ports 1
-  backend_port=${ports[0]}
-  python3 -m http.server --bind 127.0.0.1 --directory "$tmp/www" "$backend_port" \
-    >"$tmp/backend.log" 2>&1 &
-  backend_pid=$!
-  for _ in $(seq 100); do
-    port_listening "$backend_port" && break
-    kill -0 "$backend_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  port_listening "$backend_port" && kill -0 "$backend_pid" 2>/dev/null && break
-  wait "$backend_pid" 2>/dev/null || true
-  backend_pid=
-done
-[ -n "$backend_pid" ] || fail "the python3 backend did not start"
+start_static_backend "$tmp/www" "$tmp/backend.log"
 
 cat >"$tmp/default.vcl" <<VCL
 vcl 4.1;
