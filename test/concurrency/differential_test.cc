@@ -77,6 +77,16 @@ class Inputs : public TempDir {
     records += "START job9\n  took 1";  // the last record's line unterminated
     Write("jobs.log", records);
 
+    // Sessions opened and closed far apart: a close reads the time its open
+    // stored in a state table, so lines must meet the table in line order.
+    std::string sessions;
+    for (int i = 0; i < 20000; ++i) {
+      const std::uint64_t client = rng.Next(50);
+      sessions += (rng.Next(2) ? "OPEN c" : "CLOSE c") + std::to_string(client) + " " +
+                  std::to_string(1000 + i) + "\n";
+    }
+    Write("sessions.log", sessions);
+
     Write("access.yaml", R"(parser: line
 metrics:
   - {name: requests_total, type: counter, help: Requests., labels: [method, status]}
@@ -111,6 +121,23 @@ rules:
       - {metric: job_records_total, labels: {task: $job, last_step: 's${step}'}}
       - {metric: job_took, set: $took, labels: {task: $job}}
 )");
+    Write("sessions.yaml", R"(parser: line
+metrics:
+  - {name: session_seconds_total, type: counter, help: Time from OPEN to CLOSE.}
+  - {name: sessions_closed_total, type: counter, help: Sessions closed after an OPEN.}
+state:
+  - {name: opened, keys: [client], max_keys: 100}
+rules:
+  - name: open
+    match: '^OPEN (?P<client>\S+) (?P<at>\d+)$'
+    state_set: [{state: opened, key: [$client], value: $at}]
+  - name: close
+    match: '^CLOSE (?P<client>\S+) (?P<at>\d+)$'
+    emit:
+      - {metric: session_seconds_total, add: '$at - state.opened[$client]'}
+      - {metric: sessions_closed_total, when: '$at - state.opened[$client] >= 0'}
+    state_delete: [{state: opened, key: [$client]}]
+)");
     Write("adapter.yaml",
           "sources:\n"
           "  - {name: access, type: file, paths: [" +
@@ -122,7 +149,9 @@ rules:
               "  - name: jobs\n    type: file\n    paths: [" +
               (*this / "jobs.log") +
               "]\n    parser: line\n    rules: [jobs.yaml]\n"
-              "    multiline: {start: '^START '}\n");
+              "    multiline: {start: '^START '}\n"
+              "  - {name: sessions, type: file, paths: [" +
+              (*this / "sessions.log") + "], parser: line, rules: [sessions.yaml]}\n");
   }
 
   // What `once --pipeline.threads=threads` prints.
@@ -153,6 +182,7 @@ TEST_CASE("two and three threads give one thread's exposition, byte for byte") {
       one.find("metrics_adapter_update_errors_total{reason=\"invalid_value\",source=\"access\"}") !=
       std::string::npos);
   CHECK(one.find("metrics_adapter_lines_unmatched_total{source=\"access\"}") != std::string::npos);
+  CHECK(one.find("sessions_closed_total ") != std::string::npos);
   CHECK(inputs.Once(2) == one);
   CHECK(inputs.Once(3) == one);
 }
