@@ -180,20 +180,22 @@ void SourcePipeline::OnDrop(std::string_view reason, std::uint64_t count) {
 }
 
 void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string_view detail) {
+  // File events are rare: their counters are looked up per event, so that
+  // only a source that has a tailer shows them (ForFileSource).
   switch (event) {
     case TailEvent::kOpened:
       spdlog::info("source {}: following {} from its {}", source_, path, detail);
       return;
     case TailEvent::kRotated:
-      metrics_.rotations_rename->Increment();
+      self_.ForFileSource(source_).rotations_rename->Increment();
       spdlog::info("source {}: {} was rotated", source_, path);
       return;
     case TailEvent::kTruncated:
-      metrics_.rotations_truncate->Increment();
+      self_.ForFileSource(source_).rotations_truncate->Increment();
       spdlog::info("source {}: {} was truncated; reading it from the start", source_, path);
       return;
     case TailEvent::kDeleted:
-      metrics_.files_deleted->Increment();
+      self_.ForFileSource(source_).files_deleted->Increment();
       spdlog::info("source {}: {} was deleted", source_, path);
       return;
     case TailEvent::kClosed:
@@ -230,7 +232,7 @@ void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string
                     path);
       return;
     case TailEvent::kReadError:
-      metrics_.read_errors->Increment();
+      self_.ForFileSource(source_).read_errors->Increment();
       // Per source, not per path: a glob over thousands of unreadable files
       // must not write thousands of lines.
       if (auto suppressed = log_limiter_.Allow("read_error")) {

@@ -5,6 +5,24 @@
 #include "adapter/exposition/exposition.h"
 
 namespace metrics_adapter {
+namespace {
+
+// The streamed store, its metrics_adapter_series counting the pulled
+// sources' series of this scrape too.
+class StreamedWithPulled final : public Exposable {
+ public:
+  StreamedWithPulled(const SeriesStore& streamed, SeriesStore::SeriesByFamily pulled)
+      : streamed_(streamed), pulled_(std::move(pulled)) {}
+  std::unique_ptr<TextSnapshot> OpenSnapshot() const override {
+    return streamed_.OpenSnapshot(pulled_);
+  }
+
+ private:
+  const SeriesStore& streamed_;
+  SeriesStore::SeriesByFamily pulled_;
+};
+
+}  // namespace
 
 Scraper::Scraper(std::vector<std::shared_ptr<PullSource>> pulls,
                  std::shared_ptr<const Schema> schema, std::size_t max_series_per_family)
@@ -28,10 +46,13 @@ std::vector<PullSource::Scraped> Scraper::FetchAll() const {
   return scraped;
 }
 
-std::string Scraper::Scrape(const Exposable& streamed, const Exposable& self,
+std::string Scraper::Scrape(const SeriesStore& streamed, const Exposable& self,
                             ExpositionFormat format) const {
   const std::vector<PullSource::Scraped> scraped = FetchAll();
-  std::vector<const Exposable*> exposables = {&streamed};
+  SeriesStore::SeriesByFamily pulled_series;
+  for (const auto& s : scraped) s.store->AddSeriesByFamily(pulled_series);
+  const StreamedWithPulled streamed_with_pulled(streamed, std::move(pulled_series));
+  std::vector<const Exposable*> exposables = {&streamed_with_pulled};
   for (const auto& s : scraped) exposables.push_back(s.store.get());
   exposables.push_back(&self);
   return RenderExposition(exposables, format);

@@ -7,6 +7,11 @@
 // most. A reload builds a new Scraper; a scrape holds the one it started
 // with, so a reload during it pulls nothing away.
 //
+// metrics_adapter_series{family} counts every family's series served: the
+// streamed store's plus each pulled source's of this scrape. A series two
+// sources both write is served once but counted once per writer (a
+// collision `check` warns about).
+//
 // Usage:
 //   auto scraper = std::make_shared<const Scraper>(pulls, schema, max_series);
 //   std::string body = scraper->Scrape(store, self_exposable);
@@ -20,6 +25,7 @@
 #include "adapter/exposition/exposable.h"
 #include "adapter/exposition/exposition.h"
 #include "adapter/pipeline/pull_source.h"
+#include "adapter/store/series_store.h"
 #include "rules/schema.h"
 
 namespace metrics_adapter {
@@ -33,7 +39,7 @@ class Scraper {
   // Fetches every pulled source and renders `streamed` (the streamed
   // sources' store), their results and `self`, in that order, in `format`.
   // Thread-safe.
-  std::string Scrape(const Exposable& streamed, const Exposable& self,
+  std::string Scrape(const SeriesStore& streamed, const Exposable& self,
                      ExpositionFormat format = ExpositionFormat::kText) const;
 
  private:

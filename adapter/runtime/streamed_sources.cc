@@ -83,6 +83,8 @@ void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, Self
     source->pipeline = std::make_unique<SourcePipeline>(name, wanted->parser, wanted->rules, store,
                                                         self, config_dir, workers_);
     const std::string& type = wanted->config.type;
+    // A file source's file events read 0 from the start; other types have none.
+    if (type == "file") self.ForFileSource(name);
     if (type == "file" && mode_ != RunMode::kCheck) {
       TailerOptions options = wanted->config.tailer;
       if (mode_ == RunMode::kOnce) options.from_beginning = true;

@@ -122,12 +122,22 @@ SourceMetrics& SelfMetrics::ForSource(const std::string& source) {
       &lines_skipped_.Add({{"source", source}, {"reason", "too_long"}}),
       &invalid_utf8_.Add(s),
       &update_errors_.Add({{"source", source}, {"reason", "invalid_value"}}),
+  };
+  return sources_.emplace(source, m).first->second;
+}
+
+FileSourceMetrics& SelfMetrics::ForFileSource(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = file_sources_.find(source);
+  if (it != file_sources_.end()) return it->second;
+  const prometheus::Labels s = {{"source", source}};
+  FileSourceMetrics m{
       &read_errors_.Add(s),
       &rotations_.Add({{"source", source}, {"kind", "rename"}}),
       &rotations_.Add({{"source", source}, {"kind", "truncate"}}),
       &deletions_.Add(s),
   };
-  return sources_.emplace(source, m).first->second;
+  return file_sources_.emplace(source, m).first->second;
 }
 
 prometheus::Counter* SelfMetrics::RuleMatches(const std::string& source,

@@ -36,6 +36,11 @@ struct SourceMetrics {
   prometheus::Counter* lines_too_long;
   prometheus::Counter* invalid_utf8;
   prometheus::Counter* invalid_values;
+};
+
+// What only a file source counts: its tailer's file events. Other source
+// types do not show these series at all (a 0 would claim a rotation count).
+struct FileSourceMetrics {
   prometheus::Counter* read_errors;
   prometheus::Counter* rotations_rename;    // the path now names another file
   prometheus::Counter* rotations_truncate;  // copytruncate or rewritten in place
@@ -52,8 +57,13 @@ class SelfMetrics final : public prometheus::Collectable {
   // The registry's families, then the process's (with kWithProcess).
   std::vector<prometheus::MetricFamily> Collect() const override;
 
-  // The metrics of one source, created on first use; the reference stays valid.
+  // The metrics of one source, of any type, created on first use; the
+  // reference stays valid.
   SourceMetrics& ForSource(const std::string& source);
+  // The file events of one file source, created on first use (called for
+  // every file source when it is set up, so they read 0 from the start);
+  // the reference stays valid.
+  FileSourceMetrics& ForFileSource(const std::string& source);
   // Matches of one rule of one source.
   prometheus::Counter* RuleMatches(const std::string& source, const std::string& rule_file,
                                    const std::string& rule);
@@ -162,6 +172,7 @@ class SelfMetrics final : public prometheus::Collectable {
   prometheus::Family<prometheus::Gauge>& last_read_;
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
+  std::map<std::string, FileSourceMetrics> file_sources_;
   std::map<std::string, int> pulled_holders_;
   std::unique_ptr<HttpMetrics> http_;
   std::unique_ptr<PositionsMetrics> positions_;  // AcquirePulled minus ReleasePulled, by source

@@ -186,14 +186,15 @@ std::vector<prometheus::MetricFamily> SeriesStore::Collect() const {
     if (family.series.size() == 0) continue;
     out.push_back(std::move(Model(family, false).family));
   }
-  if (own_metrics_) AppendOwnMetrics(out);
+  if (own_metrics_) AppendOwnMetrics(out, nullptr);
   return out;
 }
 
-void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const {
+void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out,
+                                   const SeriesByFamily* pulled_series) const {
   prometheus::MetricFamily series{"metrics_adapter_series",
-                                  "Series each metric family holds from streamed sources (pulled "
-                                  "sources' series live for one scrape).",
+                                  "Series each metric family serves, from streamed and pulled "
+                                  "sources.",
                                   prometheus::MetricType::Gauge,
                                   {}};
   prometheus::MetricFamily overflow{
@@ -209,7 +210,12 @@ void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) c
   for (const Family& family : families_) {
     prometheus::ClientMetric metric;
     metric.label = {{"family", family.spec.name}};
-    metric.gauge.value = static_cast<double>(family.series.size());
+    std::size_t held = family.series.size();
+    if (pulled_series != nullptr) {
+      const auto pulled = pulled_series->find(family.spec.name);
+      if (pulled != pulled_series->end()) held += pulled->second;
+    }
+    metric.gauge.value = static_cast<double>(held);
     series.metric.push_back(metric);
     metric.counter.value = static_cast<double>(family.overflowed);
     overflow.metric.push_back(metric);
@@ -224,7 +230,8 @@ void SeriesStore::AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) c
   if (!expired.metric.empty()) out.push_back(std::move(expired));
 }
 
-SeriesStore::TextView::TextView(const SeriesStore& store) : store_(store), lock_(store.mu_) {
+SeriesStore::TextView::TextView(const SeriesStore& store, SeriesByFamily pulled_series)
+    : store_(store), lock_(store.mu_), pulled_series_(std::move(pulled_series)) {
   store.PrepareLocked(store.clock_());
   for (std::size_t i = 0; i < store.families_.size(); ++i) {
     const SeriesStore::Family& family = store.families_[i];
@@ -292,12 +299,23 @@ ModelFamily SeriesStore::TextView::CollectFamily(std::size_t i) const {
 
 std::vector<prometheus::MetricFamily> SeriesStore::TextView::CollectedFamilies() const {
   std::vector<prometheus::MetricFamily> out;
-  if (store_.own_metrics_) store_.AppendOwnMetrics(out);
+  if (store_.own_metrics_) store_.AppendOwnMetrics(out, &pulled_series_);
   return out;
 }
 
 std::unique_ptr<TextSnapshot> SeriesStore::OpenSnapshot() const {
-  return std::make_unique<TextView>(*this);
+  return std::make_unique<TextView>(*this, SeriesByFamily());
+}
+
+std::unique_ptr<TextSnapshot> SeriesStore::OpenSnapshot(SeriesByFamily pulled_series) const {
+  return std::make_unique<TextView>(*this, std::move(pulled_series));
+}
+
+void SeriesStore::AddSeriesByFamily(SeriesByFamily& counts) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Family& family : families_) {
+    if (family.series.size() > 0) counts[family.spec.name] += family.series.size();
+  }
 }
 
 std::size_t SeriesStore::SeriesCount() const {

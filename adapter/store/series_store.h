@@ -22,7 +22,8 @@
 //     metrics_adapter_series_overflow_total{family};
 //   - a family with a ttl drops series not updated for that long (checked at
 //     each scrape), counted in metrics_adapter_series_expired_total{family}.
-// The store also exposes metrics_adapter_series{family}, the series held.
+// The store also exposes metrics_adapter_series{family}, the series held
+// (plus, in a snapshot opened with them, the pulled sources' series).
 //
 // Writers take the store's lock once per batch of records (not per record):
 //   {
@@ -38,6 +39,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -97,6 +99,11 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
   // Number of series in all families. Thread-safe.
   std::size_t SeriesCount() const;
 
+  // Series by family name.
+  using SeriesByFamily = std::map<std::string, std::size_t, std::less<>>;
+  // Adds each family's series to `counts`. Thread-safe.
+  void AddSeriesByFamily(SeriesByFamily& counts) const;
+
   // A snapshot for RenderExposition, which writes the text format straight
   // from the series instead of through Collect: no prometheus-cpp data model
   // is built, which is most of Collect's cost. Holds the store's lock while
@@ -104,6 +111,10 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
   // sorted by label values, as from Collect; the store's own metrics are its
   // collected families.
   std::unique_ptr<TextSnapshot> OpenSnapshot() const override;
+  // The same, its metrics_adapter_series{family} adding `pulled_series`: the
+  // series pulled sources' stores (own_metrics false) serve in the same
+  // exposition, counted per store (see Scraper).
+  std::unique_ptr<TextSnapshot> OpenSnapshot(SeriesByFamily pulled_series) const;
 
   // For tests: the clock that stamps updates and judges expiry.
   void SetClockForTesting(std::function<Clock::time_point()> clock);
@@ -123,7 +134,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
 
   class TextView final : public TextSnapshot {
    public:
-    explicit TextView(const SeriesStore& store);
+    TextView(const SeriesStore& store, SeriesByFamily pulled_series);
     const std::vector<Family>& families() const override { return refs_; }
     std::size_t EstimateTextSize(std::size_t i) const override;
     void AppendSamples(std::size_t i, std::string& out,
@@ -136,6 +147,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     std::unique_lock<std::mutex> lock_;
     std::vector<Family> refs_;
     std::vector<std::size_t> indices_;  // refs_[k] is families_[indices_[k]]
+    SeriesByFamily pulled_series_;
   };
 
   using Series = SeriesTable::Series;
@@ -148,7 +160,9 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
   // Drops expired series, then brings new series into each family's order:
   // what a scrape does first.
   void PrepareLocked(Clock::time_point now) const;
-  void AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out) const;
+  // `pulled_series`: added to metrics_adapter_series; may be null.
+  void AppendOwnMetrics(std::vector<prometheus::MetricFamily>& out,
+                        const SeriesByFamily* pulled_series) const;
 
   mutable std::mutex mu_;
   // Mutable because a scrape (Collect, const by prometheus-cpp's interface)

@@ -149,6 +149,17 @@ done
 grep -q '^metrics_adapter_parse_errors_total{.*reason="invalid_json".*} 1' "$tmp/scrape1.txt" ||
   fail "the malformed page's parse error is not counted"
 promtool check metrics <"$tmp/scrape1.txt" || fail "promtool check metrics complained"
+# metrics_adapter_series counts the series a pulled source served in this scrape.
+for family in app_connections app_requests_total app_healthy; do
+  served=$(grep -Ec "^${family}(\{| )" "$tmp/scrape1.txt")
+  [ "$served" -gt 0 ] || fail "no $family series served"
+  [ "$(sample "^metrics_adapter_series\\{family=\"${family}\"\\}")" = "$served" ] ||
+    fail "metrics_adapter_series{family=\"$family\"} is not the $served series served"
+done
+# File events are counted for file sources only: none for a pulled source or a listener.
+if grep -E '^metrics_adapter_(file_rotations|files_deleted|read_errors)_total\{.*source="(ok|statsd)"' "$tmp/scrape1.txt"; then
+  fail "a pulled source or a listener exports a file source's counters"
+fi
 
 # statsd: 300 packets of 3 lines, then junk and an oversized packet.
 port=$(sed -n 's/.*source statsd: listening on .*(port \([0-9]*\)).*/\1/p' "$tmp/adapter.log" | head -1)
