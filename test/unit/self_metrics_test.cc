@@ -1,10 +1,12 @@
 // SelfMetrics: a pulled source's gauges live while some PullSource of that
 // name holds them, and leave the exposition with the last holder; the HTTP
-// server's metrics are registered on first use.
+// server's metrics are registered on first use; file events are counted
+// for file sources only.
 #include "adapter/store/self_metrics.h"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,32 @@ TEST_CASE("a pulled source's gauges leave with their last holder") {
   self.ReleasePulled("status");
   self.ReleasePulled("never_acquired");  // harmless
   CHECK(LinesOf(self, "status").empty());
+}
+
+TEST_CASE("only a file source shows the file events' counters") {
+  SelfMetrics self;
+  self.ForSource("status_page");  // a pulled source, or a listener
+  for (const std::string& line : LinesOf(self, "status_page")) {
+    CAPTURE(line);
+    CHECK(line.find("rotations") == std::string::npos);
+    CHECK(line.find("files_deleted") == std::string::npos);
+    CHECK(line.find("read_errors") == std::string::npos);
+  }
+  CHECK(!LinesOf(self, "status_page").empty());  // its lines read and the like
+
+  self.ForSource("access");
+  FileSourceMetrics& file = self.ForFileSource("access");
+  CHECK(&self.ForFileSource("access") == &file);
+  file.rotations_rename->Increment();
+  const std::vector<std::string> lines = LinesOf(self, "access");
+  for (const char* line :
+       {"metrics_adapter_read_errors_total{source=\"access\"} 0",
+        "metrics_adapter_file_rotations_total{kind=\"rename\",source=\"access\"} 1",
+        "metrics_adapter_file_rotations_total{kind=\"truncate\",source=\"access\"} 0",
+        "metrics_adapter_files_deleted_total{source=\"access\"} 0"}) {
+    CAPTURE(line);
+    CHECK(std::find(lines.begin(), lines.end(), line) != lines.end());
+  }
 }
 
 TEST_CASE("the HTTP server's metrics appear only once asked for, then stay the same") {

@@ -234,6 +234,43 @@ TEST_CASE("the store reports its series per family") {
                                          "family=duration_seconds 0", "family=users_total 2"});
 }
 
+TEST_CASE("metrics_adapter_series adds the pulled sources' series when a snapshot is given them") {
+  Schema schema = TestSchema();
+  SeriesStore streamed(schema);
+  Apply(streamed, kUser, UpdateOp::kInc, 1, {"a"});
+  // Two pulled sources' stores of one scrape: no own metrics of their own.
+  SeriesStore pulled_a(schema, kDefaultMaxSeriesPerFamily, false);
+  Apply(pulled_a, kUser, UpdateOp::kInc, 1, {"b"});
+  Apply(pulled_a, kGauge, UpdateOp::kSet, 3, {});
+  SeriesStore pulled_b(schema, kDefaultMaxSeriesPerFamily, false);
+  Apply(pulled_b, kCounter, UpdateOp::kInc, 1, {"GET", "200"});
+  Apply(pulled_b, kCounter, UpdateOp::kInc, 1, {"GET", "404"});
+  SeriesStore::SeriesByFamily pulled;
+  pulled_a.AddSeriesByFamily(pulled);
+  pulled_b.AddSeriesByFamily(pulled);
+  CHECK(pulled == SeriesStore::SeriesByFamily{
+                      {"queue_length", 1}, {"requests_total", 2}, {"users_total", 1}});
+  CHECK(Find(pulled_a.Collect(), "metrics_adapter_series") == nullptr);
+
+  const auto rows_of = [](const std::vector<prometheus::MetricFamily>& families) {
+    std::vector<std::string> rows;
+    const prometheus::MetricFamily* series = Find(families, "metrics_adapter_series");
+    REQUIRE(series != nullptr);
+    for (const prometheus::ClientMetric& metric : series->metric) {
+      rows.push_back(LabelText(metric) + " " +
+                     std::to_string(static_cast<int>(metric.gauge.value)));
+    }
+    return rows;
+  };
+  CHECK(rows_of(streamed.OpenSnapshot(pulled)->CollectedFamilies()) ==
+        std::vector<std::string>{"family=requests_total 2", "family=queue_length 1",
+                                 "family=duration_seconds 0", "family=users_total 2"});
+  // Without them (once, or no pulled source): the streamed series only.
+  CHECK(rows_of(streamed.OpenSnapshot()->CollectedFamilies()) ==
+        std::vector<std::string>{"family=requests_total 0", "family=queue_length 0",
+                                 "family=duration_seconds 0", "family=users_total 1"});
+}
+
 TEST_CASE("past max_series, new label sets fold into one overflow series and are counted") {
   Schema schema = TestSchema();
   SeriesStore store(schema, /*default_max_series=*/2);
