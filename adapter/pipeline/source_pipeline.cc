@@ -179,9 +179,9 @@ void SourcePipeline::OnDrop(std::string_view reason, std::uint64_t count) {
   self_.Dropped(source_, std::string(reason))->Increment(static_cast<double>(count));
 }
 
+// File events are rare: their counters are looked up per event, so that
+// only a source that has a tailer shows them (ForFileSource).
 void SourcePipeline::OnEvent(TailEvent event, std::string_view path, std::string_view detail) {
-  // File events are rare: their counters are looked up per event, so that
-  // only a source that has a tailer shows them (ForFileSource).
   switch (event) {
     case TailEvent::kOpened:
       spdlog::info("source {}: following {} from its {}", source_, path, detail);
