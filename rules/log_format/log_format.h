@@ -26,6 +26,10 @@ enum class FieldRole {
   kBodyBytes,    // response body bytes ("-" for none: counted as 0)
   kTotalBytes,   // response bytes with headers (used when no body-bytes field exists)
   kDuration,     // time taken to serve the request, in `duration_unit`
+  // The upstream response times of a proxied request, a list as nginx's
+  // $upstream_response_time writes it; the last entry (the upstream whose
+  // response was sent) is read, in seconds; "-" is none.
+  kUpstreamDuration,
 };
 
 // How the server writes a '"' (and other bytes a client controls) inside a

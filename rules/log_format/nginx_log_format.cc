@@ -110,10 +110,11 @@ FormatField FieldFor(const std::string& name) {
   } else if (name == "request_time") {
     shaped(FieldRole::kDuration, R"(\d+(?:\.\d+)?)", "0.250", "0.500");
     field.duration_unit = "s";
-  } else if (name == "upstream_response_time" || name == "upstream_connect_time" ||
-             name == "upstream_header_time" || name == "upstream_status" ||
-             name == "upstream_bytes_received" || name == "upstream_bytes_sent" ||
-             name == "upstream_response_length") {
+  } else if (name == "upstream_response_time") {
+    shaped(FieldRole::kUpstreamDuration, kNumberList, "0.004", "0.002, 0.001 : -");
+  } else if (name == "upstream_connect_time" || name == "upstream_header_time" ||
+             name == "upstream_status" || name == "upstream_bytes_received" ||
+             name == "upstream_bytes_sent" || name == "upstream_response_length") {
     shaped(FieldRole::kSkipped, kNumberList, "0.004", "0.002, 0.001 : -");
     if (name == "upstream_status") field.sample[0] = "200", field.sample[1] = "502, 404 : -";
   } else if (name == "time_local") {

@@ -17,6 +17,7 @@ struct Captures {
   std::size_t status = kNone;
   std::size_t bytes = kNone;  // kBodyBytes, else kTotalBytes
   std::size_t duration = kNone;
+  std::size_t upstream = kNone;  // kUpstreamDuration
 };
 
 Captures ChooseCaptures(const LogFormat& format) {
@@ -44,6 +45,9 @@ Captures ChooseCaptures(const LogFormat& format) {
         break;
       case FieldRole::kDuration:
         first(captures.duration);
+        break;
+      case FieldRole::kUpstreamDuration:
+        first(captures.upstream);
         break;
       case FieldRole::kSkipped:
         break;
@@ -106,6 +110,10 @@ std::string FieldRegex(const LogFormat& format, const Captures& captures, std::s
   if (i == captures.status) return R"((?P<status>\d{3}))";
   if (i == captures.bytes) return R"((?:(?P<bytes>\d+)|-))";
   if (i == captures.duration) return "(?P<duration>" + field.shape + ")";
+  if (i == captures.upstream) {
+    // Every entry but the last skipped; the last read unless it is "-".
+    return R"((?:(?:\d+(?:\.\d+)?|-)(?:, | : ))*(?:(?P<upstream>\d+(?:\.\d+)?)|-))";
+  }
   if (field.shape.empty()) return text;
   return "(?:" + field.shape + ")";
 }
@@ -186,6 +194,7 @@ struct Expected {
   int requests = 0;
   std::optional<std::uint64_t> bytes;  // set when a bytes emit ran
   int durations = 0;
+  int upstream_durations = 0;
 };
 
 std::string LabelsOf(const LogFormat& format, const Captures& captures, Line line) {
@@ -208,6 +217,10 @@ std::string ExpectText(const LogFormat& format, const Captures& captures,
       if (bytes != "-") e.bytes = e.bytes.value_or(0) + std::stoull(bytes);
     }
     if (captures.duration != kNone) ++e.durations;
+    if (captures.upstream != kNone) {
+      const std::string list = Sample(format, captures, captures.upstream, line);
+      if (list.back() != '-') ++e.upstream_durations;
+    }
   }
   std::string out;
   for (const auto& [labels, e] : expected) {
@@ -219,6 +232,10 @@ std::string ExpectText(const LogFormat& format, const Captures& captures,
     if (e.durations > 0) {
       out += "      http_server_request_duration_seconds_count" + labels + " " +
              std::to_string(e.durations) + "\n";
+    }
+    if (e.upstream_durations > 0) {
+      out += "      http_server_upstream_duration_seconds_count" + labels + " " +
+             std::to_string(e.upstream_durations) + "\n";
     }
   }
   return out;
@@ -252,6 +269,17 @@ std::string Families(const Captures& captures) {
         "    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, "
         "10]\n";
   }
+  if (captures.upstream != kNone) {
+    out +=
+        "  - name: http_server_upstream_duration_seconds\n"
+        "    type: histogram\n"
+        "    help: >-\n"
+        "      Time the upstream server that answered took to send its response to a\n"
+        "      request the server proxied, in seconds.\n"
+        "    labels: *http_labels\n"
+        "    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, "
+        "10]\n";
+  }
   if (captures.bytes != kNone) {
     out +=
         "  - name: http_server_response_body_size_bytes_total\n"
@@ -279,6 +307,14 @@ std::string Emits(const LogFormat& format, const Captures& captures, bool first)
     out += "        unit: " + format.items[captures.duration].field.duration_unit + "\n";
     out += "        labels: *labels\n";
   }
+  if (captures.upstream != kNone) {
+    out +=
+        "      - metric: http_server_upstream_duration_seconds\n"
+        "        when: has($upstream)\n"
+        "        observe: $upstream\n"
+        "        unit: s\n"
+        "        labels: *labels\n";
+  }
   return out;
 }
 
@@ -289,7 +325,7 @@ std::string FieldList(const LogFormat& format, const Captures& captures) {
     const FormatItem& item = format.items[i];
     if (!item.is_field()) continue;
     const bool captured = i == captures.method || i == captures.status || i == captures.bytes ||
-                          i == captures.duration;
+                          i == captures.duration || i == captures.upstream;
     (captured ? used : skipped) += " " + item.field.name;
   }
   std::string out = "# Read:" + used + "\n";

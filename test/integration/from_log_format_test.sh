@@ -7,7 +7,9 @@
 # bodies, hostile user agents and referers, odd bytes in URLs) and checks
 # that `metrics-adapter once` over each log counts every logged request and
 # sums the bytes and durations exactly as a plain reference log of the same
-# requests has them.
+# requests has them. nginx passes /proxied/ to a python3 backend, so that
+# $upstream_response_time (format f1) is a real time for some requests and
+# "-" for the others.
 # Usage: test/integration/from_log_format_test.sh PATH_TO_metrics-adapter
 set -euo pipefail
 adapter=$(realpath "${1:?usage: $0 PATH_TO_metrics-adapter}")
@@ -17,8 +19,10 @@ tmp=$(mktemp -d)
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
 server_pid=
+backend_pid=
 cleanup() {
   stop_server
+  [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -77,8 +81,19 @@ check_logs() {
 sum_of() {  # sum_of FIELD SCALE: the reference log's field summed, divided by SCALE
   awk -v f="$1" -v d="$2" '{ s += $f / d } END { printf "%.6f\n", s }' "$tmp/ref.log"
 }
-prom_sum() {  # prom_sum FILE METRIC: the sum of its series
-  awk -v m="$2" 'index($1, m "{") == 1 { s += $2 } END { printf "%.6f\n", s }' "$1"
+# check_upstream_times FORMAT: the upstream times of f$FORMAT.log, read by its
+# rules, count and sum what the reference log's last field has (nginx: the
+# upstream list, "-" for requests not proxied).
+check_upstream_times() {
+  local prom=$tmp/f$1.prom want_count want_sum got
+  want_count=$(awk '$5 != "-" { n++ } END { printf "%.6f\n", n }' "$tmp/ref.log")
+  want_sum=$(awk '$5 != "-" { s += $5 } END { printf "%.6f\n", s }' "$tmp/ref.log")
+  [ "$want_count" != "0.000000" ] || fail "no request reached the upstream"
+  got=$(prom_sum "$prom" http_server_upstream_duration_seconds_count)
+  [ "$got" = "$want_count" ] || fail "f$1: $got upstream times observed, the log has $want_count"
+  got=$(prom_sum "$prom" http_server_upstream_duration_seconds_sum)
+  [ "$got" = "$want_sum" ] || fail "f$1: upstream times sum to $got s, the log to $want_sum s"
+  echo "nginx f$1: $want_count upstream times, $want_sum s"
 }
 
 
@@ -102,17 +117,19 @@ write_conf() {  # write_conf PORT
     echo "events { worker_connections 64; }"
     echo "http {"
     for f in "${formats[@]}"; do echo "  $f"; done
-    echo "  log_format ref '\$status \$body_bytes_sent \$bytes_sent \$request_time';"
+    echo "  log_format ref '\$status \$body_bytes_sent \$bytes_sent \$request_time \$upstream_response_time';"
     for i in 1 2 3 4 5; do echo "  access_log $tmp/f$i.log f$i;"; done
     echo "  access_log $tmp/ref.log ref;"
     nginx_temp_paths
     echo "  default_type text/plain;"
-    echo "  server { listen 127.0.0.1:$1; root $tmp/html; }"
+    echo "  server { listen 127.0.0.1:$1; root $tmp/html;"
+    echo "    location /proxied/ { proxy_pass http://127.0.0.1:$backend_port/; } }"
     echo "}"
   } >"$tmp/nginx.conf"
 }
 
-# send_requests: the same requests to the server at $url; $sent counts them.
+# send_requests SERVER: the same requests to the server at $url (and, for
+# nginx, some through its proxy); $sent counts them.
 send_requests() {
 sent=0
 req() { curl -s -o /dev/null --noproxy '*' --max-time 5 "$@" || true; sent=$((sent + 1)); }
@@ -122,6 +139,10 @@ raw() {
   sent=$((sent + 1))
 }
 for _ in 1 2 3; do req "$url/index.html"; done
+if [ "$1" = nginx ]; then
+  for _ in 1 2 3; do req "$url/proxied/index.html"; done
+  req "$url/proxied/missing"
+fi
 req "$url/empty.txt"
 req "$url/missing?q=1"
 req -I "$url/index.html"
@@ -140,11 +161,12 @@ raw 'GET /index.html HTTP/1.0\r\nUser-Agent: \r\n\r\n'
 }
 
 generate_rules nginx
+start_static_backend "$tmp/html" "$tmp/backend.log"
 start_server_on_free_port nginx write_conf "$tmp/nginx.pid" "$tmp/error.log" -- \
   "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g "daemon off; pid $tmp/nginx.pid;"
 url="http://127.0.0.1:$port"
 
-send_requests
+send_requests nginx
 
 kill -QUIT "$server_pid"
 for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -153,6 +175,7 @@ wait "$server_pid" || true
 server_pid=
 
 check_logs nginx 4 1 "${bytes_field[@]}"
+check_upstream_times 1
 
 # --- Apache httpd (Debian package apache2-bin), five formats of its own.
 "$root/scripts/deps.sh" --require apache2 || exit 1
@@ -200,7 +223,7 @@ generate_rules apache
 start_server_on_free_port httpd write_conf "$tmp/httpd.pid" "$tmp/error.log" -- \
   "$httpd" -f "$tmp/httpd.conf" -D FOREGROUND
 url="http://127.0.0.1:$port"
-send_requests
+send_requests apache
 kill -TERM "$server_pid"
 for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$server_pid" 2>/dev/null; then fail "httpd still running 10 s after SIGTERM"; fi

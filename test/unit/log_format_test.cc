@@ -51,6 +51,13 @@ TEST_CASE("nginx: just the format string, standard variables given their roles")
   CHECK(rules.find("\"[^\"]*\"") != std::string::npos);
   // The unknown variable at the end is any text in the fallback rule.
   CHECK(rules.find("name: request_any_text") != std::string::npos);
+  // The upstream list's last entry is read, and observed only when not "-".
+  CHECK(rules.find(R"((?:(?:\d+(?:\.\d+)?|-)(?:, | : ))*(?:(?P<upstream>\d+(?:\.\d+)?)|-))") !=
+        std::string::npos);
+  CHECK(rules.find("when: has($upstream)\n        observe: $upstream\n        unit: s\n") !=
+        std::string::npos);
+  CHECK(rules.find("# Read: $request $status $body_bytes_sent $request_time "
+                   "$upstream_response_time\n") != std::string::npos);
 }
 
 TEST_CASE("nginx: errors name the column") {
