@@ -109,6 +109,15 @@ port_listening "$sink_port" || fail "the SMTP sink does not listen after 10 s"
 # --- The Postfix instance ------------------------------------------------------
 
 mkdir "$conf" "$tmp/queue" "$tmp/data"
+# The instance's meta_directory is its own config directory: nothing of
+# /etc/postfix is read (the package's scripts fill it, and may not have
+# run). Its postfix-files lists only the queue and data directories, which
+# `postfix set-permissions` creates and `postfix check` verifies; there are
+# no dynamically loaded map types (only the built-in inline: maps are used).
+grep -E '^[$](queue|data)_directory[:/]' /etc/postfix/postfix-files >"$conf/postfix-files" ||
+  fail "no queue directories in /etc/postfix/postfix-files"
+mkdir "$conf/postfix-files.d" "$conf/dynamicmaps.cf.d"
+: >"$conf/dynamicmaps.cf"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.test \
   -keyout "$conf/key.pem" -out "$conf/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a certificate"
 : >"$tmp/mail/box"
@@ -122,7 +131,7 @@ data_directory = $tmp/data
 command_directory = /usr/sbin
 daemon_directory = /usr/lib/postfix/sbin
 shlib_directory = /usr/lib/postfix
-meta_directory = /etc/postfix
+meta_directory = $conf
 mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.example.test
