@@ -3,8 +3,9 @@
 # postfix 3.7) run as an instance of its own in a temp dir: its own
 # config_directory, queue_directory, data_directory, and maillog_file (the
 # log postlogd writes), smtpd on a free port of 127.0.0.1, local delivery
-# to a mailbox file, a relay domain delivered over SMTP to a python3 sink
-# on another port, and a relay domain whose next hop refuses connections.
+# to a mailbox file, a relay domain delivered over SMTP (STARTTLS) to a
+# python3 sink on another port, and a relay domain whose next hop refuses
+# connections.
 # python3's smtplib sends an exactly counted load (messages delivered
 # locally, relayed, deferred; recipients, HELO names, clients and senders
 # rejected; STARTTLS sessions; clients that drop the connection). The
@@ -28,7 +29,6 @@ tmp=$(mktemp -d)
 # in a directory where it can create the mailbox's .lock file.
 chmod 755 "$tmp"
 mkdir -m 1777 "$tmp/mail"
-conf=$tmp/conf
 # shellcheck disable=SC2034  # read by name in stop_pid: ${!1}
 sink_pid='' postfix_pid='' exporter_pid=''
 # shellcheck source=test/integration/lib.sh
@@ -62,29 +62,47 @@ getent passwd postfix >/dev/null ||
 
 pick_ports 4
 smtpd_port=${ports[0]} sink_port=${ports[1]} exporter_port=${ports[2]} dead_port=${ports[3]}
-# Accepts every message and appends one line per message to received.txt.
+conf=$tmp/conf
+mkdir "$conf"
+# One certificate for smtpd and the sink (neither side verifies it).
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.test \
+  -keyout "$conf/key.pem" -out "$conf/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a certificate"
+# Accepts every message, offers STARTTLS; appends one line per message to
+# received.txt and one per TLS session to tls.txt.
 cat >"$tmp/sink.py" <<'PY'
-import socketserver, sys
-port, out = int(sys.argv[1]), sys.argv[2]
-class Session(socketserver.StreamRequestHandler):
+import socketserver, ssl, sys
+port, out, tls_out, cert, key = sys.argv[1:]
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+def append(path, line):
+    with open(path, "a") as f:
+        f.write(line + "\n")
+class Session(socketserver.BaseRequestHandler):
     def reply(self, text):
-        self.wfile.write(text.encode() + b"\r\n")
+        self.conn.sendall(text.encode() + b"\r\n")
     def handle(self):
+        self.conn = self.request
+        lines = self.conn.makefile("rb")
         self.reply("220 sink.test ESMTP")
         while True:
-            line = self.rfile.readline()
+            line = lines.readline()
             if not line:
                 return
-            verb = line[:4].upper()
+            verb = line.split(b" ")[0].strip().upper()
             if verb == b"EHLO":
                 self.reply("250-sink.test")
+                self.reply("250-STARTTLS")
                 self.reply("250 8BITMIME")
+            elif verb == b"STARTTLS":
+                self.reply("220 2.0.0 ready")
+                self.conn = context.wrap_socket(self.conn, server_side=True)
+                lines = self.conn.makefile("rb")
+                append(tls_out, "tls")
             elif verb == b"DATA":
                 self.reply("354 go ahead")
-                while self.rfile.readline() not in (b".\r\n", b".\n", b""):
+                while lines.readline() not in (b".\r\n", b".\n", b""):
                     pass
-                with open(out, "a") as f:
-                    f.write("message\n")
+                append(out, "message")
                 self.reply("250 2.0.0 queued")
             elif verb == b"QUIT":
                 self.reply("221 2.0.0 bye")
@@ -94,10 +112,12 @@ class Session(socketserver.StreamRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
-Server(("127.0.0.1", port), Session).serve_forever()
+Server(("127.0.0.1", int(port)), Session).serve_forever()
 PY
 : >"$tmp/received.txt"
-setsid python3 "$tmp/sink.py" "$sink_port" "$tmp/received.txt" >"$tmp/sink.log" 2>&1 &
+: >"$tmp/tls.txt"
+setsid python3 "$tmp/sink.py" "$sink_port" "$tmp/received.txt" "$tmp/tls.txt" "$conf/cert.pem" "$conf/key.pem" \
+  >"$tmp/sink.log" 2>&1 &
 sink_pid=$!
 for _ in $(seq 100); do
   port_listening "$sink_port" && break
@@ -108,7 +128,7 @@ port_listening "$sink_port" || fail "the SMTP sink does not listen after 10 s"
 
 # --- The Postfix instance ------------------------------------------------------
 
-mkdir "$conf" "$tmp/queue" "$tmp/data"
+mkdir "$tmp/queue" "$tmp/data"
 # The instance's meta_directory is its own config directory: nothing of
 # /etc/postfix is read (the package's scripts fill it, and may not have
 # run). Its postfix-files lists only the queue and data directories, which
@@ -118,8 +138,6 @@ grep -E '^[$](queue|data)_directory[:/]' /etc/postfix/postfix-files >"$conf/post
   fail "no queue directories in /etc/postfix/postfix-files"
 mkdir "$conf/postfix-files.d" "$conf/dynamicmaps.cf.d"
 : >"$conf/dynamicmaps.cf"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.test \
-  -keyout "$conf/key.pem" -out "$conf/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a certificate"
 : >"$tmp/mail/box"
 chmod 666 "$tmp/mail/box"
 # smtpd_delay_reject = no: each restriction rejects at its own stage
@@ -148,7 +166,8 @@ alias_database =
 local_recipient_maps = inline:{box=box}
 relay_domains = relay.test dead.test
 transport_maps = inline:{relay.test=smtp:[127.0.0.1]:$sink_port, dead.test=smtp:[127.0.0.1]:$dead_port}
-smtp_tls_security_level = none
+smtp_tls_security_level = may
+smtp_tls_loglevel = 1
 smtpd_tls_security_level = may
 smtpd_tls_cert_file = $conf/cert.pem
 smtpd_tls_key_file = $conf/key.pem
@@ -307,6 +326,10 @@ done_delivering || { tail -30 "$tmp/mail.log"; fail "postfix did not finish the 
   fail "the mailbox holds $(grep -c '^From ' "$tmp/mail/box" || true) messages, $local_msgs sent"
 [ "$(wc -l <"$tmp/received.txt")" = "$relayed" ] ||
   fail "the relay's next hop received $(wc -l <"$tmp/received.txt") messages, $relayed relayed"
+# Postfix's SMTP client may deliver several messages over one connection
+# (conn_use= in the log): the sink counts its TLS sessions.
+tls_out=$(wc -l <"$tmp/tls.txt")
+[ "$tls_out" -ge 1 ] || fail "the SMTP client made no TLS session with the relay's next hop"
 
 # The adapter has read the whole log when it counted its last line.
 lines=$(wc -l <"$tmp/mail.log")
@@ -334,6 +357,8 @@ same_number "$(prom_sum "$tmp/adapter.prom" postfix_smtpd_rejects_total)" \
 expect_value 'postfix_smtpd_messages_processed_total{sasl_method=""}' "$accepted" "messages accepted"
 same_number "$(prom_sum "$tmp/adapter.prom" postfix_smtpd_tls_connections_total)" "$tls_msgs" ||
   fail "$(prom_sum "$tmp/adapter.prom" postfix_smtpd_tls_connections_total) TLS sessions, $tls_msgs made"
+same_number "$(prom_sum "$tmp/adapter.prom" postfix_smtp_tls_connections_total)" "$tls_out" ||
+  fail "$(prom_sum "$tmp/adapter.prom" postfix_smtp_tls_connections_total) outgoing TLS sessions, the sink saw $tls_out"
 expect_value 'postfix_deliveries_total{transport="local",status="sent"}' "$local_msgs" "local deliveries"
 expect_value 'postfix_deliveries_total{transport="smtp",status="sent"}' "$relayed" "relayed messages"
 expect_value 'postfix_deliveries_total{transport="smtp",status="deferred"}' "$deferred" "a dead next hop"
@@ -397,9 +422,10 @@ for part in count sum; do
     fail "smtp's delays: $got observations, want four for each of $((relayed + deferred)) smtp deliveries"
 done
 # The exporter labels TLS sessions by key sizes too: compare the sums.
-same_number "$(prom_sum "$tmp/adapter.prom" postfix_smtpd_tls_connections_total)" \
-  "$(prom_sum "$tmp/exporter.prom" postfix_smtpd_tls_connections_total)" ||
-  fail "TLS sessions differ from postfix-exporter's"
+for family in postfix_smtpd_tls_connections_total postfix_smtp_tls_connections_total; do
+  same_number "$(prom_sum "$tmp/adapter.prom" "$family")" "$(prom_sum "$tmp/exporter.prom" "$family")" ||
+    fail "$family differs from postfix-exporter's"
+done
 # Bucket by bucket: the same bounds (as numbers: 1e+06 is 1000000), the
 # same counts.
 buckets() { # FILE FAMILY
@@ -447,5 +473,5 @@ head -1 "$tmp/rfc3339.log" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0
 
 echo "postfix: $connections SMTP connections ($local_msgs local, $relayed relayed, $deferred deferred," \
   "$unknown_rcpts unknown recipients, $bad_helos HELO, $bad_clients client and $bad_senders sender rejects," \
-  "$tls_msgs TLS, 2 lost) counted exactly; same values as postfix-exporter; the same from syslog and RFC 3339 framings"
+  "$tls_msgs TLS in, $tls_out out, 2 lost) counted exactly; same values as postfix-exporter; the same from syslog and RFC 3339 framings"
 stop_adapter_cleanly
