@@ -100,7 +100,8 @@ default_groups=(build test pod)
 # without a terminal asks nothing and configures nothing on the machine:
 # "package question type value", as debconf-set-selections reads them.
 # postfix: no system-wide mail configuration (the tests run instances of
-# their own); installing it replaces another MTA (exim4) apt-get removes.
+# their own). Installing it replaces another MTA (exim4), which apt-get
+# removes without asking (-y).
 preseed='
 postfix   postfix/main_mailer_type   select  No configuration
 '
