@@ -81,6 +81,9 @@ test      prometheus-haproxy-exporter prometheus-haproxy-exporter
 test      prometheus-apache-exporter prometheus-apache-exporter
 test      php8.2-fpm                 php-fpm8.2
 test      prometheus-varnish-exporter prometheus-varnish-exporter
+test      postfix                    postfix postlog
+test      prometheus-postfix-exporter prometheus-postfix-exporter
+test      passwd                     groupadd useradd
 pod       podman                     podman
 pod       catatonit                  catatonit
 pod       conmon                     conmon
@@ -92,6 +95,16 @@ bench     valgrind                   valgrind callgrind_annotate
 fuzz      clang                      clang++
 '
 default_groups=(build test pod)
+
+# debconf answers set before apt installs a package, so that an install
+# without a terminal asks nothing and configures nothing on the machine:
+# "package question type value", as debconf-set-selections reads them.
+# postfix: no system-wide mail configuration (the tests run instances of
+# their own). Installing it replaces another MTA (exim4), which apt-get
+# removes without asking (-y).
+preseed='
+postfix   postfix/main_mailer_type   select  No configuration
+'
 
 # Commands under sbin resolve for root and non-root callers alike.
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -156,6 +169,9 @@ install() {
   local sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   export DEBIAN_FRONTEND=noninteractive
+  local answers
+  answers=$(awk -v p=" ${missing[*]} " 'NF >= 4 && index(p, " " $1 " ")' <<<"$preseed")
+  [ -z "$answers" ] || "${sudo_cmd[@]}" debconf-set-selections <<<"$answers"
   timeout 600 "${sudo_cmd[@]}" apt-get update -qq
   timeout 1800 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
