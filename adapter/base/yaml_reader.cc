@@ -6,6 +6,7 @@
 
 #include "adapter/base/bounded_read.h"
 #include "adapter/base/strings.h"
+#include "adapter/base/yaml_parse.h"
 
 namespace metrics_adapter {
 namespace {
@@ -33,14 +34,10 @@ std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& dia
     diags.Error({path, 0, 0}, error);
     return std::nullopt;
   }
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    diags.Error({path, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    diags.Error({path, 0, 0}, std::string("invalid YAML: ") + e.what());
-  }
-  return std::nullopt;
+  YamlSyntaxError error;
+  std::optional<YAML::Node> root = ParseYaml(text, error);
+  if (!root) diags.Error({path, error.line, error.column}, "invalid YAML: " + error.message);
+  return root;
 }
 
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
