@@ -48,6 +48,7 @@ Result LoadFiles(const std::vector<std::pair<std::string, std::string>>& files,
   TempDir dir;
   for (const auto& [name, text] : files) dir.Write(name, text);
   std::vector<std::string> paths;
+  paths.reserve(load.size());
   for (const std::string& name : load) paths.push_back(dir.path() + "/" + name);
   Result result;
   Diagnostics diags;
@@ -197,8 +198,9 @@ TEST_CASE("regexes compiled on several threads load the same rules and report th
     if (i == 10) match = "'%{IP:client} /ten/(?P<code>\\d+)$'";
     if (i == 50) match = "'^/svc50/(?P<code>\\d+'";
     if (i == 70) match = "'^/svc69/(?P<code>\\d+)$'";
-    rules += "  - name: r" + n + "\n    match: " + match + "\n    continue: true\n" +
-             "    emit: [{metric: app_requests_total, labels: {method: GET, code: $code}}]\n";
+    rules.append("  - name: r").append(n).append("\n    match: ").append(match);
+    rules.append("\n    continue: true\n");
+    rules.append("    emit: [{metric: app_requests_total, labels: {method: GET, code: $code}}]\n");
   }
   const Result one = LoadFiles({{"r.yaml", std::string(kFamilies) + rules}}, {"r.yaml"}, 1);
   CHECK(one.errors == 1);
