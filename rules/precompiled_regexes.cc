@@ -1,53 +1,58 @@
 #include "rules/precompiled_regexes.h"
 
 #include <algorithm>
-#include <atomic>
 #include <system_error>
-#include <thread>
 
 namespace metrics_adapter {
 
-PrecompiledRegexes PrecompiledRegexes::Compile(std::vector<std::string> patterns,
-                                               const RE2::Options& options, std::size_t threads) {
-  std::sort(patterns.begin(), patterns.end());
-  patterns.erase(std::unique(patterns.begin(), patterns.end()), patterns.end());
-  std::vector<std::unique_ptr<RE2>> compiled(patterns.size());
-  // Each thread takes the next pattern not yet taken: compile times differ
-  // by pattern, so fixed shares would leave one thread waiting.
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t i = next++; i < patterns.size(); i = next++) {
-      compiled[i] = std::make_unique<RE2>(patterns[i], options);
-    }
-  };
-  const std::size_t helpers =
-      std::min(threads, patterns.size() / kMinPatternsPerThread + 1) - (threads > 0 ? 1 : 0);
-  std::vector<std::thread> pool;
-  pool.reserve(helpers);
-  for (std::size_t i = 0; i < helpers; ++i) {
-    try {
-      pool.emplace_back(work);
-    } catch (const std::system_error&) {
-      break;  // no thread to be had: the others, and this one, do the work
-    }
-  }
-  work();
-  for (std::thread& thread : pool) thread.join();
-
-  PrecompiledRegexes result;
-  result.regexes_.reserve(patterns.size());
+PrecompiledRegexes::PrecompiledRegexes(std::vector<std::string> patterns,
+                                       const RE2::Options& options, std::size_t threads)
+    : options_(options), slots_(patterns.size()) {
   for (std::size_t i = 0; i < patterns.size(); ++i) {
-    result.regexes_.emplace(std::move(patterns[i]), std::move(compiled[i]));
+    by_pattern_[patterns[i]].first.push_back(i);
+    slots_[i].pattern = std::move(patterns[i]);
   }
-  return result;
+  const std::size_t wanted = std::min(threads, slots_.size() / kMinPatternsPerThread + 1);
+  for (std::size_t i = 1; i < wanted; ++i) {
+    try {
+      helpers_.emplace_back([this] { Help(); });
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the loading thread compiles what is left
+    }
+  }
+}
+
+PrecompiledRegexes::~PrecompiledRegexes() {
+  stop_ = true;
+  for (std::thread& helper : helpers_) helper.join();
+}
+
+bool PrecompiledRegexes::Claim(Slot& slot) {
+  int expected = kWaiting;
+  if (!slot.state.compare_exchange_strong(expected, kCompiling)) return false;
+  slot.regex = std::make_unique<RE2>(slot.pattern, options_);
+  slot.state.store(kDone);
+  slot.state.notify_all();
+  return true;
+}
+
+void PrecompiledRegexes::Help() {
+  for (std::size_t i = next_++; i < slots_.size() && !stop_; i = next_++) Claim(slots_[i]);
 }
 
 std::unique_ptr<RE2> PrecompiledRegexes::Take(const std::string& pattern) {
-  const auto it = regexes_.find(pattern);
-  if (it == regexes_.end()) return nullptr;
-  std::unique_ptr<RE2> regex = std::move(it->second);
-  regexes_.erase(it);
-  return regex;
+  const auto it = by_pattern_.find(pattern);
+  if (it == by_pattern_.end()) return nullptr;
+  auto& [indexes, taken] = it->second;
+  if (taken == indexes.size()) return nullptr;
+  Slot& slot = slots_[indexes[taken++]];
+  if (!Claim(slot)) {
+    // A helper has it: wait until it is done.
+    for (int state = slot.state.load(); state != kDone; state = slot.state.load()) {
+      slot.state.wait(state);
+    }
+  }
+  return std::move(slot.regex);
 }
 
 }  // namespace metrics_adapter

@@ -1016,8 +1016,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
     return;
   }
   std::map<std::string, SourcePosition> names;
-  PrecompiledRegexes regexes =
-      PrecompiledRegexes::Compile(RulePatterns(file), RuleRegexOptions(), threads);
+  PrecompiledRegexes regexes(RulePatterns(file), RuleRegexOptions(), threads);
   RuleCompiler compiler(file, schema, diags, regexes);
   for (const YAML::Node& node : file.rules) {
     std::optional<CompiledRule> rule = compiler.Compile(node);
