@@ -20,7 +20,10 @@ namespace YAML {
 
 // yaml-cpp builds a YAML::Node around its detail::node only in classes it
 // befriends (its own NodeBuilder is not installed); as_if is one of them, for
-// every specialization. This one does only that.
+// every specialization. This one does only that. The tree is built with
+// yaml-cpp's detail API (detail::node, detail::memory_holder) as its own
+// NodeBuilder builds it; that API is yaml-cpp 0.7's (Debian 12), and a newer
+// yaml-cpp must pass yaml_parse_test, which compares with YAML::Load.
 template <>
 struct as_if<metrics_adapter::NodeFromDetail, metrics_adapter::NodeFromDetail> {
   static Node Wrap(detail::node& node, const detail::shared_memory_holder& memory) {
