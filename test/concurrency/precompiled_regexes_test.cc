@@ -1,5 +1,6 @@
-// Tests for PrecompiledRegexes: each pattern compiled once, on any number of
-// threads, handed over once.
+// Tests for PrecompiledRegexes: each pattern handed over as often as it was
+// given, on any number of threads (helpers and the loading thread racing for
+// the same patterns). In concurrency_tests, so ThreadSanitizer runs it too.
 
 #include "rules/precompiled_regexes.h"
 
