@@ -14,6 +14,7 @@
 #include "parsers/parser_config.h"
 #include "rules/expression/compile.h"
 #include "rules/named_patterns.h"
+#include "rules/precompiled_regexes.h"
 #include "rules/units.h"
 
 namespace metrics_adapter {
@@ -61,12 +62,15 @@ struct ParsedFile {
 // Compiles one rule: its regex, and the plan for each of its emits.
 class RuleCompiler : private ExpressionNames {
  public:
-  RuleCompiler(const ParsedFile& parsed, const Schema& schema, Diagnostics& diags)
+  // `regexes`: the rules' regexes compiled ahead, taken by pattern.
+  RuleCompiler(const ParsedFile& parsed, const Schema& schema, Diagnostics& diags,
+               PrecompiledRegexes& regexes)
       : file_(parsed.path),
         parsed_(parsed),
         schema_(schema),
         patterns_(parsed.patterns),
-        diags_(diags) {}
+        diags_(diags),
+        regexes_(regexes) {}
 
   std::optional<CompiledRule> Compile(const YAML::Node& node) {
     YamlMap map(node, file_, diags_, "rule");
@@ -322,7 +326,8 @@ class RuleCompiler : private ExpressionNames {
   }
 
   std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
-    auto regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
+    std::unique_ptr<RE2> regex = regexes_.Take(pattern);
+    if (!regex) regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
     if (regex->ok()) return regex;
     // Point at the part of the pattern RE2 names, as written in the file.
     diags_.Error(PositionInFile(node, regex->error_arg()),
@@ -762,6 +767,7 @@ class RuleCompiler : private ExpressionNames {
   const Schema& schema_;
   const PatternLibrary& patterns_;
   Diagnostics& diags_;
+  PrecompiledRegexes& regexes_;
   std::string what_;
   std::set<std::string> used_captures_;
   std::set<std::string> pattern_captures_;  // from inside named patterns' definitions
@@ -977,17 +983,41 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
   parsed.push_back(std::move(file));
 }
 
-// Pass 2 over one rule file: its rules compiled onto `rules`. A rule defined
-// twice, or one an earlier rule keeps from ever matching, is an error.
+// The regexes the rules of `file` will compile: each `match` with its named
+// patterns expanded. Whatever is wrong is left for the rule's compilation to
+// report.
+std::vector<std::string> RulePatterns(const ParsedFile& file) {
+  std::vector<std::string> patterns;
+  for (const YAML::Node& node : file.rules) {
+    if (!node.IsMap()) continue;
+    // Absent, its look-up is an invalid node, whose type yaml-cpp throws for.
+    const YAML::Node match = node["match"];
+    if (!match.IsDefined() || !match.IsScalar()) continue;
+    if (!PatternLibrary::UsesPatterns(match.Scalar())) {
+      patterns.push_back(match.Scalar());
+      continue;
+    }
+    std::vector<PatternError> errors;
+    if (std::optional<Expansion> expansion = file.patterns.Expand(match.Scalar(), errors)) {
+      patterns.push_back(std::move(expansion->regex));
+    }
+  }
+  return patterns;
+}
+
+// Pass 2 over one rule file: its rules compiled onto `rules`, their regexes on
+// up to `threads` threads. A rule defined twice, or one an earlier rule keeps
+// from ever matching, is an error.
 void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& diags,
-                  std::vector<CompiledRule>& rules, ShadowIndex& shadows) {
+                  std::vector<CompiledRule>& rules, ShadowIndex& shadows, std::size_t threads) {
   if (!file.rules.IsDefined()) return;
   if (!file.rules.IsSequence()) {
     diags.Error(PositionOf(file.path, file.rules), "\"rules\" must be a list");
     return;
   }
   std::map<std::string, SourcePosition> names;
-  RuleCompiler compiler(file, schema, diags);
+  PrecompiledRegexes regexes(RulePatterns(file), RuleRegexOptions(), threads);
+  RuleCompiler compiler(file, schema, diags, regexes);
   for (const YAML::Node& node : file.rules) {
     std::optional<CompiledRule> rule = compiler.Compile(node);
     if (!rule) continue;
@@ -1011,7 +1041,7 @@ void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& dia
 }  // namespace
 
 RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags,
-                        StatePool* pool, const std::string& owner) {
+                        StatePool* pool, const std::string& owner, std::size_t threads) {
   const int errors_before = diags.error_count();
   // Pass 1: every file's families, so a rule may write a family another file declares.
   std::vector<ParsedFile> parsed;
@@ -1026,7 +1056,7 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
   ShadowIndex shadows;
   for (const ParsedFile& file : parsed) {
     LoadTests(file, diags, result.tests);
-    CompileRules(file, schema, diags, rules, shadows);
+    CompileRules(file, schema, diags, rules, shadows, threads);
   }
   if (diags.error_count() == errors_before) {
     result.rule_set = RuleSet::Create(std::move(rules), diags, std::move(tables));

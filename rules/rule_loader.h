@@ -18,6 +18,7 @@
 //   files.rule_set->Match(line, scratch, counts, sink);
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,8 +66,10 @@ struct RuleFiles {
 // different parsers (or options) are an error. With `pool`, the files' state
 // tables are taken from it for `owner` (a source's name), so a reload that
 // leaves a table's declaration unchanged keeps its entries; without, they
-// start empty.
+// start empty. The rules' regexes are compiled on up to `threads` threads
+// (PrecompiledRegexes); the result is the same for any number.
 RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, Diagnostics& diags,
-                        StatePool* pool = nullptr, const std::string& owner = "");
+                        StatePool* pool = nullptr, const std::string& owner = "",
+                        std::size_t threads = 1);
 
 }  // namespace metrics_adapter

@@ -33,6 +33,7 @@ build     libsimdjson-dev            -
 build     nlohmann-json3-dev         -
 build     libspdlog-dev              -
 build     libyaml-cpp-dev            -
+build     libyaml-dev                -
 build     zlib1g-dev                 -
 build     libcurl4-openssl-dev       -
 build     libssl-dev                 -

@@ -6,6 +6,7 @@
 
 #include "adapter/base/bounded_read.h"
 #include "adapter/base/strings.h"
+#include "adapter/base/yaml_parse.h"
 
 namespace metrics_adapter {
 namespace {
@@ -33,14 +34,10 @@ std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& dia
     diags.Error({path, 0, 0}, error);
     return std::nullopt;
   }
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    diags.Error({path, e.mark.line + 1, e.mark.column + 1}, "invalid YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    diags.Error({path, 0, 0}, std::string("invalid YAML: ") + e.what());
-  }
-  return std::nullopt;
+  YamlSyntaxError error;
+  std::optional<YAML::Node> root = ParseYaml(text, error);
+  if (!root) diags.Error({path, error.line, error.column}, "invalid YAML: " + error.message);
+  return root;
 }
 
 std::string ClosestMatch(std::string_view word, const std::vector<std::string>& candidates) {
@@ -66,10 +63,12 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, Diagnostics& diags, s
     diags_.Error(PositionOf(file_, node_), what_ + " must be a mapping of keys to values");
     return;
   }
+  entries_.reserve(node_.size());
   // yaml-cpp keeps both entries of a repeated key; the getters would see the
   // first one only, silently.
-  std::set<std::string> keys;
+  std::set<std::string_view> keys;
   for (const auto& entry : node_) {
+    entries_.push_back({entry.first.Scalar(), entry.first, entry.second});
     if (!keys.insert(entry.first.Scalar()).second) {
       diags_.Error(PositionOf(file_, entry.first),
                    "key " + Quoted(entry.first.Scalar()) + " is given twice in " + what_);
@@ -78,27 +77,22 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, Diagnostics& diags, s
 }
 
 SourcePosition YamlMap::PositionOfKey(std::string_view key) const {
-  if (valid_) {
-    for (const auto& entry : node_) {
-      if (entry.first.Scalar() == key) return PositionOf(file_, entry.second);
-    }
+  for (const Entry& entry : entries_) {
+    if (entry.name == key) return PositionOf(file_, entry.value);
   }
   return PositionOf(file_, node_);
 }
 
 bool YamlMap::Has(std::string_view key) const {
-  if (!valid_) return false;
-  for (const auto& entry : node_) {
-    if (entry.first.Scalar() == key) return true;
-  }
-  return false;
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [key](const Entry& entry) { return entry.name == key; });
 }
 
 YAML::Node YamlMap::Lookup(std::string_view key, Required required) {
   known_.emplace(key);
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
-  for (const auto& entry : node_) {
-    if (entry.first.Scalar() == key) return entry.second;
+  for (const Entry& entry : entries_) {
+    if (entry.name == key) return entry.value;
   }
   if (required == Required::kYes) {
     diags_.Error(PositionOf(file_, node_), what_ + " is missing required key " + Quoted(key));
@@ -177,16 +171,15 @@ std::optional<std::vector<std::string>> YamlMap::StringList(std::string_view key
 YAML::Node YamlMap::Node(std::string_view key, Required required) { return Lookup(key, required); }
 
 void YamlMap::RejectUnknownKeys() {
-  if (!valid_) return;
-  const std::vector<std::string> known(known_.begin(), known_.end());
-  for (const auto& entry : node_) {
-    const std::string key = entry.first.Scalar();
-    if (known_.contains(key)) continue;
-    std::string message = "unknown key " + Quoted(key) + " in " + what_;
-    if (std::string near = ClosestMatch(key, known); !near.empty()) {
+  std::vector<std::string> known;  // for suggestions, once one is needed
+  for (const Entry& entry : entries_) {
+    if (known_.contains(entry.name)) continue;
+    if (known.empty()) known.assign(known_.begin(), known_.end());
+    std::string message = "unknown key " + Quoted(entry.name) + " in " + what_;
+    if (std::string near = ClosestMatch(entry.name, known); !near.empty()) {
       message += " (did you mean " + Quoted(near) + "?)";
     }
-    diags_.Error(PositionOf(file_, entry.first), message);
+    diags_.Error(PositionOf(file_, entry.key), message);
   }
 }
 

@@ -63,6 +63,14 @@ class YamlMap {
   void WrongType(const YAML::Node& value, std::string_view key, std::string_view expected);
 
   YAML::Node node_;
+  // The mapping's entries, read once: walking a yaml-cpp map builds a Node
+  // pair per entry, which every look-up would pay again.
+  struct Entry {
+    std::string name;
+    YAML::Node key;
+    YAML::Node value;
+  };
+  std::vector<Entry> entries_;
   std::string file_;
   Diagnostics& diags_;
   std::string what_;

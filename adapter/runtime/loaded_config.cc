@@ -4,6 +4,7 @@
 
 #include "adapter/base/strings.h"
 #include "adapter/runtime/collisions.h"
+#include "adapter/runtime/cpu_budget.h"
 #include "rules/rule_loader.h"
 
 namespace metrics_adapter {
@@ -60,8 +61,11 @@ std::optional<LoadedConfig> LoadConfigRules(const AdapterConfig& config, Diagnos
   LoadedConfig loaded;
   auto schema = std::make_shared<Schema>();
   loaded.files.push_back(config.path);
+  // The rules' regexes are compiled on every CPU the process may use.
+  const std::size_t threads = CpusAllowed();
   for (const SourceConfig& source : config.sources) {
-    RuleFiles files = LoadRuleFiles(source.rule_files, *schema, diags, states, source.name);
+    RuleFiles files =
+        LoadRuleFiles(source.rule_files, *schema, diags, states, source.name, threads);
     loaded.files.insert(loaded.files.end(), files.files_read.begin(), files.files_read.end());
     ParserChoice parser = SettleParser(source, files, config.positions.has_value(), diags);
     if (files.rule_set) loaded.rule_count += files.rule_set->rules().size();

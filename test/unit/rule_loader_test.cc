@@ -44,14 +44,15 @@ struct Result {
 // Writes `files` (name, text) into a fresh directory and loads the ones named
 // in `load`, in that order.
 Result LoadFiles(const std::vector<std::pair<std::string, std::string>>& files,
-                 const std::vector<std::string>& load) {
+                 const std::vector<std::string>& load, std::size_t threads = 1) {
   TempDir dir;
   for (const auto& [name, text] : files) dir.Write(name, text);
   std::vector<std::string> paths;
+  paths.reserve(load.size());
   for (const std::string& name : load) paths.push_back(dir.path() + "/" + name);
   Result result;
   Diagnostics diags;
-  result.files = LoadRuleFiles(paths, result.schema, diags);
+  result.files = LoadRuleFiles(paths, result.schema, diags, nullptr, "", threads);
   result.diagnostics = diags.Format();
   const std::string prefix = dir.path() + "/";
   for (std::size_t at; (at = result.diagnostics.find(prefix)) != std::string::npos;) {
@@ -185,6 +186,47 @@ TEST_CASE("an invalid regex is reported at the offending character inside the pa
     CHECK(r.diagnostics ==
           At(3, 13) + ": error: rule \"unclosed\": invalid regex: missing ): (?P<code>\\d+\n");
   }
+}
+
+TEST_CASE("regexes compiled on several threads load the same rules and report the same errors") {
+  // Enough rules for helper threads (PrecompiledRegexes::kMinPatternsPerThread),
+  // with a named pattern, a broken regex and a pattern given twice among them.
+  std::string rules = "rules:\n";
+  for (int i = 0; i < 100; ++i) {
+    const std::string n = std::to_string(i);
+    std::string match = "'^/svc" + n + "/(?P<code>\\d+)$'";
+    if (i == 10) match = "'%{IP:client} /ten/(?P<code>\\d+)$'";
+    if (i == 50) match = "'^/svc50/(?P<code>\\d+'";
+    if (i == 70) match = "'^/svc69/(?P<code>\\d+)$'";
+    rules.append("  - name: r").append(n).append("\n    match: ").append(match);
+    rules.append("\n    continue: true\n");
+    rules.append("    emit: [{metric: app_requests_total, labels: {method: GET, code: $code}}]\n");
+  }
+  const Result one = LoadFiles({{"r.yaml", std::string(kFamilies) + rules}}, {"r.yaml"}, 1);
+  CHECK(one.errors == 1);
+  CHECK(one.diagnostics.find("rule \"r50\": invalid regex: missing )") != std::string::npos);
+  for (std::size_t threads : {2, 4}) {
+    CAPTURE(threads);
+    const Result many =
+        LoadFiles({{"r.yaml", std::string(kFamilies) + rules}}, {"r.yaml"}, threads);
+    CHECK(many.diagnostics == one.diagnostics);
+  }
+  // Without the broken rule, both load the same patterns in the same order.
+  const std::size_t broken = rules.find("'^/svc50/(?P<code>\\d+'");
+  rules.replace(broken, std::string("'^/svc50/(?P<code>\\d+'").size(), "'^/svc50/(?P<code>\\d+)'");
+  const Result sequential = LoadFiles({{"r.yaml", std::string(kFamilies) + rules}}, {"r.yaml"}, 1);
+  const Result parallel = LoadFiles({{"r.yaml", std::string(kFamilies) + rules}}, {"r.yaml"}, 2);
+  REQUIRE(sequential.files.rule_set != nullptr);
+  REQUIRE(parallel.files.rule_set != nullptr);
+  const auto& a = sequential.files.rule_set->rules();
+  const auto& b = parallel.files.rule_set->rules();
+  REQUIRE(a.size() == 100);
+  REQUIRE(b.size() == a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].name == b[i].name);
+    CHECK(a[i].regex->pattern() == b[i].regex->pattern());
+  }
+  CHECK(a[10].regex->pattern().find("/ten/") != std::string::npos);
 }
 
 // BUG: rules/rule_loader.cc RuleCompiler::CompileRegex shifts the position by

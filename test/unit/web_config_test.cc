@@ -226,7 +226,8 @@ TEST_CASE("web config: every error names file:line:col and the field") {
        "web.yaml:1:19: error: \"basic_auth_users\" must map user names to bcrypt hashes\n"},
       {"rate_limit:\n  burst: 1\n", "web.yaml:2:3: error: \"rate_limit\" is not supported\n"},
       {"tls_server_config: [\n",
-       "web.yaml:2:1: error: invalid YAML: end of sequence flow not found\n"},
+       "web.yaml:2:1: error: invalid YAML: did not find expected node content (while parsing "
+       "a flow node)\n"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.yaml);
