@@ -5,11 +5,13 @@
 namespace metrics_adapter {
 namespace {
 
-// A read of 256 KiB holds about a thousand log lines: a few slices per lane
-// let a lane that started late or was slowed still find work, and keep the
-// last slice, which the source's thread applies after everyone is done,
-// short.
-constexpr std::size_t kSlicesPerLane = 4;
+// A read of 256 KiB holds about a thousand log lines. Slices shrink as the
+// read is used up (each takes a share of what is left, between the bounds):
+// the first are long, so there are few batches to hand over, and the last
+// are short, so that a thread that takes one just before the other runs out
+// of work keeps it waiting little (the source's thread waits for every
+// slice to be matched before OnLines returns).
+constexpr std::size_t kShareOfRestPerLane = 2;
 constexpr std::size_t kMinSliceLines = 16;
 constexpr std::size_t kMaxSliceLines = 256;
 
@@ -31,9 +33,9 @@ struct ParallelMatcher::Lane : RecordSink {
 // One Match call's shared state: the next slice to take, the next to apply.
 class ParallelMatcher::Job : public MatchWorkers::Work {
  public:
-  Job(ParallelMatcher& matcher, std::span<const std::string_view> lines, std::size_t slice_lines,
-      std::size_t slices, UpdateSink& sink)
-      : matcher_(matcher), lines_(lines), slice_lines_(slice_lines), slices_(slices), sink_(sink) {}
+  Job(ParallelMatcher& matcher, std::span<const std::string_view> lines, std::size_t slices,
+      UpdateSink& sink)
+      : matcher_(matcher), lines_(lines), slices_(slices), sink_(sink) {}
 
   void operator()(std::size_t lane_index) override {
     Lane& lane = *matcher_.lanes_[lane_index];
@@ -41,9 +43,11 @@ class ParallelMatcher::Job : public MatchWorkers::Work {
       UpdateBatch& batch = matcher_.batches_[slice];
       batch.Clear();
       lane.batch = &batch;
-      const std::size_t begin = slice * slice_lines_;
-      const std::size_t end = std::min(begin + slice_lines_, lines_.size());
-      for (std::size_t i = begin; i < end; ++i) lane.parser->ParseStreamLine(lines_[i], lane);
+      const std::size_t end = matcher_.slice_ends_[slice];
+      for (std::size_t i = slice == 0 ? 0 : matcher_.slice_ends_[slice - 1]; i < end; ++i) {
+        batch.SetLine(lines_[i]);
+        lane.parser->ParseStreamLine(lines_[i], lane);
+      }
       matcher_.done_[slice].store(true, std::memory_order_release);
       ApplyReady(/*wait=*/false);
     }
@@ -69,7 +73,6 @@ class ParallelMatcher::Job : public MatchWorkers::Work {
  private:
   ParallelMatcher& matcher_;
   const std::span<const std::string_view> lines_;
-  const std::size_t slice_lines_;
   const std::size_t slices_;
   UpdateSink& sink_;
   std::atomic<std::size_t> next_slice_{0};
@@ -99,15 +102,20 @@ bool ParallelMatcher::Worth(std::size_t lines) const {
 
 void ParallelMatcher::Match(std::span<const std::string_view> lines, const RuleSet& rules,
                             UpdateSink& sink, MatchCounts& counts, ParseErrorCounts& errors) {
-  const std::size_t slice_lines =
-      std::clamp(lines.size() / (lanes_.size() * kSlicesPerLane), kMinSliceLines, kMaxSliceLines);
-  const std::size_t slices = (lines.size() + slice_lines - 1) / slice_lines;
+  slice_ends_.clear();
+  for (std::size_t end = 0; end < lines.size();) {
+    const std::size_t rest = lines.size() - end;
+    end += std::min(rest, std::clamp(rest / (lanes_.size() * kShareOfRestPerLane), kMinSliceLines,
+                                     kMaxSliceLines));
+    slice_ends_.push_back(end);
+  }
+  const std::size_t slices = slice_ends_.size();
   if (batches_.size() < slices) batches_.resize(slices);
   if (done_.size() < slices) done_ = std::vector<std::atomic<bool>>(slices);
   for (std::size_t i = 0; i < slices; ++i) done_[i].store(false, std::memory_order_relaxed);
   for (const std::unique_ptr<Lane>& lane : lanes_) lane->rules = &rules;
 
-  Job job(*this, lines, slice_lines, slices, sink);
+  Job job(*this, lines, slices, sink);
   workers_.Run(job);  // every slice matched when it returns
   job.ApplyReady(/*wait=*/true);
 
