@@ -24,9 +24,9 @@ struct ParallelMatcher::Lane : RecordSink {
   std::optional<MatchCounts> counts;
   ParseErrorCounts errors;
   const RuleSet* rules = nullptr;
-  UpdateBatch* batch = nullptr;  // the slice being matched
+  UpdateSink* sink = nullptr;  // where the slice being matched goes: its batch, or the sink
 
-  void OnRecord(const Record& record) override { rules->Match(record, *scratch, *counts, *batch); }
+  void OnRecord(const Record& record) override { rules->Match(record, *scratch, *counts, *sink); }
   void OnParseError(std::string_view reason) override { errors.Add(reason, 1); }
 };
 
@@ -40,11 +40,24 @@ class ParallelMatcher::Job : public MatchWorkers::Work {
   void operator()(std::size_t lane_index) override {
     Lane& lane = *matcher_.lanes_[lane_index];
     for (std::size_t slice; (slice = next_slice_.fetch_add(1)) < slices_;) {
+      const std::size_t begin = slice == 0 ? 0 : matcher_.slice_ends_[slice - 1];
+      const std::size_t end = matcher_.slice_ends_[slice];
+      // Every slice before this one applied and no thread applying: this
+      // one's updates go straight to the sink, with no batch in between
+      // (the lock held while it is matched: the others keep their batches).
+      std::unique_lock lock(matcher_.apply_mu_, std::try_to_lock);
+      if (lock.owns_lock() && next_apply_ == slice) {
+        lane.sink = &sink_;
+        for (std::size_t i = begin; i < end; ++i) lane.parser->ParseStreamLine(lines_[i], lane);
+        ++next_apply_;
+        ApplyReadyLocked();
+        continue;
+      }
+      if (lock.owns_lock()) lock.unlock();
       UpdateBatch& batch = matcher_.batches_[slice];
       batch.Clear();
-      lane.batch = &batch;
-      const std::size_t end = matcher_.slice_ends_[slice];
-      for (std::size_t i = slice == 0 ? 0 : matcher_.slice_ends_[slice - 1]; i < end; ++i) {
+      lane.sink = &batch;
+      for (std::size_t i = begin; i < end; ++i) {
         batch.SetLine(lines_[i]);
         lane.parser->ParseStreamLine(lines_[i], lane);
       }
@@ -64,13 +77,18 @@ class ParallelMatcher::Job : public MatchWorkers::Work {
     } else if (!lock.try_lock()) {
       return;
     }
+    ApplyReadyLocked();
+  }
+
+ private:
+  // ApplyReady's work; apply_mu_ held.
+  void ApplyReadyLocked() {
     while (next_apply_ < slices_ && matcher_.done_[next_apply_].load(std::memory_order_acquire)) {
       matcher_.batches_[next_apply_].Replay(sink_);
       ++next_apply_;
     }
   }
 
- private:
   ParallelMatcher& matcher_;
   const std::span<const std::string_view> lines_;
   const std::size_t slices_;

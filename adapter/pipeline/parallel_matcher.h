@@ -6,10 +6,11 @@
 // and record its updates in the slice's UpdateBatch (label values as views
 // into the lines, which stay valid until Match returns). Batches are applied
 // to the sink strictly in slice order, by whichever thread finds the next one
-// complete (and, at the end, by the source's thread), so applying overlaps
-// matching and every order-dependent result (a gauge `set` by a later line
-// wins; the first series over a family's max_series limit) is exactly what
-// one thread makes.
+// complete (and, at the end, by the source's thread); a slice taken when
+// every slice before it is applied and no thread is applying goes to the
+// sink directly, without a batch. So applying overlaps matching and every
+// order-dependent result (a gauge `set` by a later line wins; the first
+// series over a family's max_series limit) is exactly what one thread makes.
 //
 // Only for parsers whose stream lines are independent (not csv, whose header
 // line configures the lines after it: ParserInfo::stream_state).
