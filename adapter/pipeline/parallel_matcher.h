@@ -1,13 +1,16 @@
 // ParallelMatcher: one streamed source's lines parsed and matched on several
-// threads, with the result of one. The lines of a read are cut into slices;
-// the source's thread and the idle MatchWorkers helpers each take the next
-// slice not yet taken, parse and match it with a parser, MatchScratch and
-// MatchCounts of their own (a lane), and record its updates in the slice's
-// UpdateBatch. Batches are applied to the sink strictly in slice order, by
-// whichever thread finds the next one complete (and, at the end, by the
-// source's thread), so applying overlaps matching and every order-dependent
-// result (a gauge `set` by a later line wins; the first series over a
-// family's max_series limit) is exactly what one thread makes.
+// threads, with the result of one. The lines of a read are cut into slices,
+// long first and shorter as the read is used up; the source's thread and the
+// idle MatchWorkers helpers each take the next slice not yet taken, parse and
+// match it with a parser, MatchScratch and MatchCounts of their own (a lane),
+// and record its updates in the slice's UpdateBatch (label values as views
+// into the lines, which stay valid until Match returns). Batches are applied
+// to the sink strictly in slice order, by whichever thread finds the next one
+// complete (and, at the end, by the source's thread); a slice taken when
+// every slice before it is applied and no thread is applying goes to the
+// sink directly, without a batch. So applying overlaps matching and every
+// order-dependent result (a gauge `set` by a later line wins; the first
+// series over a family's max_series limit) is exactly what one thread makes.
 //
 // Only for parsers whose stream lines are independent (not csv, whose header
 // line configures the lines after it: ParserInfo::stream_state).
@@ -66,6 +69,7 @@ class ParallelMatcher {
 
   MatchWorkers& workers_;
   std::vector<std::unique_ptr<Lane>> lanes_;  // by lane, one per thread
+  std::vector<std::size_t> slice_ends_;       // by slice: the line after its last
   std::vector<UpdateBatch> batches_;          // by slice; reused across calls
   std::vector<std::atomic<bool>> done_;       // by slice: matched, its batch ready
   std::mutex apply_mu_;                       // held by the thread applying batches

@@ -1,30 +1,52 @@
 #include "adapter/pipeline/update_batch.h"
 
+#include <cstdint>
+
 namespace metrics_adapter {
+namespace {
+
+// Whether `value` lies inside `line` (compared as addresses: the two need
+// not point into one object).
+bool Inside(std::string_view value, std::string_view line) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(line.data());
+  const auto at = reinterpret_cast<std::uintptr_t>(value.data());
+  return at >= begin && at - begin <= line.size() && value.size() <= line.size() - (at - begin);
+}
+
+}  // namespace
 
 void UpdateBatch::Apply(const Update& update) {
   updates_.push_back(
       {update.family, update.op, update.value, labels_.size(), update.label_values.size()});
   for (std::string_view value : update.label_values) {
-    labels_.push_back({text_.size(), value.size()});
+    if (Inside(value, line_)) {
+      labels_.push_back(value);
+      continue;
+    }
+    // Its data is set by Replay: text_ may still move.
+    copied_.push_back({labels_.size(), text_.size(), value.size()});
+    labels_.emplace_back();
     text_.append(value);
   }
 }
 
 void UpdateBatch::Replay(UpdateSink& sink) {
+  for (const Copied& copy : copied_) {
+    labels_[copy.label] = std::string_view(text_).substr(copy.offset, copy.size);
+  }
+  copied_.clear();
   for (const Recorded& recorded : updates_) {
-    views_.clear();
-    for (std::size_t i = 0; i < recorded.label_count; ++i) {
-      const LabelText& label = labels_[recorded.first_label + i];
-      views_.emplace_back(text_.data() + label.offset, label.size);
-    }
-    sink.Apply({recorded.family, recorded.op, recorded.value, views_});
+    sink.Apply({recorded.family, recorded.op, recorded.value,
+                std::span<const std::string_view>(labels_.data() + recorded.first_label,
+                                                  recorded.label_count)});
   }
 }
 
 void UpdateBatch::Clear() {
+  line_ = {};
   updates_.clear();
   labels_.clear();
+  copied_.clear();
   text_.clear();
 }
 

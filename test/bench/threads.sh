@@ -2,12 +2,14 @@
 # Speed benchmark: streamed lines parsed and matched on 1 and 2 threads (--pipeline.threads).
 #
 # On a reproducible nginx access log (gen_access_log, the rules of compare_mtail.sh), prints
-#   - `once`: lines/s wall and CPU with 1 and 2 threads, best of --runs by wall time; the two
-#     expositions must be identical (the last-read timestamp aside), or the script exits 1;
+#   - `once`: lines/s wall and CPU with 1 and 2 threads, best of --runs by wall time, and the CPU
+#     time of the source's thread and of the helpers (see once_run); the two expositions must be
+#     identical (the last-read timestamp aside), or the script exits 1;
 #   - tailing (`run`, the release binary serving on 127.0.0.1): a writer appends the log at
-#     --rate lines/s (in 10 ms steps); the lag, sampled every 20 ms as lines written but not yet
-#     counted (metrics_adapter_lines_read_total) over the rate, p50/p99/max, and the time from
-#     the last write until every line is counted; then the same at 10k lines/s;
+#     --rate lines/s (in 10 ms steps, each one write() of the pre-generated log's bytes); the
+#     lag, sampled every 20 ms as lines written but not yet counted
+#     (metrics_adapter_lines_read_total) over the rate, p50/p99/max, and the time from the last
+#     write until every line is counted; then the same at 10k lines/s;
 #   - idle RSS and idle CPU (5 s with nothing written) and startup to ready (/readyz).
 # It never fails on speed. The machine's load average is printed: on a shared machine the
 # wall figures are noisy, the CPU figures less so.
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --build-dir) build_dir=$(realpath "$2"); shift 2 ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -52,21 +54,67 @@ sources:
 YAML
 
 # --- once ----------------------------------------------------------------------------------
-printf '%-8s %10s %8s %8s %14s %14s %8s\n' mode lines "wall s" "CPU s" "lines/s wall" "lines/s CPU" "RSS MiB"
+# Runs `once` and prints its figures: wall, CPU (user+sys, of the whole process: wait4), peak RSS,
+# and the CPU of the source's thread (the main thread in `once`) and of the helpers, from
+# /proc/PID/task/*/stat sampled every 10 ms until the process exits (clock ticks: 10 ms steps).
+# The source's thread is on the critical path all along (it reads, frames, matches its share,
+# waits for the last slice), so its CPU time is about the wall time the run would take on two
+# otherwise idle cores; the helpers' CPU is what the second core took over.
+once_run() {
+  python3 - "$adapter" "$tmp/once.yaml" "$1" "$tmp/once$1.prom" "$tmp/run$1" <<'PY'
+import os, subprocess, sys, time
+adapter, cfg, threads, out, result = sys.argv[1:6]
+tick = os.sysconf("SC_CLK_TCK")
+start = time.monotonic()
+with open(out, "wb") as f:
+    proc = subprocess.Popen([adapter, "once", "--pipeline.threads=" + threads, "--config.file=" + cfg],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    cpu = {}
+    def sample():
+        try:
+            for tid in os.listdir("/proc/%d/task" % proc.pid):
+                with open("/proc/%d/task/%s/stat" % (proc.pid, tid)) as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                cpu[int(tid)] = (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass  # exiting
+    import threading
+    done = threading.Event()
+    def poll():
+        while not done.is_set():
+            sample()
+            time.sleep(0.01)
+    poller = threading.Thread(target=poll)
+    poller.start()
+    for line in proc.stdout:
+        if not line.startswith(b"metrics_adapter_source_last_read"):
+            f.write(line)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    done.set()
+    poller.join()
+source = cpu.get(proc.pid, 0.0)
+helpers = sum(v for k, v in cpu.items() if k != proc.pid)
+with open(result, "w") as f:
+    f.write("%f %f %f %f %f\n" % (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, source, helpers))
+PY
+}
+printf '%-8s %10s %7s %7s %12s %12s %8s %9s %9s %14s\n' mode lines "wall s" "CPU s" "lines/s wall" "lines/s CPU" "RSS MiB" \
+  "source s" "helpers s" "lines/s source"
 for threads in 1 2; do
   best=
   for ((r = 0; r < runs; r++)); do
-    /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$adapter" once --pipeline.threads="$threads" \
-      --config.file="$tmp/once.yaml" 2>/dev/null | grep -v '^metrics_adapter_source_last_read' >"$tmp/once$threads.prom"
-    read -r wall user sys rss <"$tmp/time"
+    once_run "$threads"
+    read -r wall cpu rss source helpers <"$tmp/run$threads"
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $wall < ${best%% *})"; then
-      best="$wall $user $sys $rss"
+      best="$wall $cpu $rss $source $helpers"
     fi
   done
-  read -r wall user sys rss <<<"$best"
+  read -r wall cpu rss source helpers <<<"$best"
   python3 -c "
-w, c = $wall, $user + $sys
-print('%-8s %10d %8.2f %8.2f %14.0f %14.0f %8.1f' % ('once/$threads', $lines, w, c, $lines / w, $lines / c, $rss / 1024))"
+w, c, s = $wall, $cpu, max($source, 0.01)
+print('%-8s %10d %7.2f %7.2f %12.0f %12.0f %8.1f %9.2f %9.2f %14.0f' % ('once/$threads', $lines, w, c, $lines / w,
+      $lines / c, $rss, $source, $helpers, $lines / s))"
 done
 if ! cmp -s "$tmp/once1.prom" "$tmp/once2.prom"; then
   echo "error: the expositions of 1 and 2 threads differ:" >&2
@@ -139,11 +187,12 @@ try:
         t0 = time.monotonic()
         sampler.start()
         written = 0
+        view = memoryview(data)  # slices of it are written without a copy
         with open(dst, "ab", buffering=0) as out:
             while written < total:
                 due = min(total, int((time.monotonic() - t0) * rate) + step)
                 if due > written:
-                    out.write(data[offsets[written]:offsets[due]])
+                    out.write(view[offsets[written]:offsets[due]])
                     written = due
                     state["written"] = written
                 time.sleep(max(0, t0 + written / rate - time.monotonic()))

@@ -1,7 +1,9 @@
 // One thread against several: the same inputs read by `once` with
 // --pipeline.threads 1 and 2 (and 3, more lanes than cores) must give the
 // same exposition, byte for byte. The inputs are the cases where order
-// matters or state sits between lines: gauges set by later lines, a family
+// matters or state sits between lines: gauges set by later lines (with label
+// values taken from the line and made by a template, which a slice's updates
+// keep in different ways), a family
 // whose max_series the input passes (which series exist depends on which
 // came first), multi-line records, JSON lines with parse errors between them,
 // and enough lines for several reads and many slices.
@@ -44,6 +46,25 @@ std::string WithoutTimestamps(const std::string& exposition) {
 class Inputs : public TempDir {
  public:
   Inputs() : TempDir("differential") {
+    WriteLogs();
+    WriteRules();
+    WriteConfig();
+  }
+
+  // What `once --pipeline.threads=threads` prints.
+  std::string Once(std::size_t threads) const {
+    Diagnostics diags;
+    std::optional<AdapterConfig> config = LoadConfig(*this / "adapter.yaml", diags);
+    INFO(diags.Format());
+    REQUIRE(config);
+    std::unique_ptr<Runtime> runtime = Runtime::Build(*config, RunMode::kOnce, diags, threads);
+    REQUIRE(runtime);
+    runtime->ReadOnce();
+    return WithoutTimestamps(runtime->Exposition());
+  }
+
+ private:
+  void WriteLogs() {
     Lcg rng{7};
     std::string access;
     const char* methods[] = {"GET", "GET", "POST", "PUT", "get"};
@@ -86,13 +107,16 @@ class Inputs : public TempDir {
                   std::to_string(1000 + i) + "\n";
     }
     Write("sessions.log", sessions);
+  }
 
+  void WriteRules() {
     Write("access.yaml", R"(parser: line
 metrics:
   - {name: requests_total, type: counter, help: Requests., labels: [method, status]}
   - {name: body_bytes_total, type: counter, help: Bytes., labels: [status]}
   - {name: last_value, type: gauge, help: Set by the latest line., labels: [status]}
   - {name: path_requests_total, type: counter, help: Bounded by max_series., labels: [path], max_series: 40}
+  - {name: last_by_class, type: gauge, help: Set by the latest line; a label made by a template., labels: [class, method]}
 rules:
   - name: request
     match: '^(?P<method>[A-Z]+) (?P<path>\S+) (?P<status>\d+) (?P<bytes>\d+) (?P<value>\S+)$'
@@ -101,6 +125,7 @@ rules:
       - {metric: body_bytes_total, add: $bytes, labels: {status: $status}}
       - {metric: last_value, set: $value, labels: {status: $status}}
       - {metric: path_requests_total, labels: {path: $path}}
+      - {metric: last_by_class, set: $bytes, labels: {class: 'c${status}', method: $method}}
 )");
     Write("app.yaml", R"(parser: json
 metrics:
@@ -138,6 +163,9 @@ rules:
       - {metric: sessions_closed_total, when: '$at - state.opened[$client] >= 0'}
     state_delete: [{state: opened, key: [$client]}]
 )");
+  }
+
+  void WriteConfig() {
     Write("adapter.yaml",
           "sources:\n"
           "  - {name: access, type: file, paths: [" +
@@ -153,18 +181,6 @@ rules:
               "  - {name: sessions, type: file, paths: [" +
               (*this / "sessions.log") + "], parser: line, rules: [sessions.yaml]}\n");
   }
-
-  // What `once --pipeline.threads=threads` prints.
-  std::string Once(std::size_t threads) const {
-    Diagnostics diags;
-    std::optional<AdapterConfig> config = LoadConfig(*this / "adapter.yaml", diags);
-    INFO(diags.Format());
-    REQUIRE(config);
-    std::unique_ptr<Runtime> runtime = Runtime::Build(*config, RunMode::kOnce, diags, threads);
-    REQUIRE(runtime);
-    runtime->ReadOnce();
-    return WithoutTimestamps(runtime->Exposition());
-  }
 };
 
 TEST_CASE("two and three threads give one thread's exposition, byte for byte") {
@@ -174,6 +190,7 @@ TEST_CASE("two and three threads give one thread's exposition, byte for byte") {
   // parse errors, unmatched lines, invalid values and the overflow series.
   CHECK(one.find("requests_total{method=\"POST\"") != std::string::npos);
   CHECK(one.find("path_requests_total{path=\"__overflow__\"}") != std::string::npos);
+  CHECK(one.find("last_by_class{class=\"c500\",method=\"PUT\"}") != std::string::npos);
   CHECK(one.find("temp{sensor=\"s3\"}") != std::string::npos);
   CHECK(one.find("job_records_total{task=\"job9\",last_step=\"s\"} 1") != std::string::npos);
   CHECK(one.find("metrics_adapter_parse_errors_total{reason=\"invalid_json\",source=\"app\"}") !=
