@@ -247,3 +247,96 @@ nginx_temp_paths() {
   local kind
   for kind in client_body proxy fastcgi uwsgi scgi; do echo "  ${kind}_temp_path $tmp/$kind;"; done
 }
+
+# --- A pulled service: scrapes before and after a counted load ---------------
+
+# stop_pid NAME_OF_PID_VARIABLE: stops the server (started under setsid)
+# whose pid the variable holds, if any (stop_group), and empties the
+# variable. Safe to call twice: from the test and again from its EXIT trap.
+stop_pid() {
+  [ -n "${!1}" ] || return 0
+  stop_group "${!1}"
+  printf -v "$1" ''
+}
+
+# scrape_up NAME SOURCE...: one GET /metrics into $tmp/NAME.prom; fails
+# unless it answers within 15 s and every SOURCE reads
+# metrics_adapter_source_up 1 in it.
+scrape_up() {
+  local name=$1 source
+  shift
+  curl -sf --max-time 15 "$url/metrics" >"$tmp/$name.prom" || fail "scrape $name failed"
+  for source in "$@"; do
+    [ "$(prom_value "$tmp/$name.prom" "metrics_adapter_source_up{source=\"$source\"}")" = 1 ] ||
+      fail "scrape $name: source $source not up: $(grep "source=\"$source\"" "$tmp/$name.prom")"
+  done
+}
+
+# delta SERIES: prints its value in $tmp/after.prom minus its value in
+# $tmp/before.prom (scrape_up after and before), as an integer. A series
+# absent before counts from 0 (a label value the service lists only once
+# it has seen it); one absent after fails the test, the message on stderr
+# (a caller reads stdout: got=$(delta S) || exit 1).
+delta() {
+  local a b
+  a=$(prom_value "$tmp/after.prom" "$1")
+  b=$(prom_value "$tmp/before.prom" "$1")
+  [ -n "$a" ] || fail "$1 missing after the load" >&2
+  echo $((a - ${b:-0}))
+}
+
+# expect_delta SERIES WANT WHAT: fails unless SERIES rose by exactly WANT
+# between the two scrapes (delta); WHAT says in the message what was sent.
+expect_delta() {
+  local got
+  got=$(delta "$1") || exit 1
+  [ "$got" = "$2" ] || fail "$1 rose by $got, want $2 ($3)"
+}
+
+# expect_down SOURCE PREFIX WHAT: with the service stopped (WHAT names it), one
+# GET /metrics into $tmp/down.prom must answer, read
+# metrics_adapter_source_up 0 for SOURCE and hold no series starting with PREFIX.
+expect_down() {
+  local source=$1 prefix=$2 what=$3
+  curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with $what stopped failed"
+  [ "$(prom_value "$tmp/down.prom" "metrics_adapter_source_up{source=\"$source\"}")" = 0 ] ||
+    fail "source $source up with $what stopped"
+  ! grep -q "^$prefix" "$tmp/down.prom" ||
+    fail "$prefix series with $what stopped: $(grep -m3 "^$prefix" "$tmp/down.prom")"
+}
+
+# start_exporter NAME COMMAND...: starts the reference exporter NAME
+# (COMMAND, in its own process group, output in $tmp/exporter.log) on a free
+# port of 127.0.0.1: each `@PORT@` in COMMAND's words is replaced by it.
+# Sets exporter_port and exporter_pid (stop it with stop_pid exporter_pid)
+# once a first GET /metrics answered, kept in $tmp/exporter.prom; waits up
+# to 10 s for that. An exporter that exits at start may have lost its port
+# to another process between picking and binding: tried again, 5 ports at
+# most. Whether the exporter reads its service is the caller's check (its
+# `*_up` series).
+start_exporter() {
+  local name=$1
+  shift
+  exporter_pid=
+  for _ in 1 2 3 4 5; do
+    pick_ports 1
+    exporter_port=${ports[0]}
+    setsid "${@//@PORT@/$exporter_port}" >"$tmp/exporter.log" 2>&1 &
+    exporter_pid=$!
+    for _ in $(seq 100); do
+      curl -sf --max-time 5 "http://127.0.0.1:$exporter_port/metrics" >"$tmp/exporter.prom" 2>/dev/null &&
+        return 0
+      kill -0 "$exporter_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$exporter_pid" 2>/dev/null; then
+      cat "$tmp/exporter.log"
+      fail "$name served no /metrics within 10 s"
+    fi
+    wait "$exporter_pid" 2>/dev/null || true
+    exporter_pid=
+    echo "$name exited at start (port $exporter_port taken meanwhile?); trying another port"
+  done
+  cat "$tmp/exporter.log"
+  fail "$name exited at start on 5 ports"
+}

@@ -23,11 +23,6 @@ tmp=$(mktemp -d)
 pg_pid='' bouncer_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_pid() { # NAME_OF_PID_VARIABLE
-  [ -n "${!1}" ] || return 0
-  stop_group "${!1}"
-  printf -v "$1" ''
-}
 trap 'stop_adapter; stop_pid bouncer_pid; stop_pid pg_pid; rm -rf "$tmp"' EXIT
 
 # PostgreSQL and PgBouncer refuse to run as root: as root, run them as
@@ -96,20 +91,6 @@ done
   { cat "$tmp/check.out"; fail "check refused the config"; }
 start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
 
-scrape() {
-  curl -sf --max-time 15 "$url/metrics" >"$tmp/$1.prom" || fail "scrape $1 failed"
-  for show in stats pools; do
-    [ "$(prom_value "$tmp/$1.prom" "metrics_adapter_source_up{source=\"pgbouncer_$show\"}")" = 1 ] ||
-      fail "scrape $1: pgbouncer_$show not up: $(grep "source=\"pgbouncer_$show\"" "$tmp/$1.prom")"
-  done
-}
-delta() {
-  local a b
-  a=$(prom_value "$tmp/after.prom" "$1")
-  b=$(prom_value "$tmp/before.prom" "$1")
-  [ -n "$a" ] || fail "$1 missing after the load"
-  echo $((a - ${b:-0}))
-}
 
 # --- The load -----------------------------------------------------------------
 
@@ -121,19 +102,17 @@ statements=40 transactions=5
   for i in $(seq "$statements"); do echo "SELECT $i;"; done
   for i in $(seq "$transactions"); do echo "BEGIN; SELECT $i; SELECT $i + 1; COMMIT;"; done
 } >"$tmp/load.sql"
-scrape before
+scrape_up before pgbouncer_stats pgbouncer_pools
 psql -X -h 127.0.0.1 -p "$bouncer_port" -U postgres -q -f "$tmp/load.sql" postgres >"$tmp/load.out" ||
   fail "the load failed"
-scrape after
+scrape_up after pgbouncer_stats pgbouncer_pools
 
 # --- Exactly the load ---------------------------------------------------------
 
 db='{database="postgres"}'
-got=$(delta "pgbouncer_transactions_total$db")
-[ "$got" = $((statements + transactions)) ] || fail "$got transactions counted, $((statements + transactions)) sent"
-got=$(delta "pgbouncer_queries_total$db")
-[ "$got" = $((statements + 4 * transactions)) ] || fail "$got queries counted, $((statements + 4 * transactions)) sent"
-got=$(delta 'pgbouncer_network_io_bytes_total{database="postgres",network_io_direction="receive"}')
+expect_delta "pgbouncer_transactions_total$db" $((statements + transactions)) "transactions sent"
+expect_delta "pgbouncer_queries_total$db" $((statements + 4 * transactions)) "queries sent"
+got=$(delta 'pgbouncer_network_io_bytes_total{database="postgres",network_io_direction="receive"}') || exit 1
 [ "$got" -gt 0 ] || fail "no bytes received for the load"
 # The scrape's own psql on the admin console is an active client, and so
 # is the other source's when the two run at the same moment.
@@ -164,10 +143,7 @@ same_number "$(prom_value "$tmp/after.prom" "pgbouncer_query_duration_seconds_to
 # --- A stopped PgBouncer ------------------------------------------------------
 
 stop_pid bouncer_pid
-curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with pgbouncer down failed"
-[ "$(prom_value "$tmp/down.prom" 'metrics_adapter_source_up{source="pgbouncer_stats"}')" = 0 ] ||
-  fail "source up with pgbouncer stopped"
-! grep -q '^pgbouncer_' "$tmp/down.prom" || fail "pgbouncer_ series with pgbouncer stopped"
+expect_down pgbouncer_stats pgbouncer_ pgbouncer
 
 echo "pgbouncer: $statements statements and $transactions transactions through the pool counted" \
   "exactly; same values as SHOW STATS; down gives up 0"
