@@ -43,15 +43,12 @@ while (($#)); do
 done
 "$repo_root/scripts/deps.sh" --require /usr/bin/time || exit 2
 
-if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-  cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release \
-    -DMETRICS_ADAPTER_BENCHMARKS=ON >&2
-fi
-cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" --target metrics-adapter gen_access_log >&2
-adapter=$build_dir/metrics-adapter
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/multiline_cost.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=test/bench/lib.sh
+. "$repo_root/test/bench/lib.sh"
+bench_build "$repo_root" "$build_dir" metrics-adapter gen_access_log
+adapter=$build_dir/metrics-adapter
 
 # --- Inputs --------------------------------------------------------------------
 
@@ -104,23 +101,6 @@ config python_multiline "$tmp/python.log" "$python_rules" '^\d{4}-\d\d-\d\d \d\d
 
 # --- Runs ----------------------------------------------------------------------
 
-# run NAME: `once` under GNU time, best CPU (user + sys) of the runs kept in
-# $tmp/NAME.best as "cpu wall rss_kib".
-run() {
-  local name=$1 best=
-  for ((i = 1; i <= runs; i++)); do
-    /usr/bin/time -f '%e %U %S %M' -o "$tmp/$name.time" \
-      "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||
-      { tail "$tmp/$name.err" >&2; echo "error: $name failed" >&2; exit 1; }
-    read -r wall user sys rss <"$tmp/$name.time"
-    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-    if [[ -z $best ]] || awk -v a="$cpu" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-      best="$cpu $wall $rss"
-    fi
-  done
-  echo "$best" >"$tmp/$name.best"
-}
-
 # sample NAME SERIES_PREFIX: the sum of the samples whose name starts with it.
 sample() { awk -v p="$2" 'index($1, p) == 1 { s += $2 } END { print s + 0 }' "$tmp/$1.prom"; }
 
@@ -130,7 +110,7 @@ check() {  # check WHAT GOT WANT
 
 for name in access_plain access_multiline python_plain python_multiline; do
   echo "==> $name" >&2
-  run "$name"
+  best_cpu_run "$runs" "$name" "$adapter" once --config.file="$tmp/$name.yaml"
 done
 for name in access_plain access_multiline; do
   check "$name requests" "$(sample "$name" 'http_server_requests_total{')" "$lines"
