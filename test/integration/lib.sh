@@ -169,15 +169,22 @@ port_listening() {
                    END { exit !found }' /proc/net/tcp /proc/net/tcp6
 }
 
-# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on.
-# Another process may still take one before the service binds it: start()
-# then tries other ports.
+# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on,
+# below the kernel's range of ephemeral ports (net.ipv4.ip_local_port_range)
+# when it leaves room there: a port in that range may be given to any
+# outgoing connection's local end between picking and binding, which the
+# service then cannot bind, and this busy machine makes thousands of them.
+# Another test may still take one before the service binds it: the start
+# helpers (start_listening, start_exporter, start_server_on_free_port)
+# then try other ports.
 pick_ports() {
   ports=()
-  local candidate
+  local candidate low=20000 span=40000 ephemeral
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range || ephemeral=0
+  if [ "$ephemeral" -gt $((10000 + 4000)) ]; then low=10000 span=$((ephemeral - 10000)); fi
   for _ in $(seq 200); do
     [ "${#ports[@]}" -lt "$1" ] || return 0
-    candidate=$((20000 + RANDOM % 40000))
+    candidate=$((low + (RANDOM * 32768 + RANDOM) % span))
     port_listening "$candidate" && continue
     [[ " ${ports[*]} " == *" $candidate "* ]] && continue
     ports+=("$candidate")
@@ -340,3 +347,40 @@ start_exporter() {
   cat "$tmp/exporter.log"
   fail "$name exited at start on 5 ports"
 }
+
+# start_listening NAME PID_VARIABLE PREPARE READY COMMAND...: starts a
+# server on a free port of 127.0.0.1, set in `port`: calls PREPARE PORT
+# (e.g. writing a config file that names it; `true` for none), then starts
+# COMMAND, each `@PORT@` in its words replaced by the port, in its own process
+# group with output in $tmp/NAME.out. Sets PID_VARIABLE (stop it with
+# stop_pid) and returns once READY PORT succeeds; fails the test when the
+# server exits or 300 tries of READY, 0.1 s apart, did not succeed. A server
+# that exits saying "Address already in use" (in $tmp/NAME.out) lost its
+# port to another process between picking and binding: it is started again
+# on another, 5 ports at most.
+start_listening() {
+  local name=$1 pid_variable=$2 prepare=$3 ready=$4
+  shift 4
+  for _ in 1 2 3 4 5; do
+    pick_ports 1
+    port=${ports[0]}
+    "$prepare" "$port"
+    setsid "${@//@PORT@/$port}" >"$tmp/$name.out" 2>&1 &
+    printf -v "$pid_variable" '%s' "$!"
+    for _ in $(seq 300); do
+      "$ready" "$port" && return 0
+      kill -0 "${!pid_variable}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "${!pid_variable}" 2>/dev/null; then
+      cat "$tmp/$name.out"
+      fail "$name was not ready after 300 tries"
+    fi
+    wait "${!pid_variable}" 2>/dev/null || true
+    printf -v "$pid_variable" ''
+    grep -q 'Address already in use' "$tmp/$name.out" || { cat "$tmp/$name.out"; fail "$name exited at start"; }
+    echo "$name: port $port was taken meanwhile; trying another"
+  done
+  fail "$name could not bind a free port in 5 attempts"
+}
+

@@ -35,25 +35,25 @@ fi
 
 # --- PostgreSQL and PgBouncer -------------------------------------------------
 
-pick_ports 2
-pg_port=${ports[0]} bouncer_port=${ports[1]}
 timeout 120 "${as_db[@]}" "$pg_bin/initdb" -D "$tmp/data" -A trust -U postgres >"$tmp/initdb.log" 2>&1 ||
   { cat "$tmp/initdb.log"; fail "initdb failed"; }
-setsid "${as_db[@]}" "$pg_bin/postgres" -D "$tmp/data" -k "$tmp" -c listen_addresses=127.0.0.1 \
-  -p "$pg_port" >"$tmp/postgres.log" 2>&1 &
-pg_pid=$!
-for _ in $(seq 300); do
-  psql -X -h 127.0.0.1 -p "$pg_port" -U postgres -tAc 'SELECT 1' postgres >/dev/null 2>&1 && break
-  kill -0 "$pg_pid" 2>/dev/null || { cat "$tmp/postgres.log"; fail "postgres exited at start"; }
-  sleep 0.1
-done
+# postgres_ready PORT: PostgreSQL answers a query there.
+postgres_ready() { psql -X -h 127.0.0.1 -p "$1" -U postgres -tAc 'SELECT 1' postgres >/dev/null 2>&1; }
+start_listening postgres pg_pid true postgres_ready "${as_db[@]}" "$pg_bin/postgres" -D "$tmp/data" \
+  -k "$tmp" -c listen_addresses=127.0.0.1 -p @PORT@
+pg_port=$port
 echo '"postgres" ""' >"$tmp/users.txt"
-cat >"$tmp/pgbouncer.ini" <<INI
+[ "${#as_db[@]}" = 0 ] || chown postgres "$tmp/users.txt"
+# bouncer_config PORT: pgbouncer.ini listening on PORT. PgBouncer logs to
+# its stderr too (pgbouncer.out), where start_listening looks for a port
+# taken.
+bouncer_config() {
+  cat >"$tmp/pgbouncer.ini" <<INI
 [databases]
 postgres = host=127.0.0.1 port=$pg_port dbname=postgres
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = $bouncer_port
+listen_port = $1
 unix_socket_dir =
 auth_type = trust
 auth_file = $tmp/users.txt
@@ -63,15 +63,13 @@ pool_mode = transaction
 logfile = $tmp/pgbouncer.log
 pidfile = $tmp/pgbouncer.pid
 INI
-[ "${#as_db[@]}" = 0 ] || chown postgres "$tmp/users.txt" "$tmp/pgbouncer.ini"
-setsid "${as_db[@]}" pgbouncer "$tmp/pgbouncer.ini" >"$tmp/pgbouncer.out" 2>&1 &
-bouncer_pid=$!
+  [ "${#as_db[@]}" = 0 ] || chown postgres "$tmp/pgbouncer.ini"
+}
+# bouncer_ready PORT: PgBouncer's admin console answers there.
+bouncer_ready() { psql -X -h 127.0.0.1 -p "$1" -U postgres --csv -c 'SHOW VERSION' pgbouncer >/dev/null 2>&1; }
+start_listening pgbouncer bouncer_pid bouncer_config bouncer_ready "${as_db[@]}" pgbouncer "$tmp/pgbouncer.ini"
+bouncer_port=$port
 admin=(psql -X -h 127.0.0.1 -p "$bouncer_port" -U postgres --csv)
-for _ in $(seq 100); do
-  "${admin[@]}" -c 'SHOW VERSION' pgbouncer >/dev/null 2>&1 && break
-  kill -0 "$bouncer_pid" 2>/dev/null || { cat "$tmp/pgbouncer.out" "$tmp/pgbouncer.log"; fail "pgbouncer exited at start"; }
-  sleep 0.1
-done
 
 # --- The adapter --------------------------------------------------------------
 
