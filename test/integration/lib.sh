@@ -384,3 +384,33 @@ start_listening() {
   fail "$name could not bind a free port in 5 attempts"
 }
 
+# start_mariadb ARG...: a throwaway MariaDB server: mariadb-install-db makes
+# $tmp/data, then mariadbd runs on it in its own process group, without
+# networking (its socket is $tmp/mysqld.sock, its error log $tmp/error.log),
+# with the extra mariadbd ARGs. Sets db_pid (stop it with stop_mariadb) and
+# returns once the socket and the pid file exist; fails the test when that
+# takes over 30 s or the server exits.
+start_mariadb() {
+  timeout 120 mariadb-install-db --no-defaults --user=root --datadir="$tmp/data" \
+    --auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log"; fail "mariadb-install-db failed"; }
+  setsid mariadbd --no-defaults --user=root --datadir="$tmp/data" --socket="$tmp/mysqld.sock" \
+    --pid-file="$tmp/mysqld.pid" --skip-networking --log-error="$tmp/error.log" "$@" \
+    >"$tmp/mariadbd.out" 2>&1 &
+  db_pid=$!
+  for _ in $(seq 300); do
+    [ -S "$tmp/mysqld.sock" ] && [ -s "$tmp/mysqld.pid" ] && return 0
+    kill -0 "$db_pid" 2>/dev/null || { cat "$tmp/error.log"; fail "mariadbd exited at start"; }
+    sleep 0.1
+  done
+  cat "$tmp/error.log"
+  fail "mariadbd did not start within 30 s"
+}
+
+# stop_mariadb: stops the server start_mariadb started, if any, giving it
+# 10 s to shut down cleanly. Safe to call twice.
+stop_mariadb() {
+  [ -n "${db_pid:-}" ] || return 0
+  stop_group "$db_pid" 100
+  db_pid=
+}
