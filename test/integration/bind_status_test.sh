@@ -177,9 +177,9 @@ done
 
 # --- The same numbers as the reference exporter's ----------------------------
 
-start_exporter bind-exporter prometheus-bind-exporter \
+start_exporter prometheus-bind-exporter \
   --bind.stats-url="http://127.0.0.1:$stats_port/" --web.listen-address=127.0.0.1:@PORT@
-grep -q '^bind_up 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.log"; fail "bind-exporter is not up"; }
+grep -q '^bind_up 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.out"; fail "bind-exporter is not up"; }
 declare -A reference=(
   ['dns_server_queries_total{type="A"}']='bind_incoming_queries_total{type="A"}'
   ['dns_server_queries_total{type="AAAA"}']='bind_incoming_queries_total{type="AAAA"}'

@@ -312,42 +312,6 @@ expect_down() {
     fail "$prefix series with $what stopped: $(grep -m3 "^$prefix" "$tmp/down.prom")"
 }
 
-# start_exporter NAME COMMAND...: starts the reference exporter NAME
-# (COMMAND, in its own process group, output in $tmp/exporter.log) on a free
-# port of 127.0.0.1: each `@PORT@` in COMMAND's words is replaced by it.
-# Sets exporter_port and exporter_pid (stop it with stop_pid exporter_pid)
-# once a first GET /metrics answered, kept in $tmp/exporter.prom; waits up
-# to 10 s for that. An exporter that exits at start may have lost its port
-# to another process between picking and binding: tried again, 5 ports at
-# most. Whether the exporter reads its service is the caller's check (its
-# `*_up` series).
-start_exporter() {
-  local name=$1
-  shift
-  exporter_pid=
-  for _ in 1 2 3 4 5; do
-    pick_ports 1
-    exporter_port=${ports[0]}
-    setsid "${@//@PORT@/$exporter_port}" >"$tmp/exporter.log" 2>&1 &
-    exporter_pid=$!
-    for _ in $(seq 100); do
-      curl -sf --max-time 5 "http://127.0.0.1:$exporter_port/metrics" >"$tmp/exporter.prom" 2>/dev/null &&
-        return 0
-      kill -0 "$exporter_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$exporter_pid" 2>/dev/null; then
-      cat "$tmp/exporter.log"
-      fail "$name served no /metrics within 10 s"
-    fi
-    wait "$exporter_pid" 2>/dev/null || true
-    exporter_pid=
-    echo "$name exited at start (port $exporter_port taken meanwhile?); trying another port"
-  done
-  cat "$tmp/exporter.log"
-  fail "$name exited at start on 5 ports"
-}
-
 # start_listening NAME PID_VARIABLE PREPARE READY COMMAND...: starts a
 # server on a free port of 127.0.0.1, set in `port`: calls PREPARE PORT
 # (e.g. writing a config file that names it; `true` for none), then starts
@@ -355,9 +319,9 @@ start_exporter() {
 # group with output in $tmp/NAME.out. Sets PID_VARIABLE (stop it with
 # stop_pid) and returns once READY PORT succeeds; fails the test when the
 # server exits or 300 tries of READY, 0.1 s apart, did not succeed. A server
-# that exits saying "Address already in use" (in $tmp/NAME.out) lost its
-# port to another process between picking and binding: it is started again
-# on another, 5 ports at most.
+# that exits saying "address already in use" (any case, in $tmp/NAME.out)
+# lost its port to another process between picking and binding: it is
+# started again on another, 5 ports at most.
 start_listening() {
   local name=$1 pid_variable=$2 prepare=$3 ready=$4
   shift 4
@@ -378,11 +342,21 @@ start_listening() {
     fi
     wait "${!pid_variable}" 2>/dev/null || true
     printf -v "$pid_variable" ''
-    grep -q 'Address already in use' "$tmp/$name.out" || { cat "$tmp/$name.out"; fail "$name exited at start"; }
+    grep -qi 'address already in use' "$tmp/$name.out" || { cat "$tmp/$name.out"; fail "$name exited at start"; }
     echo "$name: port $port was taken meanwhile; trying another"
   done
   fail "$name could not bind a free port in 5 attempts"
 }
+
+# start_exporter COMMAND...: starts a reference exporter (COMMAND, serving
+# http://127.0.0.1:@PORT@/metrics) with start_listening: its output in
+# $tmp/exporter.out, its pid in exporter_pid (stop it with stop_pid
+# exporter_pid), its port in `port`. Ready once a GET /metrics answers;
+# that first scrape is kept in $tmp/exporter.prom. Whether the exporter
+# reads its service is the caller's check (its `*_up` series).
+start_exporter() { start_listening exporter exporter_pid true exporter_scraped "$@"; }
+# exporter_scraped PORT: one GET /metrics of the exporter, into $tmp/exporter.prom.
+exporter_scraped() { curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" >"$tmp/exporter.prom" 2>/dev/null; }
 
 # start_mariadb ARG...: a throwaway MariaDB server: mariadb-install-db makes
 # $tmp/data, then mariadbd runs on it in its own process group, without

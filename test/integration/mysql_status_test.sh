@@ -19,6 +19,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 
 tmp=$(mktemp -d)
 db_pid=''
+# shellcheck disable=SC2034  # read by name in stop_pid: ${!1}
 exporter_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
@@ -125,10 +126,10 @@ n=$(grep -c '^Com_' "$tmp/status.txt")
 
 # --- The same numbers as the reference exporter's ----------------------------
 
-start_exporter mysqld-exporter env DATA_SOURCE_NAME="root@unix($tmp/mysqld.sock)/" \
+start_exporter env DATA_SOURCE_NAME="root@unix($tmp/mysqld.sock)/" \
   prometheus-mysqld-exporter --web.listen-address=127.0.0.1:@PORT@
 grep -q '^mysql_up 1' "$tmp/exporter.prom" ||
-  { cat "$tmp/exporter.log"; fail "mysqld-exporter is not up"; }
+  { cat "$tmp/exporter.out"; fail "mysqld-exporter is not up"; }
 declare -A reference=(
   ['mysql_commands_total{command="insert"}']='mysql_global_status_commands_total{command="insert"}'
   ['mysql_commands_total{command="update"}']='mysql_global_status_commands_total{command="update"}'

@@ -142,9 +142,9 @@ expect_delta 'http_proxy_server_requests_total{protocol="http"}' "$origin" "orig
 curl -sf --max-time 5 "http://127.0.0.1:$squid_port/squid-internal-mgr/counters" >"$tmp/counters.txt" ||
   fail "reading mgr:counters failed"
 counter() { awk -v k="$1" '$1 == k { print $3 }' "$tmp/counters.txt"; }
-start_exporter squid-exporter prometheus-squid-exporter \
+start_exporter prometheus-squid-exporter \
   -squid-hostname 127.0.0.1 -squid-port "$squid_port" -listen 127.0.0.1:@PORT@
-grep -q '^squid_up{.*} 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.log"; fail "squid-exporter is not up"; }
+grep -q '^squid_up{.*} 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.out"; fail "squid-exporter is not up"; }
 # Counters no cache manager request changes (those are client requests
 # served by Squid itself: no hit, no origin request).
 declare -A same=(
