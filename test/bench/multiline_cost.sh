@@ -17,37 +17,15 @@
 # with the CPU cost of multiline relative to the run without.
 set -euo pipefail
 
-usage() {
-  cat <<EOF2
-usage: $(basename "$0") [--lines N] [--runs N] [--build-dir DIR]
-
-  --lines N        lines in each generated log (default 1000000)
-  --runs N         runs of each case; the best CPU time is reported (default 3)
-  --build-dir DIR  a Release build dir (default build/release); metrics-adapter and
-                   gen_access_log are (re)built in it
-EOF2
-}
-
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-lines=1000000
-runs=3
-build_dir=$repo_root/build/release
-while (($#)); do
-  case $1 in
-    --lines) lines=${2:?}; shift 2 ;;
-    --runs) runs=${2:?}; shift 2 ;;
-    --build-dir) build_dir=$(realpath "${2:?}"); shift 2 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=test/bench/lib.sh
+. "$repo_root/test/bench/lib.sh"
+bench_options "$@"
 "$repo_root/scripts/deps.sh" --require /usr/bin/time || exit 2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/multiline_cost.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-# shellcheck source=test/bench/lib.sh
-. "$repo_root/test/bench/lib.sh"
-bench_build "$repo_root" "$build_dir" metrics-adapter gen_access_log
+bench_build "$build_dir" metrics-adapter gen_access_log
 adapter=$build_dir/metrics-adapter
 
 # --- Inputs --------------------------------------------------------------------
