@@ -356,7 +356,7 @@ start_listening() {
 # reads its service is the caller's check (its `*_up` series).
 start_exporter() { start_listening exporter exporter_pid true exporter_scraped "$@"; }
 # exporter_scraped PORT: one GET /metrics of the exporter, into $tmp/exporter.prom.
-exporter_scraped() { curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" >"$tmp/exporter.prom" 2>/dev/null; }
+exporter_scraped() { curl -sf --noproxy '*' --max-time 5 "http://127.0.0.1:$1/metrics" >"$tmp/exporter.prom" 2>/dev/null; }
 
 # start_mariadb ARG...: a throwaway MariaDB server: mariadb-install-db makes
 # $tmp/data, then mariadbd runs on it in its own process group, without
