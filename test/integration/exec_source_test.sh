@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 mkdir "$tmp/www"
 echo "cached page" >"$tmp/www/page.txt"
-start_static_backend "$tmp/www" "$tmp/backend.log"
+start_static_backend "$tmp/www"
 
 cat >"$tmp/default.vcl" <<VCL
 vcl 4.1;

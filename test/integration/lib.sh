@@ -137,27 +137,14 @@ YAML
   echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
 }
 
-# start_static_backend DIR LOG: python3's http.server serving DIR on a free
-# port of 127.0.0.1, its output in LOG; sets backend_port and backend_pid (the
-# caller stops it). A port taken between picking and binding is tried again,
-# up to five ports.
+# start_static_backend DIR: python3's http.server serving DIR on a free port
+# of 127.0.0.1 (start_listening: output in $tmp/backend.out); sets
+# backend_port and backend_pid (the caller stops it).
 start_static_backend() {
-  local dir=$1 log=$2
-  for _ in 1 2 3 4 5; do
-    pick_ports 1
-    backend_port=${ports[0]}
-    python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$backend_port" >"$log" 2>&1 &
-    backend_pid=$!
-    for _ in $(seq 100); do
-      port_listening "$backend_port" && break
-      kill -0 "$backend_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    port_listening "$backend_port" && kill -0 "$backend_pid" 2>/dev/null && return 0
-    wait "$backend_pid" 2>/dev/null || true
-    backend_pid=
-  done
-  fail "the python3 backend did not start"
+  start_listening backend backend_pid true port_listening \
+    python3 -m http.server --bind 127.0.0.1 --directory "$1" @PORT@
+  # shellcheck disable=SC2034  # read by the caller
+  backend_port=$port
 }
 
 # port_listening PORT: something listens on PORT, any address, IPv4 or IPv6.

@@ -45,7 +45,7 @@ trap cleanup EXIT
 mkdir -p "$tmp/www/pass"
 echo "cached page" >"$tmp/www/page.txt"
 echo "passed page" >"$tmp/www/pass/page.txt"
-start_static_backend "$tmp/www" "$tmp/backend.log"
+start_static_backend "$tmp/www"
 
 cat >"$tmp/default.vcl" <<VCL
 vcl 4.1;
