@@ -89,9 +89,7 @@ sources:
     timeout: 5s
     rules: [$root/rules/library/bind/stats_json.yaml]
 YAML
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+start_checked_adapter run
 
 # --- The load -----------------------------------------------------------------
 

@@ -39,6 +39,16 @@ start_adapter() {
   url="http://127.0.0.1:$port"
 }
 
+# start_checked_adapter COMMAND [ARG...]: `$adapter check` must accept
+# $tmp/adapter.yaml within 30 s (its output is shown when it does not); then
+# start_adapter runs $adapter COMMAND (`run`) with ARGs and
+# --config.file=$tmp/adapter.yaml.
+start_checked_adapter() {
+  timeout 30 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
+    { cat "$tmp/check.out"; fail "metrics-adapter check refused the config"; }
+  start_adapter "$adapter" "$@" --config.file="$tmp/adapter.yaml"
+}
+
 # value SERIES_REGEX: the value of the first sample matching, or empty (also
 # when the scrape fails, which is said on stderr: a caller's check then fails
 # with its own message instead of `set -e` ending the test without one).

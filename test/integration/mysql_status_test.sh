@@ -44,9 +44,7 @@ sql() { timeout 60 "${client[@]}" "$@"; }
   echo "    timeout: 10s"
   echo "    rules: [$root/rules/library/mysql/global_status.yaml]"
 } >"$tmp/adapter.yaml"
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+start_checked_adapter run
 
 # --- The load -----------------------------------------------------------------
 

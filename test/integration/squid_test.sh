@@ -82,9 +82,7 @@ sources:
     from_beginning: true
     rules: [$root/rules/library/squid/access_log.yaml]
 YAML
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+start_checked_adapter run
 
 # --- The load -----------------------------------------------------------------
 
