@@ -207,15 +207,12 @@ bool ParseFormat(const std::string& format, const std::vector<std::size_t>& colu
       ++i;
       continue;
     }
-    FormatItem item;
-    if (!ReadDirective(format, start, &i, &item.field, error)) {
+    FormatField field;
+    if (!ReadDirective(format, start, &i, &field, error)) {
       *error = at(start) + *error;
       return false;
     }
-    item.field.position = columns[start];
-    AppendLiteral(literal, out->items);
-    literal.clear();
-    out->items.push_back(std::move(item));
+    AppendField(std::move(field), columns[start], literal, out->items);
   }
   AppendLiteral(literal, out->items);
   return true;
@@ -235,10 +232,7 @@ std::optional<LogFormat> ParseApacheLogFormat(std::string_view text, std::string
       std::isspace(static_cast<unsigned char>(rest[9])) != 0) {
     if (!FormatOfDirective(text, lead + 9, &out.format, &columns, error)) return std::nullopt;
   } else {
-    std::string_view format = text;
-    while (format.ends_with('\n') || format.ends_with('\r')) format.remove_suffix(1);
-    out.format = std::string(format);
-    for (std::size_t i = 0; i < format.size(); ++i) columns.push_back(i + 1);
+    ReadBareFormat(text, &out.format, &columns);
   }
   if (!ParseFormat(out.format, columns, &out, error)) return std::nullopt;
   return out;

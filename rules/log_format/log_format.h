@@ -74,4 +74,15 @@ struct LogFormat {
 // Appends `text` to the items, merging it with a literal before it.
 void AppendLiteral(std::string_view text, std::vector<FormatItem>& items);
 
+// Appends a field a reader found in the format: first the literal text
+// gathered before it (AppendLiteral), which is then cleared, then `field`
+// at `position`, its 1-based column in the reader's input.
+void AppendField(FormatField field, std::size_t position, std::string& literal,
+                 std::vector<FormatItem>& items);
+
+// A format string given bare, not inside its directive: sets *format to
+// `text` without the line breaks a shell leaves at its end, and *columns to
+// each of its bytes' column (1-based) in `text`.
+void ReadBareFormat(std::string_view text, std::string* format, std::vector<std::size_t>* columns);
+
 }  // namespace metrics_adapter

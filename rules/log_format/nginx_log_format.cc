@@ -178,12 +178,7 @@ bool ParseFormat(const std::string& format, const std::vector<std::size_t>& colu
       *error = at(start) + "'$' is not followed by a variable name";
       return false;
     }
-    AppendLiteral(literal, out->items);
-    literal.clear();
-    FormatItem item;
-    item.field = FieldFor(name);
-    item.field.position = columns[start];
-    out->items.push_back(std::move(item));
+    AppendField(FieldFor(name), columns[start], literal, out->items);
   }
   AppendLiteral(literal, out->items);
   return true;
@@ -230,11 +225,7 @@ std::optional<LogFormat> ParseNginxLogFormat(std::string_view text, std::string*
       columns.insert(columns.end(), words[next].columns.begin(), words[next].columns.end());
     }
   } else {
-    // Just the format string; a line break the shell added at its end is not part of it.
-    std::string_view format = text;
-    while (format.ends_with('\n') || format.ends_with('\r')) format.remove_suffix(1);
-    out.format = std::string(format);
-    for (std::size_t i = 0; i < format.size(); ++i) columns.push_back(i + 1);
+    ReadBareFormat(text, &out.format, &columns);
   }
   if (!ParseFormat(out.format, columns, &out, error)) return std::nullopt;
   return out;

@@ -8,47 +8,22 @@
 # is printed, and the cost of the second relative to the first.
 set -euo pipefail
 
-usage() {
-  cat <<EOF2
-usage: $(basename "$0") [--lines N] [--runs N] [--build-dir DIR]
-
-  --lines N        lines in the generated log (default 1000000)
-  --runs N         runs of each case; the best CPU time is reported (default 3)
-  --build-dir DIR  a Release build dir (default build/release); metrics-adapter and
-                   gen_access_log are (re)built in it
-EOF2
-}
-
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-lines=1000000
-runs=3
-build_dir=$repo_root/build/release
-while (($#)); do
-  case $1 in
-    --lines) lines=${2:?}; shift 2 ;;
-    --runs) runs=${2:?}; shift 2 ;;
-    --build-dir) build_dir=$(realpath "${2:?}"); shift 2 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=test/bench/lib.sh
+. "$repo_root/test/bench/lib.sh"
+bench_options "$@"
 "$repo_root/scripts/deps.sh" --require /usr/bin/time awk || exit 2
-
-if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-  cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release \
-    -DMETRICS_ADAPTER_BENCHMARKS=ON >&2
-fi
-cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" --target metrics-adapter gen_access_log >&2
-adapter=$build_dir/metrics-adapter
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/expressions_cost.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+bench_build "$build_dir" metrics-adapter gen_access_log
+adapter=$build_dir/metrics-adapter
 "$build_dir/test/bench/gen_access_log" --lines "$lines" --seed 1 >"$tmp/access.log"
 
-# The best CPU seconds (user + sys) of `runs` runs with rule file $1; the
-# exposition of the last run is kept in $tmp/$2.prom.
+# best_cpu RULES NAME: the best CPU seconds (user + sys) of `runs` runs with
+# rule file RULES; the exposition of the last run is kept in $tmp/NAME.prom.
 best_cpu() {
-  local rules=$1 name=$2 best="" cpu
+  local rules=$1 name=$2
   cat >"$tmp/$name.config.yaml" <<EOF2
 sources:
   - name: access
@@ -57,13 +32,8 @@ sources:
     from_beginning: true
     rules: [$rules]
 EOF2
-  for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -f '%U %S' -o "$tmp/time" \
-      "$adapter" once --log.level=error --config.file="$tmp/$name.config.yaml" >"$tmp/$name.prom"
-    cpu=$(awk '{ print $1 + $2 }' "$tmp/time")
-    if [[ -z $best ]] || awk -v a="$cpu" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$cpu; fi
-  done
-  echo "$best"
+  best_cpu_run "$runs" "$name" "$adapter" once --log.level=error --config.file="$tmp/$name.config.yaml"
+  awk '{ print $1 }' "$tmp/$name.best"
 }
 
 plain=$(best_cpu "$repo_root/test/bench/expressions/plain.yaml" plain)

@@ -17,41 +17,16 @@
 # with the CPU cost of multiline relative to the run without.
 set -euo pipefail
 
-usage() {
-  cat <<EOF2
-usage: $(basename "$0") [--lines N] [--runs N] [--build-dir DIR]
-
-  --lines N        lines in each generated log (default 1000000)
-  --runs N         runs of each case; the best CPU time is reported (default 3)
-  --build-dir DIR  a Release build dir (default build/release); metrics-adapter and
-                   gen_access_log are (re)built in it
-EOF2
-}
-
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-lines=1000000
-runs=3
-build_dir=$repo_root/build/release
-while (($#)); do
-  case $1 in
-    --lines) lines=${2:?}; shift 2 ;;
-    --runs) runs=${2:?}; shift 2 ;;
-    --build-dir) build_dir=$(realpath "${2:?}"); shift 2 ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=test/bench/lib.sh
+. "$repo_root/test/bench/lib.sh"
+bench_options "$@"
 "$repo_root/scripts/deps.sh" --require /usr/bin/time || exit 2
-
-if [[ ! -f $build_dir/CMakeCache.txt ]]; then
-  cmake -S "$repo_root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release \
-    -DMETRICS_ADAPTER_BENCHMARKS=ON >&2
-fi
-cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" --target metrics-adapter gen_access_log >&2
-adapter=$build_dir/metrics-adapter
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/multiline_cost.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+bench_build "$build_dir" metrics-adapter gen_access_log
+adapter=$build_dir/metrics-adapter
 
 # --- Inputs --------------------------------------------------------------------
 
@@ -104,23 +79,6 @@ config python_multiline "$tmp/python.log" "$python_rules" '^\d{4}-\d\d-\d\d \d\d
 
 # --- Runs ----------------------------------------------------------------------
 
-# run NAME: `once` under GNU time, best CPU (user + sys) of the runs kept in
-# $tmp/NAME.best as "cpu wall rss_kib".
-run() {
-  local name=$1 best=
-  for ((i = 1; i <= runs; i++)); do
-    /usr/bin/time -f '%e %U %S %M' -o "$tmp/$name.time" \
-      "$adapter" once --config.file="$tmp/$name.yaml" >"$tmp/$name.prom" 2>"$tmp/$name.err" ||
-      { tail "$tmp/$name.err" >&2; echo "error: $name failed" >&2; exit 1; }
-    read -r wall user sys rss <"$tmp/$name.time"
-    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-    if [[ -z $best ]] || awk -v a="$cpu" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-      best="$cpu $wall $rss"
-    fi
-  done
-  echo "$best" >"$tmp/$name.best"
-}
-
 # sample NAME SERIES_PREFIX: the sum of the samples whose name starts with it.
 sample() { awk -v p="$2" 'index($1, p) == 1 { s += $2 } END { print s + 0 }' "$tmp/$1.prom"; }
 
@@ -130,7 +88,7 @@ check() {  # check WHAT GOT WANT
 
 for name in access_plain access_multiline python_plain python_multiline; do
   echo "==> $name" >&2
-  run "$name"
+  best_cpu_run "$runs" "$name" "$adapter" once --config.file="$tmp/$name.yaml"
 done
 for name in access_plain access_multiline; do
   check "$name requests" "$(sample "$name" 'http_server_requests_total{')" "$lines"

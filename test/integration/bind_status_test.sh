@@ -22,17 +22,12 @@ tmp=$(mktemp -d)
 auth_pid='' resolver_pid='' exporter_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_pid() { # NAME_OF_PID_VARIABLE
-  [ -n "${!1}" ] || return 0
-  stop_group "${!1}"
-  printf -v "$1" ''
-}
 trap 'stop_adapter; stop_pid exporter_pid; stop_pid resolver_pid; stop_pid auth_pid; rm -rf "$tmp"' EXIT
 
 # --- The servers --------------------------------------------------------------
 
-pick_ports 4
-auth_port=${ports[0]} dns_port=${ports[1]} stats_port=${ports[2]} exporter_port=${ports[3]}
+pick_ports 3
+auth_port=${ports[0]} dns_port=${ports[1]} stats_port=${ports[2]}
 mkdir "$tmp/auth" "$tmp/resolver"
 cat >"$tmp/auth/example.test.zone" <<'ZONE'
 $TTL 300
@@ -94,28 +89,7 @@ sources:
     timeout: 5s
     rules: [$root/rules/library/bind/stats_json.yaml]
 YAML
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
-
-scrape() {
-  curl -sf --max-time 15 "$url/metrics" >"$tmp/$1.prom" || fail "scrape $1 failed"
-  [ "$(prom_value "$tmp/$1.prom" 'metrics_adapter_source_up{source="bind"}')" = 1 ] ||
-    fail "scrape $1: source not up: $(grep 'source="bind"' "$tmp/$1.prom")"
-}
-# delta SERIES: its value in after.prom minus before.prom (absent: 0).
-delta() {
-  local a b
-  a=$(prom_value "$tmp/after.prom" "$1")
-  b=$(prom_value "$tmp/before.prom" "$1")
-  [ -n "$a" ] || fail "$1 missing after the load"
-  echo $((a - ${b:-0}))
-}
-expect_delta() { # SERIES WANT WHAT
-  local got
-  got=$(delta "$1")
-  [ "$got" = "$2" ] || fail "$1 rose by $got, want $2 ($3)"
-}
+start_checked_adapter run
 
 # --- The load -----------------------------------------------------------------
 
@@ -127,7 +101,7 @@ for _ in $(seq "$txt"); do queries+=(txt.example.test TXT); done
 for i in $(seq "$nxdomain"); do queries+=("nope$i.example.test" A); done
 for i in $(seq "$refused"); do queries+=("host$i.elsewhere.test" A); done
 
-scrape before
+scrape_up before bind
 # dig sends each query of its command line in turn over UDP, one try each.
 timeout 60 dig @127.0.0.1 -p "$dns_port" +tries=1 +time=5 "${queries[@]}" >"$tmp/dig.out" ||
   fail "dig failed: $(tail -5 "$tmp/dig.out")"
@@ -139,7 +113,7 @@ got=$(grep -c 'status: NXDOMAIN' "$tmp/dig.out" || true)
 [ "$got" = "$nxdomain" ] || fail "dig saw $got NXDOMAIN answers for $nxdomain names"
 got=$(grep -c 'status: SERVFAIL' "$tmp/dig.out" || true)
 [ "$got" = "$refused" ] || fail "dig saw $got SERVFAIL answers for $refused refused names"
-scrape after
+scrape_up after bind
 
 # --- Exactly the load ---------------------------------------------------------
 
@@ -201,15 +175,9 @@ done
 
 # --- The same numbers as the reference exporter's ----------------------------
 
-setsid prometheus-bind-exporter --bind.stats-url="http://127.0.0.1:$stats_port/" \
-  --web.listen-address="127.0.0.1:$exporter_port" >"$tmp/exporter.log" 2>&1 &
-exporter_pid=$!
-for _ in $(seq 100); do
-  curl -sf --max-time 5 "http://127.0.0.1:$exporter_port/metrics" >"$tmp/exporter.prom" 2>/dev/null && break
-  kill -0 "$exporter_pid" 2>/dev/null || { cat "$tmp/exporter.log"; fail "bind-exporter exited at start"; }
-  sleep 0.1
-done
-grep -q '^bind_up 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.log"; fail "bind-exporter is not up"; }
+start_exporter prometheus-bind-exporter \
+  --bind.stats-url="http://127.0.0.1:$stats_port/" --web.listen-address=127.0.0.1:@PORT@
+grep -q '^bind_up 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.out"; fail "bind-exporter is not up"; }
 declare -A reference=(
   ['dns_server_queries_total{type="A"}']='bind_incoming_queries_total{type="A"}'
   ['dns_server_queries_total{type="AAAA"}']='bind_incoming_queries_total{type="AAAA"}'
@@ -236,10 +204,7 @@ stop_pid exporter_pid
 # --- A stopped server ---------------------------------------------------------
 
 stop_pid resolver_pid
-curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with the server down failed"
-[ "$(prom_value "$tmp/down.prom" 'metrics_adapter_source_up{source="bind"}')" = 0 ] ||
-  fail "source up with the server stopped"
-! grep -q '^dns_' "$tmp/down.prom" || fail "dns_ series with the server stopped: $(grep -m3 '^dns_' "$tmp/down.prom")"
+expect_down bind dns_ "the server"
 
 echo "bind statistics: $total queries ($found answered, $nxdomain NXDOMAIN, $refused SERVFAIL," \
   "$tcp over TCP, $distinct forwarded) counted exactly; same values as BIND and bind-exporter; down gives up 0"

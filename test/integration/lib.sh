@@ -39,6 +39,16 @@ start_adapter() {
   url="http://127.0.0.1:$port"
 }
 
+# start_checked_adapter COMMAND [ARG...]: `$adapter check` must accept
+# $tmp/adapter.yaml within 30 s (its output is shown when it does not); then
+# start_adapter runs $adapter COMMAND (`run`) with ARGs and
+# --config.file=$tmp/adapter.yaml.
+start_checked_adapter() {
+  timeout 30 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
+    { cat "$tmp/check.out"; fail "metrics-adapter check refused the config"; }
+  start_adapter "$adapter" "$@" --config.file="$tmp/adapter.yaml"
+}
+
 # value SERIES_REGEX: the value of the first sample matching, or empty (also
 # when the scrape fails, which is said on stderr: a caller's check then fails
 # with its own message instead of `set -e` ending the test without one).
@@ -137,27 +147,14 @@ YAML
   echo "$log: $lines lines, ${#want[@]} (method, status) series, $bytes bytes: all counted"
 }
 
-# start_static_backend DIR LOG: python3's http.server serving DIR on a free
-# port of 127.0.0.1, its output in LOG; sets backend_port and backend_pid (the
-# caller stops it). A port taken between picking and binding is tried again,
-# up to five ports.
+# start_static_backend DIR: python3's http.server serving DIR on a free port
+# of 127.0.0.1 (start_listening: output in $tmp/backend.out); sets
+# backend_port and backend_pid (the caller stops it).
 start_static_backend() {
-  local dir=$1 log=$2
-  for _ in 1 2 3 4 5; do
-    pick_ports 1
-    backend_port=${ports[0]}
-    python3 -m http.server --bind 127.0.0.1 --directory "$dir" "$backend_port" >"$log" 2>&1 &
-    backend_pid=$!
-    for _ in $(seq 100); do
-      port_listening "$backend_port" && break
-      kill -0 "$backend_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    port_listening "$backend_port" && kill -0 "$backend_pid" 2>/dev/null && return 0
-    wait "$backend_pid" 2>/dev/null || true
-    backend_pid=
-  done
-  fail "the python3 backend did not start"
+  start_listening backend backend_pid true port_listening \
+    python3 -m http.server --bind 127.0.0.1 --directory "$1" @PORT@
+  # shellcheck disable=SC2034  # read by the caller
+  backend_port=$port
 }
 
 # port_listening PORT: something listens on PORT, any address, IPv4 or IPv6.
@@ -169,15 +166,22 @@ port_listening() {
                    END { exit !found }' /proc/net/tcp /proc/net/tcp6
 }
 
-# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on.
-# Another process may still take one before the service binds it: start()
-# then tries other ports.
+# pick_ports COUNT: sets `ports` to COUNT distinct ports nothing listens on,
+# below the kernel's range of ephemeral ports (net.ipv4.ip_local_port_range)
+# when it leaves room there: a port in that range may be given to any
+# outgoing connection's local end between picking and binding, which the
+# service then cannot bind, and this busy machine makes thousands of them.
+# Another test may still take one before the service binds it: the start
+# helpers (start_listening, start_exporter, start_server_on_free_port)
+# then try other ports.
 pick_ports() {
   ports=()
-  local candidate
+  local candidate low=20000 span=40000 ephemeral
+  read -r ephemeral _ </proc/sys/net/ipv4/ip_local_port_range || ephemeral=0
+  if [ "$ephemeral" -gt $((10000 + 4000)) ]; then low=10000 span=$((ephemeral - 10000)); fi
   for _ in $(seq 200); do
     [ "${#ports[@]}" -lt "$1" ] || return 0
-    candidate=$((20000 + RANDOM % 40000))
+    candidate=$((low + (RANDOM * 32768 + RANDOM) % span))
     port_listening "$candidate" && continue
     [[ " ${ports[*]} " == *" $candidate "* ]] && continue
     ports+=("$candidate")
@@ -246,4 +250,138 @@ start_server_on_free_port() {
 nginx_temp_paths() {
   local kind
   for kind in client_body proxy fastcgi uwsgi scgi; do echo "  ${kind}_temp_path $tmp/$kind;"; done
+}
+
+# --- A pulled service: scrapes before and after a counted load ---------------
+
+# stop_pid NAME_OF_PID_VARIABLE: stops the server (started under setsid)
+# whose pid the variable holds, if any (stop_group), and empties the
+# variable. Safe to call twice: from the test and again from its EXIT trap.
+stop_pid() {
+  [ -n "${!1}" ] || return 0
+  stop_group "${!1}"
+  printf -v "$1" ''
+}
+
+# scrape_up NAME SOURCE...: one GET /metrics into $tmp/NAME.prom; fails
+# unless it answers within 15 s and every SOURCE reads
+# metrics_adapter_source_up 1 in it.
+scrape_up() {
+  local name=$1 source
+  shift
+  curl -sf --max-time 15 "$url/metrics" >"$tmp/$name.prom" || fail "scrape $name failed"
+  for source in "$@"; do
+    [ "$(prom_value "$tmp/$name.prom" "metrics_adapter_source_up{source=\"$source\"}")" = 1 ] ||
+      fail "scrape $name: source $source not up: $(grep "source=\"$source\"" "$tmp/$name.prom")"
+  done
+}
+
+# delta SERIES: prints its value in $tmp/after.prom minus its value in
+# $tmp/before.prom (scrape_up after and before), as an integer. A series
+# absent before counts from 0 (a label value the service lists only once
+# it has seen it); one absent after fails the test, the message on stderr
+# (a caller reads stdout: got=$(delta S) || exit 1).
+delta() {
+  local a b
+  a=$(prom_value "$tmp/after.prom" "$1")
+  b=$(prom_value "$tmp/before.prom" "$1")
+  [ -n "$a" ] || fail "$1 missing after the load" >&2
+  echo $((a - ${b:-0}))
+}
+
+# expect_delta SERIES WANT WHAT: fails unless SERIES rose by exactly WANT
+# between the two scrapes (delta); WHAT says in the message what was sent.
+expect_delta() {
+  local got
+  got=$(delta "$1") || exit 1
+  [ "$got" = "$2" ] || fail "$1 rose by $got, want $2 ($3)"
+}
+
+# expect_down SOURCE PREFIX WHAT: with the service stopped (WHAT names it), one
+# GET /metrics into $tmp/down.prom must answer, read
+# metrics_adapter_source_up 0 for SOURCE and hold no series starting with PREFIX.
+expect_down() {
+  local source=$1 prefix=$2 what=$3
+  curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with $what stopped failed"
+  [ "$(prom_value "$tmp/down.prom" "metrics_adapter_source_up{source=\"$source\"}")" = 0 ] ||
+    fail "source $source up with $what stopped"
+  ! grep -q "^$prefix" "$tmp/down.prom" ||
+    fail "$prefix series with $what stopped: $(grep -m3 "^$prefix" "$tmp/down.prom")"
+}
+
+# start_listening NAME PID_VARIABLE PREPARE READY COMMAND...: starts a
+# server on a free port of 127.0.0.1, set in `port`: calls PREPARE PORT
+# (e.g. writing a config file that names it; `true` for none), then starts
+# COMMAND, each `@PORT@` in its words replaced by the port, in its own process
+# group with output in $tmp/NAME.out. Sets PID_VARIABLE (stop it with
+# stop_pid) and returns once READY PORT succeeds; fails the test when the
+# server exits or 300 tries of READY, 0.1 s apart, did not succeed. A server
+# that exits saying "address already in use" (any case, in $tmp/NAME.out)
+# lost its port to another process between picking and binding: it is
+# started again on another, 5 ports at most.
+start_listening() {
+  local name=$1 pid_variable=$2 prepare=$3 ready=$4
+  shift 4
+  for _ in 1 2 3 4 5; do
+    pick_ports 1
+    port=${ports[0]}
+    "$prepare" "$port"
+    setsid "${@//@PORT@/$port}" >"$tmp/$name.out" 2>&1 &
+    printf -v "$pid_variable" '%s' "$!"
+    for _ in $(seq 300); do
+      "$ready" "$port" && return 0
+      kill -0 "${!pid_variable}" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "${!pid_variable}" 2>/dev/null; then
+      cat "$tmp/$name.out"
+      fail "$name was not ready after 300 tries"
+    fi
+    wait "${!pid_variable}" 2>/dev/null || true
+    printf -v "$pid_variable" ''
+    grep -qi 'address already in use' "$tmp/$name.out" || { cat "$tmp/$name.out"; fail "$name exited at start"; }
+    echo "$name: port $port was taken meanwhile; trying another"
+  done
+  fail "$name could not bind a free port in 5 attempts"
+}
+
+# start_exporter COMMAND...: starts a reference exporter (COMMAND, serving
+# http://127.0.0.1:@PORT@/metrics) with start_listening: its output in
+# $tmp/exporter.out, its pid in exporter_pid (stop it with stop_pid
+# exporter_pid), its port in `port`. Ready once a GET /metrics answers;
+# that first scrape is kept in $tmp/exporter.prom. Whether the exporter
+# reads its service is the caller's check (its `*_up` series).
+start_exporter() { start_listening exporter exporter_pid true exporter_scraped "$@"; }
+# exporter_scraped PORT: one GET /metrics of the exporter, into $tmp/exporter.prom.
+exporter_scraped() { curl -sf --noproxy '*' --max-time 5 "http://127.0.0.1:$1/metrics" >"$tmp/exporter.prom" 2>/dev/null; }
+
+# start_mariadb ARG...: a throwaway MariaDB server: mariadb-install-db makes
+# $tmp/data, then mariadbd runs on it in its own process group, without
+# networking (its socket is $tmp/mysqld.sock, its error log $tmp/error.log),
+# with the extra mariadbd ARGs. Sets db_pid (stop it with stop_mariadb) and
+# returns once the socket and the pid file exist; fails the test when that
+# takes over 30 s or the server exits.
+start_mariadb() {
+  timeout 120 mariadb-install-db --no-defaults --user=root --datadir="$tmp/data" \
+    --auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
+    { cat "$tmp/install.log"; fail "mariadb-install-db failed"; }
+  setsid mariadbd --no-defaults --user=root --datadir="$tmp/data" --socket="$tmp/mysqld.sock" \
+    --pid-file="$tmp/mysqld.pid" --skip-networking --log-error="$tmp/error.log" "$@" \
+    >"$tmp/mariadbd.out" 2>&1 &
+  db_pid=$!
+  for _ in $(seq 300); do
+    [ -S "$tmp/mysqld.sock" ] && [ -s "$tmp/mysqld.pid" ] && return 0
+    kill -0 "$db_pid" 2>/dev/null || { cat "$tmp/error.log"; fail "mariadbd exited at start"; }
+    sleep 0.1
+  done
+  cat "$tmp/error.log"
+  fail "mariadbd did not start within 30 s"
+}
+
+# stop_mariadb: stops the server start_mariadb started, if any, giving it
+# 10 s to shut down cleanly. Safe to call twice.
+stop_mariadb() {
+  [ -n "${db_pid:-}" ] || return 0
+  stop_group "$db_pid" 100
+  db_pid=
 }

@@ -23,29 +23,11 @@ tmp=$(mktemp -d)
 db_pid=
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_db() {
-  [ -n "$db_pid" ] || return 0
-  stop_group "$db_pid" 100
-  db_pid=
-}
-trap 'stop_adapter; stop_db; rm -rf "$tmp"' EXIT
+trap 'stop_adapter; stop_mariadb; rm -rf "$tmp"' EXIT
 
 # --- The server ---------------------------------------------------------------
 
-timeout 120 mariadb-install-db --no-defaults --user=root --datadir="$tmp/data" \
-  --auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
-  { cat "$tmp/install.log"; fail "mariadb-install-db failed"; }
-setsid mariadbd --no-defaults --user=root --datadir="$tmp/data" --socket="$tmp/mysqld.sock" \
-  --pid-file="$tmp/mysqld.pid" --skip-networking --log-error="$tmp/error.log" \
-  --slow-query-log=1 --long-query-time=0 --slow-query-log-file="$tmp/slow.log" \
-  >"$tmp/mariadbd.out" 2>&1 &
-db_pid=$!
-for _ in $(seq 300); do
-  [ -S "$tmp/mysqld.sock" ] && [ -s "$tmp/mysqld.pid" ] && break
-  kill -0 "$db_pid" 2>/dev/null || { cat "$tmp/error.log"; fail "mariadbd exited at start"; }
-  sleep 0.1
-done
-[ -S "$tmp/mysqld.sock" ] || { cat "$tmp/error.log"; fail "mariadbd did not start within 30 s"; }
+start_mariadb --slow-query-log=1 --long-query-time=0 --slow-query-log-file="$tmp/slow.log"
 sql() { timeout 60 mariadb --no-defaults --socket="$tmp/mysqld.sock" --user=root "$@"; }
 
 # --- The adapter --------------------------------------------------------------

@@ -19,37 +19,16 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 
 tmp=$(mktemp -d)
 db_pid=''
+# shellcheck disable=SC2034  # read by name in stop_pid: ${!1}
 exporter_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_db() {
-  [ -n "$db_pid" ] || return 0
-  stop_group "$db_pid" 100
-  db_pid=
-}
-stop_exporter() {
-  [ -n "$exporter_pid" ] || return 0
-  stop_group "$exporter_pid"
-  exporter_pid=
-}
-trap 'stop_adapter; stop_exporter; stop_db; rm -rf "$tmp"' EXIT
+trap 'stop_adapter; stop_pid exporter_pid; stop_mariadb; rm -rf "$tmp"' EXIT
 
 # --- The server ---------------------------------------------------------------
 
-timeout 120 mariadb-install-db --no-defaults --user=root --datadir="$tmp/data" \
-  --auth-root-authentication-method=normal --skip-test-db >"$tmp/install.log" 2>&1 ||
-  { cat "$tmp/install.log"; fail "mariadb-install-db failed"; }
 long_query_time=0.1
-setsid mariadbd --no-defaults --user=root --datadir="$tmp/data" --socket="$tmp/mysqld.sock" \
-  --pid-file="$tmp/mysqld.pid" --skip-networking --log-error="$tmp/error.log" \
-  --long-query-time="$long_query_time" >"$tmp/mariadbd.out" 2>&1 &
-db_pid=$!
-for _ in $(seq 300); do
-  [ -S "$tmp/mysqld.sock" ] && [ -s "$tmp/mysqld.pid" ] && break
-  kill -0 "$db_pid" 2>/dev/null || { cat "$tmp/error.log"; fail "mariadbd exited at start"; }
-  sleep 0.1
-done
-[ -S "$tmp/mysqld.sock" ] || { cat "$tmp/error.log"; fail "mariadbd did not start within 30 s"; }
+start_mariadb --long-query-time="$long_query_time"
 client=(mariadb --no-defaults --socket="$tmp/mysqld.sock" --user=root --batch --skip-column-names)
 sql() { timeout 60 "${client[@]}" "$@"; }
 
@@ -65,24 +44,7 @@ sql() { timeout 60 "${client[@]}" "$@"; }
   echo "    timeout: 10s"
   echo "    rules: [$root/rules/library/mysql/global_status.yaml]"
 } >"$tmp/adapter.yaml"
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
-
-# scrape NAME: the adapter's /metrics into $tmp/NAME.prom, the source up.
-scrape() {
-  curl -sf --max-time 15 "$url/metrics" >"$tmp/$1.prom" || fail "scrape $1 failed"
-  [ "$(prom_value "$tmp/$1.prom" 'metrics_adapter_source_up{source="mariadb"}')" = 1 ] ||
-    fail "scrape $1: source not up: $(grep 'source="mariadb"' "$tmp/$1.prom")"
-}
-# delta SERIES: its value in after.prom minus before.prom.
-delta() {
-  local a b
-  a=$(prom_value "$tmp/after.prom" "$1")
-  b=$(prom_value "$tmp/before.prom" "$1")
-  if [ -z "$a" ] || [ -z "$b" ]; then fail "$1 missing: before '$b', after '$a'"; fi
-  echo $((a - b))
-}
+start_checked_adapter run
 
 # --- The load -----------------------------------------------------------------
 
@@ -97,7 +59,7 @@ inserts=120 selects=80 updates=30 deletes=20 sleeps=3 aborted=2
   for _ in $(seq "$sleeps"); do echo "SELECT SLEEP(0.3);"; done
 } >"$tmp/load.sql"
 
-scrape before
+scrape_up before mariadb
 sql <"$tmp/load.sql" >"$tmp/load.out" || fail "the load failed"
 # Clients idle past their wait_timeout: the server closes them, and counts
 # each as an aborted client.
@@ -107,25 +69,20 @@ for _ in $(seq "$aborted"); do
   idle_pids+=($!)
 done
 for pid in "${idle_pids[@]}"; do wait "$pid" || true; done
-scrape after
+scrape_up after mariadb
 
 # --- Exactly the load ---------------------------------------------------------
 
 declare -A want=([insert]=$inserts [select]=$((selects + sleeps)) [update]=$updates
   [delete]=$deletes [create_db]=1 [create_table]=1 [set_option]=$aborted)
 for command in "${!want[@]}"; do
-  got=$(delta "mysql_commands_total{command=\"$command\"}")
-  [ "$got" = "${want[$command]}" ] || fail "$got $command statements counted, ${want[$command]} sent"
+  expect_delta "mysql_commands_total{command=\"$command\"}" "${want[$command]}" "$command statements sent"
 done
-got=$(delta mysql_slow_queries_total)
-[ "$got" = "$sleeps" ] || fail "$got slow queries counted, $sleeps statements slept past long_query_time"
-got=$(delta mysql_aborted_clients_total)
-[ "$got" = "$aborted" ] || fail "$got aborted clients counted, $aborted clients idled past wait_timeout"
+expect_delta mysql_slow_queries_total "$sleeps" "statements that slept past long_query_time"
+expect_delta mysql_aborted_clients_total "$aborted" "clients idle past wait_timeout"
 # The load's connections, plus the second scrape's own.
-got=$(delta mysql_connections_total)
-[ "$got" = $((1 + aborted + 1)) ] || fail "$got connections counted, $((1 + aborted + 1)) made"
-got=$(delta mysql_aborted_connects_total)
-[ "$got" = 0 ] || fail "$got aborted connects, none made"
+expect_delta mysql_connections_total $((1 + aborted + 1)) "connections made"
+expect_delta mysql_aborted_connects_total 0 "no aborted connect made"
 # The scrape's own connection is the only one open, and it is running.
 [ "$(prom_value "$tmp/after.prom" 'mysql_threads{kind="connected"}')" = 1 ] ||
   fail "threads connected: $(prom_value "$tmp/after.prom" 'mysql_threads{kind="connected"}'), want 1"
@@ -133,10 +90,10 @@ got=$(delta mysql_aborted_connects_total)
   fail "no running thread, though the scrape's statement runs"
 [ "$(prom_value "$tmp/after.prom" mysql_max_used_connections)" -ge $((aborted)) ] ||
   fail "max used connections below the $aborted idle clients open at once"
-got=$(delta 'mysql_network_io_bytes_total{network_io_direction="receive"}')
+got=$(delta 'mysql_network_io_bytes_total{network_io_direction="receive"}') || exit 1
 [ "$got" -ge "$(stat -c %s "$tmp/load.sql")" ] ||
   fail "$got bytes received, the load alone sent $(stat -c %s "$tmp/load.sql")"
-got=$(delta 'mysql_buffer_pool_operations_total{operation="write_requests"}')
+got=$(delta 'mysql_buffer_pool_operations_total{operation="write_requests"}') || exit 1
 [ "$got" -gt 0 ] || fail "no buffer pool write requests for $inserts inserts"
 
 # --- The same numbers as the server's ----------------------------------------
@@ -167,17 +124,10 @@ n=$(grep -c '^Com_' "$tmp/status.txt")
 
 # --- The same numbers as the reference exporter's ----------------------------
 
-pick_ports 1
-DATA_SOURCE_NAME="root@unix($tmp/mysqld.sock)/" setsid prometheus-mysqld-exporter \
-  --web.listen-address="127.0.0.1:${ports[0]}" >"$tmp/exporter.log" 2>&1 &
-exporter_pid=$!
-for _ in $(seq 100); do
-  curl -sf --max-time 5 "http://127.0.0.1:${ports[0]}/metrics" >"$tmp/exporter.prom" 2>/dev/null && break
-  kill -0 "$exporter_pid" 2>/dev/null || { cat "$tmp/exporter.log"; fail "mysqld-exporter exited at start"; }
-  sleep 0.1
-done
+start_exporter env DATA_SOURCE_NAME="root@unix($tmp/mysqld.sock)/" \
+  prometheus-mysqld-exporter --web.listen-address=127.0.0.1:@PORT@
 grep -q '^mysql_up 1' "$tmp/exporter.prom" ||
-  { cat "$tmp/exporter.log"; fail "mysqld-exporter is not up"; }
+  { cat "$tmp/exporter.out"; fail "mysqld-exporter is not up"; }
 declare -A reference=(
   ['mysql_commands_total{command="insert"}']='mysql_global_status_commands_total{command="insert"}'
   ['mysql_commands_total{command="update"}']='mysql_global_status_commands_total{command="update"}'
@@ -197,15 +147,12 @@ done
 [ "$(prom_value "$tmp/exporter.prom" mysql_global_status_connections)" = \
   $(($(prom_value "$tmp/after.prom" mysql_connections_total) + 2)) ] ||
   fail "mysqld-exporter says $(prom_value "$tmp/exporter.prom" mysql_global_status_connections) connections, the adapter $(prom_value "$tmp/after.prom" mysql_connections_total) two connections before"
-stop_exporter
+stop_pid exporter_pid
 
 # --- A stopped server ---------------------------------------------------------
 
-stop_db
-curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with the server down failed"
-[ "$(prom_value "$tmp/down.prom" 'metrics_adapter_source_up{source="mariadb"}')" = 0 ] ||
-  fail "source up with the server stopped"
-! grep -q '^mysql_' "$tmp/down.prom" || fail "mysql_ series with the server stopped: $(grep -m3 '^mysql_' "$tmp/down.prom")"
+stop_mariadb
+expect_down mariadb mysql_ "the server"
 
 echo "mariadb status: $inserts inserts, $((selects + sleeps)) selects, $updates updates," \
   "$deletes deletes, $sleeps slow queries, $aborted aborted clients counted exactly;" \

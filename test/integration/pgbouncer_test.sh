@@ -23,11 +23,6 @@ tmp=$(mktemp -d)
 pg_pid='' bouncer_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_pid() { # NAME_OF_PID_VARIABLE
-  [ -n "${!1}" ] || return 0
-  stop_group "${!1}"
-  printf -v "$1" ''
-}
 trap 'stop_adapter; stop_pid bouncer_pid; stop_pid pg_pid; rm -rf "$tmp"' EXIT
 
 # PostgreSQL and PgBouncer refuse to run as root: as root, run them as
@@ -40,25 +35,25 @@ fi
 
 # --- PostgreSQL and PgBouncer -------------------------------------------------
 
-pick_ports 2
-pg_port=${ports[0]} bouncer_port=${ports[1]}
 timeout 120 "${as_db[@]}" "$pg_bin/initdb" -D "$tmp/data" -A trust -U postgres >"$tmp/initdb.log" 2>&1 ||
   { cat "$tmp/initdb.log"; fail "initdb failed"; }
-setsid "${as_db[@]}" "$pg_bin/postgres" -D "$tmp/data" -k "$tmp" -c listen_addresses=127.0.0.1 \
-  -p "$pg_port" >"$tmp/postgres.log" 2>&1 &
-pg_pid=$!
-for _ in $(seq 300); do
-  psql -X -h 127.0.0.1 -p "$pg_port" -U postgres -tAc 'SELECT 1' postgres >/dev/null 2>&1 && break
-  kill -0 "$pg_pid" 2>/dev/null || { cat "$tmp/postgres.log"; fail "postgres exited at start"; }
-  sleep 0.1
-done
+# postgres_ready PORT: PostgreSQL answers a query there.
+postgres_ready() { psql -X -h 127.0.0.1 -p "$1" -U postgres -tAc 'SELECT 1' postgres >/dev/null 2>&1; }
+start_listening postgres pg_pid true postgres_ready "${as_db[@]}" "$pg_bin/postgres" -D "$tmp/data" \
+  -k "$tmp" -c listen_addresses=127.0.0.1 -p @PORT@
+pg_port=$port
 echo '"postgres" ""' >"$tmp/users.txt"
-cat >"$tmp/pgbouncer.ini" <<INI
+[ "${#as_db[@]}" = 0 ] || chown postgres "$tmp/users.txt"
+# bouncer_config PORT: pgbouncer.ini listening on PORT. PgBouncer logs to
+# its stderr too (pgbouncer.out), where start_listening looks for a port
+# taken.
+bouncer_config() {
+  cat >"$tmp/pgbouncer.ini" <<INI
 [databases]
 postgres = host=127.0.0.1 port=$pg_port dbname=postgres
 [pgbouncer]
 listen_addr = 127.0.0.1
-listen_port = $bouncer_port
+listen_port = $1
 unix_socket_dir =
 auth_type = trust
 auth_file = $tmp/users.txt
@@ -68,15 +63,13 @@ pool_mode = transaction
 logfile = $tmp/pgbouncer.log
 pidfile = $tmp/pgbouncer.pid
 INI
-[ "${#as_db[@]}" = 0 ] || chown postgres "$tmp/users.txt" "$tmp/pgbouncer.ini"
-setsid "${as_db[@]}" pgbouncer "$tmp/pgbouncer.ini" >"$tmp/pgbouncer.out" 2>&1 &
-bouncer_pid=$!
+  [ "${#as_db[@]}" = 0 ] || chown postgres "$tmp/pgbouncer.ini"
+}
+# bouncer_ready PORT: PgBouncer's admin console answers there.
+bouncer_ready() { psql -X -h 127.0.0.1 -p "$1" -U postgres --csv -c 'SHOW VERSION' pgbouncer >/dev/null 2>&1; }
+start_listening pgbouncer bouncer_pid bouncer_config bouncer_ready "${as_db[@]}" pgbouncer "$tmp/pgbouncer.ini"
+bouncer_port=$port
 admin=(psql -X -h 127.0.0.1 -p "$bouncer_port" -U postgres --csv)
-for _ in $(seq 100); do
-  "${admin[@]}" -c 'SHOW VERSION' pgbouncer >/dev/null 2>&1 && break
-  kill -0 "$bouncer_pid" 2>/dev/null || { cat "$tmp/pgbouncer.out" "$tmp/pgbouncer.log"; fail "pgbouncer exited at start"; }
-  sleep 0.1
-done
 
 # --- The adapter --------------------------------------------------------------
 
@@ -92,24 +85,8 @@ done
     echo "    rules: [$root/rules/library/pgbouncer/show_$show.yaml]"
   done
 } >"$tmp/adapter.yaml"
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+start_checked_adapter run
 
-scrape() {
-  curl -sf --max-time 15 "$url/metrics" >"$tmp/$1.prom" || fail "scrape $1 failed"
-  for show in stats pools; do
-    [ "$(prom_value "$tmp/$1.prom" "metrics_adapter_source_up{source=\"pgbouncer_$show\"}")" = 1 ] ||
-      fail "scrape $1: pgbouncer_$show not up: $(grep "source=\"pgbouncer_$show\"" "$tmp/$1.prom")"
-  done
-}
-delta() {
-  local a b
-  a=$(prom_value "$tmp/after.prom" "$1")
-  b=$(prom_value "$tmp/before.prom" "$1")
-  [ -n "$a" ] || fail "$1 missing after the load"
-  echo $((a - ${b:-0}))
-}
 
 # --- The load -----------------------------------------------------------------
 
@@ -121,19 +98,17 @@ statements=40 transactions=5
   for i in $(seq "$statements"); do echo "SELECT $i;"; done
   for i in $(seq "$transactions"); do echo "BEGIN; SELECT $i; SELECT $i + 1; COMMIT;"; done
 } >"$tmp/load.sql"
-scrape before
+scrape_up before pgbouncer_stats pgbouncer_pools
 psql -X -h 127.0.0.1 -p "$bouncer_port" -U postgres -q -f "$tmp/load.sql" postgres >"$tmp/load.out" ||
   fail "the load failed"
-scrape after
+scrape_up after pgbouncer_stats pgbouncer_pools
 
 # --- Exactly the load ---------------------------------------------------------
 
 db='{database="postgres"}'
-got=$(delta "pgbouncer_transactions_total$db")
-[ "$got" = $((statements + transactions)) ] || fail "$got transactions counted, $((statements + transactions)) sent"
-got=$(delta "pgbouncer_queries_total$db")
-[ "$got" = $((statements + 4 * transactions)) ] || fail "$got queries counted, $((statements + 4 * transactions)) sent"
-got=$(delta 'pgbouncer_network_io_bytes_total{database="postgres",network_io_direction="receive"}')
+expect_delta "pgbouncer_transactions_total$db" $((statements + transactions)) "transactions sent"
+expect_delta "pgbouncer_queries_total$db" $((statements + 4 * transactions)) "queries sent"
+got=$(delta 'pgbouncer_network_io_bytes_total{database="postgres",network_io_direction="receive"}') || exit 1
 [ "$got" -gt 0 ] || fail "no bytes received for the load"
 # The scrape's own psql on the admin console is an active client, and so
 # is the other source's when the two run at the same moment.
@@ -164,10 +139,7 @@ same_number "$(prom_value "$tmp/after.prom" "pgbouncer_query_duration_seconds_to
 # --- A stopped PgBouncer ------------------------------------------------------
 
 stop_pid bouncer_pid
-curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with pgbouncer down failed"
-[ "$(prom_value "$tmp/down.prom" 'metrics_adapter_source_up{source="pgbouncer_stats"}')" = 0 ] ||
-  fail "source up with pgbouncer stopped"
-! grep -q '^pgbouncer_' "$tmp/down.prom" || fail "pgbouncer_ series with pgbouncer stopped"
+expect_down pgbouncer_stats pgbouncer_ pgbouncer
 
 echo "pgbouncer: $statements statements and $transactions transactions through the pool counted" \
   "exactly; same values as SHOW STATS; down gives up 0"

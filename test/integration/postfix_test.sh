@@ -33,11 +33,6 @@ mkdir -m 1777 "$tmp/mail"
 sink_pid='' postfix_pid='' exporter_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_pid() { # NAME_OF_PID_VARIABLE
-  [ -n "${!1}" ] || return 0
-  stop_group "${!1}"
-  printf -v "$1" ''
-}
 # Postfix's master runs in a session of its own: stop it by its pid file,
 # then whatever is left of its process group.
 stop_postfix() {
@@ -224,9 +219,7 @@ sources:
     from_beginning: true
     rules: [$root/rules/library/postfix/mail_log.yaml]
 YAML
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
+start_checked_adapter run
 # The exporter reads the log from its end; no showq socket (a path that
 # does not exist).
 setsid prometheus-postfix-exporter --web.listen-address="127.0.0.1:$exporter_port" \

@@ -22,17 +22,12 @@ tmp=$(mktemp -d)
 backend_pid='' squid_pid='' exporter_pid=''
 # shellcheck source=test/integration/lib.sh
 . "$root/test/integration/lib.sh"
-stop_pid() { # NAME_OF_PID_VARIABLE
-  [ -n "${!1}" ] || return 0
-  stop_group "${!1}"
-  printf -v "$1" ''
-}
 trap 'stop_adapter; stop_pid exporter_pid; stop_pid squid_pid; stop_pid backend_pid; rm -rf "$tmp"' EXIT
 
 # --- The backend and Squid ----------------------------------------------------
 
-pick_ports 4
-backend_port=${ports[0]} squid_port=${ports[1]} exporter_port=${ports[2]} closed_port=${ports[3]}
+pick_ports 3
+backend_port=${ports[0]} squid_port=${ports[1]} closed_port=${ports[2]}
 mkdir "$tmp/www"
 echo hello >"$tmp/www/a.txt"
 setsid python3 -m http.server "$backend_port" --bind 127.0.0.1 --directory "$tmp/www" \
@@ -87,33 +82,13 @@ sources:
     from_beginning: true
     rules: [$root/rules/library/squid/access_log.yaml]
 YAML
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the config"; }
-start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
-
-scrape() {
-  curl -sf --max-time 15 "$url/metrics" >"$tmp/$1.prom" || fail "scrape $1 failed"
-  [ "$(prom_value "$tmp/$1.prom" 'metrics_adapter_source_up{source="squid_counters"}')" = 1 ] ||
-    fail "scrape $1: counters source not up: $(grep 'source="squid_counters"' "$tmp/$1.prom")"
-}
-delta() {
-  local a b
-  a=$(prom_value "$tmp/after.prom" "$1")
-  b=$(prom_value "$tmp/before.prom" "$1")
-  [ -n "$a" ] || fail "$1 missing after the load"
-  echo $((a - ${b:-0}))
-}
-expect_delta() { # SERIES WANT WHAT
-  local got
-  got=$(delta "$1")
-  [ "$got" = "$2" ] || fail "$1 rose by $got, want $2 ($3)"
-}
+start_checked_adapter run
 
 # --- The load -----------------------------------------------------------------
 
 fetches=15 missing=4 posts=3 refused=2
 proxy=(curl -s --max-time 10 -o /dev/null -w '%{http_code}\n' -x "127.0.0.1:$squid_port")
-scrape before
+scrape_up before squid_counters
 {
   for _ in $(seq "$fetches"); do "${proxy[@]}" "http://127.0.0.1:$backend_port/a.txt"; done
   for i in $(seq "$missing"); do "${proxy[@]}" "http://127.0.0.1:$backend_port/missing$i"; done
@@ -146,7 +121,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ "$got" = "$origin" ] || fail "squid counts $got origin requests after 10 s, $origin made"
-scrape after
+scrape_up after squid_counters
 
 # --- Exactly the load ---------------------------------------------------------
 
@@ -165,15 +140,9 @@ expect_delta 'http_proxy_server_requests_total{protocol="http"}' "$origin" "orig
 curl -sf --max-time 5 "http://127.0.0.1:$squid_port/squid-internal-mgr/counters" >"$tmp/counters.txt" ||
   fail "reading mgr:counters failed"
 counter() { awk -v k="$1" '$1 == k { print $3 }' "$tmp/counters.txt"; }
-setsid prometheus-squid-exporter -squid-hostname 127.0.0.1 -squid-port "$squid_port" \
-  -listen "127.0.0.1:$exporter_port" >"$tmp/exporter.log" 2>&1 &
-exporter_pid=$!
-for _ in $(seq 100); do
-  curl -sf --max-time 5 "http://127.0.0.1:$exporter_port/metrics" >"$tmp/exporter.prom" 2>/dev/null && break
-  kill -0 "$exporter_pid" 2>/dev/null || { cat "$tmp/exporter.log"; fail "squid-exporter exited at start"; }
-  sleep 0.1
-done
-grep -q '^squid_up{.*} 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.log"; fail "squid-exporter is not up"; }
+start_exporter prometheus-squid-exporter \
+  -squid-hostname 127.0.0.1 -squid-port "$squid_port" -listen 127.0.0.1:@PORT@
+grep -q '^squid_up{.*} 1' "$tmp/exporter.prom" || { cat "$tmp/exporter.out"; fail "squid-exporter is not up"; }
 # Counters no cache manager request changes (those are client requests
 # served by Squid itself: no hit, no origin request).
 declare -A same=(
@@ -204,10 +173,7 @@ stop_pid exporter_pid
 # --- A stopped Squid ----------------------------------------------------------
 
 stop_pid squid_pid
-curl -sf --max-time 15 "$url/metrics" >"$tmp/down.prom" || fail "scrape with squid down failed"
-[ "$(prom_value "$tmp/down.prom" 'metrics_adapter_source_up{source="squid_counters"}')" = 0 ] ||
-  fail "counters source up with squid stopped"
-! grep -q '^http_proxy_client_' "$tmp/down.prom" || fail "counters with squid stopped"
+expect_down squid_counters http_proxy_client_ squid
 
 # The whole log, once Squid is stopped and wrote its last line, read by
 # `once`: every line a request, the bytes the log's sum.

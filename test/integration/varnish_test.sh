@@ -45,7 +45,7 @@ trap cleanup EXIT
 mkdir -p "$tmp/www/pass"
 echo "cached page" >"$tmp/www/page.txt"
 echo "passed page" >"$tmp/www/pass/page.txt"
-start_static_backend "$tmp/www" "$tmp/backend.log"
+start_static_backend "$tmp/www"
 
 cat >"$tmp/default.vcl" <<VCL
 vcl 4.1;
@@ -109,10 +109,7 @@ sources:
     timeout: 5s
     rules: [$root/rules/library/varnish/varnishstat.yaml]
 YAML
-timeout 30 "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "metrics-adapter check refused the config"; }
-: >"$tmp/adapter.log"
-start_adapter "$adapter" run --config.file="$tmp/adapter.yaml" --config.watch-interval=0s
+start_checked_adapter run --config.watch-interval=0s
 
 scrape() {
   curl -sf --noproxy '*' --max-time 30 -o "$tmp/metrics.txt" "$url/metrics" || fail "scrape failed"
@@ -193,26 +190,9 @@ echo "varnish: $requests requests and 2 rejected ones counted exactly; $checked 
 
 # prometheus-varnish-exporter runs varnishstat -j itself: the same counters
 # under its names.
-for _ in 1 2 3 4 5; do
-  pick_ports 1
-  prometheus-varnish-exporter -n "$tmp/varnish" -web.listen-address "127.0.0.1:${ports[0]}" \
-    >"$tmp/exporter.log" 2>&1 &
-  exporter_pid=$!
-  for _ in $(seq 100); do
-    port_listening "${ports[0]}" && break
-    kill -0 "$exporter_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  port_listening "${ports[0]}" && kill -0 "$exporter_pid" 2>/dev/null && break
-  wait "$exporter_pid" 2>/dev/null || true
-  exporter_pid=
-done
-[ -n "$exporter_pid" ] || { cat "$tmp/exporter.log"; fail "prometheus-varnish-exporter did not start"; }
-curl -sf --noproxy '*' --max-time 10 -o "$tmp/reference.txt" "http://127.0.0.1:${ports[0]}/metrics" ||
-  fail "GET /metrics of prometheus-varnish-exporter failed"
-kill -TERM "$exporter_pid" 2>/dev/null || true
-wait "$exporter_pid" 2>/dev/null || true
-exporter_pid=
+start_exporter prometheus-varnish-exporter -n "$tmp/varnish" -web.listen-address 127.0.0.1:@PORT@
+mv "$tmp/exporter.prom" "$tmp/reference.txt"
+stop_pid exporter_pid
 compared=0
 while read -r series reference; do
   want=$(prom_value "$tmp/reference.txt" "$reference")
