@@ -16,10 +16,10 @@
 # The adapter runs twice: as built, and with GLIBC_TUNABLES=glibc.rtld.nns=1 as the image
 # runs it (Containerfile: a smaller static TLS block per thread). For each it also prints where
 # its resident memory is, idle and with the series: the binary's and the libraries' mapped
-# files, the thread stacks (civetweb's workers and master: anonymous mappings of 100 KiB, the
-# stack size Debian's civetweb gives every thread it starts; their number) and the rest of the
-# anonymous memory (heap and arenas: the series, civetweb's per-worker connection and request
-# buffers, the libraries' writable data).
+# files (code, and data once relocated), the thread stacks (civetweb's workers and master:
+# anonymous mappings of 100 KiB, the stack size Debian's civetweb gives every thread it starts;
+# their number) and the rest of the anonymous memory (heap and arenas: the series, civetweb's
+# per-worker connection records and request buffers).
 #
 # Correctness check: each exposes exactly SERIES bench series, every one with the value 1; the
 # adapter's gzip body decompresses to its plain body. Exit 1 if not; it never fails on speed.
@@ -254,7 +254,8 @@ echo "scrapes of /metrics, $scrapes each, one after the other, each on a new con
 echo "times in ms (median, fastest); bytes of the last body; RSS in MiB (idle, after the log,"
 echo "after the scrapes, peak)"
 cat "$tmp/table"
-echo "where the adapter's RSS is (MiB): mapped files (binary, libraries), thread stacks (100 KiB"
-echo "mappings, their number), other anonymous memory (heap, arenas, libraries' data)"
+echo "where the adapter's RSS is (MiB): mapped files (the binary and its libraries: code, and"
+echo "data once relocated), thread stacks (the 100 KiB mappings, their number), other anonymous"
+echo "memory (heap and arenas: the series, civetweb's connection records and request buffers)"
 cat "$tmp/parts"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
