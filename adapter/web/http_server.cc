@@ -34,6 +34,7 @@
 
 #include "adapter/web/gzip.h"
 #include "adapter/web/read_watchdog.h"
+#include "adapter/web/render_pool.h"
 #include "adapter/web/socket_lookup.h"
 #include "adapter/web/tls_libraries.h"
 
@@ -402,6 +403,9 @@ struct HttpServer::Impl {
   ReadWatchdog watchdog;
   // Renders running now, for options.max_requests.
   std::atomic<int> rendering{0};
+  // Where they run. Declared after `handlers`: destroyed (its threads
+  // joined) before them, after mg_stop has let every request finish.
+  RenderPool render_pool;
 
   // civetweb reports why startup failed only through log_message; collect
   // those lines while mg_start2 runs so Start can return them as *error.
@@ -709,21 +713,22 @@ Response HttpServer::Impl::Metrics(const mg_request_info* info) {
       if (count != nullptr) count->fetch_sub(1);
     }
   } rendering_guard{limit > 0 ? &rendering : nullptr};
-  auto [body, content_type] = handlers.metrics(HeaderList(info, "Accept"));
+  const std::string accept = HeaderList(info, "Accept");
+  const bool gzip = AcceptsGzip(HeaderList(info, "Accept-Encoding"));
   Response r;
-  r.content_type = std::move(content_type);
-  // The body depends on Accept (the format) and Accept-Encoding either way,
-  // so caches must key on both.
-  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
-  if (AcceptsGzip(HeaderList(info, "Accept-Encoding"))) {
+  // On the pool, not on this worker: see render_pool.h.
+  render_pool.Run([&] {
+    auto [body, content_type] = handlers.metrics(accept);
+    r.content_type = std::move(content_type);
     // The fastest level: it compresses the repetitive text format about as
     // well as the default (names and labels repeat on every line) in a third
     // of the time, and a scrape waits for it.
-    r.body = GzipCompress(body, kMetricsGzipLevel);
-    r.headers.emplace_back("Content-Encoding", "gzip");
-  } else {
-    r.body = std::move(body);
-  }
+    r.body = gzip ? GzipCompress(body, kMetricsGzipLevel) : std::move(body);
+  });
+  // The body depends on Accept (the format) and Accept-Encoding either way,
+  // so caches must key on both.
+  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
+  if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
   return r;
 }
 
