@@ -36,6 +36,7 @@
 #include "adapter/web/read_watchdog.h"
 #include "adapter/web/render_pool.h"
 #include "adapter/web/socket_lookup.h"
+#include "adapter/web/thread_stack.h"
 #include "adapter/web/tls_libraries.h"
 
 namespace metrics_adapter {
@@ -494,6 +495,9 @@ int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* /*m
 // Every connection ends here. Its user data says how far it got: unset
 // (civetweb clears it per connection) if no request head ever arrived.
 void HttpServer::Impl::ConnectionClose(const mg_connection* conn) {
+  // The request's deeper frames have returned: the worker need not keep
+  // their pages until it is next handed a connection (thread_stack.h).
+  ReleaseStackBelow();
   auto* impl = static_cast<Impl*>(mg_get_user_data(mg_get_context(conn)));
   if (impl == nullptr || !impl->options.observer.connection_dropped) return;
   const void* mark = mg_get_user_connection_data(conn);
