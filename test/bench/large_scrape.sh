@@ -24,19 +24,25 @@
 # Correctness check: each exposes exactly SERIES bench series, every one with the value 1; the
 # adapter's gzip body decompresses to its plain body. Exit 1 if not; it never fails on speed.
 #
-# Usage: test/bench/large_scrape.sh [--series N] [--scrapes N] [--no-mtail]
+# With --soak N (default 600) the adapter then serves N more plain scrapes and its RSS is read
+# again: what a long-running adapter settles at (every scrape is a new connection, and civetweb
+# hands each to another of its workers).
+#
+# Usage: test/bench/large_scrape.sh [--series N] [--scrapes N] [--soak N] [--no-mtail]
 # Environment: ADAPTER (the binary; default build/release/metrics-adapter, built here),
 # MTAIL (default: mtail on PATH), JOBS (build parallelism, passed to scripts/build.sh).
 set -euo pipefail
 
-usage="usage: $0 [--series N] [--scrapes N] [--no-mtail]"
+usage="usage: $0 [--series N] [--scrapes N] [--soak N] [--no-mtail]"
 series=100000
 scrapes=20
+soak=600
 with_mtail=1
 while (($#)); do
   case $1 in
     --series) series=${2:?$usage}; shift ;;
     --scrapes) scrapes=${2:?$usage}; shift ;;
+    --soak) soak=${2:?$usage}; shift ;;
     --no-mtail) with_mtail=0 ;;
     -h | --help) echo "$usage"; exit 0 ;;
     *) echo "$usage" >&2; exit 2 ;;
@@ -48,6 +54,7 @@ if ! [[ $series =~ ^[1-9][0-9]{0,6}$ ]] || ((series % 5 != 0)); then
   exit 2
 fi
 [[ $scrapes =~ ^[1-9][0-9]{0,3}$ ]] || { echo "--scrapes: 1..9999" >&2; exit 2; }
+[[ $soak =~ ^[0-9]{1,5}$ ]] || { echo "--soak: 0..99999" >&2; exit 2; }
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -224,6 +231,12 @@ bench_adapter() {
   grep '^bench_requests_total{' "$tmp/plain" | cmp -s - "$tmp/gz.txt" ||
     fail "the gzip body's bench series differ from the plain body's"
   measure "$name" "$adapter_pid" "$url" "$idle"
+  if ((soak > 0)); then
+    for _ in $(seq "$soak"); do
+      curl -sS -f --max-time 60 -o /dev/null "$url/metrics" || fail "soak scrape failed"
+    done
+    parts "$name" "+$soak"
+  fi
   stop_adapter
 }
 bench_adapter metrics-adapter
@@ -256,6 +269,7 @@ echo "after the scrapes, peak)"
 cat "$tmp/table"
 echo "where the adapter's RSS is (MiB): mapped files (the binary and its libraries: code, and"
 echo "data once relocated), thread stacks (the 100 KiB mappings, their number), other anonymous"
-echo "memory (heap and arenas: the series, civetweb's connection records and request buffers)"
+echo "memory (heap and arenas: the series, civetweb's connection records and request buffers);"
+echo "idle, with the series, and after $soak more scrapes (+$soak)"
 cat "$tmp/parts"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
