@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "adapter/base/strings.h"
+#include "adapter/sources/curl_library.h"
 
 namespace metrics_adapter {
 namespace {
@@ -20,28 +21,21 @@ constexpr std::size_t kErrorBodySnippet = 200;
 // curl's receive buffer; status pages are mostly a few KiB to a few 100 KiB.
 constexpr long kReceiveBufferBytes = 64L * 1024;
 
-// curl_global_init is not thread-safe everywhere: run it once, before the
-// first handle, whichever thread gets there first.
-void InitCurlOnce() {
-  static const CURLcode init = curl_global_init(CURL_GLOBAL_DEFAULT);
-  (void)init;  // a failed init makes curl_easy_init fail, which is reported
-}
-
 using UrlHandle = std::unique_ptr<CURLU, decltype(&curl_url_cleanup)>;
 
 // One part of a parsed URL, or "" when it is absent.
-std::string UrlPart(CURLU* url, CURLUPart part, unsigned flags = 0) {
+std::string UrlPart(const CurlLibrary& lib, CURLU* url, CURLUPart part, unsigned flags = 0) {
   char* text = nullptr;
-  if (curl_url_get(url, part, &text, flags) != CURLUE_OK) return "";
+  if (lib.url_get(url, part, &text, flags) != CURLUE_OK) return "";
   std::string out(text);
-  curl_free(text);
+  lib.free(text);
   return out;
 }
 
 // Parses `url` with curl into `parsed` after the checks curl leaves to us;
 // returns "" or the error. `schemes` lists the accepted ones.
-std::string ParseUrl(std::string_view url, const std::vector<std::string_view>& schemes,
-                     UrlHandle& parsed) {
+std::string ParseUrl(const CurlLibrary& lib, std::string_view url,
+                     const std::vector<std::string_view>& schemes, UrlHandle& parsed) {
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return "expected SCHEME://HOST[:PORT]/PATH";
   for (char c : url) {
@@ -54,11 +48,11 @@ std::string ParseUrl(std::string_view url, const std::vector<std::string_view>& 
   if (url.substr(scheme_end + 3, 1) == "/") return "missing host";
   const std::string text(url);
   if (CURLUcode rc =
-          curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
+          lib.url_set(parsed.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
       rc != CURLUE_OK) {
-    return curl_url_strerror(rc);
+    return lib.url_strerror(rc);
   }
-  const std::string scheme = UrlPart(parsed.get(), CURLUPART_SCHEME);
+  const std::string scheme = UrlPart(lib, parsed.get(), CURLUPART_SCHEME);
   if (std::none_of(schemes.begin(), schemes.end(),
                    [&](std::string_view s) { return EqualsIgnoreCase(s, scheme); })) {
     std::string expected;
@@ -67,15 +61,17 @@ std::string ParseUrl(std::string_view url, const std::vector<std::string_view>& 
     }
     return "unsupported scheme " + Quoted(scheme) + " (expected " + expected + ")";
   }
-  if (UrlPart(parsed.get(), CURLUPART_PORT) == "0") return "invalid port \"0\"";
+  if (UrlPart(lib, parsed.get(), CURLUPART_PORT) == "0") return "invalid port \"0\"";
   return "";
 }
 
 // ParseUrl for a source's URL: http:// or https://, no credentials.
-std::string ParseHttpUrl(std::string_view url, UrlHandle& parsed) {
-  if (std::string error = ParseUrl(url, {"http", "https"}, parsed); !error.empty()) return error;
-  if (!UrlPart(parsed.get(), CURLUPART_USER).empty() ||
-      !UrlPart(parsed.get(), CURLUPART_PASSWORD).empty()) {
+std::string ParseHttpUrl(const CurlLibrary& lib, std::string_view url, UrlHandle& parsed) {
+  if (std::string error = ParseUrl(lib, url, {"http", "https"}, parsed); !error.empty()) {
+    return error;
+  }
+  if (!UrlPart(lib, parsed.get(), CURLUPART_USER).empty() ||
+      !UrlPart(lib, parsed.get(), CURLUPART_PASSWORD).empty()) {
     return "credentials in the URL are not supported (use basic auth)";
   }
   return "";
@@ -118,6 +114,7 @@ std::string_view ReasonFor(CURLcode code, long os_errno) {
 // The curl handle of one source and the state of the fetch under way.
 struct HttpClient::Impl {
   HttpFetchOptions options;
+  const CurlLibrary* lib = nullptr;  // set by Setup(); null: setup_error says why
   CURL* curl = nullptr;
   curl_slist* headers = nullptr;
   curl_slist* connect_to = nullptr;
@@ -139,9 +136,10 @@ struct HttpClient::Impl {
 
   explicit Impl(HttpFetchOptions o) : options(std::move(o)) { Setup(); }
   ~Impl() {
-    if (curl != nullptr) curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
-    curl_slist_free_all(connect_to);
+    if (lib == nullptr) return;  // nothing of curl's was made
+    if (curl != nullptr) lib->easy_cleanup(curl);
+    lib->slist_free_all(headers);
+    lib->slist_free_all(connect_to);
   }
 
   void Setup();
@@ -176,14 +174,19 @@ struct HttpClient::Impl {
 };
 
 void HttpClient::Impl::Setup() {
-  InitCurlOnce();
   for (const auto& [name, value] : options.headers) {
     if (std::string error = CheckHttpHeader(name, value); !error.empty()) {
       setup_error = error;
       return;
     }
   }
-  curl = curl_easy_init();
+  std::string error;
+  lib = CurlLibrary::Get(&error);
+  if (lib == nullptr) {
+    setup_error = "cannot use libcurl: " + error;
+    return;
+  }
+  curl = lib->easy_init();
   if (curl == nullptr) {
     setup_error = "cannot create a curl handle";
     return;
@@ -192,51 +195,51 @@ void HttpClient::Impl::Setup() {
     setup_error = "url " + Quoted(Printable(options.url, 200)) + ": " + error;
     return;
   }
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads; the resolver is threaded anyway
+  lib->easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+  lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads; the resolver is threaded anyway
   // 0 would mean no limit to curl; a timeout of 0 is spent at once instead.
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+  lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(std::max<std::int64_t>(1, options.timeout.count())));
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
-  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
-  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
-  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
-                   https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_0);
+  lib->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib->easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+  lib->easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+  lib->easy_setopt(curl, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
+  lib->easy_setopt(curl, CURLOPT_HTTP_VERSION,
+                   static_cast<long>(https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_0));
   // "" turns off the proxy environment variables too.
-  curl_easy_setopt(curl, CURLOPT_PROXY, options.proxy_url.c_str());
+  lib->easy_setopt(curl, CURLOPT_PROXY, options.proxy_url.c_str());
   // A CONNECT tunnel's own response is not the page's.
-  curl_easy_setopt(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  lib->easy_setopt(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   SetHeaders();
   SetTls();
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, HeaderCallback);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, BodyCallback);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, this);
-  curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, SocketCallback);
-  curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, this);
+  lib->easy_setopt(curl, CURLOPT_HEADERFUNCTION, HeaderCallback);
+  lib->easy_setopt(curl, CURLOPT_HEADERDATA, this);
+  lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, BodyCallback);
+  lib->easy_setopt(curl, CURLOPT_WRITEDATA, this);
+  lib->easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, SocketCallback);
+  lib->easy_setopt(curl, CURLOPT_SOCKOPTDATA, this);
 }
 
 // Sets CURLOPT_URL and host, peer, https. With a tls.server_name the URL
 // names that host, so that curl sends it as SNI and verifies it, and
 // CURLOPT_CONNECT_TO sends the connection to the URL's real host.
 std::string HttpClient::Impl::SetUrl() {
-  UrlHandle url(curl_url(), curl_url_cleanup);
-  if (std::string error = ParseHttpUrl(options.url, url); !error.empty()) return error;
-  https = EqualsIgnoreCase(UrlPart(url.get(), CURLUPART_SCHEME), "https");
-  host = UrlPart(url.get(), CURLUPART_HOST);
-  const std::string port = UrlPart(url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  UrlHandle url(lib->url(), lib->url_cleanup);
+  if (std::string error = ParseHttpUrl(*lib, options.url, url); !error.empty()) return error;
+  https = EqualsIgnoreCase(UrlPart(*lib, url.get(), CURLUPART_SCHEME), "https");
+  host = UrlPart(*lib, url.get(), CURLUPART_HOST);
+  const std::string port = UrlPart(*lib, url.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
   peer = host + ":" + port;
   if (!options.proxy_url.empty()) peer += " (through proxy_url)";
-  curl_url_set(url.get(), CURLUPART_FRAGMENT, nullptr, 0);
+  lib->url_set(url.get(), CURLUPART_FRAGMENT, nullptr, 0);
   if (!options.tls.server_name.empty()) {
-    const std::string explicit_port = UrlPart(url.get(), CURLUPART_PORT);
-    if (curl_url_set(url.get(), CURLUPART_HOST, options.tls.server_name.c_str(), 0) != CURLUE_OK) {
+    const std::string explicit_port = UrlPart(*lib, url.get(), CURLUPART_PORT);
+    if (lib->url_set(url.get(), CURLUPART_HOST, options.tls.server_name.c_str(), 0) != CURLUE_OK) {
       return "invalid tls_config server_name " + Quoted(options.tls.server_name);
     }
     const std::string route = options.tls.server_name + ":" + port + ":" + host + ":" + port;
-    connect_to = curl_slist_append(connect_to, route.c_str());
-    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
+    connect_to = lib->slist_append(connect_to, route.c_str());
+    lib->easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
     // The Host header still names the URL's host.
     const bool host_overridden =
         std::any_of(options.headers.begin(), options.headers.end(),
@@ -245,8 +248,8 @@ std::string HttpClient::Impl::SetUrl() {
       options.headers.emplace_back("Host", explicit_port.empty() ? host : host + ":" + port);
     }
   }
-  const std::string text = UrlPart(url.get(), CURLUPART_URL);
-  curl_easy_setopt(curl, CURLOPT_URL, text.c_str());  // curl copies it
+  const std::string text = UrlPart(*lib, url.get(), CURLUPART_URL);
+  lib->easy_setopt(curl, CURLOPT_URL, text.c_str());  // curl copies it
   return "";
 }
 
@@ -259,12 +262,12 @@ void HttpClient::Impl::SetHeaders() {
                        [&](const auto& h) { return EqualsIgnoreCase(h.first, name); });
   };
   if (!overridden("User-Agent")) {
-    headers = curl_slist_append(headers, "User-Agent: metrics-adapter");
+    headers = lib->slist_append(headers, "User-Agent: metrics-adapter");
   }
   if (!overridden("Accept-Encoding")) {
-    headers = curl_slist_append(headers, "Accept-Encoding: identity");
+    headers = lib->slist_append(headers, "Accept-Encoding: identity");
   }
-  if (!overridden("Accept")) headers = curl_slist_append(headers, "Accept:");
+  if (!overridden("Accept")) headers = lib->slist_append(headers, "Accept:");
   for (const auto& [name, value] : options.headers) {
     // "Name;" is curl's way to send a header with an empty value.
     std::string line = name;
@@ -273,24 +276,24 @@ void HttpClient::Impl::SetHeaders() {
     } else {
       line.append(": ").append(value);
     }
-    headers = curl_slist_append(headers, line.c_str());
+    headers = lib->slist_append(headers, line.c_str());
   }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  lib->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   if (!options.basic_auth_user.empty()) {
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    curl_easy_setopt(curl, CURLOPT_USERNAME, options.basic_auth_user.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, options.basic_auth_password.c_str());
+    lib->easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    lib->easy_setopt(curl, CURLOPT_USERNAME, options.basic_auth_user.c_str());
+    lib->easy_setopt(curl, CURLOPT_PASSWORD, options.basic_auth_password.c_str());
   }
 }
 
 void HttpClient::Impl::SetTls() {
   const TlsOptions& tls = options.tls;
-  if (!tls.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
-  if (!tls.cert_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
-  if (!tls.key_file.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
+  if (!tls.ca_file.empty()) lib->easy_setopt(curl, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.cert_file.empty()) lib->easy_setopt(curl, CURLOPT_SSLCERT, tls.cert_file.c_str());
+  if (!tls.key_file.empty()) lib->easy_setopt(curl, CURLOPT_SSLKEY, tls.key_file.c_str());
   if (tls.insecure_skip_verify) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    lib->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    lib->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
   }
 }
 
@@ -305,12 +308,12 @@ std::size_t HttpClient::Impl::OnHeader(std::string_view line) {
   text = Trim(text, kBlanksAndCr);
   if (text.empty()) {  // the end of one response's headers
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200) {  // an interim 1xx response is followed by the real one
       headers_done = true;
       result->http_status = static_cast<int>(status);
       curl_off_t length = -1;
-      curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+      lib->easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
       content_length = length;
       if (content_length > static_cast<std::int64_t>(options.max_body_bytes)) {
         // Announced too large: refused before a byte of it is read, so
@@ -359,7 +362,7 @@ void HttpClient::Impl::FailHttpStatus() {
 // counts an https connection as connected only after the TLS handshake.
 std::string HttpClient::Impl::TimeoutPhase() {
   curl_off_t request_ready = 0;
-  curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &request_ready);
+  lib->easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &request_ready);
   if (request_ready > 0) {
     return "read from " + peer + " (" + std::to_string(received) + " bytes received)";
   }
@@ -370,7 +373,7 @@ std::string HttpClient::Impl::TimeoutPhase() {
 void HttpClient::Impl::Finish(CURLcode code) {
   FetchResult& r = *result;
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   r.http_status = static_cast<int>(status);
   const bool success_status = headers_done && status >= 200 && status < 300;
   if (body_over) {
@@ -392,10 +395,10 @@ void HttpClient::Impl::Finish(CURLcode code) {
 void HttpClient::Impl::FailFromCurl(CURLcode code, bool success_status) {
   FetchResult& r = *result;
   long os_errno = 0, tunnel_status = 0;
-  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-  curl_easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &tunnel_status);
+  lib->easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+  lib->easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &tunnel_status);
   const std::string_view reason = ReasonFor(code, os_errno);
-  const std::string detail = curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code);
+  const std::string detail = curl_error[0] != '\0' ? curl_error : lib->easy_strerror(code);
   if (reason == "timeout") {
     // An error status is the news even if its body never completed.
     if (headers_done && !success_status) return FailHttpStatus();
@@ -431,21 +434,25 @@ FetchResult HttpClient::Get() {
   s.curl_error[0] = '\0';
   // The body may be 0..max; reserving for typical status pages only.
   result.body.reserve(std::min<std::size_t>(s.options.max_body_bytes, std::size_t{16} * 1024));
-  s.Finish(curl_easy_perform(s.curl));
+  s.Finish(s.lib->easy_perform(s.curl));
   s.result = nullptr;
   return result;
 }
 
 std::string CheckHttpUrl(std::string_view url) {
-  InitCurlOnce();
-  UrlHandle parsed(curl_url(), curl_url_cleanup);
-  return ParseHttpUrl(url, parsed);
+  std::string error;
+  const CurlLibrary* lib = CurlLibrary::Get(&error);
+  if (lib == nullptr) return "cannot use libcurl: " + error;
+  UrlHandle parsed(lib->url(), lib->url_cleanup);
+  return ParseHttpUrl(*lib, url, parsed);
 }
 
 std::string CheckProxyUrl(std::string_view url) {
-  InitCurlOnce();
-  UrlHandle parsed(curl_url(), curl_url_cleanup);
-  return ParseUrl(url, {"http", "https", "socks5", "socks5h"}, parsed);
+  std::string error;
+  const CurlLibrary* lib = CurlLibrary::Get(&error);
+  if (lib == nullptr) return "cannot use libcurl: " + error;
+  UrlHandle parsed(lib->url(), lib->url_cleanup);
+  return ParseUrl(*lib, url, {"http", "https", "socks5", "socks5h"}, parsed);
 }
 
 std::string CheckHttpHeader(std::string_view name, std::string_view value) {

@@ -1,8 +1,9 @@
 // Pulled `http` sources: one GET of a status page (nginx stub_status, Apache
 // mod_status, a home-grown /status) over http:// or https://, through
-// libcurl. One HttpClient per source keeps its curl handle, so what a fetch
-// can reuse (the parsed CA bundle, TLS session tickets, the DNS cache) is set
-// up once; the connection itself is fresh for every fetch (see fetch.h).
+// libcurl (loaded at first use: curl_library.h). One HttpClient per source
+// keeps its curl handle, so what a fetch can reuse (the parsed CA bundle, TLS
+// session tickets, the DNS cache) is set up once; the connection itself is
+// fresh for every fetch (see fetch.h).
 //
 // Usage:
 //   HttpFetchOptions options;

@@ -10,7 +10,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,17 +34,14 @@
 
 #include "adapter/web/gzip.h"
 #include "adapter/web/read_watchdog.h"
+#include "adapter/web/render_pool.h"
 #include "adapter/web/socket_lookup.h"
+#include "adapter/web/thread_stack.h"
 #include "adapter/web/tls_libraries.h"
 
 namespace metrics_adapter {
 namespace {
 
-// Each connection has a worker thread of its own while it is served, so
-// there are many of them. Their stacks are small: handlers recurse little,
-// and a stack under 2 MiB cannot be backed by a transparent huge page, which
-// with glibc's 8 MiB default can make every idle worker cost 2 MiB of RSS.
-constexpr std::size_t kWorkerStackBytes = std::size_t{512} * 1024;
 // Connections accepted beyond this many and not yet taken by a worker wait
 // in the kernel; Linux caps it at net.core.somaxconn (4096 by default).
 constexpr const char* kListenBacklog = "4096";
@@ -184,33 +180,6 @@ void WarnNoDeadline() {
         "read without a total deadline");
   });
 }
-
-// Sets glibc's default thread stack size for as long as it lives: civetweb
-// 1.15 creates its threads with default attributes, all of them in
-// mg_start2. Process-wide, so it must only live while no other thread is
-// being created (Start runs before the adapter starts its other threads).
-class DefaultStackSize {
- public:
-  explicit DefaultStackSize(std::size_t bytes) {
-    saved_ = pthread_getattr_default_np(&old_) == 0;
-    if (!saved_) return;
-    pthread_attr_t attr;
-    if (pthread_getattr_default_np(&attr) != 0) return;
-    if (pthread_attr_setstacksize(&attr, bytes) == 0) pthread_setattr_default_np(&attr);
-    pthread_attr_destroy(&attr);
-  }
-  ~DefaultStackSize() {
-    if (!saved_) return;
-    pthread_setattr_default_np(&old_);
-    pthread_attr_destroy(&old_);
-  }
-  DefaultStackSize(const DefaultStackSize&) = delete;
-  DefaultStackSize& operator=(const DefaultStackSize&) = delete;
-
- private:
-  pthread_attr_t old_{};
-  bool saved_ = false;
-};
 
 // Has the kernel hold back connections that have sent nothing yet, for about
 // `timeout` (rounded up to seconds), instead of handing them to civetweb:
@@ -435,6 +404,9 @@ struct HttpServer::Impl {
   ReadWatchdog watchdog;
   // Renders running now, for options.max_requests.
   std::atomic<int> rendering{0};
+  // Where they run. Declared after `handlers`: destroyed (its threads
+  // joined) before them, after mg_stop has let every request finish.
+  RenderPool render_pool;
 
   // civetweb reports why startup failed only through log_message; collect
   // those lines while mg_start2 runs so Start can return them as *error.
@@ -523,6 +495,9 @@ int HttpServer::Impl::HttpError(mg_connection* conn, int status, const char* /*m
 // Every connection ends here. Its user data says how far it got: unset
 // (civetweb clears it per connection) if no request head ever arrived.
 void HttpServer::Impl::ConnectionClose(const mg_connection* conn) {
+  // The request's deeper frames have returned: the worker need not keep
+  // their pages until it is next handed a connection (thread_stack.h).
+  ReleaseStackBelow();
   auto* impl = static_cast<Impl*>(mg_get_user_data(mg_get_context(conn)));
   if (impl == nullptr || !impl->options.observer.connection_dropped) return;
   const void* mark = mg_get_user_connection_data(conn);
@@ -742,21 +717,22 @@ Response HttpServer::Impl::Metrics(const mg_request_info* info) {
       if (count != nullptr) count->fetch_sub(1);
     }
   } rendering_guard{limit > 0 ? &rendering : nullptr};
-  auto [body, content_type] = handlers.metrics(HeaderList(info, "Accept"));
+  const std::string accept = HeaderList(info, "Accept");
+  const bool gzip = AcceptsGzip(HeaderList(info, "Accept-Encoding"));
   Response r;
-  r.content_type = std::move(content_type);
-  // The body depends on Accept (the format) and Accept-Encoding either way,
-  // so caches must key on both.
-  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
-  if (AcceptsGzip(HeaderList(info, "Accept-Encoding"))) {
+  // On the pool, not on this worker: see render_pool.h.
+  render_pool.Run([&] {
+    auto [body, content_type] = handlers.metrics(accept);
+    r.content_type = std::move(content_type);
     // The fastest level: it compresses the repetitive text format about as
     // well as the default (names and labels repeat on every line) in a third
     // of the time, and a scrape waits for it.
-    r.body = GzipCompress(body, kMetricsGzipLevel);
-    r.headers.emplace_back("Content-Encoding", "gzip");
-  } else {
-    r.body = std::move(body);
-  }
+    r.body = gzip ? GzipCompress(body, kMetricsGzipLevel) : std::move(body);
+  });
+  // The body depends on Accept (the format) and Accept-Encoding either way,
+  // so caches must key on both.
+  r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
+  if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
   return r;
 }
 
@@ -825,7 +801,11 @@ mg_context* HttpServer::Impl::StartCivetweb(char* error_text, std::size_t error_
   unsigned error_code = 0;
   mg_error_data error_data{&error_code, error_text, error_size};
   mg_init_data init{&callbacks, this, civetweb_options};
-  DefaultStackSize small_stacks(kWorkerStackBytes);
+  // Every thread mg_start2 starts gets a 100 KiB stack, whatever the
+  // process's default: Debian builds civetweb with USE_STACK_SIZE=102400.
+  // Small enough for the handlers (they recurse little) and never backed
+  // by a transparent huge page; an idle worker touches its top 2 or 3
+  // pages (README, "Memory").
   return mg_start2(&init, &error_data);
 }
 

@@ -18,7 +18,7 @@
 // same form: "HTTP/1.1", the status, the reason as the body.
 //
 // Slow and idle clients: each connection is served by one of
-// max_connections worker threads (started up front, small stacks); up to as
+// max_connections worker threads (started up front, 100 KiB stacks); up to as
 // many more wait in civetweb's queue and the kernel's backlog holds the rest.
 // A request's head and body must arrive within read_timeout of the worker
 // taking the connection: civetweb bounds the head, and a watchdog here shuts

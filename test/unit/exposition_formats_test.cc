@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/util/delimited_message_util.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -71,18 +71,24 @@ void Fill(SeriesStore& store) {
   writer.Apply(Update{4, UpdateOp::kObserve, 2, {}});
 }
 
+// Each message preceded by its size as a varint (read with the lite runtime,
+// which the generated classes use).
 std::vector<pb::MetricFamily> ReadDelimited(const std::string& body) {
   google::protobuf::io::ArrayInputStream input(body.data(), static_cast<int>(body.size()));
+  google::protobuf::io::CodedInputStream coded(&input);
   std::vector<pb::MetricFamily> families;
-  while (true) {
+  std::uint32_t size = 0;
+  while (coded.ReadVarint32(&size)) {
+    const auto limit = coded.PushLimit(static_cast<int>(size));
     pb::MetricFamily family;
-    bool clean_eof = false;
-    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&family, &input, &clean_eof)) {
-      REQUIRE(clean_eof);  // the body ends between messages, never inside one
-      return families;
-    }
+    REQUIRE(family.ParseFromCodedStream(&coded));
+    REQUIRE(coded.BytesUntilLimit() == 0);  // the whole message was there
+    coded.PopLimit(limit);
     families.push_back(std::move(family));
   }
+  // The body ends between messages, never inside one (or inside a size).
+  REQUIRE(coded.CurrentPosition() == static_cast<int>(body.size()));
+  return families;
 }
 
 TEST_CASE("OpenMetrics: counters named without _total, UNIT, escaped HELP, # EOF") {
