@@ -161,7 +161,7 @@ raw 'GET /index.html HTTP/1.0\r\nUser-Agent: \r\n\r\n'
 }
 
 generate_rules nginx
-start_static_backend "$tmp/html" "$tmp/backend.log"
+start_static_backend "$tmp/html"
 start_server_on_free_port nginx write_conf "$tmp/nginx.pid" "$tmp/error.log" -- \
   "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g "daemon off; pid $tmp/nginx.pid;"
 url="http://127.0.0.1:$port"
