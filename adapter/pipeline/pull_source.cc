@@ -10,10 +10,12 @@ namespace metrics_adapter {
 
 PullSource::PullSource(const SourceConfig& config, const ParserChoice& parser,
                        std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
-                       const std::string& rule_file_base)
+                       const std::string& rule_file_base,
+                       std::shared_ptr<const ConstantLabels> labels)
     : config_(config),
       http_(config.type == "http" ? std::make_unique<HttpClient>(config.http) : nullptr),
-      pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base),
+      pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base, nullptr,
+                std::move(labels)),
       self_(self),
       gauges_(self.AcquirePulled(config.name)),
       log_limiter_(std::chrono::seconds(60)) {}

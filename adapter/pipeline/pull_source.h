@@ -40,9 +40,12 @@ namespace metrics_adapter {
 
 class PullSource {
  public:
+  // `labels`, if not null, are the source's constant label values, added to
+  // every series a fetch writes (constant_labels.h).
   PullSource(const SourceConfig& config, const ParserChoice& parser,
              std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
-             const std::string& rule_file_base);
+             const std::string& rule_file_base,
+             std::shared_ptr<const ConstantLabels> labels = nullptr);
   ~PullSource();
   PullSource(const PullSource&) = delete;
   PullSource& operator=(const PullSource&) = delete;

@@ -69,6 +69,9 @@ closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 cat >"$tmp/status.yaml" <<'YAML'
 parser: json
+# Six sources pull pages of this one format: each tells its series apart
+# with its own `upstream` label.
+source_labels: [upstream]
 metrics:
   - {name: app_connections, type: gauge, help: Open connections by state., labels: [state]}
   - {name: app_requests_total, type: counter, help: Requests served., labels: [app_instance]}
@@ -109,7 +112,7 @@ tests:
       app_job_duration_seconds_count{queue="mail"} 1
 YAML
 pull() {  # pull NAME PATH [extra yaml]
-  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s%s", timeout: 500ms, max_body_bytes: 1048576, rules: [status.yaml]}\n' "$1" "$2" "$3"
+  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s%s", timeout: 500ms, max_body_bytes: 1048576, rules: [status.yaml], labels: {upstream: %s}}\n' "$1" "$2" "$3" "$1"
 }
 {
   echo "sources:"
@@ -137,8 +140,8 @@ sample() { awk -v re="$1" '$0 ~ re { print $NF; exit }' "$tmp/scrape1.txt"; }
 for source in slow broken huge refused malformed; do
   [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\"\\}")" = 0 ] || fail "$source should be down"
 done
-[ "$(sample '^app_connections\{state="active"\}')" = 7 ] || fail "app_connections active"
-[ "$(sample '^app_healthy ')" = 1 ] || fail "app_healthy"
+[ "$(sample '^app_connections\{state="active",upstream="ok"\}')" = 7 ] || fail "app_connections active"
+[ "$(sample '^app_healthy\{upstream="ok"\} ')" = 1 ] || fail "app_healthy"
 # Only the healthy page's series: the failed sources' are absent, not stale.
 [ "$(grep -c '^app_requests_total' "$tmp/scrape1.txt")" = 1 ] || fail "failed sources left series behind"
 [ "$(sample '^app_requests_total')" = 1234 ] || fail "requests from the healthy page"
