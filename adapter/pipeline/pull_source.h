@@ -4,7 +4,8 @@
 // result goes into a fresh store, so its series are exactly what the
 // upstream reported this time: a failed fetch leaves them absent, not
 // stale. metrics_adapter_source_up{source} and
-// metrics_adapter_source_scrape_duration_seconds{source} report every fetch.
+// metrics_adapter_source_scrape_duration_seconds{source} report every fetch
+// (with the source's constant labels too, as its series have them).
 //
 // Concurrent scrapes share a fetch (single flight): a scrape that arrives
 // while the source's fetch is under way waits for that fetch and gets its

@@ -174,7 +174,12 @@ start_adapter "$adapter" run --config.file="$tmp/adapter.yaml" --config.watch-in
 scrape() { # scrape FILE
   curl -sf --noproxy '*' --max-time 30 -o "$tmp/$1" "$url/metrics" || fail "scrape failed"
 }
-up() { prom_value "$tmp/$1" "metrics_adapter_source_up{source=\"$2\"}"; }
+# up: with the source's constant label `app` where it has one (all but varnish).
+up() {
+  local labels="source=\"$2\""
+  [ "$2" = varnish ] || labels="app=\"$2\",$labels"
+  prom_value "$tmp/$1" "metrics_adapter_source_up{$labels}"
+}
 errors() { prom_value "$tmp/$1" "metrics_adapter_source_scrape_errors_total{reason=\"$3\",source=\"$2\"}"; }
 
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$adapter_pid/status"; }
@@ -207,7 +212,7 @@ echo "varnish: $requests requests through varnishd, counted exactly through varn
 # was orphaned to init, which reaps it (bounded wait).
 [ "$(up first.prom hang)" = 0 ] || fail "hang: up is '$(up first.prom hang)', want 0"
 [ -n "$(errors first.prom hang timeout)" ] || fail "hang: no scrape error with reason timeout"
-duration=$(prom_value "$tmp/first.prom" 'metrics_adapter_source_scrape_duration_seconds{source="hang"}')
+duration=$(prom_value "$tmp/first.prom" 'metrics_adapter_source_scrape_duration_seconds{app="hang",source="hang"}')
 awk -v d="$duration" 'BEGIN { exit !(d >= 0.5 && d < 2.5) }' ||
   fail "hang: the scrape took ${duration}s for a 500ms timeout"
 [ "$took_ms" -lt 10000 ] || fail "the first scrape took ${took_ms} ms"

@@ -135,10 +135,11 @@ elapsed_ms=$(($(date +%s%3N) - start_ms))
 [ "$elapsed_ms" -lt 2500 ] || fail "a scrape took ${elapsed_ms} ms with a 500 ms source timeout"
 
 sample() { awk -v re="$1" '$0 ~ re { print $NF; exit }' "$tmp/scrape1.txt"; }
-[ "$(sample '^metrics_adapter_source_up\{source="ok"\}')" = 1 ] || fail "ok should be up"
+# up carries the source's constant labels too.
+[ "$(sample '^metrics_adapter_source_up\{source="ok",upstream="ok"\}')" = 1 ] || fail "ok should be up"
 # malformed answers, but with a body the parser refuses whole: down too.
 for source in slow broken huge refused malformed; do
-  [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\"\\}")" = 0 ] || fail "$source should be down"
+  [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\",upstream=\"$source\"\\}")" = 0 ] || fail "$source should be down"
 done
 [ "$(sample '^app_connections\{state="active",upstream="ok"\}')" = 7 ] || fail "app_connections active"
 [ "$(sample '^app_healthy\{upstream="ok"\} ')" = 1 ] || fail "app_healthy"
@@ -213,7 +214,7 @@ echo "statsd: of $sent datagrams (a burst at a frozen adapter, then markers) $co
 kill "$upstream_pid"
 wait "$upstream_pid" 2>/dev/null || true
 upstream_pid=
-wait_for_value '^metrics_adapter_source_up\{source="ok"\}' 0
+wait_for_value '^metrics_adapter_source_up\{source="ok",upstream="ok"\}' 0
 curl -sf --max-time 5 "$url/metrics" | grep -q '^app_connections' && fail "stale series after the upstream died"
 
 # A pulled source removed from the config takes its up and duration with it.
@@ -222,14 +223,14 @@ kill -HUP "$adapter_pid"
 gone=
 for _ in $(seq 100); do
   curl -sf --max-time 5 "$url/metrics" >"$tmp/scrape3.txt" || fail "scrape failed"
-  if ! grep -Eq '^metrics_adapter_source_(up|scrape_duration_seconds)\{source="broken"\}' "$tmp/scrape3.txt"; then
+  if ! grep -Eq '^metrics_adapter_source_(up|scrape_duration_seconds)\{source="broken"[,}]' "$tmp/scrape3.txt"; then
     gone=1
     break
   fi
   sleep 0.1
 done
 [ -n "$gone" ] || fail "the removed source's up and duration stayed after the reload"
-grep -q '^metrics_adapter_source_up{source="slow"} 0' "$tmp/scrape3.txt" || fail "a kept source lost its up"
+grep -q '^metrics_adapter_source_up{source="slow",upstream="slow"} 0' "$tmp/scrape3.txt" || fail "a kept source lost its up"
 
 stop_adapter_cleanly
 echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors, removal) and a statsd listener (drops included)"

@@ -143,7 +143,10 @@ is() { # is SERIES WANT
   got=$(prom_value "$tmp/scrape.prom" "$1")
   [ "$got" = "$2" ] || fail "$1 is '$got', want $2"
 }
-for source in web_status redis memcached; do is "metrics_adapter_source_up{source=\"$source\"}" 1; done
+# up carries the source's labels too.
+is 'metrics_adapter_source_up{service="web",source="web_status"}' 1
+is 'metrics_adapter_source_up{service="cache",source="redis"}' 1
+is 'metrics_adapter_source_up{service="sessions",source="memcached"}' 1
 is 'http_server_requests_total{http_request_method="GET",http_response_status_code="200",service="web"}' 6
 is 'cache_hits_total{service="cache"}' 5
 is 'cache_misses_total{service="cache"}' 2

@@ -148,8 +148,9 @@ api_fetches=$(fetches api_status)
 [ -n "$site_fetches" ] && [ -n "$api_fetches" ] || fail "no rule matches for the status sources"
 is 'server_requests_total{service="site"}' $((10 + site_fetches))
 is 'server_requests_total{service="api"}' $((9 + api_fetches))
-is 'metrics_adapter_source_up{source="site_status"}' 1
-is 'metrics_adapter_source_up{source="api_status"}' 1
+# up carries the source's labels too.
+is 'metrics_adapter_source_up{service="site",source="site_status"}' 1
+is 'metrics_adapter_source_up{service="api",source="api_status"}' 1
 is 'server_connections{state="writing",service="site"}' 1   # the stub_status request itself
 is 'server_connections{state="writing",service="api"}' 1
 

@@ -185,10 +185,11 @@ TEST_CASE("streamed and pulled sources write their labels; a reload swaps them")
       Runtime::Build(config_with("{service: a}", "{service: b}"), RunMode::kOnce, diags);
   REQUIRE_MESSAGE(runtime, diags.Format());
   runtime->ReadOnce();
+  // The streamed store first, then each pulled source's.
   CHECK(Served(*runtime) ==
         "app_lines_total{kind=\"get\",service=\"a\"} 2\n"
-        "app_lines_total{kind=\"get\",service=\"b\"} 1\n"
-        "app_lines_total{kind=\"put\",service=\"a\"} 1\n");
+        "app_lines_total{kind=\"put\",service=\"a\"} 1\n"
+        "app_lines_total{kind=\"get\",service=\"b\"} 1\n");
 
   // A bad reload (a label the family does not allow) keeps the old config.
   dir.Write("rules.yaml", std::string(kRules) + kOtherRule);
@@ -205,6 +206,10 @@ TEST_CASE("streamed and pulled sources write their labels; a reload swaps them")
   const std::string served = Served(*runtime);
   CHECK(Has(served, "app_lines_total{kind=\"get\",service=\"c\"} 1\n"));
   CHECK_FALSE(Has(served, "service=\"b\""));
+  // The pulled source's up carries its labels, the old ones gone with the old source.
+  const std::string all = runtime->Exposition();
+  CHECK(Has(all, "metrics_adapter_source_up{service=\"c\",source=\"b\"} 1\n"));
+  CHECK_FALSE(Has(all, "metrics_adapter_source_up{service=\"b\""));
 }
 
 }  // namespace
