@@ -145,7 +145,7 @@ fetches() {
 }
 site_fetches=$(fetches site_status)
 api_fetches=$(fetches api_status)
-[ -n "$site_fetches" ] && [ -n "$api_fetches" ] || fail "no rule matches for the status sources"
+{ [ -n "$site_fetches" ] && [ -n "$api_fetches" ]; } || fail "no rule matches for the status sources"
 is 'server_requests_total{service="site"}' $((10 + site_fetches))
 is 'server_requests_total{service="api"}' $((9 + api_fetches))
 # up carries the source's labels too.
