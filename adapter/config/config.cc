@@ -385,8 +385,14 @@ void LoadSourceLabels(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
     }
     source.labels.push_back({name, entry.second.Scalar(), at});
   }
-  std::sort(source.labels.begin(), source.labels.end(),
-            [](const SourceLabel& a, const SourceLabel& b) { return a.name < b.name; });
+  std::stable_sort(source.labels.begin(), source.labels.end(),
+                   [](const SourceLabel& a, const SourceLabel& b) { return a.name < b.name; });
+  for (std::size_t i = 1; i < source.labels.size(); ++i) {
+    if (source.labels[i].name == source.labels[i - 1].name) {
+      diags.Error(source.labels[i].position, "source " + Quoted(source.name) + ": \"labels\": " +
+                                                 Quoted(source.labels[i].name) + " is given twice");
+    }
+  }
 }
 
 std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string& file,

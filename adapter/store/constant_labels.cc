@@ -15,8 +15,12 @@ void LabellingSink::Apply(const Update& update) {
     next_.Apply(update);
     return;
   }
-  values_.assign(update.label_values.begin(), update.label_values.end());
-  values_.insert(values_.end(), extra.begin(), extra.end());
+  // Sized, then filled: a plain copy, where assign and insert cost several
+  // times as much per update (callgrind).
+  const std::size_t own = update.label_values.size();
+  values_.resize(own + extra.size());
+  std::copy(update.label_values.begin(), update.label_values.end(), values_.begin());
+  std::copy(extra.begin(), extra.end(), values_.begin() + static_cast<std::ptrdiff_t>(own));
   next_.Apply(Update{update.family, update.op, update.value, values_});
 }
 

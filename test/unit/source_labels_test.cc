@@ -119,6 +119,19 @@ TEST_CASE("label names: syntax, target labels and empty values are refused in th
   CHECK(Has(l.diags, "\"service\" needs a value that is not empty"));
 }
 
+TEST_CASE("a label name given twice is refused") {
+  TempDir dir;
+  const Loaded l = Load(dir, R"(sources:
+  - name: a
+    type: file
+    paths: [a.log]
+    rules: [rules.yaml]
+    labels: {service: web, service: api}
+)");
+  CHECK_FALSE(l.config);
+  CHECK(Has(l.diags, "source \"a\": \"labels\": \"service\" is given twice"));
+}
+
 TEST_CASE("schema: a source label cannot be one of the family's labels, job or instance") {
   TempDir dir;
   const Loaded l =
