@@ -225,5 +225,27 @@ TEST_CASE("streamed and pulled sources write their labels; a reload swaps them")
   CHECK_FALSE(Has(all, "metrics_adapter_source_up{service=\"b\""));
 }
 
+TEST_CASE("a streamed source's counters start at 0 with its labels") {
+  TempDir dir;
+  dir.Write("rules.yaml", R"(source_labels: [service]
+metrics:
+  - {name: app_errors_total, type: counter, help: Errors.}
+rules:
+  - {name: error, match: '^error$', emit: [{metric: app_errors_total}]}
+)");
+  dir.Write("a.log", "");
+  Diagnostics diags;
+  std::optional<AdapterConfig> config = LoadConfig(
+      dir.Write("adapter.yaml",
+                "sources:\n  - {name: a, type: file, paths: [a.log], rules: [rules.yaml], "
+                "labels: {service: web}}\n"),
+      diags);
+  REQUIRE_MESSAGE(config, diags.Format());
+  std::unique_ptr<Runtime> runtime = Runtime::Build(*config, RunMode::kOnce, diags);
+  REQUIRE_MESSAGE(runtime, diags.Format());
+  runtime->ReadOnce();
+  CHECK(Served(*runtime) == "app_errors_total{service=\"web\"} 0\n");
+}
+
 }  // namespace
 }  // namespace metrics_adapter
