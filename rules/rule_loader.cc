@@ -809,8 +809,9 @@ void LoadSchemaFile(const std::string& path, Schema& schema, Diagnostics& diags)
   std::optional<YAML::Node> root = LoadYamlFile(path, diags);
   if (!root) return;
   YamlMap map(*root, path, diags, "schema file");
+  const std::vector<std::string> source_labels = ReadSourceLabels(map, diags);
   if (YAML::Node metrics = map.Node("metrics", Required::kYes); metrics.IsDefined()) {
-    LoadFamilies(metrics, path, schema, diags);
+    LoadFamilies(metrics, path, schema, diags, source_labels);
   }
   map.RejectUnknownKeys();
 }
@@ -962,8 +963,9 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
     result.files_read.push_back(ResolveBeside(path, schema_file));
     LoadSchemaFile(result.files_read.back(), schema, diags);
   }
+  const std::vector<std::string> source_labels = ReadSourceLabels(map, diags);
   if (YAML::Node metrics = map.Node("metrics"); metrics.IsDefined()) {
-    LoadFamilies(metrics, path, schema, diags);
+    LoadFamilies(metrics, path, schema, diags, source_labels);
   }
   // Named patterns of the rule writer's own, relative to this rule file.
   PatternLibrary patterns = PatternLibrary::Shipped();

@@ -5,6 +5,8 @@
 //   parser:   the parser whose records it matches (optional)
 //   schema:   schema files declaring shared families, relative to the rule file
 //   metrics:  families declared in the rule file itself (see schema.h)
+//   source_labels: the constant label names a config's sources may add to
+//             the families declared here (see ReadSourceLabels in schema.h)
 //   rules:    regexes with named captures, and what each match emits
 //   tests:    input lines and the exposition they must produce
 //   timezone: the IANA time zone of the rules' `time:` layouts without an offset

@@ -31,6 +31,7 @@ std::string DescribeDifference(const FamilySpec& a, const FamilySpec& b) {
   if (a.native != b.native) return "native settings differ";
   if (a.max_series != b.max_series) return "max_series differs";
   if (a.ttl != b.ttl) return "ttl differs";
+  if (a.source_labels != b.source_labels) return "source_labels differ";
   return "help text differs";
 }
 
@@ -50,6 +51,23 @@ std::optional<MetricType> ParseType(std::string_view text) {
   if (text == "gauge") return MetricType::kGauge;
   if (text == "histogram") return MetricType::kHistogram;
   return std::nullopt;
+}
+
+// A family's allowed source labels against its own labels: a source label
+// adds a label, so it cannot be one the family has (or a histogram's le).
+void CheckSourceLabels(const FamilySpec& family, YamlMap& map, Diagnostics& diags) {
+  const SourcePosition at =
+      map.Has("source_labels") ? map.PositionOfKey("source_labels") : map.PositionOfKey("name");
+  for (const std::string& name : family.source_labels) {
+    if (std::find(family.labels.begin(), family.labels.end(), name) != family.labels.end()) {
+      diags.Error(at, "source label " + Quoted(name) + " is already a label of family " +
+                          Quoted(family.name) +
+                          ": a source's constant value would replace "
+                          "the one its rules write");
+    } else if (name == "le" && family.type == MetricType::kHistogram) {
+      diags.Error(at, "source label \"le\" is reserved in histograms");
+    }
+  }
 }
 
 void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
@@ -81,23 +99,16 @@ void CheckFamily(FamilySpec& family, YamlMap& map, Diagnostics& diags) {
   }
   std::set<std::string_view> seen;
   for (const std::string& label : family.labels) {
-    if (!IsValidLabelName(label) || label.starts_with("__")) {
-      diags.Error(map.PositionOfKey("labels"), Quoted(label) + " is not a valid label name");
+    if (std::string why = WhyNotLabelName(label); !why.empty()) {
+      diags.Error(map.PositionOfKey("labels"), why);
     } else if (label == "le" && family.type == MetricType::kHistogram) {
       diags.Error(map.PositionOfKey("labels"), "\"le\" is reserved in histograms");
-    } else if (label == "job" || label == "instance") {
-      // Prometheus's target labels: it would rename the adapter's to
-      // exported_job/exported_instance (or, with honor_labels, drop its own
-      // target's), so neither name is ever produced.
-      diags.Error(map.PositionOfKey("labels"),
-                  Quoted(label) +
-                      " is a Prometheus target label; name the label after what it "
-                      "tells apart (e.g. \"service\")");
     }
     if (!seen.insert(label).second) {
       diags.Error(map.PositionOfKey("labels"), "label " + Quoted(label) + " is listed twice");
     }
   }
+  CheckSourceLabels(family, map, diags);
   if (family.type != MetricType::kHistogram && map.Has("buckets")) {
     diags.Error(map.PositionOfKey("buckets"), "only histograms have buckets");
   }
@@ -233,7 +244,8 @@ int Schema::Add(FamilySpec family, Diagnostics& diags) {
         earlier.labels == family.labels && earlier.label_bounds == family.label_bounds &&
         earlier.buckets == family.buckets && earlier.buckets_declared == family.buckets_declared &&
         earlier.native == family.native && earlier.max_series == family.max_series &&
-        earlier.ttl == family.ttl && earlier.help == family.help) {
+        earlier.ttl == family.ttl && earlier.source_labels == family.source_labels &&
+        earlier.help == family.help) {
       return it->second;
     }
     diags.Error(family.position,
@@ -258,8 +270,39 @@ int Schema::IndexOf(std::string_view name) const {
   return it == index_.end() ? -1 : it->second;
 }
 
+std::string WhyNotLabelName(std::string_view name) {
+  if (!IsValidLabelName(name) || name.starts_with("__")) {
+    return Quoted(name) + " is not a valid label name";
+  }
+  if (name == "job" || name == "instance") {
+    // Prometheus's target labels: it would rename the adapter's to
+    // exported_job/exported_instance (or, with honor_labels, drop its own
+    // target's), so neither name is ever produced.
+    return Quoted(name) +
+           " is a Prometheus target label; name the label after what it tells apart (e.g. "
+           "\"service\")";
+  }
+  return "";
+}
+
+std::vector<std::string> ReadSourceLabels(YamlMap& file_map, Diagnostics& diags) {
+  std::vector<std::string> names =
+      file_map.StringList("source_labels").value_or(std::vector<std::string>{});
+  std::set<std::string_view> seen;
+  for (const std::string& name : names) {
+    if (std::string why = WhyNotLabelName(name); !why.empty()) {
+      diags.Error(file_map.PositionOfKey("source_labels"), "\"source_labels\": " + why);
+    }
+    if (!seen.insert(name).second) {
+      diags.Error(file_map.PositionOfKey("source_labels"),
+                  "\"source_labels\": " + Quoted(name) + " is listed twice");
+    }
+  }
+  return names;
+}
+
 void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
-                  Diagnostics& diags) {
+                  Diagnostics& diags, const std::vector<std::string>& source_labels) {
   if (!metrics.IsSequence()) {
     diags.Error(PositionOf(file, metrics), "\"metrics\" must be a list of metric families");
     return;
@@ -290,6 +333,7 @@ void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& sc
       }
     }
     LoadNative(map.Node("native"), file, family, diags);
+    family.source_labels = map.Has("source_labels") ? ReadSourceLabels(map, diags) : source_labels;
     if (auto max = map.Integer("max_series")) {
       if (*max < 1) {
         diags.Error(map.PositionOfKey("max_series"), "\"max_series\" must be at least 1");

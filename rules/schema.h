@@ -32,6 +32,8 @@ class Node;
 
 namespace metrics_adapter {
 
+class YamlMap;
+
 enum class MetricType { kCounter, kGauge, kHistogram };
 
 std::string_view MetricTypeName(MetricType type);
@@ -90,6 +92,11 @@ struct FamilySpec {
   std::size_t max_series = 0;
   // A series not updated for this long is removed; 0 keeps series forever.
   std::chrono::seconds ttl{0};
+  // Constant labels a source of the adapter config may add to the family's
+  // series (`labels: {service: cache}` on the source), by name: declared by
+  // the schema (the file's `source_labels:`, or the family's own), valued by
+  // each deployment's config. None of `labels`, nor job, instance or le.
+  std::vector<std::string> source_labels;
   SourcePosition position;
 };
 
@@ -129,8 +136,20 @@ class Schema {
 // A histogram may also be native, keeping its classic buckets too:
 //   native: {bucket_factor: 1.1, zero_threshold: 1e-9, max_buckets: 160}
 //   native: true                      # all three defaults
+// `source_labels` are the names the file allows on every family it declares
+// (see ReadSourceLabels); a family's own `source_labels: [...]` replaces them.
 void LoadFamilies(const YAML::Node& metrics, const std::string& file, Schema& schema,
-                  Diagnostics& diags);
+                  Diagnostics& diags, const std::vector<std::string>& source_labels = {});
+
+// Reads a file's `source_labels: [service, instance_name]` (a schema or rule
+// file: the constant labels a config's sources may put on the families the
+// file declares), checking each name; an absent key gives none. A schema
+// allows names, never values: one shared schema serves every deployment.
+std::vector<std::string> ReadSourceLabels(YamlMap& file_map, Diagnostics& diags);
+
+// Why `name` cannot be a label of any family (not a label name, reserved,
+// or a Prometheus target label), or "".
+std::string WhyNotLabelName(std::string_view name);
 
 // Default histogram buckets for a family in seconds (the OpenTelemetry HTTP
 // duration advice) and for other units (powers of ten).

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -354,6 +355,46 @@ void LoadListenerSource(YamlMap& map, SourceConfig& source, Diagnostics& diags) 
   }
 }
 
+// labels: {service: cache, instance_name: a}: label names as the schema
+// would take them, scalar values.
+void LoadSourceLabels(YamlMap& map, SourceConfig& source, Diagnostics& diags) {
+  const YAML::Node labels = map.Node("labels");
+  if (!labels.IsDefined()) return;
+  if (!labels.IsMap()) {
+    diags.Error(PositionOf(map.file(), labels),
+                "\"labels\" must map label names to values, e.g. {service: cache}");
+    return;
+  }
+  for (const auto& entry : labels) {
+    const std::string& name = entry.first.Scalar();
+    const SourcePosition at = PositionOf(map.file(), entry.first);
+    if (std::string why = WhyNotLabelName(name); !why.empty()) {
+      diags.Error(at, "source " + Quoted(source.name) + ": \"labels\": " + why);
+      continue;
+    }
+    if (!entry.second.IsScalar()) {
+      diags.Error(at, "source " + Quoted(source.name) + ": \"labels\": the value of " +
+                          Quoted(name) + " must be a string");
+      continue;
+    }
+    if (entry.second.Scalar().empty()) {
+      // Prometheus reads an empty value as no label at all.
+      diags.Error(at, "source " + Quoted(source.name) + ": \"labels\": " + Quoted(name) +
+                          " needs a value that is not empty");
+      continue;
+    }
+    source.labels.push_back({name, entry.second.Scalar(), at});
+  }
+  std::stable_sort(source.labels.begin(), source.labels.end(),
+                   [](const SourceLabel& a, const SourceLabel& b) { return a.name < b.name; });
+  for (std::size_t i = 1; i < source.labels.size(); ++i) {
+    if (source.labels[i].name == source.labels[i - 1].name) {
+      diags.Error(source.labels[i].position, "source " + Quoted(source.name) + ": \"labels\": " +
+                                                 Quoted(source.labels[i].name) + " is given twice");
+    }
+  }
+}
+
 std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string& file,
                                        const std::string& base_dir, Diagnostics& diags) {
   YamlMap map(node, file, diags, "source");
@@ -369,6 +410,7 @@ std::optional<SourceConfig> LoadSource(const YAML::Node& node, const std::string
        map.StringList("rules", Required::kYes).value_or(std::vector<std::string>{})) {
     source.rule_files.push_back(Resolve(base_dir, rules));
   }
+  LoadSourceLabels(map, source, diags);
   if (source.type == "file") {
     LoadFileSource(map, base_dir, source, diags);
   } else if (source.type == "http") {

@@ -42,6 +42,18 @@ namespace metrics_adapter {
 
 inline constexpr const char* kDefaultListenAddress = ":9469";
 
+// One of a source's constant labels (`labels: {service: cache}`): added to
+// every series the source writes, so that sources writing the same family
+// are told apart.
+struct SourceLabel {
+  std::string name;
+  std::string value;
+  SourcePosition position;  // of the name in the config
+  bool operator==(const SourceLabel& other) const {
+    return name == other.name && value == other.value;
+  }
+};
+
 struct SourceConfig {
   std::string name;
   // "file" (tail logs), "http", "tcp", "exec" and "status_file" (pulled
@@ -58,6 +70,10 @@ struct SourceConfig {
   ExecFetchOptions exec;                // type "exec"
   StatusFileOptions status_file;        // type "status_file"
   ListenerOptions listener;             // types "udp" and "tcp_listener"
+  // Its constant labels, sorted by name; each name valid and none of job,
+  // instance. Which families allow them is checked against the schema
+  // (adapter/runtime/source_labels.h).
+  std::vector<SourceLabel> labels;
   SourcePosition position;
 
   bool pulled() const {

@@ -7,18 +7,30 @@
 #include <utility>
 
 namespace metrics_adapter {
+namespace {
+
+// The source's constant labels, for its `up` and scrape duration.
+SelfMetrics::Labels SelfLabels(const SourceConfig& config) {
+  SelfMetrics::Labels labels;
+  for (const SourceLabel& label : config.labels) labels.emplace(label.name, label.value);
+  return labels;
+}
+
+}  // namespace
 
 PullSource::PullSource(const SourceConfig& config, const ParserChoice& parser,
                        std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
-                       const std::string& rule_file_base)
+                       const std::string& rule_file_base,
+                       std::shared_ptr<const ConstantLabels> labels)
     : config_(config),
       http_(config.type == "http" ? std::make_unique<HttpClient>(config.http) : nullptr),
-      pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base),
+      pipeline_(config.name, parser, std::move(rules), nullptr, self, rule_file_base, nullptr,
+                std::move(labels)),
       self_(self),
-      gauges_(self.AcquirePulled(config.name)),
+      gauges_(self.AcquirePulled(config.name, SelfLabels(config))),
       log_limiter_(std::chrono::seconds(60)) {}
 
-PullSource::~PullSource() { self_.ReleasePulled(config_.name); }
+PullSource::~PullSource() { self_.ReleasePulled(config_.name, SelfLabels(config_)); }
 
 FetchResult PullSource::Fetch() {
   if (http_) return http_->Get();

@@ -4,7 +4,8 @@
 // result goes into a fresh store, so its series are exactly what the
 // upstream reported this time: a failed fetch leaves them absent, not
 // stale. metrics_adapter_source_up{source} and
-// metrics_adapter_source_scrape_duration_seconds{source} report every fetch.
+// metrics_adapter_source_scrape_duration_seconds{source} report every fetch
+// (with the source's constant labels too, as its series have them).
 //
 // Concurrent scrapes share a fetch (single flight): a scrape that arrives
 // while the source's fetch is under way waits for that fetch and gets its
@@ -40,9 +41,12 @@ namespace metrics_adapter {
 
 class PullSource {
  public:
+  // `labels`, if not null, are the source's constant label values, added to
+  // every series a fetch writes (constant_labels.h).
   PullSource(const SourceConfig& config, const ParserChoice& parser,
              std::shared_ptr<const RuleSet> rules, SelfMetrics& self,
-             const std::string& rule_file_base);
+             const std::string& rule_file_base,
+             std::shared_ptr<const ConstantLabels> labels = nullptr);
   ~PullSource();
   PullSource(const PullSource&) = delete;
   PullSource& operator=(const PullSource&) = delete;

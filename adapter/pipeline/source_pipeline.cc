@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 namespace metrics_adapter {
@@ -29,7 +30,7 @@ std::string RuleFileLabel(const std::string& file, const std::string& base) {
 SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
                                std::shared_ptr<const RuleSet> rules, SeriesStore* store,
                                SelfMetrics& self, const std::string& rule_file_base,
-                               MatchWorkers* workers)
+                               MatchWorkers* workers, std::shared_ptr<const ConstantLabels> labels)
     : source_(std::move(source)),
       parser_(parser.Create()),
       body_driver_(parser.info->unit, BodyFraming()),
@@ -39,6 +40,7 @@ SourcePipeline::SourcePipeline(std::string source, const ParserChoice& parser,
       scratch_(*rules_),
       counts_(*rules_),
       self_(self),
+      labels_(std::move(labels)),
       rule_file_base_(rule_file_base),
       log_limiter_(std::chrono::seconds(10)) {
   if (workers != nullptr && workers->threads() > 1 && !parser.info->stream_state) {
@@ -51,8 +53,10 @@ SourcePipeline::~SourcePipeline() {
   if (tailer_gauges_.files != nullptr) self_.RemoveTailer(source_);
 }
 
-void SourcePipeline::SetRulesLocked(std::shared_ptr<const RuleSet> rules) {
+void SourcePipeline::SetRulesLocked(std::shared_ptr<const RuleSet> rules,
+                                    std::shared_ptr<const ConstantLabels> labels) {
   rules_ = std::move(rules);
+  labels_ = std::move(labels);
 }
 
 void SourcePipeline::AdoptRules() {
@@ -69,8 +73,11 @@ void SourcePipeline::AdoptRules() {
 
 void SourcePipeline::OnLines(std::span<const std::string_view> lines, std::size_t bytes) {
   {
-    SeriesStore::Writer writer = store_->Write();
+    SeriesStore::Writer store_writer = store_->Write();
     if (rules_ != adopted_) AdoptRules();  // a reload swapped the rules
+    std::optional<LabellingSink> labelled;
+    if (labels_ && !labels_->empty()) labelled.emplace(*labels_, store_writer);
+    UpdateSink& writer = labelled ? static_cast<UpdateSink&>(*labelled) : store_writer;
     // Rules that keep state across lines read what earlier lines wrote, so
     // their lines are matched in order, on this thread.
     if (parallel_ && rules_->state_tables().empty() && parallel_->Worth(lines.size())) {
@@ -103,8 +110,10 @@ bool SourcePipeline::ProcessBody(std::string_view body, SeriesStore& store) {
   records_ = 0;
   InputCounts counts;
   {
-    SeriesStore::Writer writer = store.Write();
-    writer_ = &writer;
+    SeriesStore::Writer store_writer = store.Write();
+    std::optional<LabellingSink> labelled;
+    if (labels_ && !labels_->empty()) labelled.emplace(*labels_, store_writer);
+    writer_ = labelled ? static_cast<UpdateSink*>(&*labelled) : &store_writer;
     counts = body_driver_.Feed(body, *parser_, *this);
     writer_ = nullptr;
   }

@@ -27,6 +27,7 @@
 #include "adapter/pipeline/parse_error_counts.h"
 #include "adapter/sources/file_tailer.h"
 #include "adapter/sources/line_listener.h"
+#include "adapter/store/constant_labels.h"
 #include "adapter/store/self_metrics.h"
 #include "adapter/store/series_store.h"
 #include "parsers/parser.h"
@@ -42,10 +43,12 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   // `rule_file_base` is the directory (empty: the working directory) rule-file
   // paths are shown relative to in the rule_matches self-metric, whatever their form.
   // `workers`, if not null, must outlive the pipeline: streamed lines are
-  // matched on its threads.
+  // matched on its threads. `labels`, if not null, are the source's constant
+  // label values, added to every update (constant_labels.h).
   SourcePipeline(std::string source, const ParserChoice& parser,
                  std::shared_ptr<const RuleSet> rules, SeriesStore* store, SelfMetrics& self,
-                 const std::string& rule_file_base, MatchWorkers* workers = nullptr);
+                 const std::string& rule_file_base, MatchWorkers* workers = nullptr,
+                 std::shared_ptr<const ConstantLabels> labels = nullptr);
   // Takes the tailer gauges (files, lag) of a file source out of the
   // exposition: they describe a tailer that no longer runs.
   ~SourcePipeline() override;
@@ -73,7 +76,10 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   // SeriesStore::Reconfigure's under_lock): the pipeline reads its rules only
   // under that lock, so every batch is matched by one rule set and written
   // with the family indices of the schema in force.
-  void SetRulesLocked(std::shared_ptr<const RuleSet> rules);
+  // The source's constant labels come with them: they refer to the same
+  // schema's family indices.
+  void SetRulesLocked(std::shared_ptr<const RuleSet> rules,
+                      std::shared_ptr<const ConstantLabels> labels = nullptr);
 
  private:
   void OnRecord(const Record& record) override;
@@ -98,8 +104,11 @@ class SourcePipeline : public TailerObserver, public LineHandler, private Record
   MatchScratch scratch_;
   MatchCounts counts_;
   SelfMetrics& self_;
-  SeriesStore::Writer* writer_ = nullptr;  // set while a batch holds the store
-  std::uint64_t records_ = 0;              // records of the current batch
+  std::shared_ptr<const ConstantLabels> labels_;  // null: none
+  // Where a batch's updates go while it holds the store: its writer, or a
+  // LabellingSink in front of it.
+  UpdateSink* writer_ = nullptr;
+  std::uint64_t records_ = 0;  // records of the current batch
   // Parse errors of the current batch, by reason (a parser's small fixed set).
   ParseErrorCounts parse_errors_;
   // Streamed lines on several threads; null with one thread or a parser

@@ -45,6 +45,22 @@ std::string Describe(const Writer& writer) {
          ")";
 }
 
+// Whether the two writers' series differ in some constant label: a name
+// with different values, or one only one of them has (values are never
+// empty, so the other's series lack it).
+bool ToldApart(const Writer& a, const Writer& b) {
+  return a.source->config.labels != b.source->config.labels;
+}
+
+std::string LabelsText(const Writer& writer) {
+  if (writer.source->config.labels.empty()) return "no constant labels";
+  std::string text = "the same constant labels {";
+  for (const SourceLabel& label : writer.source->config.labels) {
+    text += (text.back() == '{' ? "" : ", ") + label.name + ": " + Quoted(label.value);
+  }
+  return text + "}";
+}
+
 // Why `writers` of a shared family do not add up, or "".
 std::string WhyNotShared(const std::vector<Writer>& writers) {
   for (const Writer& writer : writers) {
@@ -84,15 +100,21 @@ void CheckCollisions(const AdapterConfig& config, const std::vector<LoadedSource
       }
       continue;
     }
-    // Each later writer against the first: three services on one family
-    // give two warnings, each naming the source to look at.
-    for (std::size_t i = 1; i < writers.size(); ++i) {
-      diags.Warning(writers[i].source->config.position,
-                    Describe(writers[0]) + " and " + Describe(writers[i]) + " both write family " +
-                        Quoted(name) +
-                        ": unless a label from the input tells their series apart, one changes "
-                        "or hides the other's. For streamed sources whose counts add up, list " +
+    // Each later writer against every earlier one it is not told apart
+    // from, once: three sources with one label value give two errors, each
+    // naming the source to change.
+    for (std::size_t j = 1; j < writers.size(); ++j) {
+      for (std::size_t i = 0; i < j; ++i) {
+        if (ToldApart(writers[i], writers[j])) continue;
+        diags.Error(writers[j].source->config.position,
+                    Describe(writers[i]) + " and " + Describe(writers[j]) + " both write family " +
+                        Quoted(name) + " with " + LabelsText(writers[j]) +
+                        ": one would change or hide the other's series. Tell them apart with "
+                        "\"labels:\" (e.g. labels: {service: ...}) or, for streamed sources "
+                        "whose counts add up, list " +
                         Quoted(name) + " in \"shared_families\"");
+        break;
+      }
     }
   }
 }

@@ -7,16 +7,22 @@
 // first exposable's, the streamed store's, then the pulled sources' in the
 // order of their names. Either way one source's numbers would silently
 // change or hide another's. So a config in which two sources have rules
-// writing the same family is reported, both sources and the family named,
-// unless the config lists the family in `shared_families:`, which says that
-// the sources' updates add up: allowed only where they do add up, when every
-// writer is streamed and none `set`s the family (an entry that does not hold
-// is an error).
+// writing the same family is refused, both sources, the family and the
+// rules' positions named, unless
+//   - the sources are told apart by their constant labels (`labels:`, see
+//     source_labels.h): some label name has different values on the two, a
+//     name only one of them has counting as different (the other's series
+//     lack it). Then no series of one can be a series of the other; or
+//   - the config lists the family in `shared_families:`, which says that
+//     the sources' updates add up: allowed only where they do add up, when
+//     every writer is streamed and none `set`s the family (an entry that
+//     does not hold is an error). Pulled sources never add up: each scrape
+//     fills a store of its own, so two pulled writers of one family must be
+//     told apart by labels.
 //
-// An unlisted collision is a warning, not an error: rules may still tell the
-// sources' series apart by a label taken from the input (a pulled page's own
-// name or instance field), which this check cannot see, and sources cannot
-// yet carry constant labels of their own.
+// A label taken from the input (a pulled page's own name field) may also
+// tell two sources' series apart, but nothing at load time can know it
+// does: such a config gives the sources constant labels too.
 //
 // Usage:
 //   CheckCollisions(config, loaded_sources, schema, diags);  // errors in diags
@@ -31,8 +37,9 @@
 
 namespace metrics_adapter {
 
-// Warns in `diags` of every family written by more than one source of
-// `sources` and not in `shared_families`; reports an error for every
+// Reports an error in `diags` for every source of `sources` that writes a
+// family an earlier source also writes, with the same constant labels,
+// unless the family is in `shared_families`; and for every
 // `shared_families` entry that names no family of `schema` or whose writers
 // do not add up.
 void CheckCollisions(const AdapterConfig& config, const std::vector<LoadedSource>& sources,

@@ -5,6 +5,7 @@
 #include "adapter/base/strings.h"
 #include "adapter/runtime/collisions.h"
 #include "adapter/runtime/cpu_budget.h"
+#include "adapter/runtime/source_labels.h"
 #include "rules/rule_loader.h"
 
 namespace metrics_adapter {
@@ -69,15 +70,17 @@ std::optional<LoadedConfig> LoadConfigRules(const AdapterConfig& config, Diagnos
     loaded.files.insert(loaded.files.end(), files.files_read.begin(), files.files_read.end());
     ParserChoice parser = SettleParser(source, files, config.positions.has_value(), diags);
     if (files.rule_set) loaded.rule_count += files.rule_set->rules().size();
-    loaded.sources.push_back({source, std::move(parser), files.rule_set});
+    loaded.sources.push_back({source, std::move(parser), files.rule_set, nullptr});
   }
   // Only when every rule file loaded: a family's writers are known then.
-  if (!diags.HasErrors()) CheckCollisions(config, loaded.sources, *schema, diags);
+  std::shared_ptr<const Schema> exposed;
+  if (!diags.HasErrors()) exposed = ResolveSourceLabels(*schema, loaded.sources, diags);
+  if (exposed) CheckCollisions(config, loaded.sources, *schema, diags);
   std::sort(loaded.files.begin(), loaded.files.end());
   loaded.files.erase(std::unique(loaded.files.begin(), loaded.files.end()), loaded.files.end());
   if (files_read) *files_read = loaded.files;
   if (diags.HasErrors()) return std::nullopt;
-  loaded.schema = std::move(schema);
+  loaded.schema = std::move(exposed);
   return loaded;
 }
 

@@ -15,6 +15,7 @@
 
 #include "adapter/base/diagnostics.h"
 #include "adapter/config/config.h"
+#include "adapter/store/constant_labels.h"
 #include "parsers/parser_config.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
@@ -28,13 +29,19 @@ struct LoadedSource {
   // As configured, else as its rule files say, else `line`.
   ParserChoice parser;
   std::shared_ptr<const RuleSet> rules;
+  // The values its constant labels (`labels:`) add to the families it
+  // writes, by family index of LoadedConfig::schema; null when it adds none
+  // (see source_labels.h).
+  std::shared_ptr<const ConstantLabels> labels;
 };
 
 struct LoadedConfig {
-  std::shared_ptr<const Schema> schema;  // every family of every rule file
-  std::vector<LoadedSource> sources;     // in config order
-  std::vector<std::string> files;        // the config, rule and schema files read; sorted, unique
-  std::size_t rule_count = 0;            // over all sources
+  // Every family of every rule file, as the stores expose it: with the
+  // sources' constant label names after a family's own labels.
+  std::shared_ptr<const Schema> schema;
+  std::vector<LoadedSource> sources;  // in config order
+  std::vector<std::string> files;     // the config, rule and schema files read; sorted, unique
+  std::size_t rule_count = 0;         // over all sources
 };
 
 // Loads the rule files of every source of `config` into one schema, settles

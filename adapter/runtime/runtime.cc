@@ -82,7 +82,9 @@ void Runtime::SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next
   // Counters and histograms the streamed sources' rules write with constant
   // labels read 0 from the start (pulled sources show what a scrape saw).
   for (const auto& [name, wanted] : next) {
-    if (!wanted->config.pulled()) AddSeriesFromTheStart(*wanted->rules, *schema_, *store_);
+    if (!wanted->config.pulled()) {
+      AddSeriesFromTheStart(*wanted->rules, *schema_, *store_, wanted->labels.get());
+    }
   }
 
   // Pulled sources keep no series between scrapes, only their HTTP client:
@@ -93,7 +95,7 @@ void Runtime::SwapInLocked(const LoadedConfig& loaded, const SourcesByName& next
     explainable_.emplace(name, *wanted);
     if (!wanted->config.pulled()) continue;
     pulls.push_back(std::make_shared<PullSource>(wanted->config, wanted->parser, wanted->rules,
-                                                 self_, config_dir));
+                                                 self_, config_dir, wanted->labels));
   }
   scraper_ = std::make_shared<const Scraper>(std::move(pulls), schema_, max_series_per_family);
 }

@@ -8,9 +8,9 @@
 // with, so a reload during it pulls nothing away.
 //
 // metrics_adapter_series{family} counts every family's series served: the
-// streamed store's plus each pulled source's of this scrape. A series two
-// sources both write is served once but counted once per writer (a
-// collision `check` warns about).
+// streamed store's plus each pulled source's of this scrape. No two stores
+// hold one series: a config in which two sources could write one is
+// refused at load (collisions.h).
 //
 // Usage:
 //   auto scraper = std::make_shared<const Scraper>(pulls, schema, max_series);

@@ -68,7 +68,7 @@ void StreamedSources::RemoveChanged(const SourcesByName& next) {
 void StreamedSources::SwapRulesLocked(const SourcesByName& next) {
   for (auto& [name, source] : sources_) {
     const LoadedSource& wanted = *next.at(name);
-    source->pipeline->SetRulesLocked(wanted.rules);
+    source->pipeline->SetRulesLocked(wanted.rules, wanted.labels);
     source->config = wanted.config;
   }
 }
@@ -81,7 +81,7 @@ void StreamedSources::AddNew(const SourcesByName& next, SeriesStore* store, Self
     source->config = wanted->config;
     source->parser = wanted->parser;
     source->pipeline = std::make_unique<SourcePipeline>(name, wanted->parser, wanted->rules, store,
-                                                        self, config_dir, workers_);
+                                                        self, config_dir, workers_, wanted->labels);
     const std::string& type = wanted->config.type;
     // A file source's file events read 0 from the start; other types have none.
     if (type == "file") self.ForFileSource(name);

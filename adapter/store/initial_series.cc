@@ -35,8 +35,11 @@ bool StartsAtZero(const FamilySpec& family) {
 
 }  // namespace
 
-void AddSeriesFromTheStart(const RuleSet& rules, const Schema& schema, SeriesStore& store) {
+void AddSeriesFromTheStart(const RuleSet& rules, const Schema& schema, SeriesStore& store,
+                           const ConstantLabels* labels) {
   SeriesStore::Writer writer = store.Write();
+  const ConstantLabels none;
+  LabellingSink sink(labels != nullptr ? *labels : none, writer);
   std::vector<std::string> values;
   std::vector<std::string_view> views;
   for (const CompiledRule& rule : rules.rules()) {
@@ -52,7 +55,7 @@ void AddSeriesFromTheStart(const RuleSet& rules, const Schema& schema, SeriesSto
       views.assign(values.begin(), values.end());
       // Adding 0 creates the series (a histogram's with empty buckets) and
       // leaves one that exists as it is.
-      writer.Apply(Update{emit.family, UpdateOp::kAdd, 0, views});
+      sink.Apply(Update{emit.family, UpdateOp::kAdd, 0, views});
     }
   }
 }

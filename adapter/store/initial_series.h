@@ -19,15 +19,19 @@
 //
 // Usage, after the store has switched to the schema the rules were compiled
 // against (at load and at each reload; series that exist keep their values):
-//   AddSeriesFromTheStart(*rules, schema, store);
+//   AddSeriesFromTheStart(*rules, schema, store, &source_labels);
+// `labels`, if given, are the source's constant labels (constant_labels.h),
+// added to each series as the source's own updates add them.
 #pragma once
 
+#include "adapter/store/constant_labels.h"
 #include "adapter/store/series_store.h"
 #include "rules/rule_set.h"
 #include "rules/schema.h"
 
 namespace metrics_adapter {
 
-void AddSeriesFromTheStart(const RuleSet& rules, const Schema& schema, SeriesStore& store);
+void AddSeriesFromTheStart(const RuleSet& rules, const Schema& schema, SeriesStore& store,
+                           const ConstantLabels* labels = nullptr);
 
 }  // namespace metrics_adapter

@@ -168,20 +168,34 @@ prometheus::Counter* SelfMetrics::RecordsWithoutStart(const std::string& source)
   return &records_without_start_.Add({{"source", source}});
 }
 
-SelfMetrics::PulledGauges SelfMetrics::AcquirePulled(const std::string& source) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++pulled_holders_[source];
-  return {&source_up_.Add({{"source", source}}), &scrape_duration_.Add({{"source", source}})};
+namespace {
+
+// The pulled gauges' labels: `source`, then the source's constant labels.
+SelfMetrics::Labels PulledLabels(const std::string& source, const SelfMetrics::Labels& labels) {
+  SelfMetrics::Labels all = labels;
+  all["source"] = source;
+  return all;
 }
 
-void SelfMetrics::ReleasePulled(const std::string& source) {
+}  // namespace
+
+SelfMetrics::PulledGauges SelfMetrics::AcquirePulled(const std::string& source,
+                                                     const Labels& labels) {
+  const Labels all = PulledLabels(source, labels);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = pulled_holders_.find(source);
+  ++pulled_holders_[all];
+  return {&source_up_.Add(all), &scrape_duration_.Add(all)};
+}
+
+void SelfMetrics::ReleasePulled(const std::string& source, const Labels& labels) {
+  const Labels all = PulledLabels(source, labels);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pulled_holders_.find(all);
   if (it == pulled_holders_.end() || --it->second > 0) return;
   pulled_holders_.erase(it);
   // Add returns the existing gauge for these labels; Remove deletes it.
-  source_up_.Remove(&source_up_.Add({{"source", source}}));
-  scrape_duration_.Remove(&scrape_duration_.Add({{"source", source}}));
+  source_up_.Remove(&source_up_.Add(all));
+  scrape_duration_.Remove(&scrape_duration_.Add(all));
 }
 
 prometheus::Counter* SelfMetrics::ScrapeErrors(const std::string& source,

@@ -86,12 +86,18 @@ class SelfMetrics final : public prometheus::Collectable {
   // while a scrape may still use the old); the series leave the exposition
   // when the last holder releases them, so a source removed from the config
   // does not leave its `up` behind at its last value.
+  // `labels`: the source's constant labels (its `labels:` in the config),
+  // on these two gauges as on its series, so an alert on `up` says which
+  // service is down; a label named `source` is left out. Holders are counted
+  // by source and labels: a reload that changes the labels shows the new
+  // series and drops the old one once the old source is released.
   struct PulledGauges {
     prometheus::Gauge* up;
     prometheus::Gauge* duration;
   };
-  PulledGauges AcquirePulled(const std::string& source);
-  void ReleasePulled(const std::string& source);
+  using Labels = std::map<std::string, std::string>;
+  PulledGauges AcquirePulled(const std::string& source, const Labels& labels = {});
+  void ReleasePulled(const std::string& source, const Labels& labels = {});
   // Why a pulled source's scrapes failed.
   prometheus::Counter* ScrapeErrors(const std::string& source, const std::string& reason);
   // A file source's gauges, set after each scan of its tailer: the files it
@@ -173,7 +179,7 @@ class SelfMetrics final : public prometheus::Collectable {
   std::mutex mu_;
   std::map<std::string, SourceMetrics> sources_;
   std::map<std::string, FileSourceMetrics> file_sources_;
-  std::map<std::string, int> pulled_holders_;
+  std::map<Labels, int> pulled_holders_;  // by the gauges' full label set
   std::unique_ptr<HttpMetrics> http_;
   std::unique_ptr<PositionsMetrics> positions_;  // AcquirePulled minus ReleasePulled, by source
 };

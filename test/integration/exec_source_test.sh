@@ -82,6 +82,8 @@ done
 # key=value lines from a command or a file: app_value{name} per key.
 cat >"$tmp/values.yaml" <<'YAML'
 parser: {name: keyvalue, separator: "="}
+# Several sources read this format: each tells its series apart by `app`.
+source_labels: [app]
 metrics:
   - {name: app_value, type: gauge, help: A value the command or file reported., labels: [name]}
 rules:
@@ -91,6 +93,7 @@ rules:
 YAML
 cat >"$tmp/status.yaml" <<'YAML'
 parser: json
+source_labels: [app]
 metrics:
   - {name: app_requests_total, type: counter, help: Requests served., labels: []}
   - {name: app_connections, type: gauge, help: Open connections., labels: []}
@@ -125,34 +128,41 @@ sources:
     command: [sh, -c, 'echo \$\$ > "$tmp/hang.pid"; sleep 60 & echo \$! > "$tmp/hang.child"; wait']
     timeout: 500ms
     rules: [values.yaml]
+    labels: {app: hang}
   - name: fails
     type: exec
     command: [sh, -c, 'echo "status socket refused the connection" >&2; exit 1']
     rules: [values.yaml]
+    labels: {app: fails}
   - name: flood
     type: exec
     command: [head, -c, "104857600", /dev/zero]
     max_output_bytes: 1048576
     timeout: 20s
     rules: [values.yaml]
+    labels: {app: flood}
   - name: env_dir
     type: exec
     command: [sh, -c, 'echo "from_env=\$ANSWER"; cat local.txt; echo "option -x is deprecated" >&2']
     env: {ANSWER: "42"}
     working_dir: wd
     rules: [values.yaml]
+    labels: {app: env_dir}
   - name: json_file
     type: status_file
     path: status.json
     rules: [status.yaml]
+    labels: {app: json_file}
   - name: kv_file
     type: status_file
     path: status.txt
     rules: [values.yaml]
+    labels: {app: kv_file}
   - name: missing_file
     type: status_file
     path: absent.json
     rules: [status.yaml]
+    labels: {app: missing_file}
 YAML
 start_checked_adapter run --config.watch-interval=0s
 
@@ -162,7 +172,12 @@ start_checked_adapter run --config.watch-interval=0s
 scrape() { # scrape FILE
   curl -sf --noproxy '*' --max-time 30 -o "$tmp/$1" "$url/metrics" || fail "scrape failed"
 }
-up() { prom_value "$tmp/$1" "metrics_adapter_source_up{source=\"$2\"}"; }
+# up: with the source's constant label `app` where it has one (all but varnish).
+up() {
+  local labels="source=\"$2\""
+  [ "$2" = varnish ] || labels="app=\"$2\",$labels"
+  prom_value "$tmp/$1" "metrics_adapter_source_up{$labels}"
+}
 errors() { prom_value "$tmp/$1" "metrics_adapter_source_scrape_errors_total{reason=\"$3\",source=\"$2\"}"; }
 
 hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$adapter_pid/status"; }
@@ -195,7 +210,7 @@ echo "varnish: $requests requests through varnishd, counted exactly through varn
 # was orphaned to init, which reaps it (bounded wait).
 [ "$(up first.prom hang)" = 0 ] || fail "hang: up is '$(up first.prom hang)', want 0"
 [ -n "$(errors first.prom hang timeout)" ] || fail "hang: no scrape error with reason timeout"
-duration=$(prom_value "$tmp/first.prom" 'metrics_adapter_source_scrape_duration_seconds{source="hang"}')
+duration=$(prom_value "$tmp/first.prom" 'metrics_adapter_source_scrape_duration_seconds{app="hang",source="hang"}')
 awk -v d="$duration" 'BEGIN { exit !(d >= 0.5 && d < 2.5) }' ||
   fail "hang: the scrape took ${duration}s for a 500ms timeout"
 [ "$took_ms" -lt 10000 ] || fail "the first scrape took ${took_ms} ms"
@@ -234,31 +249,31 @@ echo "flood: up 0, reason too_large, peak memory +$grown MiB for 100 MiB written
 
 # env_dir: the variable set in env, the file read from working_dir.
 [ "$(up first.prom env_dir)" = 1 ] || fail "env_dir: up is not 1"
-[ "$(prom_value "$tmp/first.prom" 'app_value{name="from_env"}')" = 42 ] || fail "env_dir: env not set"
-[ "$(prom_value "$tmp/first.prom" 'app_value{name="from_dir"}')" = 7 ] || fail "env_dir: working_dir not used"
+[ "$(prom_value "$tmp/first.prom" 'app_value{name="from_env",app="env_dir"}')" = 42 ] || fail "env_dir: env not set"
+[ "$(prom_value "$tmp/first.prom" 'app_value{name="from_dir",app="env_dir"}')" = 7 ] || fail "env_dir: working_dir not used"
 # A command that works but writes to stderr: up 1, and its stderr logged.
 grep 'source env_dir: the command wrote to stderr: option -x is deprecated' "$tmp/adapter.log" >/dev/null ||
   fail "env_dir: its stderr is not in the log"
 echo "env_dir: env and working_dir honoured, stderr of a working command logged"
 
 # Status files: their values, then rewritten, the new values; a missing file.
-[ "$(prom_value "$tmp/first.prom" app_requests_total)" = 10 ] || fail "json_file: requests"
-[ "$(prom_value "$tmp/first.prom" app_connections)" = 2 ] || fail "json_file: connections"
-[ "$(prom_value "$tmp/first.prom" 'app_value{name="queue_depth"}')" = 4 ] || fail "kv_file: queue_depth"
+[ "$(prom_value "$tmp/first.prom" 'app_requests_total{app="json_file"}')" = 10 ] || fail "json_file: requests"
+[ "$(prom_value "$tmp/first.prom" 'app_connections{app="json_file"}')" = 2 ] || fail "json_file: connections"
+[ "$(prom_value "$tmp/first.prom" 'app_value{name="queue_depth",app="kv_file"}')" = 4 ] || fail "kv_file: queue_depth"
 [ "$(up first.prom missing_file)" = 0 ] || fail "missing_file: up is not 0"
 [ -n "$(errors first.prom missing_file missing)" ] || fail "missing_file: no scrape error with reason missing"
 snapshot status.json '{"requests": 17, "connections": {"active": 0}}'
 snapshot status.txt $'queue_depth=0\nworkers=8\n'
 snapshot absent.json '{"requests": 1}'
 scrape second.prom
-[ "$(prom_value "$tmp/second.prom" app_requests_total)" = 17 ] || fail "json_file: requests not followed"
-[ "$(prom_value "$tmp/second.prom" app_connections)" = 0 ] || fail "json_file: connections not followed"
-[ "$(prom_value "$tmp/second.prom" 'app_value{name="queue_depth"}')" = 0 ] || fail "kv_file: not followed"
+[ "$(prom_value "$tmp/second.prom" 'app_requests_total{app="json_file"}')" = 17 ] || fail "json_file: requests not followed"
+[ "$(prom_value "$tmp/second.prom" 'app_connections{app="json_file"}')" = 0 ] || fail "json_file: connections not followed"
+[ "$(prom_value "$tmp/second.prom" 'app_value{name="queue_depth",app="kv_file"}')" = 0 ] || fail "kv_file: not followed"
 [ "$(up second.prom missing_file)" = 1 ] || fail "missing_file: up is not 1 once the file exists"
 rm "$tmp/status.json" "$tmp/absent.json"
 scrape third.prom
 [ "$(up third.prom json_file)" = 0 ] || fail "json_file: up is not 0 once the file is gone"
-[ -z "$(prom_value "$tmp/third.prom" app_requests_total)" ] || fail "json_file: stale series after the file went"
+[ -z "$(prom_value "$tmp/third.prom" 'app_requests_total{app="json_file"}')" ] || fail "json_file: stale series after the file went"
 echo "status files: values follow each rewrite; a missing file gives up 0"
 
 stop_adapter_cleanly

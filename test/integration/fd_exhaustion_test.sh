@@ -33,6 +33,8 @@ rules:
     emit: [{metric: fd_test_lines_total}]
 YAML
 cat >"$tmp/adapter.yaml" <<YAML
+# Every source counts the lines it reads into one total.
+shared_families: [fd_test_lines_total]
 sources:
   - {name: many, type: file, paths: [logs/*.log], rules: [rules.yaml]}
   - {name: odd, type: file, paths: [odd/*.log, odd/dir.log], rules: [rules.yaml]}

@@ -141,6 +141,8 @@ upstream=$(head -1 "$tmp/upstream.port")
 
 cat >"$tmp/status.yaml" <<'YAML'
 parser: json
+# Twenty sources pull this format, each telling its series apart by `upstream`.
+source_labels: [upstream]
 metrics:
   - {name: app_requests_total, type: counter, help: Requests served., labels: []}
 rules:
@@ -162,8 +164,8 @@ hostile+=("drip1 drip timeout" "drip2 drip timeout" "hang1 hang timeout" "hang2 
   "bogus_chunks1 bogus_chunks protocol" "reset1 reset connect")
 [ "${#hostile[@]}" = 18 ] || fail "the test lists ${#hostile[@]} hostile sources, not 18"
 source_line() {  # NAME PATH TIMEOUT_MS
-  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s/%s?%s", timeout: %sms, max_body_bytes: %s, rules: [status.yaml]}\n' \
-    "$1" "$upstream" "$2" "$1" "$3" "$max_body"
+  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s/%s?%s", timeout: %sms, max_body_bytes: %s, rules: [status.yaml], labels: {upstream: %s}}\n' \
+    "$1" "$upstream" "$2" "$1" "$3" "$max_body" "$1"
 }
 {
   echo "sources:"
@@ -203,9 +205,9 @@ for round in $(seq 30); do
     fail "scrape $round took ${elapsed_ms} ms; the longest source timeout is ${longest_ms} ms"
   for entry in "${hostile[@]}" "slow - timeout"; do
     read -r name _ reason <<<"$entry"
-    [ "$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_up{source=\"$name\"}")" = 0 ] ||
+    [ "$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_up{source=\"$name\",upstream=\"$name\"}")" = 0 ] ||
       fail "scrape $round: $name should be down"
-    took=$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_scrape_duration_seconds{source=\"$name\"}")
+    took=$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_scrape_duration_seconds{source=\"$name\",upstream=\"$name\"}")
     timeout_ms=$hostile_timeout_ms
     [ "$name" = slow ] && timeout_ms=$slow_timeout_ms
     awk -v s="$took" -v max="$((timeout_ms + 1000))" 'BEGIN { exit !(s != "" && s * 1000 < max) }' ||
@@ -213,9 +215,9 @@ for round in $(seq 30); do
     got=$(prom_value "$tmp/scrape.txt" "metrics_adapter_source_scrape_errors_total{reason=\"$reason\",source=\"$name\"}")
     [ "$got" = "$round" ] || fail "scrape $round: $name counts '$got' errors of reason $reason, want $round; $(grep "source=\"$name\"" "$tmp/scrape.txt")"
   done
-  [ "$(prom_value "$tmp/scrape.txt" 'metrics_adapter_source_up{source="ok"}')" = 1 ] ||
+  [ "$(prom_value "$tmp/scrape.txt" 'metrics_adapter_source_up{source="ok",upstream="ok"}')" = 1 ] ||
     fail "scrape $round: ok should be up"
-  [ "$(prom_value "$tmp/scrape.txt" app_requests_total)" = 42 ] || fail "scrape $round: app_requests_total"
+  [ "$(prom_value "$tmp/scrape.txt" 'app_requests_total{upstream="ok"}')" = 42 ] || fail "scrape $round: app_requests_total"
   if [ "$round" = 5 ]; then rss5_kib=$(status_kib VmRSS); fi
 done
 rss_kib=$(status_kib VmRSS)

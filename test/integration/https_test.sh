@@ -147,6 +147,8 @@ proxy_port=$(head -1 "$tmp/proxy.port")
 # --- The adapter -------------------------------------------------------------
 cat >"$tmp/page.yaml" <<'YAML'
 parser: json
+# Each source pulls its own page: `upstream` tells their series apart.
+source_labels: [upstream]
 metrics:
   - {name: app_requests_total, type: counter, help: Requests served., labels: [page]}
 rules:
@@ -160,8 +162,8 @@ tests:
 YAML
 base="https://127.0.0.1:$nginx_port"
 http_source() {  # http_source NAME PATH TLS_CONFIG [EXTRA]
-  printf '  - {name: %s, type: http, url: "%s/%s", timeout: 5s, rules: [page.yaml], tls_config: %s%s}\n' \
-    "$1" "$base" "$2" "$3" "${4:+, $4}"
+  printf '  - {name: %s, type: http, url: "%s/%s", timeout: 5s, rules: [page.yaml], labels: {upstream: %s}, tls_config: %s%s}\n' \
+    "$1" "$base" "$2" "$1" "$3" "${4:+, $4}"
 }
 ca="ca_file: ca.crt"
 {
@@ -179,16 +181,16 @@ ca="ca_file: ca.crt"
 "$adapter" test "$tmp/page.yaml" >/dev/null || fail "the test's rule file does not pass its tests"
 start_adapter "$adapter" --config.file="$tmp/adapter.yaml"
 
-up() { echo "^metrics_adapter_source_up\\{source=\"$1\"\\}"; }
+up() { echo "^metrics_adapter_source_up\\{source=\"$1\",upstream=\"$1\"\\}"; }
 for name in verified insecure named proxied mtls_ok; do wait_for_value "$(up "$name")" 1; done
 for name in no_ca misnamed mtls_missing; do wait_for_value "$(up "$name")" 0; done
-wait_for_value '^app_requests_total\{page="verified"\}' 1234
-wait_for_value '^app_requests_total\{page="insecure"\}' 42
-wait_for_value '^app_requests_total\{page="named"\}' 7
-wait_for_value '^app_requests_total\{page="proxied"\}' 99
-wait_for_value '^app_requests_total\{page="mtls_ok"\}' 5
+wait_for_value '^app_requests_total\{page="verified",upstream="verified"\}' 1234
+wait_for_value '^app_requests_total\{page="insecure",upstream="insecure"\}' 42
+wait_for_value '^app_requests_total\{page="named",upstream="named"\}' 7
+wait_for_value '^app_requests_total\{page="proxied",upstream="proxied"\}' 99
+wait_for_value '^app_requests_total\{page="mtls_ok",upstream="mtls_ok"\}' 5
 for name in no_ca misnamed mtls_missing; do
-  [ -z "$(value "^app_requests_total\\{page=\"$name\"\\}")" ] || fail "$name left series behind"
+  [ -z "$(value "^app_requests_total\\{page=\"$name\"[,}]")" ] || fail "$name left series behind"
 done
 
 errors() { value "^metrics_adapter_source_scrape_errors_total\\{reason=\"$1\",source=\"$2\"\\}"; }

@@ -85,6 +85,8 @@ cat >"$tmp/adapter.yaml" <<YAML
 positions:
   path: positions.json
   sync_interval: 1h   # in this part only the clean shutdown writes it
+# Each writer's lines carry its own tag: the three sources' counts add up.
+shared_families: [test_lines_total]
 sources:
   - name: renamed
     type: file

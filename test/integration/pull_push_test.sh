@@ -69,6 +69,9 @@ closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 cat >"$tmp/status.yaml" <<'YAML'
 parser: json
+# Six sources pull pages of this one format: each tells its series apart
+# with its own `upstream` label.
+source_labels: [upstream]
 metrics:
   - {name: app_connections, type: gauge, help: Open connections by state., labels: [state]}
   - {name: app_requests_total, type: counter, help: Requests served., labels: [app_instance]}
@@ -109,7 +112,7 @@ tests:
       app_job_duration_seconds_count{queue="mail"} 1
 YAML
 pull() {  # pull NAME PATH [extra yaml]
-  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s%s", timeout: 500ms, max_body_bytes: 1048576, rules: [status.yaml]}\n' "$1" "$2" "$3"
+  printf '  - {name: %s, type: http, url: "http://127.0.0.1:%s%s", timeout: 500ms, max_body_bytes: 1048576, rules: [status.yaml], labels: {upstream: %s}}\n' "$1" "$2" "$3" "$1"
 }
 {
   echo "sources:"
@@ -132,13 +135,14 @@ elapsed_ms=$(($(date +%s%3N) - start_ms))
 [ "$elapsed_ms" -lt 2500 ] || fail "a scrape took ${elapsed_ms} ms with a 500 ms source timeout"
 
 sample() { awk -v re="$1" '$0 ~ re { print $NF; exit }' "$tmp/scrape1.txt"; }
-[ "$(sample '^metrics_adapter_source_up\{source="ok"\}')" = 1 ] || fail "ok should be up"
+# up carries the source's constant labels too.
+[ "$(sample '^metrics_adapter_source_up\{source="ok",upstream="ok"\}')" = 1 ] || fail "ok should be up"
 # malformed answers, but with a body the parser refuses whole: down too.
 for source in slow broken huge refused malformed; do
-  [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\"\\}")" = 0 ] || fail "$source should be down"
+  [ "$(sample "^metrics_adapter_source_up\\{source=\"$source\",upstream=\"$source\"\\}")" = 0 ] || fail "$source should be down"
 done
-[ "$(sample '^app_connections\{state="active"\}')" = 7 ] || fail "app_connections active"
-[ "$(sample '^app_healthy ')" = 1 ] || fail "app_healthy"
+[ "$(sample '^app_connections\{state="active",upstream="ok"\}')" = 7 ] || fail "app_connections active"
+[ "$(sample '^app_healthy\{upstream="ok"\} ')" = 1 ] || fail "app_healthy"
 # Only the healthy page's series: the failed sources' are absent, not stale.
 [ "$(grep -c '^app_requests_total' "$tmp/scrape1.txt")" = 1 ] || fail "failed sources left series behind"
 [ "$(sample '^app_requests_total')" = 1234 ] || fail "requests from the healthy page"
@@ -210,7 +214,7 @@ echo "statsd: of $sent datagrams (a burst at a frozen adapter, then markers) $co
 kill "$upstream_pid"
 wait "$upstream_pid" 2>/dev/null || true
 upstream_pid=
-wait_for_value '^metrics_adapter_source_up\{source="ok"\}' 0
+wait_for_value '^metrics_adapter_source_up\{source="ok",upstream="ok"\}' 0
 curl -sf --max-time 5 "$url/metrics" | grep -q '^app_connections' && fail "stale series after the upstream died"
 
 # A pulled source removed from the config takes its up and duration with it.
@@ -219,14 +223,14 @@ kill -HUP "$adapter_pid"
 gone=
 for _ in $(seq 100); do
   curl -sf --max-time 5 "$url/metrics" >"$tmp/scrape3.txt" || fail "scrape failed"
-  if ! grep -Eq '^metrics_adapter_source_(up|scrape_duration_seconds)\{source="broken"\}' "$tmp/scrape3.txt"; then
+  if ! grep -Eq '^metrics_adapter_source_(up|scrape_duration_seconds)\{source="broken"[,}]' "$tmp/scrape3.txt"; then
     gone=1
     break
   fi
   sleep 0.1
 done
 [ -n "$gone" ] || fail "the removed source's up and duration stayed after the reload"
-grep -q '^metrics_adapter_source_up{source="slow"} 0' "$tmp/scrape3.txt" || fail "a kept source lost its up"
+grep -q '^metrics_adapter_source_up{source="slow",upstream="slow"} 0' "$tmp/scrape3.txt" || fail "a kept source lost its up"
 
 stop_adapter_cleanly
 echo "PASS: pulled sources (up, absent series on failure, reasons, parse errors, removal) and a statsd listener (drops included)"

@@ -77,8 +77,10 @@ grep -q 'rules.yaml:[0-9]*:[0-9]*: error: rule \\"request\\": invalid regex' "$t
   fail "the refused reload's error, with file:line:col, is not in the log"
 
 # A good update that adds a source is applied; the first source keeps its position.
+# Both logs count into the same series: the families are shared.
 version v3 "$(source_yaml access "$tmp/access.log")
-$(source_yaml other "$tmp/other.log")"
+$(source_yaml other "$tmp/other.log")
+shared_families: [http_server_requests_total, http_server_request_duration_seconds, http_server_response_body_size_bytes_total]"
 activate v3
 wait_for_value "$successes" 3
 wait_for_value '^metrics_adapter_config_last_reload_successful' 1

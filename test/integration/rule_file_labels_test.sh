@@ -24,10 +24,12 @@ sources:
     type: file
     paths: [access.log]
     rules: [$tmp/elsewhere/rules/library/nginx/combined_request_time.yaml]
+    labels: {service: absolute}
   - name: relative_rules
     type: file
     paths: [access.log]
     rules: [rules/library/nginx/combined_request_time.yaml]
+    labels: {service: relative}
 YAML
 
 labels() {  # labels DIR CONFIG: the source and rule_file of every rule_matches_total series

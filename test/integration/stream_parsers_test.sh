@@ -114,6 +114,8 @@ YAML
 
 : >"$tmp/app.log"
 cat >"$tmp/adapter.yaml" <<YAML
+# Messages received over UDP and over TCP add up: one count per sender's app.
+shared_families: [syslog_messages_total]
 sources:
   # The glob keeps rotated files in view: a file rotated twice before the
   # tailer looks again is still read, as app.log.1.

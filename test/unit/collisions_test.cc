@@ -1,6 +1,7 @@
 // CheckCollisions through LoadConfigRules: two sources writing one family
-// are reported with both sources and the family named; `shared_families`
-// quiets it only where the sources' updates add up.
+// are refused with both sources, the family and the rules named, unless
+// their constant labels tell them apart; `shared_families` allows it only
+// where the sources' updates add up.
 #include "adapter/runtime/collisions.h"
 
 #include <doctest/doctest.h>
@@ -14,7 +15,8 @@ namespace metrics_adapter {
 namespace {
 
 // One counter family, incremented per line; one gauge family, set.
-constexpr const char* kRules = R"(metrics:
+constexpr const char* kRules = R"(source_labels: [service, zone]
+metrics:
   - {name: app_lines_total, type: counter, help: Lines.}
   - {name: app_level, type: gauge, help: A level.}
 rules:
@@ -54,14 +56,72 @@ constexpr const char* kTwoFiles = R"(sources:
   - {name: b, type: file, paths: [b.log], rules: [rules.yaml]}
 )";
 
-TEST_CASE("two sources over one rule file: each family they both write is named") {
+TEST_CASE("two sources over one rule file: refused, each family they both write named") {
   const Result r = Load(kTwoFiles);
-  CHECK(r.loaded);
-  CHECK(r.diags.find("source \"a\" (adapter.yaml:2:5, its rule at rules.yaml:7:12) and source "
-                     "\"b\" (adapter.yaml:3:5, its rule at rules.yaml:7:12) both write family "
-                     "\"app_lines_total\"") != std::string::npos);
+  CHECK_FALSE(r.loaded);
+  CHECK(r.diags.find("adapter.yaml:3:5: error: source \"a\" (adapter.yaml:2:5, its rule at "
+                     "rules.yaml:8:12) and source \"b\" (adapter.yaml:3:5, its rule at "
+                     "rules.yaml:8:12) both write family \"app_lines_total\" with no constant "
+                     "labels") != std::string::npos);
   CHECK(r.diags.find("both write family \"app_level\"") != std::string::npos);
-  CHECK(r.diags.find("warning") != std::string::npos);
+}
+
+TEST_CASE("told apart: different values of one constant label") {
+  const Result r = Load(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [rules.yaml], labels: {service: web-a}}
+  - {name: b, type: file, paths: [b.log], rules: [rules.yaml], labels: {service: web-b}}
+)");
+  CHECK(r.loaded);
+  CHECK(r.diags.empty());
+}
+
+TEST_CASE("told apart: a label only one of them has") {
+  const Result r = Load(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [rules.yaml], labels: {service: web}}
+  - {name: b, type: file, paths: [b.log], rules: [rules.yaml]}
+)");
+  CHECK(r.loaded);
+  CHECK(r.diags.empty());
+}
+
+TEST_CASE("not told apart: the same labels are a collision") {
+  const Result r = Load(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [rules.yaml], labels: {service: web, zone: x}}
+  - {name: b, type: file, paths: [b.log], rules: [rules.yaml], labels: {zone: x, service: web}}
+)");
+  CHECK_FALSE(r.loaded);
+  CHECK(r.diags.find("both write family \"app_lines_total\" with the same constant labels "
+                     "{service: \"web\", zone: \"x\"}") != std::string::npos);
+}
+
+TEST_CASE("partly overlapping values: one label differing is enough") {
+  const Result r = Load(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [rules.yaml], labels: {service: web, zone: x}}
+  - {name: b, type: file, paths: [b.log], rules: [rules.yaml], labels: {service: web, zone: y}}
+)");
+  CHECK(r.loaded);
+  CHECK(r.diags.empty());
+}
+
+TEST_CASE("partly overlapping sources: only the pair with equal labels is refused") {
+  const Result r = Load(R"(sources:
+  - {name: a, type: file, paths: [a.log], rules: [rules.yaml], labels: {service: x}}
+  - {name: b, type: file, paths: [b.log], rules: [rules.yaml], labels: {service: y}}
+  - {name: c, type: file, paths: [c.log], rules: [rules.yaml], labels: {service: x}}
+)");
+  CHECK_FALSE(r.loaded);
+  CHECK(r.diags.find("source \"a\" (adapter.yaml:2:5, its rule at rules.yaml:8:12) and source "
+                     "\"c\" (adapter.yaml:4:5") != std::string::npos);
+  CHECK(r.diags.find("source \"b\" (") == std::string::npos);
+}
+
+TEST_CASE("pulled sources are told apart by labels too") {
+  const Result r = Load(R"(sources:
+  - {name: a, type: status_file, path: a.txt, parser: line, rules: [rules.yaml], labels: {service: a}}
+  - {name: b, type: status_file, path: b.txt, parser: line, rules: [rules.yaml], labels: {service: b}}
+)");
+  CHECK(r.loaded);
+  CHECK(r.diags.empty());
 }
 
 TEST_CASE("one source per family: nothing to report") {
@@ -74,8 +134,8 @@ TEST_CASE("one source per family: nothing to report") {
 TEST_CASE("shared_families: streamed sources incrementing a counter add up") {
   const std::string config = std::string(kTwoFiles) + "shared_families: [app_lines_total]\n";
   const Result r = Load(config);
-  CHECK(r.loaded);
-  CHECK(r.diags.find("app_lines_total") == std::string::npos);
+  CHECK_FALSE(r.loaded);  // app_level is not shared
+  CHECK(r.diags.find("both write family \"app_lines_total\"") == std::string::npos);
   CHECK(r.diags.find("both write family \"app_level\"") != std::string::npos);
 }
 
