@@ -119,6 +119,10 @@ struct EmitPlan {
   bool non_negative = false;               // counters only go up
   std::shared_ptr<const Expression> when;  // `when:`: the emit applies only when it holds
   SourcePosition position;
+  // The first emit of the same rule with these very labels (pieces, maps and
+  // bounds alike, no `$(...)` piece), set by RuleSet::Create; -1 if this is
+  // the first. A match works the values out once for all of them.
+  int same_labels_as = -1;
 };
 
 struct CompiledRule {
