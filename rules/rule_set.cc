@@ -616,7 +616,8 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
       continue;
     }
     const int labels = emit.same_labels_as >= 0 ? emit.same_labels_as : static_cast<int>(e);
-    if (labels == labels_of) {
+    const bool same_labels = labels == labels_of;  // then also the last update's
+    if (same_labels) {
       // Worked out for an earlier emit: the same values, counted again as
       // if worked out anew.
       counts.invalid_utf8 += labels_invalid_utf8;
@@ -637,7 +638,8 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
     }
     sink.Apply(
         Update{emit.family, emit.op, value,
-               std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
+               std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size()),
+               same_labels});
   }
 }
 

@@ -59,6 +59,10 @@ struct Update {
   UpdateOp op;
   double value;
   std::span<const std::string_view> label_values;
+  // Whether `label_values` are those of the update applied just before to
+  // the same sink (the emits of one rule that share labels): a sink that
+  // keeps a copy may refer to the one it made then.
+  bool same_labels = false;
 };
 
 class UpdateSink {

@@ -49,7 +49,7 @@ std::uint32_t HashValues(std::span<const std::string_view> values) {
   for (std::string_view value : values) {
     const char* text = value.data();
     std::size_t size = value.size();
-    hash = Mix(hash, size);
+    hash ^= size;  // mixed in with the first word
     for (; size > 8; size -= 8, text += 8) {
       std::uint64_t word = 0;
       std::memcpy(&word, text, 8);
