@@ -143,6 +143,40 @@ std::string_view BoundLabelValue(const LabelExpr& label, std::string_view raw,
   return result;
 }
 
+namespace {
+
+// Whether two emits' labels always give the same values for one match:
+// equal pieces, maps and bounds, and no `$(...)` piece (its text lives in
+// the expression scratch, which the next emit resets).
+bool SameLabels(const std::vector<LabelExpr>& a, const std::vector<LabelExpr>& b) {
+  const auto same_piece = [](const LabelExpr::Piece& x, const LabelExpr::Piece& y) {
+    return x.kind == y.kind && x.kind != LabelExpr::Piece::Kind::kExpression && x.text == y.text &&
+           x.capture == y.capture;
+  };
+  const auto same_label = [&](const LabelExpr& x, const LabelExpr& y) {
+    return std::equal(x.pieces.begin(), x.pieces.end(), y.pieces.begin(), y.pieces.end(),
+                      same_piece) &&
+           x.label_map == y.label_map && x.bound == y.bound;
+  };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same_label);
+}
+
+// Points each emit at the first earlier one of its rule with the same labels.
+void ShareLabels(CompiledRule& rule) {
+  for (std::size_t k = 0; k < rule.emits.size(); ++k) {
+    EmitPlan& emit = rule.emits[k];
+    emit.same_labels_as = -1;
+    for (std::size_t j = 0; j < k; ++j) {
+      if (rule.emits[j].same_labels_as < 0 && SameLabels(rule.emits[j].labels, emit.labels)) {
+        emit.same_labels_as = static_cast<int>(j);
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const RuleSet> RuleSet::Create(
     std::vector<CompiledRule> rules, Diagnostics& diags,
     std::vector<std::shared_ptr<StateTable>> state_tables) {
@@ -165,7 +199,10 @@ std::shared_ptr<const RuleSet> RuleSet::Create(
       return nullptr;
     }
   }
-  for (CompiledRule& rule : rules) SetBounds(rule);
+  for (CompiledRule& rule : rules) {
+    SetBounds(rule);
+    ShareLabels(rule);
+  }
   set->IndexChecks(rules);
   set->rules_ = std::move(rules);
   return set;
@@ -566,25 +603,43 @@ void RuleSet::Emit(const CompiledRule& rule, const Record& record, MatchScratch&
                    MatchCounts& counts, UpdateSink& sink) const {
   RuleEnvironment environment(rule, state_tables_, scratch);
   const EvalInput input{&record, scratch.captures.data(), &environment};
-  for (const EmitPlan& emit : rule.emits) {
+  // The emit whose labels scratch.label_values holds (the first of those
+  // that share them), and the invalid UTF-8 values working them out counted.
+  int labels_of = -1;
+  std::uint64_t labels_invalid_utf8 = 0;
+  for (std::size_t e = 0; e < rule.emits.size(); ++e) {
+    const EmitPlan& emit = rule.emits[e];
     if (emit.when && !Holds(rule, *emit.when, record, scratch, counts, nullptr)) continue;
     scratch.eval.Reset();
     double value = 0;
     if (!EmitValue(emit.value, emit.non_negative, input, scratch.eval, counts, &value)) {
       continue;
     }
-    EvalError error = EvalError::kNone;
-    for (std::size_t i = 0; i < emit.labels.size(); ++i) {
-      scratch.label_values[i] =
-          LabelValue(emit.labels[i], input, scratch.eval, scratch.label_storage[i], counts, error);
-    }
-    if (error != EvalError::kNone) {
-      counts.Count(error);
-      continue;
+    const int labels = emit.same_labels_as >= 0 ? emit.same_labels_as : static_cast<int>(e);
+    const bool same_labels = labels == labels_of;  // then also the last update's
+    if (same_labels) {
+      // Worked out for an earlier emit: the same values, counted again as
+      // if worked out anew.
+      counts.invalid_utf8 += labels_invalid_utf8;
+    } else {
+      const std::uint64_t invalid_utf8 = counts.invalid_utf8;
+      EvalError error = EvalError::kNone;
+      for (std::size_t i = 0; i < emit.labels.size(); ++i) {
+        scratch.label_values[i] = LabelValue(emit.labels[i], input, scratch.eval,
+                                             scratch.label_storage[i], counts, error);
+      }
+      if (error != EvalError::kNone) {
+        counts.Count(error);
+        labels_of = -1;
+        continue;
+      }
+      labels_of = labels;
+      labels_invalid_utf8 = counts.invalid_utf8 - invalid_utf8;
     }
     sink.Apply(
         Update{emit.family, emit.op, value,
-               std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size())});
+               std::span<const std::string_view>(scratch.label_values.data(), emit.labels.size()),
+               same_labels});
   }
 }
 

@@ -59,6 +59,10 @@ struct Update {
   UpdateOp op;
   double value;
   std::span<const std::string_view> label_values;
+  // Whether `label_values` are those of the update applied just before to
+  // the same sink (the emits of one rule that share labels): a sink that
+  // keeps a copy may refer to the one it made then.
+  bool same_labels = false;
 };
 
 class UpdateSink {
@@ -119,6 +123,10 @@ struct EmitPlan {
   bool non_negative = false;               // counters only go up
   std::shared_ptr<const Expression> when;  // `when:`: the emit applies only when it holds
   SourcePosition position;
+  // The first emit of the same rule with these very labels (pieces, maps and
+  // bounds alike, no `$(...)` piece), set by RuleSet::Create; -1 if this is
+  // the first. A match works the values out once for all of them.
+  int same_labels_as = -1;
 };
 
 struct CompiledRule {

@@ -16,6 +16,13 @@ bool Inside(std::string_view value, std::string_view line) {
 }  // namespace
 
 void UpdateBatch::Apply(const Update& update) {
+  if (update.same_labels && !updates_.empty() &&
+      updates_.back().label_count == update.label_values.size()) {
+    // The values recorded for the update before serve this one too.
+    updates_.push_back({update.family, update.op, update.value, updates_.back().first_label,
+                        update.label_values.size()});
+    return;
+  }
   updates_.push_back(
       {update.family, update.op, update.value, labels_.size(), update.label_values.size()});
   for (std::string_view value : update.label_values) {
@@ -35,10 +42,15 @@ void UpdateBatch::Replay(UpdateSink& sink) {
     labels_[copy.label] = std::string_view(text_).substr(copy.offset, copy.size);
   }
   copied_.clear();
+  const Recorded* previous = nullptr;
   for (const Recorded& recorded : updates_) {
+    const bool same = previous != nullptr && previous->first_label == recorded.first_label &&
+                      previous->label_count == recorded.label_count;
     sink.Apply({recorded.family, recorded.op, recorded.value,
                 std::span<const std::string_view>(labels_.data() + recorded.first_label,
-                                                  recorded.label_count)});
+                                                  recorded.label_count),
+                same});
+    previous = &recorded;
   }
 }
 

@@ -8,7 +8,9 @@
 // most values are captures of the line) is kept as a view into that line,
 // which must therefore stay valid, unchanged, until the batch is replayed;
 // any other value (a value built from a template, a parser's unescaped text)
-// is copied, since an Update's views are valid only during Apply. The
+// is copied, since an Update's views are valid only during Apply. An update
+// that shares the labels of the one before (Update::same_labels) refers to
+// the values recorded for that one. The
 // batch's buffers are kept across Clear, so a reused batch allocates nothing
 // in the steady state.
 //

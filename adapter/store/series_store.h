@@ -10,9 +10,10 @@
 // the series is created (series_table.h): its label block is written, as
 // the text formats spell it, into the series' own allocation; and each
 // family keeps its series ordered by label values, so a scrape only sorts
-// the series created since the last one and merges them in. An update whose
-// label values equal one of the last few its family resolved reaches its
-// series without making or hashing a key.
+// the series created since the last one and merges them in. An update finds
+// its series by a hash of its bare label values, compared against the label
+// block in place, without writing a key; one whose values equal those of
+// the series its family resolved last skips the hash too.
 //
 // Guards against hostile input, enforced when a series would be created, not
 // by a later clean-up:

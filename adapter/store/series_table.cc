@@ -10,8 +10,58 @@
 namespace metrics_adapter {
 namespace {
 
-std::uint32_t HashBlock(std::string_view block) {
-  return static_cast<std::uint32_t>(std::hash<std::string_view>{}(block));
+// One step of HashValues: `word` mixed into `hash`.
+std::uint64_t Mix(std::uint64_t hash, std::uint64_t word) {
+  hash = (hash ^ word) * 0x9E3779B97F4A7C15ULL;
+  return hash ^ (hash >> 29);
+}
+
+// The bytes of `text`, at most 8, as one word: each byte lands in it, so two
+// texts of one length give two words.
+std::uint64_t Word(const char* text, std::size_t size) {
+  if (size >= 4) {
+    std::uint32_t first = 0, last = 0;
+    std::memcpy(&first, text, 4);
+    std::memcpy(&last, text + size - 4, 4);
+    return first | (static_cast<std::uint64_t>(last) << 32);
+  }
+  if (size == 0) return 0;
+  return static_cast<unsigned char>(text[0]) |
+         (static_cast<std::uint64_t>(static_cast<unsigned char>(text[size / 2])) << 8) |
+         (static_cast<std::uint64_t>(static_cast<unsigned char>(text[size - 1])) << 16);
+}
+
+// Whether the `size` bytes at `a` and at `b` are equal: short ones (a
+// method, a status code) in a loop, cheaper than a call.
+bool SameBytes(const char* a, const char* b, std::size_t size) {
+  if (size > 8) return std::memcmp(a, b, size) == 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// The index's hash of a series: over its bare label values (each one's size
+// and bytes, eight at a time), not its escaped block, so a lookup need not
+// write the block first.
+std::uint32_t HashValues(std::span<const std::string_view> values) {
+  std::uint64_t hash = values.size();
+  for (std::string_view value : values) {
+    const char* text = value.data();
+    std::size_t size = value.size();
+    hash ^= size;  // mixed in with the first word
+    for (; size > 8; size -= 8, text += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text, 8);
+      hash = Mix(hash, word);
+    }
+    hash = Mix(hash, Word(text, size));
+  }
+  // Murmur3's finalizer: every input bit reaches the low bits the index uses.
+  hash ^= hash >> 33;
+  hash *= 0xFF51AFD7ED558CCDULL;
+  hash ^= hash >> 33;
+  return static_cast<std::uint32_t>(hash);
 }
 
 // Reads one character of an escaped label value at `pos` (as AppendLabelPair
@@ -54,11 +104,10 @@ SeriesTable::SeriesTable(SeriesTable&& other) noexcept
       ordered_(std::move(other.ordered_)),
       added_(std::move(other.added_)),
       label_bytes_(std::exchange(other.label_bytes_, 0)),
-      recent_(std::move(other.recent_)) {
+      last_(std::exchange(other.last_, nullptr)) {
   other.slots_.clear();
   other.ordered_.clear();
   other.added_.clear();
-  other.Forget();
 }
 
 SeriesTable& SeriesTable::operator=(SeriesTable&& other) noexcept {
@@ -69,11 +118,10 @@ SeriesTable& SeriesTable::operator=(SeriesTable&& other) noexcept {
   ordered_ = std::move(other.ordered_);
   added_ = std::move(other.added_);
   label_bytes_ = std::exchange(other.label_bytes_, 0);
-  recent_ = std::move(other.recent_);
+  last_ = std::exchange(other.last_, nullptr);
   other.slots_.clear();
   other.ordered_.clear();
   other.added_.clear();
-  other.Forget();
   return *this;
 }
 
@@ -84,7 +132,7 @@ void SeriesTable::Clear() {
   added_.clear();
   slots_.clear();
   label_bytes_ = 0;
-  Forget();
+  last_ = nullptr;
 }
 
 void SeriesTable::MakeBlock(std::span<const std::string_view> values) {
@@ -95,38 +143,72 @@ void SeriesTable::MakeBlock(std::span<const std::string_view> values) {
   }
 }
 
-SeriesTable::Series* SeriesTable::FindBlock(std::string_view block, std::uint32_t hash) const {
+bool SeriesTable::Holds(const Series& series, std::span<const std::string_view> values) const {
+  const std::string_view block = series.labels();
+  const char* at = block.data();
+  const char* const end = at + block.size();
+  const std::size_t labels = std::min(values.size(), names_.size());
+  for (std::size_t l = 0; l < labels; ++l) {
+    const std::size_t skip = (l > 0 ? 1 : 0) + names_[l].size() + 2;  // `,name="`
+    if (static_cast<std::size_t>(end - at) <= skip) return false;
+    at += skip;
+    const std::string_view value = values[l];
+    if (!series.escaped_) {
+      // The opening quote, the bytes as they are, the closing quote. Such a
+      // block has two double quotes per label and none elsewhere; the walk
+      // checks two per label, so when it ends at the block's end it has met
+      // each label's own quotes, and no value held one. A backslash or
+      // newline matches no byte of such a block.
+      if (at[-1] != '"' || static_cast<std::size_t>(end - at) <= value.size() ||
+          at[value.size()] != '"' || !SameBytes(at, value.data(), value.size())) {
+        return false;
+      }
+      at += value.size() + 1;
+      continue;
+    }
+    // Each character as AppendLabelPair escapes it. The value's closing
+    // quote mismatches every character (a quote in the value is `\"`), so
+    // the walk stops at it and never runs past the block.
+    for (const char c : value) {
+      const char stored = *at++;
+      if (c == '\\' || c == '"' || c == '\n') {
+        if (stored != '\\' || *at++ != (c == '\n' ? 'n' : c)) return false;
+      } else if (stored != c) {
+        return false;
+      }
+    }
+    if (*at++ != '"') return false;
+  }
+  return at == end;
+}
+
+SeriesTable::Series* SeriesTable::FindValues(std::span<const std::string_view> values,
+                                             std::uint32_t hash) const {
   if (slots_.empty()) return nullptr;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     Series* series = slots_[i];
     if (series == nullptr) return nullptr;
-    if (series->hash_ == hash && series->labels() == block) return series;
+    if (series->hash_ == hash && Holds(*series, values)) return series;
   }
 }
 
 SeriesTable::Series* SeriesTable::Find(std::span<const std::string_view> values) {
-  for (std::size_t i = 0; i < kRecent; ++i) {
-    Recent& recent = recent_[i];
-    if (recent.series != nullptr &&
-        std::equal(values.begin(), values.end(), recent.values.begin(), recent.values.end())) {
-      Series* series = recent.series;
-      // A hit moves one place up: frequent label sets stay at the front.
-      if (i > 0) std::swap(recent_[i - 1], recent_[i]);
-      return series;
-    }
-  }
-  MakeBlock(values);
-  Series* series = FindBlock(block_, HashBlock(block_));
-  if (series != nullptr) Remember(series, values);
+  values = values.first(std::min(values.size(), names_.size()));  // as MakeBlock reads them
+  // The same values as the update before: no hash, no probe.
+  if (last_ != nullptr && Holds(*last_, values)) return last_;
+  Series* series = FindValues(values, HashValues(values));
+  if (series != nullptr) last_ = series;
   return series;
 }
 
 SeriesTable::Series& SeriesTable::Add(std::span<const std::string_view> values) {
+  values = values.first(std::min(values.size(), names_.size()));
   MakeBlock(values);
   Series* series = NewSeries(block_);
-  series->hash_ = HashBlock(block_);
+  series->hash_ = HashValues(values);
   series->size_ = static_cast<std::uint32_t>(block_.size());
+  series->escaped_ = block_.find('\\') != std::string::npos ? 1 : 0;
   added_.push_back(series);
   label_bytes_ += block_.size();
   // Keep at most 3/4 of the slots used, so a probe meets an empty slot soon.
@@ -135,7 +217,7 @@ SeriesTable::Series& SeriesTable::Add(std::span<const std::string_view> values) 
   } else {
     Index(series);
   }
-  Remember(series, values);
+  last_ = series;
   return *series;
 }
 
@@ -152,18 +234,6 @@ void SeriesTable::Reindex(std::size_t slots) {
   for (Series* series : added_) Index(series);
 }
 
-void SeriesTable::Remember(Series* series, std::span<const std::string_view> values) {
-  // A new set takes the last place, the least used one's.
-  Recent& recent = recent_[kRecent - 1];
-  recent.series = series;
-  recent.values.resize(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) recent.values[i].assign(values[i]);
-}
-
-void SeriesTable::Forget() {
-  for (Recent& recent : recent_) recent.series = nullptr;
-}
-
 std::size_t SeriesTable::EraseIf(const std::function<bool(const Series&)>& remove) {
   std::size_t removed = 0;
   const auto erase = [&](std::vector<Series*>& list) {
@@ -178,7 +248,7 @@ std::size_t SeriesTable::EraseIf(const std::function<bool(const Series&)>& remov
   erase(ordered_);
   erase(added_);
   if (removed == 0) return 0;
-  Forget();
+  last_ = nullptr;
   // The smallest power of two that keeps at most 3/4 of the slots used:
   // the index shrinks with the series.
   std::size_t slots = 16;

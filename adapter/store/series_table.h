@@ -7,15 +7,18 @@
 // sets are the same series exactly when their blocks are equal.
 //
 // The table keeps, in step:
-//   - an open-addressing index from label block to series (one pointer per
-//     slot, at most 3/4 of the slots used);
+//   - an open-addressing index from label values to series (one pointer per
+//     slot, at most 3/4 of the slots used), hashed over the bare values and
+//     compared against the block in place: a lookup writes no key;
 //   - the series in label-value order: those ordered at the last Order()
 //     call, plus those added since, which the next Order() sorts and merges
 //     in. A scrape pays k log k for k new series, not n log n for all;
-//   - the last few label-value sets Find resolved, with their series: a
-//     repeated update (the same method and status as the line before) skips
-//     making and hashing its block. Entries refer to live series only:
-//     EraseIf, the one way a series goes, forgets them all.
+//   - the series Find or Add resolved last: an update with the same label
+//     values as the one before (the same method and status as the line
+//     before) is compared against its block and skips the hash and the
+//     probe. It refers to a live series only: EraseIf, the one way a series
+//     goes, and Clear forget it; a moved table takes it along with its
+//     series.
 // Not thread-safe: the store's lock guards it.
 //
 // Usage:
@@ -27,7 +30,6 @@
 //   for (const SeriesTable::Series* series : table.ordered()) Write(series->labels());
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -68,8 +70,11 @@ class SeriesTable {
 
    private:
     friend class SeriesTable;
-    std::uint32_t hash_ = 0;  // of labels(), for the index
-    std::uint32_t size_ = 0;  // of labels()
+    std::uint32_t hash_ = 0;       // of the label values (HashValues), for the index
+    std::uint32_t size_ : 31 = 0;  // of labels()
+    // Whether labels() holds an escape (a value with a backslash, double
+    // quote or newline); without one, a value's stored bytes are its bytes.
+    std::uint32_t escaped_ : 1 = 0;
   };
 
   // `label_names`: the family's labels, in order.
@@ -85,8 +90,7 @@ class SeriesTable {
   // Creates the series of `values`, which must not exist yet. It is in
   // ordered() after the next Order().
   Series& Add(std::span<const std::string_view> values);
-  // Removes the series `remove` says, frees them and forgets the recent
-  // label-value sets. Returns how many went.
+  // Removes the series `remove` says and frees them. Returns how many went.
   std::size_t EraseIf(const std::function<bool(const Series&)>& remove);
   // Brings the series added since the last call into ordered().
   void Order();
@@ -105,18 +109,12 @@ class SeriesTable {
   bool Less(std::string_view a, std::string_view b) const;
 
  private:
-  static constexpr std::size_t kRecent = 8;
-  struct Recent {
-    Series* series = nullptr;
-    std::vector<std::string> values;
-  };
-
   void MakeBlock(std::span<const std::string_view> values);
-  Series* FindBlock(std::string_view block, std::uint32_t hash) const;
+  // Whether `series`' block holds exactly `values`.
+  bool Holds(const Series& series, std::span<const std::string_view> values) const;
+  Series* FindValues(std::span<const std::string_view> values, std::uint32_t hash) const;
   void Index(Series* series);
   void Reindex(std::size_t slots);
-  void Remember(Series* series, std::span<const std::string_view> values);
-  void Forget();
   void Clear();
 
   std::vector<std::string> names_;
@@ -124,8 +122,8 @@ class SeriesTable {
   std::vector<Series*> ordered_;  // sorted by Less
   std::vector<Series*> added_;    // not yet in ordered_
   std::size_t label_bytes_ = 0;
-  std::array<Recent, kRecent> recent_;
-  std::string block_;  // scratch for MakeBlock
+  Series* last_ = nullptr;  // what Find or Add resolved last; null after EraseIf
+  std::string block_;       // scratch for MakeBlock
 };
 
 }  // namespace metrics_adapter

@@ -388,6 +388,52 @@ TEST_CASE("a line with invalid UTF-8 still matches and its label is sanitized") 
   CHECK(run.counts.unmatched == 0);
 }
 
+TEST_CASE("emits with the same labels work them out once, each counted as its own") {
+  // Emits 1, 2 and 4 share labels; emit 3's differ between them, emit 5's
+  // are an expression. Emit 1 is skipped when n is 1: the next of its kind
+  // works the values out itself.
+  Compiled c = Compile(R"yaml(rules:
+  - name: login
+    match: '^login user=(?P<user>\C+) n=(?P<n>\d+)$'
+    emit:
+      - {metric: app_users_total, labels: {user: $user}, when: '$n > 1'}
+      - {metric: app_users_total, labels: {user: $user}}
+      - {metric: app_users_total, labels: {user: "[${user}]"}}
+      - {metric: app_users_total, labels: {user: $user}}
+      - {metric: app_users_total, labels: {user: "$($user)"}}
+)yaml");
+  const std::vector<EmitPlan>& emits = c.rules->rules()[0].emits;
+  REQUIRE(emits.size() == 5);
+  CHECK(emits[0].same_labels_as == -1);
+  CHECK(emits[1].same_labels_as == 0);
+  CHECK(emits[2].same_labels_as == -1);
+  CHECK(emits[3].same_labels_as == 0);
+  CHECK(emits[4].same_labels_as == -1);
+  Run run(c);
+  CHECK(run.Match("login user=ann n=2"));
+  CHECK(run.Match("login user=bob n=1"));
+  CHECK(run.Match("login user=caf\xE9 n=2"));
+  const std::string ann = "app_users_total{ann}", bob = "app_users_total{bob}";
+  const std::string bad = "app_users_total{caf\xEF\xBF\xBD}";
+  CHECK(run.Labels() == std::vector<std::string>{ann, ann, "app_users_total{[ann]}", ann, ann, bob,
+                                                 "app_users_total{[bob]}", bob, bob, bad, bad,
+                                                 "app_users_total{[caf\xEF\xBF\xBD]}", bad, bad});
+  // Every label with invalid UTF-8 counts, shared or not: all five of the
+  // last line's.
+  CHECK(run.counts.invalid_utf8 == 5);
+
+  // Only an update right after one with the same values says so.
+  class SameLabels : public UpdateSink {
+   public:
+    void Apply(const Update& update) override { same.push_back(update.same_labels); }
+    std::vector<bool> same;
+  } sink;
+  c.rules->Match("login user=ann n=2", run.scratch, run.counts, sink);
+  c.rules->Match("login user=bob n=1", run.scratch, run.counts, sink);
+  CHECK(sink.same ==
+        std::vector<bool>{false, true, false, false, false, false, false, false, false});
+}
+
 TEST_CASE("one rule set can be matched from several threads with their own scratch") {
   Compiled c = Compile("rules:\n" + EventRule("a", "^a", false) + EventRule("b", "^b", false) +
                        EventRule("c", "^c", false) + EventRule("d", "^d", false) +

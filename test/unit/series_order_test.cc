@@ -1,5 +1,5 @@
 // The order a store keeps between scrapes (new series sorted and merged in,
-// expired ones taken out, the recent label sets it resolves updates through)
+// expired ones taken out, the series it resolved last)
 // against a render from scratch: a model of the series, sorted by label
 // values at every scrape, written line by line.
 #include <doctest/doctest.h>

@@ -91,5 +91,38 @@ TEST_CASE("a cleared batch is empty and records anew") {
   }
 }
 
+TEST_CASE("an update that shares the labels of the one before refers to its values") {
+  UpdateBatch batch;
+  std::string storage = "GET";  // not in a line: copied
+  std::vector<std::string_view> labels = {storage, "200"};
+  batch.Apply({0, UpdateOp::kInc, 1, labels});
+  batch.Apply({1, UpdateOp::kAdd, 512, labels, /*same_labels=*/true});
+  storage = "PUT";  // the caller's buffer changes: the batch holds its own copy
+  labels = {storage, "201"};
+  batch.Apply({0, UpdateOp::kInc, 1, labels});
+  batch.Apply({1, UpdateOp::kAdd, 7, labels, true});
+  batch.Apply({2, UpdateOp::kSet, 3, {}, false});
+  class Dump : public UpdateSink {
+   public:
+    void Apply(const Update& update) override {
+      text += std::to_string(update.family) + "{";
+      for (std::size_t i = 0; i < update.label_values.size(); ++i) {
+        text += (i ? "," : "") + std::string(update.label_values[i]);
+      }
+      text += update.same_labels ? "}= " : "} ";
+    }
+    std::string text;
+  } dump;
+  batch.Replay(dump);
+  CHECK(dump.text == "0{GET,200} 1{GET,200}= 0{PUT,201} 1{PUT,201}= 2{} ");
+
+  // After Clear nothing is there to share: the values are recorded anew.
+  batch.Clear();
+  batch.Apply({1, UpdateOp::kAdd, 9, labels, true});
+  Dump again;
+  batch.Replay(again);
+  CHECK(again.text == "1{PUT,201} ");
+}
+
 }  // namespace
 }  // namespace metrics_adapter
