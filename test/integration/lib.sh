@@ -252,6 +252,35 @@ nginx_temp_paths() {
   for kind in client_body proxy fastcgi uwsgi scgi; do echo "  ${kind}_temp_path $tmp/$kind;"; done
 }
 
+# nginx_logging_conf DIR PORT: an nginx.conf, printed, for a server on
+# 127.0.0.1:PORT whose pid, error log and access log are in DIR; the access
+# log in the format the shipped combined_request_time rules read. /stub_status
+# answers (its requests are not logged: they are the adapter's, not load),
+# /missing gives 404, every other path 200.
+nginx_logging_conf() {
+  local dir=$1 port=$2
+  cat <<CONF
+user root;
+worker_processes 1;
+error_log $dir/error.log notice;
+pid $dir/nginx.pid;
+events { worker_connections 64; }
+http {
+$(nginx_temp_paths)
+  log_format combined_rt '\$remote_addr - \$remote_user [\$time_local] "\$request" '
+                         '\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" '
+                         '\$request_time';
+  server {
+    listen 127.0.0.1:$port;
+    access_log $dir/access.log combined_rt;
+    location = /stub_status { stub_status; access_log off; }
+    location = /missing { return 404; }
+    location / { return 200 "ok\n"; }
+  }
+}
+CONF
+}
+
 # --- A pulled service: scrapes before and after a counted load ---------------
 
 # stop_pid NAME_OF_PID_VARIABLE: stops the server (started under setsid)

@@ -35,27 +35,7 @@ trap cleanup EXIT
 
 # --- The services ------------------------------------------------------------
 
-write_nginx_conf() { # PORT
-  cat >"$tmp/nginx.conf" <<CONF
-user root;
-worker_processes 1;
-error_log $tmp/error.log notice;
-pid $tmp/nginx.pid;
-events { worker_connections 64; }
-http {
-$(nginx_temp_paths)
-  log_format combined_rt '\$remote_addr - \$remote_user [\$time_local] "\$request" '
-                         '\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" '
-                         '\$request_time';
-  server {
-    listen 127.0.0.1:$1;
-    access_log $tmp/access.log combined_rt;
-    location = /stub_status { stub_status; access_log off; }
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-}
+write_nginx_conf() { nginx_logging_conf "$tmp" "$1" >"$tmp/nginx.conf"; } # PORT
 start_server_on_free_port nginx write_nginx_conf "$tmp/nginx.pid" "$tmp/error.log" -- \
   "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" -g 'daemon off;'
 nginx_pid=$server_pid nginx_port=$port

@@ -32,31 +32,7 @@ cleanup() {
 trap cleanup EXIT
 
 # write_nginx_conf PORT: the config of instance $instance, in $tmp/$instance.
-# The access log in the format the shipped combined_request_time rules read;
-# stub_status requests are not logged (they are the adapter's, not load).
-write_nginx_conf() {
-  local dir=$tmp/$instance
-  cat >"$dir/nginx.conf" <<CONF
-user root;
-worker_processes 1;
-error_log $dir/error.log notice;
-pid $dir/nginx.pid;
-events { worker_connections 64; }
-http {
-$(nginx_temp_paths)
-  log_format combined_rt '\$remote_addr - \$remote_user [\$time_local] "\$request" '
-                         '\$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" '
-                         '\$request_time';
-  server {
-    listen 127.0.0.1:$1;
-    access_log $dir/access.log combined_rt;
-    location = /stub_status { stub_status; access_log off; }
-    location = /missing { return 404; }
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-}
+write_nginx_conf() { nginx_logging_conf "$tmp/$instance" "$1" >"$tmp/$instance/nginx.conf"; }
 
 # start_instance NAME: sets ${NAME}_pid and ${NAME}_port.
 start_instance() {
