@@ -49,6 +49,29 @@ start_checked_adapter() {
   start_adapter "$adapter" "$@" --config.file="$tmp/adapter.yaml"
 }
 
+# check_example_config EXAMPLE SED_EXPRESSION...: the example config file
+# EXAMPLE, with this test's paths and ports (each SED_EXPRESSION applied; one
+# must change something), written to $tmp/adapter.yaml beside a link to the
+# repository's rules/, as the ConfigMap lays them out: `$adapter check` must
+# accept it without reporting a collision. The same config without its
+# sources' `labels:` lines ($tmp/unlabelled.yaml) must be refused; check's
+# output is left in $tmp/unlabelled.out for the caller to read.
+check_example_config() {
+  local example=$1 expression sed_args=()
+  shift
+  for expression in "$@"; do sed_args+=(-e "$expression"); done
+  ln -s "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/rules" "$tmp/rules"
+  sed "${sed_args[@]}" "$example" >"$tmp/adapter.yaml"
+  ! cmp -s "$example" "$tmp/adapter.yaml" || fail "nothing of $example was replaced"
+  "$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
+    { cat "$tmp/check.out"; fail "check refused $example"; }
+  ! grep -q 'both write family' "$tmp/check.out" || fail "check reports a collision: $(cat "$tmp/check.out")"
+  grep -v '^    labels:' "$tmp/adapter.yaml" >"$tmp/unlabelled.yaml"
+  if "$adapter" check --config.file="$tmp/unlabelled.yaml" >"$tmp/unlabelled.out" 2>&1; then
+    fail "check accepted $example without its labels"
+  fi
+}
+
 # value SERIES_REGEX: the value of the first sample matching, or empty (also
 # when the scrape fails, which is said on stderr: a caller's check then fails
 # with its own message instead of `set -e` ending the test without one).

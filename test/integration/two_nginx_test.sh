@@ -51,22 +51,11 @@ start_instance api
 # shellcheck disable=SC2154 # set by start_instance
 echo "nginx: site on port $site_port, api on port $api_port"
 
-# The example config, its paths and ports this test's; the rule files as the
-# ConfigMap lays them out, beside it.
-example=$root/manifests/examples/two-nginx/adapter.yaml
-ln -s "$root/rules" "$tmp/rules"
-sed -e "s#/var/log/nginx-site/#$tmp/site/#" -e "s#/var/log/nginx-api/#$tmp/api/#" \
-  -e "s#127.0.0.1:8081#127.0.0.1:$site_port#" -e "s#127.0.0.1:8082#127.0.0.1:$api_port#" \
-  "$example" >"$tmp/adapter.yaml"
-cmp -s "$example" "$tmp/adapter.yaml" && fail "nothing of the example was replaced"
-"$adapter" check --config.file="$tmp/adapter.yaml" >"$tmp/check.out" 2>&1 ||
-  { cat "$tmp/check.out"; fail "check refused the example config"; }
-
-# Without its labels the same config collides, and check says where.
-grep -v '^    labels:' "$tmp/adapter.yaml" >"$tmp/unlabelled.yaml"
-if "$adapter" check --config.file="$tmp/unlabelled.yaml" >"$tmp/unlabelled.out" 2>&1; then
-  fail "check accepted two nginx instances without labels"
-fi
+# The example config with this test's paths and ports; without its labels the
+# same config collides, and check says where.
+check_example_config "$root/manifests/examples/two-nginx/adapter.yaml" \
+  "s#/var/log/nginx-site/#$tmp/site/#" "s#/var/log/nginx-api/#$tmp/api/#" \
+  "s#127.0.0.1:8081#127.0.0.1:$site_port#" "s#127.0.0.1:8082#127.0.0.1:$api_port#"
 grep -q 'error: source "site_access" (.*its rule at .*combined_request_time.yaml:[0-9]*:[0-9]*) and source "api_access" (.*) both write family "http_server_requests_total" with no constant labels' \
   "$tmp/unlabelled.out" || { cat "$tmp/unlabelled.out"; fail "check did not name both access sources and the family"; }
 grep -q 'source "site_status" (.*) and source "api_status" (.*) both write family "server_requests_total"' \

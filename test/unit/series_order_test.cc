@@ -15,6 +15,7 @@
 #include "adapter/exposition/text_format.h"
 #include "adapter/store/series_store.h"
 #include "adapter/store/series_table.h"
+#include "test/unit/test_families.h"
 
 namespace metrics_adapter {
 namespace {
@@ -31,23 +32,10 @@ const std::vector<std::string>& Pool() {
 }
 
 FamilySpec Spec(std::size_t max_series, std::chrono::seconds ttl) {
-  FamilySpec spec;
-  spec.name = "requests_total";
-  spec.type = MetricType::kCounter;
-  spec.help = "Requests.";
-  spec.labels = {"a", "b"};
-  spec.label_bounds.resize(2);
+  FamilySpec spec = TestFamily("requests_total", MetricType::kCounter, {"a", "b"});
   spec.max_series = max_series;
   spec.ttl = ttl;
   return spec;
-}
-
-Schema OneFamily(const FamilySpec& spec) {
-  Schema schema;
-  Diagnostics diags;
-  schema.Add(spec, diags);
-  REQUIRE(diags.Format() == "");
-  return schema;
 }
 
 // What the store should hold, kept the plain way.

@@ -11,28 +11,16 @@
 
 #include "adapter/store/series_store.h"
 #include "adapter/store/series_table.h"
+#include "test/unit/test_families.h"
 
 namespace metrics_adapter {
 namespace {
 
 FamilySpec Users(std::size_t max_series = 0, std::chrono::seconds ttl = {}) {
-  FamilySpec spec;
-  spec.name = "users_total";
-  spec.type = MetricType::kCounter;
-  spec.help = "Logins.";
-  spec.labels = {"user", "code"};
-  spec.label_bounds.resize(2);
+  FamilySpec spec = TestFamily("users_total", MetricType::kCounter, {"user", "code"});
   spec.max_series = max_series;
   spec.ttl = ttl;
   return spec;
-}
-
-Schema OneFamily(const FamilySpec& spec) {
-  Schema schema;
-  Diagnostics diags;
-  schema.Add(spec, diags);
-  REQUIRE(diags.Format() == "");
-  return schema;
 }
 
 void Inc(SeriesStore& store, std::string_view user, std::string_view code) {

@@ -12,20 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "test/unit/test_families.h"
+
 namespace metrics_adapter {
 namespace {
-
-FamilySpec Family(std::string name, MetricType type, std::vector<std::string> labels,
-                  std::vector<double> buckets = {}) {
-  FamilySpec spec;
-  spec.name = std::move(name);
-  spec.type = type;
-  spec.help = "Help for " + spec.name + ".";
-  spec.labels = std::move(labels);
-  spec.label_bounds.resize(spec.labels.size());
-  spec.buckets = std::move(buckets);
-  return spec;
-}
 
 // Family indices in the schema every test uses.
 constexpr int kCounter = 0;    // requests_total{method,code}
@@ -36,10 +26,10 @@ constexpr int kUser = 3;       // users_total{user}
 Schema TestSchema() {
   Schema schema;
   Diagnostics diags;
-  schema.Add(Family("requests_total", MetricType::kCounter, {"method", "code"}), diags);
-  schema.Add(Family("queue_length", MetricType::kGauge, {}), diags);
-  schema.Add(Family("duration_seconds", MetricType::kHistogram, {"route"}, {1, 2, 5}), diags);
-  schema.Add(Family("users_total", MetricType::kCounter, {"user"}), diags);
+  schema.Add(TestFamily("requests_total", MetricType::kCounter, {"method", "code"}), diags);
+  schema.Add(TestFamily("queue_length", MetricType::kGauge, {}), diags);
+  schema.Add(TestFamily("duration_seconds", MetricType::kHistogram, {"route"}, {1, 2, 5}), diags);
+  schema.Add(TestFamily("users_total", MetricType::kCounter, {"user"}), diags);
   REQUIRE(diags.Format() == "");
   return schema;
 }
@@ -61,6 +51,7 @@ const prometheus::MetricFamily* Find(const std::vector<prometheus::MetricFamily>
 
 std::vector<std::string> Names(const std::vector<prometheus::MetricFamily>& families) {
   std::vector<std::string> names;
+  names.reserve(families.size());
   for (const prometheus::MetricFamily& family : families) names.push_back(family.name);
   return names;
 }
@@ -298,7 +289,7 @@ TEST_CASE("past max_series, new label sets fold into one overflow series and are
 TEST_CASE("a family's own max_series overrides the store's default") {
   Schema schema;
   Diagnostics diags;
-  FamilySpec spec = Family("users_total", MetricType::kCounter, {"user"});
+  FamilySpec spec = TestFamily("users_total", MetricType::kCounter, {"user"});
   spec.max_series = 1;
   schema.Add(spec, diags);
   SeriesStore store(schema, /*default_max_series=*/100);
@@ -312,7 +303,7 @@ TEST_CASE("a family's own max_series overrides the store's default") {
 TEST_CASE("a family with a ttl drops series not updated for that long, at the next scrape") {
   Schema schema;
   Diagnostics diags;
-  FamilySpec spec = Family("users_total", MetricType::kCounter, {"user"});
+  FamilySpec spec = TestFamily("users_total", MetricType::kCounter, {"user"});
   spec.ttl = std::chrono::seconds(60);
   schema.Add(spec, diags);
   SeriesStore store(schema);
@@ -354,6 +345,7 @@ TEST_CASE("concurrent writers and collectors lose no update and see consistent h
   constexpr int kCollects = 100;
   std::atomic<int> inconsistencies{0};
   std::vector<std::thread> threads;
+  threads.reserve(kWriters + kCollectors);
   for (int w = 0; w < kWriters; ++w) {
     threads.emplace_back([&store, w] {
       const std::string route = "/r" + std::to_string(w % 2);
