@@ -213,6 +213,33 @@ void ExtendRun(const Step& step, std::string& run) {
   }
 }
 
+// Whether `pattern` is "^...$" with no top-level "|" (which could leave an
+// alternative unanchored), so every match spans the whole text.
+bool IsAnchoredAtBothEnds(const std::string& pattern) {
+  if (pattern.size() < 2 || pattern.front() != '^' || pattern.back() != '$') return false;
+  int depth = 0;
+  bool in_class = false, escaped_end = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 == pattern.size() - 1) escaped_end = true;  // "\$" is a literal dollar
+      ++i;
+    } else if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return false;
+    }
+  }
+  return !escaped_end;
+}
+
 }  // namespace
 
 std::string RequiredLiteralSuffix(std::string_view pattern) {
@@ -268,6 +295,24 @@ std::string_view CommonPrefix(std::string_view low, std::string_view high) {
   std::size_t n = 0;
   while (n < low.size() && n < high.size() && low[n] == high[n]) ++n;
   return low.substr(0, n);
+}
+
+RegexBounds BoundsOf(const RE2& regex) {
+  RegexBounds bounds;
+  // PossibleMatchRange bounds the texts the regex matches *whole*; that is
+  // what Match finds only when the pattern is anchored at both ends.
+  if (!IsAnchoredAtBothEnds(regex.pattern()) ||
+      !regex.PossibleMatchRange(&bounds.range_min, &bounds.range_max, 32) ||
+      bounds.range_max.empty()) {
+    bounds.range_min.clear();
+    bounds.range_max.clear();
+  }
+  bounds.literal_prefix = std::string(CommonPrefix(bounds.range_min, bounds.range_max));
+  bounds.literal_suffix = RequiredLiteralSuffix(regex.pattern());
+  bounds.exact_literal = !bounds.range_min.empty() && bounds.range_min == bounds.range_max &&
+                         regex.NumberOfCapturingGroups() == 0 &&
+                         RE2::FullMatch(bounds.range_min, regex);
+  return bounds;
 }
 
 }  // namespace metrics_adapter

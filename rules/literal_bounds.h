@@ -12,6 +12,8 @@
 //   // suffix == ".requests"
 #pragma once
 
+#include <re2/re2.h>
+
 #include <string>
 #include <string_view>
 
@@ -35,5 +37,22 @@ std::string RequiredLiteral(std::string_view pattern);
 // The text both bounds of a match range share: every string between them
 // (inclusive, byte order) starts with it.
 std::string_view CommonPrefix(std::string_view low, std::string_view high);
+
+// Everything a rule's cheap checks know of its regex (CompiledRule in
+// rule_set.h says how they are used). Empty strings mean no bound.
+struct RegexBounds {
+  // Every text the regex matches whole lies in [range_min, range_max]
+  // (RE2::PossibleMatchRange, for patterns anchored at both ends).
+  std::string range_min, range_max;
+  // What the range's ends share; RequiredLiteralSuffix of the pattern.
+  std::string literal_prefix, literal_suffix;
+  // The regex matches range_min and nothing else, and captures nothing.
+  bool exact_literal = false;
+};
+
+// The bounds of `regex`, which must be ok(). Costs about as much as a tenth
+// of compiling it (PossibleMatchRange builds and walks its DFA), so it is
+// found where the regex is compiled (precompiled_regexes.h).
+RegexBounds BoundsOf(const RE2& regex);
 
 }  // namespace metrics_adapter

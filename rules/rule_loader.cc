@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "adapter/base/background_release.h"
 #include "adapter/base/duration.h"
 #include "adapter/base/strings.h"
 #include "adapter/base/yaml_reader.h"
@@ -87,7 +88,7 @@ class RuleCompiler : private ExpressionNames {
     if (auto pattern = map.String("match", Required::kYes)) {
       rule.uses_named_patterns = PatternLibrary::UsesPatterns(*pattern);
       if (std::optional<std::string> regex = ExpandPatterns(*pattern, map.Node("match"))) {
-        rule.regex = CompileRegex(*regex, map.Node("match"));
+        rule.regex = CompileRegex(*regex, map.Node("match"), rule);
       }
     }
     YAML::Node state_set = map.Node("state_set");
@@ -325,9 +326,16 @@ class RuleCompiler : private ExpressionNames {
     return position;
   }
 
-  std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node) {
-    std::unique_ptr<RE2> regex = regexes_.Take(pattern);
-    if (!regex) regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
+  // The rule's regex; its bounds too when a helper found them.
+  std::unique_ptr<RE2> CompileRegex(const std::string& pattern, const YAML::Node& node,
+                                    CompiledRule& rule) {
+    PrecompiledRegexes::Compiled compiled = regexes_.Take(pattern);
+    std::unique_ptr<RE2> regex = std::move(compiled.regex);
+    if (!regex) {
+      regex = std::make_unique<RE2>(pattern, RuleRegexOptions());
+    } else if (regex->ok()) {
+      rule.SetBounds(std::move(compiled.bounds));
+    }
     if (regex->ok()) return regex;
     // Point at the part of the pattern RE2 names, as written in the file.
     diags_.Error(PositionInFile(node, regex->error_arg()),
@@ -946,11 +954,39 @@ void ReadStateTables(const YAML::Node& node, ParsedFile& file, StatePool* pool,
   }
 }
 
+// Adds the regexes of the rules of `file` whose `match` uses named patterns,
+// expanded (the others were added as they were parsed). Whatever is wrong
+// is left for the rule's compilation to report.
+void AddExpandedPatterns(const ParsedFile& file, PrecompiledRegexes& regexes) {
+  if (!file.rules.IsSequence()) return;
+  for (const YAML::Node& node : file.rules) {
+    if (!node.IsMap()) continue;
+    // Absent, its look-up is an invalid node, whose type yaml-cpp throws for.
+    const YAML::Node match = node["match"];
+    if (!match.IsDefined() || !match.IsScalar() || !PatternLibrary::UsesPatterns(match.Scalar())) {
+      continue;
+    }
+    std::vector<PatternError> errors;
+    if (std::optional<Expansion> expansion = file.patterns.Expand(match.Scalar(), errors)) {
+      regexes.Add(std::move(expansion->regex));
+    }
+  }
+}
+
 void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, RuleFiles& result,
                   std::vector<ParsedFile>& parsed, StatePool* pool, const std::string& owner,
-                  std::vector<std::shared_ptr<StateTable>>& tables) {
+                  std::vector<std::shared_ptr<StateTable>>& tables, PrecompiledRegexes& regexes) {
   result.files_read.push_back(path);
-  std::optional<YAML::Node> root = LoadYamlFile(path, diags);
+  // Each rule's regex starts compiling on a helper as soon as its `match` is
+  // parsed (rules: [{match: ...}] is at depth 3); those with named patterns
+  // once the file's patterns are known (AddExpandedPatterns).
+  const ScalarEntryObserver early_patterns = [&regexes](std::size_t depth, std::string_view key,
+                                                        std::string_view value) {
+    if (depth == 3 && key == "match" && !PatternLibrary::UsesPatterns(value)) {
+      regexes.Add(std::string(value));
+    }
+  };
+  std::optional<YAML::Node> root = LoadYamlFile(path, diags, &early_patterns);
   if (!root) return;
   YamlMap map(*root, path, diags, "rule file");
   if (!map.valid()) return;
@@ -982,43 +1018,22 @@ void ReadRuleFile(const std::string& path, Schema& schema, Diagnostics& diags, R
                   {}};
   ReadStateTables(map.Node("state"), file, pool, owner, diags, tables);
   map.RejectUnknownKeys();
+  AddExpandedPatterns(file, regexes);
   parsed.push_back(std::move(file));
 }
 
-// The regexes the rules of `file` will compile: each `match` with its named
-// patterns expanded. Whatever is wrong is left for the rule's compilation to
-// report.
-std::vector<std::string> RulePatterns(const ParsedFile& file) {
-  std::vector<std::string> patterns;
-  for (const YAML::Node& node : file.rules) {
-    if (!node.IsMap()) continue;
-    // Absent, its look-up is an invalid node, whose type yaml-cpp throws for.
-    const YAML::Node match = node["match"];
-    if (!match.IsDefined() || !match.IsScalar()) continue;
-    if (!PatternLibrary::UsesPatterns(match.Scalar())) {
-      patterns.push_back(match.Scalar());
-      continue;
-    }
-    std::vector<PatternError> errors;
-    if (std::optional<Expansion> expansion = file.patterns.Expand(match.Scalar(), errors)) {
-      patterns.push_back(std::move(expansion->regex));
-    }
-  }
-  return patterns;
-}
-
-// Pass 2 over one rule file: its rules compiled onto `rules`, their regexes on
-// up to `threads` threads. A rule defined twice, or one an earlier rule keeps
+// Pass 2 over one rule file: its rules compiled onto `rules`, their regexes
+// taken from `regexes`. A rule defined twice, or one an earlier rule keeps
 // from ever matching, is an error.
 void CompileRules(const ParsedFile& file, const Schema& schema, Diagnostics& diags,
-                  std::vector<CompiledRule>& rules, ShadowIndex& shadows, std::size_t threads) {
+                  std::vector<CompiledRule>& rules, ShadowIndex& shadows,
+                  PrecompiledRegexes& regexes) {
   if (!file.rules.IsDefined()) return;
   if (!file.rules.IsSequence()) {
     diags.Error(PositionOf(file.path, file.rules), "\"rules\" must be a list");
     return;
   }
   std::map<std::string, SourcePosition> names;
-  PrecompiledRegexes regexes(RulePatterns(file), RuleRegexOptions(), threads);
   RuleCompiler compiler(file, schema, diags, regexes);
   for (const YAML::Node& node : file.rules) {
     std::optional<CompiledRule> rule = compiler.Compile(node);
@@ -1049,8 +1064,9 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
   std::vector<ParsedFile> parsed;
   RuleFiles result;
   std::vector<std::shared_ptr<StateTable>> tables;
+  PrecompiledRegexes regexes(RuleRegexOptions(), threads);
   for (const std::string& path : paths) {
-    ReadRuleFile(path, schema, diags, result, parsed, pool, owner, tables);
+    ReadRuleFile(path, schema, diags, result, parsed, pool, owner, tables, regexes);
   }
 
   // Pass 2: the rules, in file order.
@@ -1058,8 +1074,9 @@ RuleFiles LoadRuleFiles(const std::vector<std::string>& paths, Schema& schema, D
   ShadowIndex shadows;
   for (const ParsedFile& file : parsed) {
     LoadTests(file, diags, result.tests);
-    CompileRules(file, schema, diags, rules, shadows, threads);
+    CompileRules(file, schema, diags, rules, shadows, regexes);
   }
+  ReleaseInBackground(std::move(parsed));
   if (diags.error_count() == errors_before) {
     result.rule_set = RuleSet::Create(std::move(rules), diags, std::move(tables));
   }

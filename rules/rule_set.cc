@@ -69,54 +69,14 @@ void MatchCounts::Reset() {
   update_errors.fill(0);
 }
 
-namespace {
-
-// Whether `pattern` is "^...$" with no top-level "|" (which could leave an
-// alternative unanchored), so every match spans the whole text.
-bool IsAnchoredAtBothEnds(const std::string& pattern) {
-  if (pattern.size() < 2 || pattern.front() != '^' || pattern.back() != '$') return false;
-  int depth = 0;
-  bool in_class = false, escaped_end = false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\') {
-      if (i + 1 == pattern.size() - 1) escaped_end = true;  // "\$" is a literal dollar
-      ++i;
-    } else if (in_class) {
-      if (c == ']') in_class = false;
-    } else if (c == '[') {
-      in_class = true;
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')') {
-      --depth;
-    } else if (c == '|' && depth == 0) {
-      return false;
-    }
-  }
-  return !escaped_end;
+void CompiledRule::SetBounds(RegexBounds bounds) {
+  range_min = std::move(bounds.range_min);
+  range_max = std::move(bounds.range_max);
+  literal_prefix = std::move(bounds.literal_prefix);
+  literal_suffix = std::move(bounds.literal_suffix);
+  exact_literal = bounds.exact_literal;
+  bounds_found = true;
 }
-
-// Sets the cheap checks of `rule`: its range, literal prefix and suffix,
-// and whether it is one exact literal.
-void SetBounds(CompiledRule& rule) {
-  // PossibleMatchRange bounds the texts the regex matches *whole*; that is
-  // what Match finds only when the pattern is anchored at both ends.
-  if (!IsAnchoredAtBothEnds(rule.regex->pattern()) ||
-      !rule.regex->PossibleMatchRange(&rule.range_min, &rule.range_max, 32) ||
-      rule.range_max.empty()) {
-    rule.range_min.clear();
-    rule.range_max.clear();
-  }
-  rule.literal_prefix = std::string(CommonPrefix(rule.range_min, rule.range_max));
-  rule.literal_suffix = RequiredLiteralSuffix(rule.regex->pattern());
-  rule.exact_literal = !rule.range_min.empty() && rule.range_min == rule.range_max &&
-                       rule.regex->NumberOfCapturingGroups() == 0 &&
-                       RE2::FullMatch(rule.range_min, *rule.regex);
-}
-
-}  // namespace
 
 std::string_view BoundLabelValue(const LabelExpr& label, std::string_view raw,
                                  std::string& storage) {
@@ -200,7 +160,7 @@ std::shared_ptr<const RuleSet> RuleSet::Create(
     }
   }
   for (CompiledRule& rule : rules) {
-    SetBounds(rule);
+    if (!rule.bounds_found) rule.SetBounds(BoundsOf(*rule.regex));
     ShareLabels(rule);
   }
   set->IndexChecks(rules);

@@ -42,6 +42,7 @@
 #include "rules/atom_filter.h"
 #include "rules/expression/evaluator.h"
 #include "rules/expression/expression.h"
+#include "rules/literal_bounds.h"
 #include "rules/schema.h"
 #include "rules/state/state_table.h"
 #include "rules/time/time_layout.h"
@@ -167,6 +168,12 @@ struct CompiledRule {
   // `^status$`, the usual rule for a JSON or CSV record) and has no capture
   // group: passing the range check is the match, and the regex is not run.
   bool exact_literal = false;
+  // Whether the five above are set: where the regex was compiled
+  // (precompiled_regexes.h), else by RuleSet::Create.
+  bool bounds_found = false;
+
+  // Sets the bounds above from BoundsOf(*regex) (literal_bounds.h).
+  void SetBounds(RegexBounds bounds);
 
   // Whether `record` passes the rule's cheap checks: its bounds and labels.
   bool MayMatch(const Record& record) const;

@@ -93,8 +93,10 @@ bool IsNullText(std::string_view text) {
 // when it is complete; a mapping takes its entries as key, value, key, ...
 class TreeBuilder {
  public:
-  explicit TreeBuilder(ColumnMapper& columns)
-      : memory_(std::make_shared<YAML::detail::memory_holder>()), columns_(columns) {}
+  TreeBuilder(ColumnMapper& columns, const ScalarEntryObserver* observer)
+      : memory_(std::make_shared<YAML::detail::memory_holder>()),
+        columns_(columns),
+        observer_(observer) {}
 
   // False, with `error` set, when the event cannot be taken.
   bool Take(const yaml_event_t& event, YamlSyntaxError& error) {
@@ -202,6 +204,10 @@ class TreeBuilder {
     } else if (open.key == nullptr) {
       open.key = &node;
     } else {
+      if (observer_ != nullptr && open.key->type() == YAML::NodeType::Scalar &&
+          node.type() == YAML::NodeType::Scalar) {
+        (*observer_)(stack_.size(), open.key->scalar(), node.scalar());
+      }
       open.collection->insert(*open.key, node, memory_);
       open.key = nullptr;
     }
@@ -209,6 +215,7 @@ class TreeBuilder {
 
   YAML::detail::shared_memory_holder memory_;
   ColumnMapper& columns_;
+  const ScalarEntryObserver* observer_;
   std::vector<Open> stack_;
   std::map<std::string, YAML::detail::node*, std::less<>> anchors_;
   YAML::detail::node* root_ = nullptr;
@@ -232,7 +239,8 @@ std::string ParserProblem(const yaml_parser_t& parser, ColumnMapper& columns) {
 
 }  // namespace
 
-std::optional<YAML::Node> ParseYaml(std::string_view text, YamlSyntaxError& error) {
+std::optional<YAML::Node> ParseYaml(std::string_view text, YamlSyntaxError& error,
+                                    const ScalarEntryObserver* observer) {
   yaml_parser_t parser;
   if (yaml_parser_initialize(&parser) == 0) {
     error = {0, 0, "out of memory"};
@@ -242,7 +250,7 @@ std::optional<YAML::Node> ParseYaml(std::string_view text, YamlSyntaxError& erro
   yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
                                text.size());
   ColumnMapper columns(text);
-  TreeBuilder builder(columns);
+  TreeBuilder builder(columns, observer);
   std::optional<YAML::Node> result;
   bool failed = false;
   for (;;) {

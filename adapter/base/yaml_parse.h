@@ -27,6 +27,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,8 +41,20 @@ struct YamlSyntaxError {
   std::string message;  // libyaml's problem, and its context ("while parsing a block mapping")
 };
 
+// Told of each scalar value of a mapping as soon as it is parsed, before the
+// rest of the text is: its key (a scalar), the value, and `depth`, how many
+// collections hold it (1: a value of the root mapping). It lets a reader
+// start work on part of a large document early (the rule loader compiles
+// each rule's regex while the rest of the file is parsed). An alias's value,
+// and one under a key that is not a scalar, are not told.
+using ScalarEntryObserver =
+    std::function<void(std::size_t depth, std::string_view key, std::string_view value)>;
+
 // The root of the first document of `text`; std::nullopt with `error` set on
-// a syntax error, invalid UTF-8, or an alias of an unknown anchor.
-std::optional<YAML::Node> ParseYaml(std::string_view text, YamlSyntaxError& error);
+// a syntax error, invalid UTF-8, or an alias of an unknown anchor. Values
+// are told to `observer`, if any, as they are parsed, even if the text
+// turns out to be invalid further on.
+std::optional<YAML::Node> ParseYaml(std::string_view text, YamlSyntaxError& error,
+                                    const ScalarEntryObserver* observer = nullptr);
 
 }  // namespace metrics_adapter

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "adapter/base/bounded_read.h"
 #include "adapter/base/strings.h"
-#include "adapter/base/yaml_parse.h"
 
 namespace metrics_adapter {
 namespace {
@@ -28,14 +28,15 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags) {
+std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags,
+                                       const ScalarEntryObserver* observer) {
   std::string text;
   if (std::string error = ReadBoundedFile(path, kMaxConfigFileBytes, &text); !error.empty()) {
     diags.Error({path, 0, 0}, error);
     return std::nullopt;
   }
   YamlSyntaxError error;
-  std::optional<YAML::Node> root = ParseYaml(text, error);
+  std::optional<YAML::Node> root = ParseYaml(text, error, observer);
   if (!root) diags.Error({path, error.line, error.column}, "invalid YAML: " + error.message);
   return root;
 }
@@ -64,14 +65,23 @@ YamlMap::YamlMap(const YAML::Node& node, std::string file, Diagnostics& diags, s
     return;
   }
   entries_.reserve(node_.size());
-  // yaml-cpp keeps both entries of a repeated key; the getters would see the
-  // first one only, silently.
-  std::set<std::string_view> keys;
-  for (const auto& entry : node_) {
+  for (const auto& entry : node_)
     entries_.push_back({entry.first.Scalar(), entry.first, entry.second});
-    if (!keys.insert(entry.first.Scalar()).second) {
-      diags_.Error(PositionOf(file_, entry.first),
-                   "key " + Quoted(entry.first.Scalar()) + " is given twice in " + what_);
+  // yaml-cpp keeps both entries of a repeated key; the getters would see the
+  // first one only, silently. Most mappings have a handful of keys: compared
+  // pairwise, they need no set.
+  constexpr std::size_t kPairwiseLimit = 32;
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const std::string_view name = entries_[i].name;
+    const bool repeated =
+        entries_.size() <= kPairwiseLimit
+            ? std::any_of(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(i),
+                          [name](const Entry& earlier) { return earlier.name == name; })
+            : !seen.insert(name).second;
+    if (repeated) {
+      diags_.Error(PositionOf(file_, entries_[i].key),
+                   "key " + Quoted(name) + " is given twice in " + what_);
     }
   }
 }
@@ -89,15 +99,15 @@ bool YamlMap::Has(std::string_view key) const {
 }
 
 YAML::Node YamlMap::Lookup(std::string_view key, Required required) {
-  known_.emplace(key);
-  if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
+  known_.emplace_back(key);
   for (const Entry& entry : entries_) {
     if (entry.name == key) return entry.value;
   }
-  if (required == Required::kYes) {
+  if (valid_ && required == Required::kYes) {
     diags_.Error(PositionOf(file_, node_), what_ + " is missing required key " + Quoted(key));
   }
-  return YAML::Node(YAML::NodeType::Undefined);
+  if (!undefined_) undefined_.emplace(YAML::NodeType::Undefined);
+  return *undefined_;
 }
 
 void YamlMap::WrongType(const YAML::Node& value, std::string_view key, std::string_view expected) {
@@ -171,12 +181,10 @@ std::optional<std::vector<std::string>> YamlMap::StringList(std::string_view key
 YAML::Node YamlMap::Node(std::string_view key, Required required) { return Lookup(key, required); }
 
 void YamlMap::RejectUnknownKeys() {
-  std::vector<std::string> known;  // for suggestions, once one is needed
   for (const Entry& entry : entries_) {
-    if (known_.contains(entry.name)) continue;
-    if (known.empty()) known.assign(known_.begin(), known_.end());
+    if (std::find(known_.begin(), known_.end(), entry.name) != known_.end()) continue;
     std::string message = "unknown key " + Quoted(entry.name) + " in " + what_;
-    if (std::string near = ClosestMatch(entry.name, known); !near.empty()) {
+    if (std::string near = ClosestMatch(entry.name, known_); !near.empty()) {
       message += " (did you mean " + Quoted(near) + "?)";
     }
     diags_.Error(PositionOf(file_, entry.key), message);

@@ -13,12 +13,12 @@
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "adapter/base/diagnostics.h"
+#include "adapter/base/yaml_parse.h"
 
 namespace metrics_adapter {
 
@@ -26,8 +26,9 @@ enum class Required { kNo, kYes };
 
 // Loads a whole YAML file. On a missing file, a file over
 // kMaxConfigFileBytes (bounded_read.h; checked before it is read) or a syntax
-// error reports it and returns std::nullopt.
-std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags);
+// error reports it and returns std::nullopt. `observer`: see ParseYaml.
+std::optional<YAML::Node> LoadYamlFile(const std::string& path, Diagnostics& diags,
+                                       const ScalarEntryObserver* observer = nullptr);
 
 class YamlMap {
  public:
@@ -66,7 +67,7 @@ class YamlMap {
   // The mapping's entries, read once: walking a yaml-cpp map builds a Node
   // pair per entry, which every look-up would pay again.
   struct Entry {
-    std::string name;
+    std::string_view name;  // key.Scalar(), which `key` keeps alive
     YAML::Node key;
     YAML::Node value;
   };
@@ -75,7 +76,13 @@ class YamlMap {
   Diagnostics& diags_;
   std::string what_;
   bool valid_;
-  std::set<std::string, std::less<>> known_;
+  // Every key a getter asked for, present or not: the suggestions for an
+  // unknown key.
+  std::vector<std::string> known_;
+  // What a look-up of an absent key returns, made at the first one: a
+  // yaml-cpp node of its own costs several allocations, and most look-ups
+  // are of optional keys that are absent.
+  std::optional<YAML::Node> undefined_;
 };
 
 // The closest of `candidates` to `word` when it is a plausible typo, else "".

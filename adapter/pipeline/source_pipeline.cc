@@ -65,9 +65,15 @@ void SourcePipeline::AdoptRules() {
   counts_ = MatchCounts(*rules_);
   if (parallel_) parallel_->Adopt(*rules_);
   rule_matches_.clear();
+  // Rules come in runs of one file: its label is worked out once a run.
+  const std::string* labelled_file = nullptr;
+  std::string file_label;
   for (const CompiledRule& rule : rules_->rules()) {
-    rule_matches_.push_back(
-        self_.RuleMatches(source_, RuleFileLabel(rule.file, rule_file_base_), rule.name));
+    if (labelled_file == nullptr || *labelled_file != rule.file) {
+      labelled_file = &rule.file;
+      file_label = RuleFileLabel(rule.file, rule_file_base_);
+    }
+    rule_matches_.push_back(self_.RuleMatches(source_, file_label, rule.name));
   }
 }
 

@@ -22,21 +22,63 @@ TEST_CASE("PrecompiledRegexes hands over each pattern's regex once, on any threa
   patterns.push_back("(unclosed");
   for (std::size_t threads : {0, 1, 2, 4}) {
     CAPTURE(threads);
-    PrecompiledRegexes regexes(patterns, RuleRegexOptions(), threads);
+    PrecompiledRegexes regexes(RuleRegexOptions(), threads);
+    for (const std::string& pattern : patterns) regexes.Add(pattern);
     for (int i = 0; i < 200; ++i) {
-      std::unique_ptr<RE2> regex = regexes.Take(patterns[static_cast<std::size_t>(i)]);
-      REQUIRE(regex != nullptr);
-      CHECK(regex->ok());
-      CHECK(regex->pattern() == patterns[static_cast<std::size_t>(i)]);
-      CHECK(RE2::FullMatch("/svc" + std::to_string(i) + "/42", *regex));
+      const std::string& pattern = patterns[static_cast<std::size_t>(i)];
+      PrecompiledRegexes::Compiled compiled = regexes.Take(pattern);
+      REQUIRE(compiled.regex != nullptr);
+      CHECK(compiled.regex->ok());
+      CHECK(compiled.regex->pattern() == pattern);
+      CHECK(RE2::FullMatch("/svc" + std::to_string(i) + "/42", *compiled.regex));
+      // Its bounds come with it, as BoundsOf finds them on this thread.
+      const RegexBounds expected = BoundsOf(*compiled.regex);
+      CHECK(compiled.bounds.literal_prefix == "/svc" + std::to_string(i) + "/");
+      CHECK(compiled.bounds.range_min == expected.range_min);
+      CHECK(compiled.bounds.range_max == expected.range_max);
+      CHECK(compiled.bounds.literal_prefix == expected.literal_prefix);
+      CHECK(compiled.bounds.literal_suffix == expected.literal_suffix);
+      CHECK(compiled.bounds.exact_literal == expected.exact_literal);
     }
-    REQUIRE(regexes.Take(patterns.front()) != nullptr);  // its second time
-    CHECK(regexes.Take(patterns.front()) == nullptr);    // taken already
-    CHECK(regexes.Take("^never given$") == nullptr);
+    REQUIRE(regexes.Take(patterns.front()).regex != nullptr);  // its second time
+    CHECK(regexes.Take(patterns.front()).regex == nullptr);    // taken already
+    CHECK(regexes.Take("^never given$").regex == nullptr);
     // A pattern RE2 rejects is handed over too, with RE2's error.
-    std::unique_ptr<RE2> broken = regexes.Take("(unclosed");
+    std::unique_ptr<RE2> broken = regexes.Take("(unclosed").regex;
     REQUIRE(broken != nullptr);
     CHECK_FALSE(broken->ok());
+  }
+}
+
+TEST_CASE("PrecompiledRegexes: patterns added while others are taken") {
+  // As the rule loader does: patterns are added as a file is parsed, and
+  // helpers start and compile while more come; then all are taken in order.
+  for (std::size_t threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    PrecompiledRegexes regexes(RuleRegexOptions(), threads);
+    std::vector<std::string> added;
+    for (int i = 0; i < 150; ++i) {
+      added.push_back("^/added" + std::to_string(i) + "/(\\d+)$");
+      regexes.Add(added.back());
+      if (i % 50 == 49) {
+        // A take in the middle: the first pattern not yet taken.
+        const std::string& first = added[static_cast<std::size_t>(i - 49)];
+        PrecompiledRegexes::Compiled compiled = regexes.Take(first);
+        REQUIRE(compiled.regex != nullptr);
+        CHECK(compiled.regex->pattern() == first);
+      }
+    }
+    for (std::size_t i = 0; i < added.size(); ++i) {
+      CAPTURE(i);
+      PrecompiledRegexes::Compiled compiled = regexes.Take(added[i]);
+      if (i % 50 == 0) {
+        CHECK(compiled.regex == nullptr);  // taken in the middle
+        continue;
+      }
+      REQUIRE(compiled.regex != nullptr);
+      CHECK(compiled.regex->ok());
+      CHECK(compiled.bounds.literal_prefix == "/added" + std::to_string(i) + "/");
+    }
   }
 }
 
