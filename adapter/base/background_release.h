@@ -15,13 +15,13 @@
 
 #include <system_error>
 #include <thread>
-#include <type_traits>
 #include <utility>
 
 namespace metrics_adapter {
 
+// `object` is taken by value: pass it with std::move.
 template <typename T>
-requires(!std::is_lvalue_reference_v<T>) void ReleaseInBackground(T&& object) {
+void ReleaseInBackground(T object) {
   auto release = [doomed = std::move(object)]() mutable { T gone = std::move(doomed); };
   try {
     std::thread(std::move(release)).detach();

@@ -45,8 +45,8 @@ struct YamlSyntaxError {
 // rest of the text is: its key (a scalar), the value, and `depth`, how many
 // collections hold it (1: a value of the root mapping). It lets a reader
 // start work on part of a large document early (the rule loader compiles
-// each rule's regex while the rest of the file is parsed). An alias's value,
-// and one under a key that is not a scalar, are not told.
+// each rule's regex while the rest of the file is parsed). An alias is told
+// as its anchor's scalar; a value under a key that is not a scalar is not.
 using ScalarEntryObserver =
     std::function<void(std::size_t depth, std::string_view key, std::string_view value)>;
 

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace metrics_adapter {
 namespace {
@@ -73,6 +75,29 @@ TEST_CASE("ParseYaml: a key without a value is null, marked on the key's line") 
   REQUIRE(root.has_value());
   CHECK((*root)["name"].IsNull());
   CHECK((*root)["name"].Mark().line == 0);
+}
+
+TEST_CASE("ParseYaml tells its observer each scalar value of a mapping as it is parsed") {
+  std::vector<std::string> told;
+  const ScalarEntryObserver observer = [&told](std::size_t depth, std::string_view key,
+                                               std::string_view value) {
+    told.push_back(std::to_string(depth) + " " + std::string(key) + "=" + std::string(value));
+  };
+  YamlSyntaxError error;
+  // Not told: a sequence item, a collection value, a null value, a value
+  // under a key that is not a scalar. An alias is told as its anchor.
+  std::optional<YAML::Node> root = ParseYaml(
+      "a: 1\nrules:\n  - {match: 'x\\d', name: r}\n  - plain\nb: &v two\nc: *v\n"
+      "d:\n[k]: v\n",
+      error, &observer);
+  REQUIRE(root.has_value());
+  CHECK(told ==
+        std::vector<std::string>{"1 a=1", "3 match=x\\d", "3 name=r", "1 b=two", "1 c=two"});
+
+  // Values parsed before a syntax error are told all the same.
+  told.clear();
+  CHECK_FALSE(ParseYaml("a: 1\nb: [\n", error, &observer).has_value());
+  CHECK(told == std::vector<std::string>{"1 a=1"});
 }
 
 TEST_CASE("ParseYaml reports errors at their line and byte column") {
