@@ -4,6 +4,9 @@
 
 namespace metrics_adapter {
 
+// Room for an 8 MiB exposition's chunks before the vector grows.
+BodyQueue::BodyQueue() { chunks_.reserve(32); }
+
 void BodyQueue::SetContentType(std::string content_type) {
   std::lock_guard lock(mu_);
   content_type_ = std::move(content_type);
@@ -33,20 +36,17 @@ void BodyQueue::Close(bool failed) {
 
 BodyQueue::Item BodyQueue::Pop() {
   std::unique_lock lock(mu_);
-  ready_.wait(lock, [&] { return !chunks_.empty() || closed_; });
+  ready_.wait(lock, [&] { return next_ < chunks_.size() || closed_; });
   // A failed render's chunks are a body cut short: not worth sending.
   if (failed_) return {kFailed, {}, false};
-  if (chunks_.empty()) return {kEnd, {}, false};
-  Item item = std::move(chunks_.front());
-  chunks_.pop_front();
-  return item;
+  if (next_ == chunks_.size()) return {kEnd, {}, false};
+  return std::move(chunks_[next_++]);
 }
 
 void BodyQueue::Discard() {
-  std::deque<Item> dropped;
   std::lock_guard lock(mu_);
   discarding_ = true;
-  dropped.swap(chunks_);
+  for (; next_ < chunks_.size(); ++next_) chunks_[next_].chunk = std::string();
 }
 
 std::string BodyQueue::content_type() const {

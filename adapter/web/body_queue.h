@@ -17,9 +17,10 @@
 #pragma once
 
 #include <condition_variable>
-#include <deque>
+#include <cstddef>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "adapter/web/http_server.h"
 
@@ -38,6 +39,8 @@ class BodyQueue final : public MetricsBody {
     bool last = false;  // the render said it is the body's final chunk
   };
 
+  BodyQueue();
+
   void SetContentType(std::string content_type) override;
   void Write(std::string chunk, bool last) override;
   // The render is over, normally or (`failed`) by an exception. Wakes Pop.
@@ -54,7 +57,12 @@ class BodyQueue final : public MetricsBody {
  private:
   mutable std::mutex mu_;
   std::condition_variable ready_;
-  std::deque<Item> chunks_;
+  // Every chunk written, chunks_[next_] the next to pop. A vector reserved
+  // once, not a deque: a deque's 512-byte nodes, made by the render and freed
+  // by the worker, stayed in each of the 512 workers' caches of small blocks
+  // (0.7 MiB more after 600 scrapes).
+  std::vector<Item> chunks_;
+  std::size_t next_ = 0;
   std::string content_type_;
   bool closed_ = false;
   bool failed_ = false;
