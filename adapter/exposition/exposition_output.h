@@ -36,7 +36,8 @@ class ExpositionOutput {
  public:
   // `estimate`: about how much the whole render writes; a chunk's string is
   // reserved for the smaller of it and a chunk (plus slack for the line that
-  // crosses the boundary), so neither regrows in the common case.
+  // crosses the boundary), so neither regrows in the common case. `sink` is
+  // referred to, not copied: it must outlive the output.
   ExpositionOutput(std::size_t chunk_bytes, std::size_t estimate, const ExpositionSink& sink);
   ExpositionOutput(const ExpositionOutput&) = delete;
   ExpositionOutput& operator=(const ExpositionOutput&) = delete;
