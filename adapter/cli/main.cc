@@ -114,9 +114,13 @@ sigset_t BlockShutdownSignals() {
 HttpHandlers ServingHandlers(const Flags& flags, Runtime& runtime, Reloader& reloader,
                              const std::atomic<bool>& started) {
   HttpHandlers handlers;
-  handlers.metrics = [&runtime](std::string_view accept) {
+  handlers.metrics = [&runtime](std::string_view accept, MetricsBody& body) {
     const NegotiatedFormat chosen = NegotiateFormat(accept);
-    return std::make_pair(runtime.Exposition(chosen.format), std::string(chosen.content_type));
+    body.SetContentType(std::string(chosen.content_type));
+    // Sent while it renders: see README.md, "Large scrapes".
+    runtime.Exposition(chosen.format, kExpositionChunkBytes, [&body](std::string chunk, bool last) {
+      body.Write(std::move(chunk), last);
+    });
   };
   // Ready once every source's tailer runs; until then a scrape would see
   // counters that are about to jump.

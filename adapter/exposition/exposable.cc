@@ -9,7 +9,8 @@ class CollectedSnapshot final : public TextSnapshot {
       : collectable_(collectable) {}
   const std::vector<Family>& families() const override { return none_; }
   std::size_t EstimateTextSize(std::size_t) const override { return 0; }
-  void AppendSamples(std::size_t, std::string&, std::unordered_set<std::string>*) const override {}
+  void AppendSamples(std::size_t, ExpositionOutput&,
+                     std::unordered_set<std::string>*) const override {}
   ModelFamily CollectFamily(std::size_t) const override { return {}; }
   std::vector<prometheus::MetricFamily> CollectedFamilies() const override {
     return collectable_.Collect();

@@ -24,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "adapter/exposition/exposition_output.h"
 #include "adapter/exposition/native_histogram.h"
 
 namespace metrics_adapter {
@@ -61,8 +62,10 @@ class TextSnapshot {
   // format and in OpenMetrics: counters' names end in _total and series
   // carry no timestamps. With `seen`, a series whose label
   // block (`a="x",b="y"`) is in it is skipped and the others' are added:
-  // how RenderExposition keeps the first of identical series.
-  virtual void AppendSamples(std::size_t i, std::string& out,
+  // how RenderExposition keeps the first of identical series. Calls
+  // out.Boundary() after each series, so a large family is handed over in
+  // chunks while it is written.
+  virtual void AppendSamples(std::size_t i, ExpositionOutput& out,
                              std::unordered_set<std::string>* seen) const = 0;
   // Family `i` as a data model, for the protobuf format: the same series,
   // in the same order, as AppendSamples writes, and native histograms.

@@ -40,7 +40,7 @@ struct Group {
 
 // Appends the sample lines of `part`; with `seen`, skipping label sets
 // already written and adding the others.
-void AppendPart(std::string& out, const Part& part, std::unordered_set<std::string>* seen,
+void AppendPart(ExpositionOutput& out, const Part& part, std::unordered_set<std::string>* seen,
                 TextScratch& scratch, std::string& block, TextDialect dialect) {
   if (part.view != nullptr) {
     part.view->AppendSamples(part.index, out, seen);
@@ -52,15 +52,16 @@ void AppendPart(std::string& out, const Part& part, std::unordered_set<std::stri
       AppendLabelBlock(block, metric);
       if (!seen->insert(block).second) continue;
     }
-    AppendMetric(out, *part.family, metric, scratch, dialect);
+    AppendMetric(out.text(), *part.family, metric, scratch, dialect);
+    out.Boundary();
   }
 }
 
-void AppendText(std::string& out, const std::vector<Group>& groups, TextDialect dialect) {
+void AppendText(ExpositionOutput& out, const std::vector<Group>& groups, TextDialect dialect) {
   TextScratch scratch;
   std::string block;
   for (const Group& group : groups) {
-    AppendFamilyHeader(out, group.name, group.help, group.type, dialect, group.unit);
+    AppendFamilyHeader(out.text(), group.name, group.help, group.type, dialect, group.unit);
     if (group.parts.size() == 1) {
       // The common case, one exposable per family: nothing to dedupe.
       AppendPart(out, group.parts.front(), nullptr, scratch, block, dialect);
@@ -69,12 +70,12 @@ void AppendText(std::string& out, const std::vector<Group>& groups, TextDialect 
     std::unordered_set<std::string> seen;
     for (const Part& part : group.parts) AppendPart(out, part, &seen, scratch, block, dialect);
   }
-  if (dialect == TextDialect::kOpenMetrics) out += "# EOF\n";
+  if (dialect == TextDialect::kOpenMetrics) out.text() += "# EOF\n";
 }
 
 // One message per family, its parts' metrics merged as the text formats
-// merge them (first label set wins).
-void AppendProtobuf(std::string& out, const std::vector<Group>& groups) {
+// merge them (first label set wins). A chunk ends between two families only.
+void AppendProtobuf(ExpositionOutput& out, const std::vector<Group>& groups) {
   std::string block;
   std::vector<ProtobufMetric> merged;
   for (const Group& group : groups) {
@@ -103,14 +104,15 @@ void AppendProtobuf(std::string& out, const std::vector<Group>& groups) {
         add(family->metric[m], native != nullptr && m < native->size() ? (*native)[m] : nullptr);
       }
     }
-    AppendDelimitedFamily(out, group.name, group.help, group.type, merged);
+    AppendDelimitedFamily(out.text(), group.name, group.help, group.type, merged);
+    out.Boundary();
   }
 }
 
 }  // namespace
 
-std::string RenderExposition(const std::vector<const Exposable*>& exposables,
-                             ExpositionFormat format) {
+void RenderExposition(const std::vector<const Exposable*>& exposables, ExpositionFormat format,
+                      std::size_t chunk_bytes, const ExpositionSink& sink) {
   // Every snapshot stays open until the end (a store's holds its lock).
   // Nothing is copied: parts refer to where the data lies.
   std::vector<std::unique_ptr<TextSnapshot>> views;
@@ -150,11 +152,9 @@ std::string RenderExposition(const std::vector<const Exposable*>& exposables,
     }
   }
 
-  // Written straight into one string reserved up front: no stream, no
-  // per-line allocation. The slack covers values longer than the estimate's
-  // (17-digit gauges) without a regrowth; protobuf is smaller than text.
-  std::string out;
-  out.reserve(size + size / 8);
+  // Written straight into strings reserved up front (the whole body's, or a
+  // chunk's): no stream, no per-line allocation.
+  ExpositionOutput out(chunk_bytes, size, sink);
   switch (format) {
     case ExpositionFormat::kText:
       AppendText(out, groups, TextDialect::kPrometheus);
@@ -166,7 +166,15 @@ std::string RenderExposition(const std::vector<const Exposable*>& exposables,
       AppendProtobuf(out, groups);
       break;
   }
-  return out;
+  out.Finish();
+}
+
+std::string RenderExposition(const std::vector<const Exposable*>& exposables,
+                             ExpositionFormat format) {
+  std::string body;
+  RenderExposition(exposables, format, kWholeBody,
+                   [&body](std::string whole, bool) { body = std::move(whole); });
+  return body;
 }
 
 std::optional<Sample> ParseSampleLine(std::string_view line) {

@@ -6,6 +6,8 @@
 //   const CollectableExposable self(*registry);
 //   std::string body = RenderExposition({&store, &self});
 //   std::string om = RenderExposition({&store, &self}, ExpositionFormat::kOpenMetrics);
+//   RenderExposition({&store, &self}, ExpositionFormat::kText, kExpositionChunkBytes,
+//                    [&](std::string chunk, bool last) { queue.Push(std::move(chunk), last); });
 #pragma once
 
 #include <optional>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "adapter/exposition/exposable.h"
+#include "adapter/exposition/exposition_output.h"
 
 namespace metrics_adapter {
 
@@ -40,6 +43,18 @@ enum class ExpositionFormat {
 // dropped.
 std::string RenderExposition(const std::vector<const Exposable*>& exposables,
                              ExpositionFormat format = ExpositionFormat::kText);
+
+// The same text, handed to `sink` in chunks as it is written, so that it can
+// be sent while the rest is rendered: each chunk ends after a series (text)
+// or a family (protobuf) once it holds at least `chunk_bytes`; the last one,
+// marked, holds the rest (a body under `chunk_bytes` is that one chunk).
+// `sink` runs on the calling thread while the exposables' snapshots are
+// open (a store's holds its lock): it must not wait. kWholeBody: one chunk.
+void RenderExposition(const std::vector<const Exposable*>& exposables, ExpositionFormat format,
+                      std::size_t chunk_bytes, const ExpositionSink& sink);
+
+// The chunk size /metrics is rendered in: see README.md, "Large scrapes".
+inline constexpr std::size_t kExpositionChunkBytes = std::size_t{256} * 1024;
 
 // One sample line of the text format, with its labels in a canonical order.
 struct Sample {

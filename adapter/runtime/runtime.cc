@@ -120,6 +120,13 @@ void Runtime::ReadOnce() {
 }
 
 std::string Runtime::Exposition(ExpositionFormat format) const {
+  std::string body;
+  Exposition(format, kWholeBody, [&body](std::string whole, bool) { body = std::move(whole); });
+  return body;
+}
+
+void Runtime::Exposition(ExpositionFormat format, std::size_t chunk_bytes,
+                         const ExpositionSink& sink) const {
   std::shared_ptr<const Scraper> scraper;
   {
     // A snapshot: a reload during the scrape does not pull anything away.
@@ -127,7 +134,7 @@ std::string Runtime::Exposition(ExpositionFormat format) const {
     scraper = scraper_;
   }
   const CollectableExposable self(self_);
-  return scraper->Scrape(*store_, self, format);
+  scraper->Scrape(*store_, self, format, chunk_bytes, sink);
 }
 
 std::optional<std::string> Runtime::Explain(const std::string& source,

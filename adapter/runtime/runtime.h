@@ -70,6 +70,10 @@ class Runtime {
   // renders them with the store and the adapter's own metrics in `format`.
   // Thread-safe.
   std::string Exposition(ExpositionFormat format = ExpositionFormat::kText) const;
+  // The same, handed to `sink` in chunks while it renders (see the chunked
+  // RenderExposition): what /metrics sends while the rest is written.
+  void Exposition(ExpositionFormat format, std::size_t chunk_bytes,
+                  const ExpositionSink& sink) const;
 
   // What the source's rules make of `input` (see ExplainInput), for the
   // debug endpoint. Returns nullopt for an unknown source. Thread-safe.

@@ -46,8 +46,8 @@ std::vector<PullSource::Scraped> Scraper::FetchAll() const {
   return scraped;
 }
 
-std::string Scraper::Scrape(const SeriesStore& streamed, const Exposable& self,
-                            ExpositionFormat format) const {
+void Scraper::Scrape(const SeriesStore& streamed, const Exposable& self, ExpositionFormat format,
+                     std::size_t chunk_bytes, const ExpositionSink& sink) const {
   const std::vector<PullSource::Scraped> scraped = FetchAll();
   SeriesStore::SeriesByFamily pulled_series;
   for (const auto& s : scraped) s.store->AddSeriesByFamily(pulled_series);
@@ -55,7 +55,7 @@ std::string Scraper::Scrape(const SeriesStore& streamed, const Exposable& self,
   std::vector<const Exposable*> exposables = {&streamed_with_pulled};
   for (const auto& s : scraped) exposables.push_back(s.store.get());
   exposables.push_back(&self);
-  return RenderExposition(exposables, format);
+  RenderExposition(exposables, format, chunk_bytes, sink);
 }
 
 }  // namespace metrics_adapter

@@ -14,7 +14,8 @@
 //
 // Usage:
 //   auto scraper = std::make_shared<const Scraper>(pulls, schema, max_series);
-//   std::string body = scraper->Scrape(store, self_exposable);
+//   scraper->Scrape(store, self_exposable, ExpositionFormat::kText, kWholeBody,
+//                   [&](std::string body, bool) { Use(body); });
 #pragma once
 
 #include <cstddef>
@@ -37,10 +38,11 @@ class Scraper {
           std::size_t max_series_per_family);
 
   // Fetches every pulled source and renders `streamed` (the streamed
-  // sources' store), their results and `self`, in that order, in `format`.
+  // sources' store), their results and `self`, in that order, in `format`,
+  // handing the text to `sink` in chunks (see the chunked RenderExposition).
   // Thread-safe.
-  std::string Scrape(const SeriesStore& streamed, const Exposable& self,
-                     ExpositionFormat format = ExpositionFormat::kText) const;
+  void Scrape(const SeriesStore& streamed, const Exposable& self, ExpositionFormat format,
+              std::size_t chunk_bytes, const ExpositionSink& sink) const;
 
  private:
   // Each pulled source's result, in order: its own fetch's, or the one of a

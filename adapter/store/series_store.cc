@@ -253,8 +253,9 @@ std::size_t SeriesStore::TextView::EstimateTextSize(std::size_t i) const {
          lines * (family.series.size() * (line + 16) + family.series.label_bytes());
 }
 
-void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
+void SeriesStore::TextView::AppendSamples(std::size_t i, ExpositionOutput& output,
                                           std::unordered_set<std::string>* seen) const {
+  std::string& out = output.text();
   const SeriesStore::Family& family = store_.families_[indices_[i]];
   const FamilySpec& spec = family.spec;
   // The le="..." text of each bucket, formatted once for all series.
@@ -273,6 +274,7 @@ void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
     if (seen != nullptr && !seen->emplace(block).second) continue;
     if (spec.type != MetricType::kHistogram) {
       AppendSample(out, spec.name, "", block, series->value);
+      output.Boundary();
       continue;
     }
     // _count, _sum, then the cumulative buckets: the order Collect's
@@ -290,6 +292,7 @@ void SeriesStore::TextView::AppendSamples(std::size_t i, std::string& out,
       bucket_block += '"';
       AppendSample(out, spec.name, "_bucket", bucket_block, static_cast<double>(cumulative));
     }
+    output.Boundary();
   }
 }
 

@@ -138,7 +138,7 @@ class SeriesStore : public prometheus::Collectable, public Exposable {
     TextView(const SeriesStore& store, SeriesByFamily pulled_series);
     const std::vector<Family>& families() const override { return refs_; }
     std::size_t EstimateTextSize(std::size_t i) const override;
-    void AppendSamples(std::size_t i, std::string& out,
+    void AppendSamples(std::size_t i, ExpositionOutput& out,
                        std::unordered_set<std::string>* seen) const override;
     ModelFamily CollectFamily(std::size_t i) const override;
     std::vector<prometheus::MetricFamily> CollectedFamilies() const override;

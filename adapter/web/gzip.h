@@ -9,12 +9,39 @@
 //     body = GzipCompress(body);
 //     // ... add "Content-Encoding: gzip"
 //   }
+//   GzipStream gzip(1);                 // a body that comes in pieces
+//   gzip.Write(piece, false, out);      // out: what deflate has ready so far
+//   gzip.Write(last_piece, true, out);  // the rest and the trailer
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
+struct z_stream_s;  // zlib's z_stream
+
 namespace metrics_adapter {
+
+// One gzip member (RFC 1952) written from its input piece by piece, so a
+// body can be compressed as it is produced and sent as it is compressed.
+// The pieces' concatenation compresses as one input would. Not thread-safe.
+class GzipStream {
+ public:
+  // `level` as GzipCompress's; throws as it does.
+  explicit GzipStream(int level = 6);
+  ~GzipStream();
+  GzipStream(const GzipStream&) = delete;
+  GzipStream& operator=(const GzipStream&) = delete;
+
+  // Compresses `data` and appends to `out` what deflate has ready (for a
+  // small piece often nothing: deflate keeps up to a block); with `finish`,
+  // everything and the trailer, after which no call may follow. Throws
+  // std::runtime_error if zlib fails.
+  void Write(std::string_view data, bool finish, std::string& out);
+
+ private:
+  std::unique_ptr<z_stream_s> zs_;
+};
 
 // Returns `data` as a complete gzip member (RFC 1952: header, deflate stream,
 // CRC-32 and size trailer), readable by `gunzip` and any HTTP client.

@@ -24,6 +24,8 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapter/web/body_queue.h"
 #include "adapter/web/gzip.h"
 #include "adapter/web/read_watchdog.h"
 #include "adapter/web/render_pool.h"
@@ -53,7 +56,9 @@ constexpr int kMaxConnectionsLimit = 10000;
 constexpr std::size_t kMaxExplainInput = std::size_t{64} * 1024;
 constexpr std::size_t kMaxExplainReport = std::size_t{1024} * 1024;
 
-// zlib's fastest level for /metrics; see Metrics() for why.
+// zlib's fastest level for /metrics: it compresses the repetitive text
+// format about as well as the default (names and labels repeat on every
+// line) in a third of the time, and a scrape waits for it.
 constexpr int kMetricsGzipLevel = 1;
 constexpr std::string_view kTextPlain = "text/plain; charset=utf-8";
 
@@ -73,6 +78,11 @@ struct Response {
   std::string content_type{kTextPlain};
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // /metrics: writes the body (and its content type) while it is sent, in
+  // place of `body`; see SendRendered.
+  std::function<void(MetricsBody&)> render;
+  bool gzip = false;           // with render: compress the body as it comes
+  std::shared_ptr<void> slot;  // with render: released when it is done
 };
 
 Response Text(int status, std::string body) {
@@ -243,31 +253,79 @@ std::string HttpDate(std::time_t t) {
   return buf;
 }
 
-// Writes the whole response in one mg_write. The head is formatted here rather
-// than with mg_response_header_*: civetweb 1.15 builds its Date header with
-// gmtime(), whose shared static buffer races between worker threads.
-// Connections are never kept alive (enable_keep_alive=no), so civetweb closes
-// the connection after the callback returns and needs no framing knowledge.
-// Never throws: it runs inside civetweb's C callback.
-void Send(mg_connection* conn, const Response& r, bool head) noexcept try {
+// A response's head: the status line, Date, Content-Type, `framing` (a
+// "Content-Length: N\r\n" or "Transfer-Encoding: chunked\r\n" line, or
+// nothing when the body ends at the close), the extra headers. Formatted
+// here rather than with mg_response_header_*: civetweb 1.15 builds its Date
+// header with gmtime(), whose shared static buffer races between worker
+// threads.
+std::string Head(mg_connection* conn, const Response& r, std::string_view framing) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " +
                     mg_get_response_code_text(conn, r.status) + "\r\n";
   out += "Date: " + HttpDate(std::time(nullptr)) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\n";
-  out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  out += framing;
   for (const auto& [name, value] : r.headers) {
     out.append(name).append(": ").append(value).append("\r\n");
   }
   out += "Connection: close\r\n\r\n";
-  // HEAD gets GET's headers, including its Content-Length, but no body. The
-  // head and the body go in two writes, the body never copied (a large
-  // exposition is megabytes); the sockets have TCP_NODELAY, so the short
-  // head does not wait for an ACK before the body follows.
-  if (mg_write(conn, out.data(), out.size()) <= 0 || head || r.body.empty()) return;
-  mg_write(conn, r.body.data(), r.body.size());
+  return out;
+}
+
+// Writes a whole response: the head and `body`, with its Content-Length.
+// Connections are never kept alive (enable_keep_alive=no), so civetweb closes
+// the connection after the callback returns. HEAD gets GET's headers,
+// including its Content-Length, but no body. The head and the body go in two
+// writes, the body never copied (a large exposition is megabytes); the
+// sockets have TCP_NODELAY, so the short head does not wait for an ACK
+// before the body follows. Returns false once a write failed (client gone).
+bool SendWhole(mg_connection* conn, const Response& r, std::string_view body, bool head) {
+  const std::string out = Head(conn, r, "Content-Length: " + std::to_string(body.size()) + "\r\n");
+  if (mg_write(conn, out.data(), out.size()) <= 0) return false;
+  if (head || body.empty()) return true;
+  return mg_write(conn, body.data(), body.size()) > 0;
+}
+
+// Writes a response whose body is in r.body. Never throws: it runs inside
+// civetweb's C callback.
+void Send(mg_connection* conn, const Response& r, bool head) noexcept try {
+  SendWhole(conn, r, r.body, head);
 } catch (const std::exception& e) {
   spdlog::error("http server: cannot send response: {}", e.what());
 }
+
+// Writes a body that comes in pieces after its head: as HTTP/1.1 chunks,
+// or as it is (HTTP/1.0: the close ends it). Each Write is a chunk of its
+// own, in two mg_writes (the size line with the previous chunk's CRLF, then
+// the data, never copied).
+class PieceWriter {
+ public:
+  PieceWriter(mg_connection* conn, bool chunked) : conn_(conn), chunked_(chunked) {}
+
+  // False once a write failed (client gone).
+  bool Write(std::string_view piece) {
+    if (piece.empty()) return true;  // an empty chunk would end the body
+    if (chunked_) {
+      char size_line[32];
+      const int n = std::snprintf(size_line, sizeof size_line, "%s%zx\r\n", started_ ? "\r\n" : "",
+                                  piece.size());
+      started_ = true;
+      if (mg_write(conn_, size_line, static_cast<std::size_t>(n)) <= 0) return false;
+    }
+    return mg_write(conn_, piece.data(), piece.size()) > 0;
+  }
+  // Ends a chunked body (the last chunk's CRLF, the zero chunk).
+  bool End() {
+    if (!chunked_) return true;
+    const std::string_view end = started_ ? "\r\n0\r\n\r\n" : "0\r\n\r\n";
+    return mg_write(conn_, end.data(), end.size()) > 0;
+  }
+
+ private:
+  mg_connection* conn_;
+  bool chunked_;
+  bool started_ = false;
+};
 
 // Where to listen, in civetweb's terms, plus an address of the same socket
 // that this process can connect to (see HttpServer::~HttpServer).
@@ -435,6 +493,11 @@ struct HttpServer::Impl {
   Response Dispatch(std::string_view method, std::string_view uri, mg_connection* conn,
                     const mg_request_info* info);
   Response Metrics(const mg_request_info* info);
+  // Sends a /metrics response while r.render writes its body on the render
+  // pool (see SendQueued); releases r.slot when the render is over. Returns
+  // the status sent. Never throws.
+  int SendRendered(mg_connection* conn, const mg_request_info* info, Response& r, bool head,
+                   std::string_view method, std::string_view uri) noexcept;
   Response Explain(mg_connection* conn, const mg_request_info* info);
 };
 
@@ -581,14 +644,20 @@ int HttpServer::Impl::Serve(mg_connection* conn, const mg_request_info* info,
     response = Text(500, "internal server error");
   }
   response.handler = HandlerOf(uri);
-  Send(conn, response, method == "HEAD");
+  const bool head = method == "HEAD";
+  int status = response.status;
+  if (response.render) {
+    status = SendRendered(conn, info, response, head, method, uri);
+  } else {
+    Send(conn, response, head);
+  }
   if (has_body) DrainBody(conn);
   // Before returning: civetweb closes the socket after this callback.
   if (watchdog.Disarm(ticket) && observer.connection_dropped) {
     observer.connection_dropped("body_timeout");
   }
-  if (observer.request_done) observer.request_done(response.handler, response.status);
-  return response.status;
+  if (observer.request_done) observer.request_done(response.handler, status);
+  return status;
 }
 
 std::string_view HttpServer::Impl::HandlerOf(std::string_view uri) const {
@@ -712,29 +781,126 @@ Response HttpServer::Impl::Metrics(const mg_request_info* info) {
     return Text(503,
                 "too many concurrent scrapes (--web.max-requests=" + std::to_string(limit) + ")");
   }
-  struct Rendering {
-    std::atomic<int>* count;
-    ~Rendering() {
-      if (count != nullptr) count->fetch_sub(1);
-    }
-  } rendering_guard{limit > 0 ? &rendering : nullptr};
-  const std::string accept = HeaderList(info, "Accept");
-  const bool gzip = AcceptsGzip(HeaderList(info, "Accept-Encoding"));
   Response r;
-  // On the pool, not on this worker: see render_pool.h.
-  render_pool.Run([&] {
-    auto [body, content_type] = handlers.metrics(accept);
-    r.content_type = std::move(content_type);
-    // The fastest level: it compresses the repetitive text format about as
-    // well as the default (names and labels repeat on every line) in a third
-    // of the time, and a scrape waits for it.
-    r.body = gzip ? GzipCompress(body, kMetricsGzipLevel) : std::move(body);
-  });
+  if (limit > 0) {
+    r.slot = std::shared_ptr<std::atomic<int>>(
+        &rendering, [](std::atomic<int>* count) { count->fetch_sub(1); });
+  }
+  r.render = [this, accept = HeaderList(info, "Accept")](MetricsBody& body) {
+    handlers.metrics(accept, body);
+  };
+  r.gzip = AcceptsGzip(HeaderList(info, "Accept-Encoding"));
   // The body depends on Accept (the format) and Accept-Encoding either way,
   // so caches must key on both.
   r.headers.emplace_back("Vary", "Accept, Accept-Encoding");
-  if (gzip) r.headers.emplace_back("Content-Encoding", "gzip");
+  if (r.gzip) r.headers.emplace_back("Content-Encoding", "gzip");
   return r;
+}
+
+namespace {
+
+// Sends the body `queue` receives, as it comes, on the worker while the
+// render goes on. A body whose first chunk is its last goes out whole, with
+// its Content-Length (small expositions, errors before any chunk); any other
+// after a head without a length, each chunk as it arrives, gzip-compressed
+// here if asked (a streaming deflate: compressing overlaps the render too).
+// Once nothing more will be sent (HEAD after the head, a failed write) the
+// queue discards the render's chunks. `r`: the head's status and headers
+// (its content type replaced by the render's). Returns whether the head
+// went out. Never throws.
+bool SendQueued(mg_connection* conn, Response& r, bool gzip_body, BodyQueue& queue, bool head,
+                bool chunked) noexcept {
+  bool head_sent = false;
+  try {
+    BodyQueue::Item item = queue.Pop();
+    if (item.kind == BodyQueue::kFailed) return false;
+    if (item.kind == BodyQueue::kEnd) item.last = true;  // nothing written: an empty body
+    if (std::string type = queue.content_type(); !type.empty()) r.content_type = std::move(type);
+    head_sent = true;
+    if (item.last) {
+      if (gzip_body) item.chunk = GzipCompress(item.chunk, kMetricsGzipLevel);
+      SendWhole(conn, r, item.chunk, head);
+      return true;
+    }
+    const std::string out = Head(conn, r, chunked ? "Transfer-Encoding: chunked\r\n" : "");
+    if (mg_write(conn, out.data(), out.size()) <= 0 || head) {
+      queue.Discard();
+      return true;
+    }
+    std::optional<GzipStream> gzip;
+    if (gzip_body) gzip.emplace(kMetricsGzipLevel);
+    PieceWriter writer(conn, chunked);
+    std::string compressed;
+    for (;;) {
+      bool written;
+      if (gzip) {
+        compressed.clear();
+        gzip->Write(item.chunk, item.last, compressed);
+        written = writer.Write(compressed);
+      } else {
+        written = writer.Write(item.chunk);
+      }
+      if (!written) {
+        queue.Discard();  // the client is gone
+        return true;
+      }
+      if (item.last) break;
+      item = queue.Pop();
+      // The render threw: the body stays unfinished, and the close says so.
+      if (item.kind == BodyQueue::kFailed) return true;
+      if (item.kind == BodyQueue::kEnd) item.last = true;  // its last chunk unmarked
+    }
+    writer.End();
+  } catch (const std::exception& e) {
+    spdlog::error("http server: cannot send /metrics: {}", e.what());
+    queue.Discard();
+  }
+  return head_sent;
+}
+
+}  // namespace
+
+int HttpServer::Impl::SendRendered(mg_connection* conn, const mg_request_info* info, Response& r,
+                                   bool head, std::string_view method,
+                                   std::string_view uri) noexcept {
+  BodyQueue queue;
+  bool head_sent = false;
+  // The head's part of `r`, copied before the render starts: the render
+  // thread releases r.slot while the head is written.
+  Response meta;
+  meta.status = r.status;
+  meta.content_type = r.content_type;
+  meta.headers = r.headers;
+  const bool gzip = r.gzip;
+  // No keep-alive, so an HTTP/1.0 client's body can end at the close.
+  const bool chunked =
+      info->http_version != nullptr && std::string_view(info->http_version) == "1.1";
+  try {
+    // The render on the pool (see render_pool.h), the sending here: a
+    // render only queues, so a slow client never holds the store's lock.
+    render_pool.Run(
+        [&] {
+          try {
+            r.render(queue);
+          } catch (...) {
+            r.slot.reset();
+            queue.Close(true);
+            throw;
+          }
+          r.slot.reset();
+          queue.Close(false);
+        },
+        [&] { head_sent = SendQueued(conn, meta, gzip, queue, head, chunked); });
+    return r.status;
+  } catch (const std::exception& e) {
+    spdlog::error("http server: {} {}: {}", method, uri, e.what());
+  } catch (...) {
+    spdlog::error("http server: {} {}: unknown exception", method, uri);
+  }
+  if (head_sent) return r.status;  // the body was cut short: the close tells the client
+  Response error = Text(500, "internal server error");
+  Send(conn, error, head);
+  return error.status;
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

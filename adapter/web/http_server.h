@@ -12,8 +12,12 @@
 //   POST     /-/explain  only when HttpHandlers::explain is set
 //   GET|HEAD /           an HTML page: version, links, the loaded sources
 // and 404 for anything else, 405 (with Allow) for a known path and a wrong
-// method. Every response carries Content-Length; connections are closed after
-// each response (no keep-alive), so an idle client never pins a worker. A
+// method. Every response carries Content-Length, but for an exposition
+// larger than the handler's first chunk: that one is sent while it is
+// rendered, chunk by chunk, with "Transfer-Encoding: chunked" to an
+// HTTP/1.1 request and until the connection closes to an HTTP/1.0 one.
+// Connections are closed after each response (no keep-alive), so an idle
+// client never pins a worker. A
 // request civetweb cannot read gets civetweb's status (400, 505, ...) in the
 // same form: "HTTP/1.1", the status, the reason as the body.
 //
@@ -32,9 +36,12 @@
 //
 // Usage:
 //   HttpHandlers handlers;
-//   handlers.metrics = [&](std::string_view accept) {
+//   handlers.metrics = [&](std::string_view accept, MetricsBody& body) {
 //     const NegotiatedFormat chosen = NegotiateFormat(accept);
-//     return std::pair{Render(chosen.format), std::string(chosen.content_type)};
+//     body.SetContentType(std::string(chosen.content_type));
+//     Render(chosen.format, [&](std::string chunk, bool last) {
+//       body.Write(std::move(chunk), last);
+//     });
 //   };
 //   handlers.ready = [&] { return pipeline.Ready(); };
 //   std::string error;
@@ -63,12 +70,31 @@ struct HttpSourceInfo {
   std::string type;  // file, http, exec, ...
 };
 
+// Where the metrics handler writes the exposition. The server sends what
+// is written while the handler goes on writing: a write only queues, and
+// never waits for the client (a render holds the store's lock). Once the
+// client is gone, or for HEAD once the head is out, writes are dropped.
+class MetricsBody {
+ public:
+  // The body's Content-Type (the format chosen); before the first Write.
+  virtual void SetContentType(std::string content_type) = 0;
+  // Appends `chunk` to the body; `last` marks the final one. A body whose
+  // first chunk is its last goes out with Content-Length, any other as it
+  // comes.
+  virtual void Write(std::string chunk, bool last) = 0;
+
+ protected:
+  ~MetricsBody() = default;
+};
+
 struct HttpHandlers {
   // Given the request's Accept header ("" when absent; several field lines
-  // joined with ", "), returns the full exposition body and its Content-Type
-  // (the format it chose). Called per scrape, on civetweb threads, possibly
-  // concurrently. An exception gives a 500.
-  std::function<std::pair<std::string, std::string>(std::string_view accept)> metrics;
+  // joined with ", "), writes the exposition into `body` with its
+  // Content-Type (the format it chose). Called per scrape, on the server's
+  // render threads, possibly concurrently. An exception gives a 500 if no
+  // chunk has been sent yet; after that it cuts the body short (the
+  // connection closes, an HTTP/1.1 client sees the chunked body unfinished).
+  std::function<void(std::string_view accept, MetricsBody& body)> metrics;
   // /readyz: true -> 200 "ready", false (or an exception) -> 503 "not ready".
   // Unset means always ready.
   std::function<bool()> ready;

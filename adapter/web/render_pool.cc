@@ -64,8 +64,17 @@ void RenderPool::Loop(Thread* thread) {
   }
 }
 
-void RenderPool::Run(const std::function<void()>& job) {
+void RenderPool::Run(const std::function<void()>& job, const std::function<void()>& meanwhile) {
   std::exception_ptr error;
+  std::exception_ptr meanwhile_error;
+  const auto run_meanwhile = [&] {
+    if (!meanwhile) return;
+    try {
+      meanwhile();
+    } catch (...) {
+      meanwhile_error = std::current_exception();
+    }
+  };
   bool done = false;
   std::unique_lock lock(mu_);
   Thread* thread = nullptr;
@@ -84,7 +93,15 @@ void RenderPool::Run(const std::function<void()>& job) {
     }
     if (!ok) {
       lock.unlock();
-      job();  // no thread to spare: the caller's own is as good
+      // No thread to spare: the caller's own is as good.
+      try {
+        job();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      run_meanwhile();
+      if (error) std::rethrow_exception(error);
+      if (meanwhile_error) std::rethrow_exception(meanwhile_error);
       return;
     }
     thread = threads_.emplace_back(std::move(started)).get();
@@ -93,9 +110,13 @@ void RenderPool::Run(const std::function<void()>& job) {
   thread->error = &error;
   thread->done = &done;
   thread->wake.notify_one();
+  lock.unlock();
+  run_meanwhile();
+  lock.lock();
   finished_.wait(lock, [&] { return done; });
   lock.unlock();
   if (error) std::rethrow_exception(error);
+  if (meanwhile_error) std::rethrow_exception(meanwhile_error);
 }
 
 }  // namespace metrics_adapter

@@ -17,6 +17,7 @@
 //   RenderPool pool;
 //   std::string body;
 //   pool.Run([&] { body = Render(); });  // returns when Render has; rethrows
+//   pool.Run([&] { Render(queue); }, [&] { Send(queue); });  // the two at once
 #pragma once
 
 #include <pthread.h>
@@ -39,8 +40,11 @@ class RenderPool {
 
   // Runs `job` on a pool thread and waits for it; an exception it throws is
   // rethrown here. Starts a thread when none is idle; if that fails (no
-  // resources), runs `job` on the calling thread instead.
-  void Run(const std::function<void()>& job);
+  // resources), runs `job` on the calling thread instead. `meanwhile`, if
+  // set, runs on the calling thread while `job` runs (after it, when `job`
+  // ran on the calling thread); Run returns when both have, and rethrows
+  // `job`'s exception, else `meanwhile`'s.
+  void Run(const std::function<void()>& job, const std::function<void()>& meanwhile = {});
 
   // Threads started so far (all kept until destruction).
   std::size_t threads() const;

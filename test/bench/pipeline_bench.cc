@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -104,11 +105,9 @@ void BM_RenderExposition(benchmark::State& state) {
 }
 BENCHMARK(BM_RenderExposition)->Arg(100)->Arg(10000);
 
-// A scrape of 100,000 counter series {route, status} (20,000 routes, 5
-// codes, created in a scrambled order), as test/bench/large_scrape.sh
-// serves them: the text format (arg 0), and that text gzipped as /metrics
-// does for Prometheus (arg 1, zlib level 1).
-void BM_RenderLarge(benchmark::State& state) {
+// 100,000 counter series {route, status} (20,000 routes, 5 codes, created
+// in a scrambled order), as test/bench/large_scrape.sh serves them.
+std::unique_ptr<SeriesStore> LargeStore() {
   Schema schema;
   Diagnostics diags;
   FamilySpec spec;
@@ -119,10 +118,10 @@ void BM_RenderLarge(benchmark::State& state) {
   spec.label_bounds.resize(2);
   spec.max_series = 200000;
   schema.Add(spec, diags);
-  SeriesStore store(schema);
+  auto store = std::make_unique<SeriesStore>(schema);
   constexpr int kSeries = 100000;
   {
-    SeriesStore::Writer writer = store.Write();
+    SeriesStore::Writer writer = store->Write();
     for (int i = 0; i < kSeries; ++i) {
       const int k = static_cast<int>((static_cast<std::int64_t>(i) * 7919) % kSeries);
       const std::string route = "/api/v1/items/" + std::to_string(k / 5);
@@ -131,18 +130,52 @@ void BM_RenderLarge(benchmark::State& state) {
       writer.Apply(Update{0, UpdateOp::kInc, 1, values});
     }
   }
+  return store;
+}
+
+// A scrape of the large store: the text format (arg 0), and that text
+// gzipped as /metrics does for Prometheus (arg 1, zlib level 1).
+void BM_RenderLarge(benchmark::State& state) {
+  const std::unique_ptr<SeriesStore> store = LargeStore();
   const bool gzip = state.range(0) == 1;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    std::string body = RenderExposition({&store});
+    std::string body = RenderExposition({store.get()});
     if (gzip) body = GzipCompress(body, 1);
     bytes = body.size();
     benchmark::DoNotOptimize(body);
   }
   state.counters["body_bytes"] = static_cast<double>(bytes);
-  state.SetItemsProcessed(state.iterations() * kSeries);
+  state.SetItemsProcessed(state.iterations() * 100000);
 }
 BENCHMARK(BM_RenderLarge)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// The same render as /metrics does it, handed over in chunks of arg KiB
+// (each dropped as a sent chunk is); arg 0: one chunk, RenderExposition's
+// one string. Against BM_RenderLarge/0: what cutting into chunks costs.
+void BM_RenderLargeChunks(benchmark::State& state) {
+  const std::unique_ptr<SeriesStore> store = LargeStore();
+  const std::size_t chunk_bytes =
+      state.range(0) == 0 ? kWholeBody : static_cast<std::size_t>(state.range(0)) * 1024;
+  std::size_t chunks = 0;
+  for (auto _ : state) {
+    chunks = 0;
+    RenderExposition({store.get()}, ExpositionFormat::kText, chunk_bytes,
+                     [&chunks](std::string chunk, bool) {
+                       benchmark::DoNotOptimize(chunk.data());
+                       ++chunks;
+                     });
+  }
+  state.counters["chunks"] = static_cast<double>(chunks);
+  state.SetItemsProcessed(state.iterations() * 100000);
+}
+BENCHMARK(BM_RenderLargeChunks)
+    ->Arg(0)
+    ->Arg(64)
+    ->Arg(128)
+    ->Arg(256)
+    ->Arg(1024)
+    ->Unit(benchmark::kMillisecond);
 
 // The same 10000 counter series in each format Prometheus negotiates:
 // 0 text 0.0.4, 1 OpenMetrics (what Prometheus asks for by default), 2

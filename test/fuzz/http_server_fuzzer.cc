@@ -63,10 +63,11 @@ std::string Exposition() {
 metrics_adapter::HttpHandlers Handlers() {
   static std::atomic<unsigned> calls{0};
   metrics_adapter::HttpHandlers handlers;
-  handlers.metrics = [](std::string_view accept) {
+  handlers.metrics = [](std::string_view accept, metrics_adapter::MetricsBody& body) {
     // civetweb bounds a request's head, and so every header in it.
     Check(accept.size() <= (std::size_t{64} << 10), "metrics: Accept header over 64 KiB");
-    return std::pair{Exposition(), std::string("text/plain; version=0.0.4; charset=utf-8")};
+    body.SetContentType("text/plain; version=0.0.4; charset=utf-8");
+    body.Write(Exposition(), true);
   };
   handlers.ready = [] { return calls++ % 2 == 0; };
   handlers.reload = [] { return calls++ % 2 == 0 ? std::string() : std::string("bad rules"); };

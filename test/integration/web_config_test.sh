@@ -10,8 +10,10 @@
 #   response; the web config changed on disk is picked up (users, headers, a
 #   new server certificate without a restart) and a broken one is refused and
 #   counted while the old one keeps serving; each client_auth_type (switched
-#   by reloads) and client_allowed_sans; server-only TLS; an invalid web
-#   config at startup exits 1 naming file:line and the field; and a load run
+#   by reloads) and client_allowed_sans; server-only TLS; a large exposition
+#   whole over TLS, plain and gzip (sent as it renders: chunked to HTTP/1.1, to
+#   the close to HTTP/1.0); an invalid web config at startup exits 1 naming
+#   file:line and the field; and a load run
 #   of thousands of mutual-TLS connections, every one answered.
 # Usage: test/integration/web_config_test.sh PATH_TO_metrics-adapter [CONNECTIONS]
 set -euo pipefail
@@ -291,6 +293,44 @@ expect 200 "server-only TLS without a client certificate" --cacert "$tmp/ca.crt"
 expect none "TLS 1.2 against min_version TLS13" --cacert "$tmp/ca.crt" --tls-max 1.2 "$base/metrics"
 stop_adapter_cleanly
 echo "server-only TLS: served without a client certificate, TLS 1.2 refused"
+
+# --- A large exposition over TLS: sent while it renders, whole -----------------
+# 20,000 series, about 1 MB: more than one render chunk, so it goes out chunked
+# to HTTP/1.1 and until the close to HTTP/1.0, through the same TLS writes.
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "/items/%d 200\n", i }' >"$tmp/items.log"
+printf 'metrics:\n  - {name: items_total, type: counter, help: Items., labels: [item], max_series: 30000}\n' \
+  >"$tmp/items-schema.yaml"
+cat >"$tmp/items-rules.yaml" <<'YAML'
+parser: line
+schema: [items-schema.yaml]
+rules:
+  - name: item
+    match: '^(?P<item>\S+) 200$'
+    emit:
+      - {metric: items_total, labels: {item: $item}}
+YAML
+printf 'sources:\n  - {name: items, type: file, paths: [%s], from_beginning: true, parser: line, rules: [%s]}\n' \
+  "$tmp/items.log" "$tmp/items-rules.yaml" >"$tmp/items.yaml"
+start_adapter "$adapter" --config.file="$tmp/items.yaml" --web.config.file="$tmp/server-only.yaml"
+base="https://127.0.0.1:${url##*:}"
+large() {  # large CURL_ARGS...: headers in large.head, the series counted from the body
+  curl -sS -f --max-time 30 --cacert "$tmp/ca.crt" -D "$tmp/large.head" "$@" "$base/metrics" |
+    grep -c '^items_total{' || true
+}
+for _ in $(seq 100); do
+  [ "$(large)" = 20000 ] && break
+  sleep 0.1
+done
+[ "$(large)" = 20000 ] || fail "TLS, HTTP/1.1: $(large) item series, want 20000"
+grep -qi '^transfer-encoding: chunked' "$tmp/large.head" || fail "TLS, HTTP/1.1: not chunked"
+[ "$(large --compressed)" = 20000 ] || fail "TLS, HTTP/1.1, gzip: not every item series"
+grep -qi '^content-encoding: gzip' "$tmp/large.head" || fail "TLS, HTTP/1.1, gzip: not gzip-coded"
+[ "$(large --http1.0)" = 20000 ] || fail "TLS, HTTP/1.0: not every item series"
+grep -qi '^transfer-encoding\|^content-length' "$tmp/large.head" &&
+  fail "TLS, HTTP/1.0: the body is framed, want it to end at the close"
+[ "$(large --http1.0 --compressed)" = 20000 ] || fail "TLS, HTTP/1.0, gzip: not every item series"
+stop_adapter_cleanly
+echo "a large exposition over TLS: chunked to HTTP/1.1, to the close to HTTP/1.0, plain and gzip"
 
 # --- An invalid web config at startup: exit 1, file:line and the field --------
 startup_error() {  # startup_error FILE WANT_IN_STDERR

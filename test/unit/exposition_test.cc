@@ -446,5 +446,67 @@ TEST_CASE("every sample line of a rendered store parses back to the same series"
                                  "r_total{alpha=\"a\\\\b\",zeta=\"z\\\"q\"} 2"});
 }
 
+// The chunked render is the whole render cut at series' ends: every chunk
+// but the last reaches the chunk size, and only the last is marked.
+TEST_CASE("RenderExposition in chunks gives the same text, cut after series") {
+  Schema schema;
+  Diagnostics diags;
+  for (const char* name : {"a_total", "b_seconds"}) {
+    FamilySpec spec;
+    spec.name = name;
+    spec.type = name[0] == 'a' ? MetricType::kCounter : MetricType::kHistogram;
+    spec.help = "H.";
+    spec.labels = {"route"};
+    spec.label_bounds.resize(1);
+    spec.buckets = {0.5, 1};
+    spec.max_series = 10000;
+    schema.Add(spec, diags);
+  }
+  REQUIRE(!diags.HasErrors());
+  SeriesStore store(schema);
+  {
+    SeriesStore::Writer writer = store.Write();
+    for (int i = 0; i < 2000; ++i) {
+      const std::string route = "/r" + std::to_string(i);
+      const std::string_view labels[] = {route};
+      writer.Apply(Update{0, UpdateOp::kInc, 1, labels});
+      if (i % 4 == 0) writer.Apply(Update{1, UpdateOp::kObserve, 0.75, labels});
+    }
+  }
+  FixedFamilies fixed({Counter("c_total", "C.", {{"code", "200"}}, 3)});
+  for (ExpositionFormat format :
+       {ExpositionFormat::kText, ExpositionFormat::kOpenMetrics, ExpositionFormat::kProtobuf}) {
+    CAPTURE(static_cast<int>(format));
+    const std::string whole = RenderExposition({&store, &fixed}, format);
+    for (std::size_t chunk_bytes :
+         {std::size_t{1}, std::size_t{1000}, std::size_t{64} * 1024, std::size_t{1} << 30}) {
+      CAPTURE(chunk_bytes);
+      std::vector<std::string> chunks;
+      int marked = 0;
+      RenderExposition({&store, &fixed}, format, chunk_bytes, [&](std::string chunk, bool last) {
+        chunks.push_back(std::move(chunk));
+        marked += last ? 1 : 0;
+        CHECK(marked == (last ? 1 : 0));
+      });
+      REQUIRE(!chunks.empty());
+      CHECK(marked == 1);
+      std::string joined;
+      for (std::size_t k = 0; k < chunks.size(); ++k) {
+        if (k + 1 < chunks.size()) CHECK(chunks[k].size() >= chunk_bytes);
+        // Text chunks end at a line's end.
+        if (format != ExpositionFormat::kProtobuf && !chunks[k].empty()) {
+          CHECK(chunks[k].back() == '\n');
+        }
+        joined += chunks[k];
+      }
+      CHECK(joined == whole);
+      if (chunk_bytes >= whole.size()) CHECK(chunks.size() == 1);
+      if (chunk_bytes == 1000 && format != ExpositionFormat::kProtobuf) {
+        CHECK(chunks.size() > whole.size() / 2000);  // cut within the families
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace metrics_adapter

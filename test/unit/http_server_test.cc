@@ -41,7 +41,8 @@ constexpr const char* kExposition =
 struct HttpResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lower-cased
-  std::string body;
+  std::string body;                            // with "Transfer-Encoding: chunked", decoded
+  bool chunked = false;
   std::string error;  // non-empty if the exchange failed
 
   bool Has(const std::string& name) const { return headers.count(name) > 0; }
@@ -56,11 +57,32 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// A chunked body's data (RFC 9112 section 7.1), or nullopt if it is
+// malformed or lacks its last (zero) chunk.
+std::optional<std::string> Dechunk(std::string_view raw) {
+  std::string out;
+  for (;;) {
+    const std::size_t eol = raw.find("\r\n");
+    if (eol == std::string_view::npos || eol == 0) return std::nullopt;
+    const std::string hex(raw.substr(0, eol));
+    if (eol > 8 || !std::all_of(hex.begin(), hex.end(),
+                                [](unsigned char c) { return std::isxdigit(c) != 0; })) {
+      return std::nullopt;
+    }
+    const std::size_t size = std::stoul(hex, nullptr, 16);
+    raw.remove_prefix(eol + 2);
+    if (size == 0) return raw == "\r\n" ? std::optional(out) : std::nullopt;
+    if (raw.size() < size + 2 || raw.substr(size, 2) != "\r\n") return std::nullopt;
+    out.append(raw.substr(0, size));
+    raw.remove_prefix(size + 2);
+  }
+}
+
 // One request on a fresh connection, read to EOF. Failures are returned in
 // `error` rather than asserted so the helper is usable from worker threads.
 HttpResponse Fetch(int port, const std::string& method, const std::string& path,
                    const std::vector<std::pair<std::string, std::string>>& headers = {},
-                   const std::string& body = "") {
+                   const std::string& body = "", const std::string& version = "HTTP/1.1") {
   HttpResponse r;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
@@ -80,7 +102,7 @@ HttpResponse Fetch(int port, const std::string& method, const std::string& path,
     r.error = "connect failed";
     return r;
   }
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  std::string request = method + " " + path + " " + version + "\r\nHost: 127.0.0.1\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   if (!body.empty() || method == "POST") {
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
@@ -126,6 +148,12 @@ HttpResponse Fetch(int port, const std::string& method, const std::string& path,
     pos = eol + 2;
   }
   r.body = raw.substr(head_end + 4);
+  if (r.Header("transfer-encoding") == "chunked" && method != "HEAD") {
+    r.chunked = true;
+    std::optional<std::string> data = Dechunk(r.body);
+    if (!data) r.error = "malformed chunked body";
+    r.body = data.value_or("");
+  }
   return r;
 }
 
@@ -151,11 +179,15 @@ std::string Gunzip(const std::string& data) {
   return out;
 }
 
+// Writes `text` as the whole body, one chunk.
+void Reply(MetricsBody& body, std::string text, std::string content_type = kPromType) {
+  body.SetContentType(std::move(content_type));
+  body.Write(std::move(text), true);
+}
+
 HttpHandlers DefaultHandlers() {
   HttpHandlers h;
-  h.metrics = [](std::string_view) {
-    return std::pair<std::string, std::string>(kExposition, kPromType);
-  };
+  h.metrics = [](std::string_view, MetricsBody& body) { Reply(body, kExposition); };
   h.ready = [] { return true; };
   return h;
 }
@@ -258,8 +290,8 @@ TEST_CASE("GET /metrics returns the handler's body and content type") {
 
 TEST_CASE("/metrics hands the Accept header, all its lines, to the handler and uses its type") {
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [](std::string_view accept) {
-    return std::pair<std::string, std::string>("accept=" + std::string(accept), "x/y");
+  h.metrics = [](std::string_view accept, MetricsBody& body) {
+    Reply(body, "accept=" + std::string(accept), "x/y");
   };
   auto server = StartOrFail(std::move(h));
   HttpResponse r =
@@ -315,12 +347,191 @@ TEST_CASE("HEAD /metrics sends GET's headers and no body") {
 
 TEST_CASE("a throwing metrics handler gives 500 and the server keeps serving") {
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [](std::string_view) -> std::pair<std::string, std::string> {
-    throw std::runtime_error("boom");
-  };
+  h.metrics = [](std::string_view, MetricsBody&) { throw std::runtime_error("boom"); };
   auto server = StartOrFail(std::move(h));
   CHECK(Fetch(server->port(), "GET", "/metrics").status == 500);
   CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);
+}
+
+// An exposition of `lines` sample lines, about 50 bytes each.
+std::string LargeExposition(std::size_t lines) {
+  std::string text = "# TYPE big_total counter\n";
+  for (std::size_t i = 0; i < lines; ++i) {
+    text += "big_total{route=\"/api/" + std::to_string(i) + "\"} " + std::to_string(i * 7) + "\n";
+  }
+  return text;
+}
+
+// Writes `text` as a render does: in chunks of `chunk_bytes`, the last one
+// marked.
+void WriteInChunks(MetricsBody& body, const std::string& text, std::size_t chunk_bytes) {
+  body.SetContentType(kPromType);
+  std::size_t at = 0;
+  for (; text.size() - at > chunk_bytes; at += chunk_bytes) {
+    body.Write(text.substr(at, chunk_bytes), false);
+  }
+  body.Write(text.substr(at), true);
+}
+
+TEST_CASE("a large exposition is sent as it renders: chunked to HTTP/1.1, to the close to 1.0") {
+  const std::string text = LargeExposition(40000);  // about 1.6 MB
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&text](std::string_view, MetricsBody& body) {
+    WriteInChunks(body, text, 64 * 1024);
+  };
+  auto server = StartOrFail(std::move(h));
+  for (const std::string version : {"HTTP/1.1", "HTTP/1.0"}) {
+    CAPTURE(version);
+    for (const bool gzip : {false, true}) {
+      CAPTURE(gzip);
+      std::vector<std::pair<std::string, std::string>> headers;
+      if (gzip) headers.emplace_back("Accept-Encoding", "gzip");
+      HttpResponse r = Fetch(server->port(), "GET", "/metrics", headers, "", version);
+      REQUIRE(r.error == "");
+      CHECK(r.status == 200);
+      CHECK_FALSE(r.Has("content-length"));
+      CHECK(r.chunked == (version == "HTTP/1.1"));
+      CHECK(r.Header("content-type") == kPromType);
+      CHECK(r.Header("vary") == "Accept, Accept-Encoding");
+      CHECK(r.Header("content-encoding") == (gzip ? "gzip" : ""));
+      CHECK((gzip ? Gunzip(r.body) : r.body) == text);
+      if (gzip) CHECK(r.body.size() < text.size() / 4);
+    }
+  }
+  // A body that is one chunk, however large, keeps its Content-Length.
+  HttpHandlers one = DefaultHandlers();
+  one.metrics = [&text](std::string_view, MetricsBody& body) { Reply(body, text); };
+  auto whole = StartOrFail(std::move(one));
+  HttpResponse r = Fetch(whole->port(), "GET", "/metrics");
+  CHECK_FALSE(r.chunked);
+  CHECK(r.Header("content-length") == std::to_string(text.size()));
+  CHECK(r.body == text);
+}
+
+TEST_CASE("HEAD of a large exposition sends the head alone") {
+  const std::string text = LargeExposition(40000);
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&text](std::string_view, MetricsBody& body) {
+    WriteInChunks(body, text, 64 * 1024);
+  };
+  auto server = StartOrFail(std::move(h));
+  HttpResponse r = Fetch(server->port(), "HEAD", "/metrics");
+  REQUIRE(r.error == "");
+  CHECK(r.status == 200);
+  CHECK(r.Header("transfer-encoding") == "chunked");
+  CHECK_FALSE(r.Has("content-length"));
+  CHECK(r.body.empty());
+  CHECK(Fetch(server->port(), "GET", "/metrics").body == text);
+}
+
+TEST_CASE("a render that throws after its first chunk went out cuts the body short") {
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [](std::string_view, MetricsBody& body) {
+    body.SetContentType(kPromType);
+    body.Write(LargeExposition(100), false);
+    throw std::runtime_error("boom");
+  };
+  auto server = StartOrFail(std::move(h));
+  HttpResponse r = Fetch(server->port(), "GET", "/metrics");
+  // The head may or may not have gone out before the render threw: either
+  // a 500, or a 200 whose chunked body never ends.
+  if (r.status == 200) {
+    CHECK(r.error == "malformed chunked body");
+  } else {
+    CHECK(r.status == 500);
+  }
+  CHECK(Fetch(server->port(), "GET", "/healthz").status == 200);
+}
+
+// A connection that sends `request` and is left open, unread.
+struct IdleClient {
+  int fd = -1;
+  IdleClient(int port, const std::string& request) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    // A small receive buffer, so the server's writes fill it early.
+    const int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+    REQUIRE(send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()));
+  }
+  ~IdleClient() { close(fd); }
+  // Reads up to the end of the response head; false after 10 s.
+  bool ReadHead() const {
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    std::string raw;
+    char c;
+    while (raw.find("\r\n\r\n") == std::string::npos) {
+      if (recv(fd, &c, 1, 0) != 1) return false;
+      raw += c;
+    }
+    return true;
+  }
+};
+
+TEST_CASE("a client that closes after the head neither hangs nor breaks the server") {
+  const std::string text = LargeExposition(200000);  // about 8 MB
+  std::promise<void> closed;
+  std::shared_future<void> closed_future = closed.get_future().share();
+  std::atomic<bool> first{true};
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&](std::string_view, MetricsBody& body) {
+    if (first.exchange(false)) {
+      // Everything after the first chunk is written once the client is gone.
+      body.SetContentType(kPromType);
+      body.Write(text.substr(0, 1024), false);
+      REQUIRE(closed_future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+      for (std::size_t at = 1024; at < text.size(); at += 256 * 1024) {
+        body.Write(text.substr(at, 256 * 1024), false);
+      }
+      body.Write("", true);
+      return;
+    }
+    WriteInChunks(body, text, 256 * 1024);
+  };
+  auto server = StartOrFail(std::move(h));
+  {
+    IdleClient client(server->port(), "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(client.ReadHead());
+  }
+  closed.set_value();
+  HttpResponse r = Fetch(server->port(), "GET", "/metrics");
+  REQUIRE(r.error == "");
+  CHECK(r.body == text);
+}
+
+TEST_CASE("a client that does not read holds no render: the store's lock is let go") {
+  // The handler holds `store` while it renders, as a store's snapshot
+  // holds its lock; the body is larger than the socket buffers can take.
+  const std::string text = LargeExposition(600000);  // about 26 MB
+  std::mutex store;
+  std::atomic<int> renders_done{0};
+  HttpHandlers h = DefaultHandlers();
+  h.metrics = [&](std::string_view, MetricsBody& body) {
+    std::lock_guard lock(store);
+    WriteInChunks(body, text, 256 * 1024);
+    ++renders_done;
+  };
+  auto server = StartOrFail(std::move(h));
+  IdleClient client(server->port(), "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+  // The render finishes while nobody reads what it wrote.
+  for (int i = 0; i < 1000 && renders_done.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(renders_done.load() == 1);
+  {
+    std::unique_lock lock(store, std::try_to_lock);
+    CHECK(lock.owns_lock());  // an update to the store goes through
+  }
+  // A second scrape is served in full meanwhile.
+  HttpResponse r = Fetch(server->port(), "GET", "/metrics", {{"Accept-Encoding", "gzip"}});
+  REQUIRE(r.error == "");
+  CHECK(Gunzip(r.body) == text);
 }
 
 TEST_CASE("/healthz is always ok") {
@@ -457,9 +668,9 @@ TEST_CASE("concurrent scrapes all succeed") {
   constexpr int kRequestsPerThread = 25;
   std::atomic<int> calls{0};
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&](std::string_view) {
+  h.metrics = [&](std::string_view, MetricsBody& body) {
     ++calls;
-    return std::pair<std::string, std::string>(kExposition, kPromType);
+    Reply(body, kExposition);
   };
   auto server = StartOrFail(std::move(h));
 
@@ -493,11 +704,11 @@ TEST_CASE("the destructor finishes in-flight requests and turns new ones away") 
   std::shared_future<void> release_future = release.get_future().share();
   std::atomic<bool> handler_done{false};
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&](std::string_view) {
+  h.metrics = [&](std::string_view, MetricsBody& body) {
     entered.set_value();
     release_future.wait();
     handler_done = true;
-    return std::pair<std::string, std::string>(kExposition, kPromType);
+    Reply(body, kExposition);
   };
   auto server = StartOrFail(std::move(h));
   int port = server->port();
@@ -619,10 +830,10 @@ TEST_CASE("renders beyond max_requests get 503 and are reported") {
   std::promise<void> release;
   std::shared_future<void> release_future = release.get_future().share();
   HttpHandlers h = DefaultHandlers();
-  h.metrics = [&](std::string_view) {
+  h.metrics = [&](std::string_view, MetricsBody& body) {
     entered.set_value();
     release_future.wait();
-    return std::pair<std::string, std::string>(kExposition, kPromType);
+    Reply(body, kExposition);
   };
   std::mutex mu;
   std::vector<std::string> done;
